@@ -1,0 +1,9 @@
+/** `vigil bench <name>`: each benchmark registers a subcommand from its own file. */
+import type { Command } from 'commander';
+
+export function registerBench(program: Command): void {
+  const bench = program
+    .command('bench')
+    .description('run a benchmark; prints figures and writes a JSON result (see bench/README.md)');
+  void bench;
+}

@@ -1,0 +1,25 @@
+/** The `vigil` command line. Each command lives in its own file and registers itself here. */
+import { Command } from 'commander';
+import { registerBench } from './bench/index.ts';
+import { registerReplay } from './replay.ts';
+import { registerServe } from './serve.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('vigil')
+    .description('Vigil: streaming anomaly detection for time-series metrics')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerServe(program);
+  registerReplay(program);
+  registerBench(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`vigil: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

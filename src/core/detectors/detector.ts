@@ -1,0 +1,39 @@
+/**
+ * The detector contract. A detector is a plain object with no I/O, clock or logger. The engine
+ * calls `score` before `update` for every point (score-then-learn), so a point never trains the
+ * model that judges it. `step` is an optional fused form that MUST equal score-then-update.
+ */
+import type { TSchema } from 'typebox';
+import type { Score } from '../point.ts';
+
+/** JSON-serialisable detector state, tagged with the detector's name and version. */
+export interface DetectorState {
+  detector: string;
+  version: number;
+  data: unknown;
+}
+
+export interface Detector {
+  score(ts: number, value: number): Score;
+  update(ts: number, value: number): void;
+  step?(ts: number, value: number): Score;
+  snapshot(): DetectorState;
+}
+
+/** What the NAB harness may hand a detector beyond the stream (`--mode nab`); empty in production. */
+export interface DetectorHints {
+  min?: number;
+  max?: number;
+  probationaryLength?: number;
+  seed?: number;
+}
+
+export interface DetectorFactory<P = Record<string, unknown>> {
+  readonly name: string;
+  readonly version: number;
+  readonly description: string;
+  /** TypeBox schema of the params; every property has its default declared here. */
+  readonly params: TSchema;
+  readonly defaults: P;
+  create(params: P, state?: DetectorState, hints?: DetectorHints): Detector;
+}

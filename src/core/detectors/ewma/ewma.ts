@@ -1,0 +1,82 @@
+/**
+ * EWMA z-score: exponentially weighted mean and variance; the score is the two-sided normal
+ * confidence of the point's z against the state before the point. Band: mean ± k·sd.
+ * State: five doubles.
+ */
+import Type from 'typebox';
+import { twoSidedConfidence } from '../../math/normal.ts';
+import type { Score } from '../../point.ts';
+import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
+
+export const EwmaParams = Type.Object(
+  {
+    alpha: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.05, description: 'smoothing factor' }),
+    bandSigmas: Type.Number({ exclusiveMinimum: 0, default: 3.5, description: 'band half-width in sd' }),
+    warmup: Type.Integer({ minimum: 1, default: 20, description: 'points before scores are non-zero' }),
+    minStd: Type.Number({ minimum: 0, default: 1e-9, description: 'floor on sd, avoids division by zero' }),
+  },
+  { additionalProperties: false },
+);
+export interface EwmaParams {
+  alpha: number;
+  bandSigmas: number;
+  warmup: number;
+  minStd: number;
+}
+
+interface EwmaData {
+  n: number;
+  mean: number;
+  variance: number;
+}
+
+export class EwmaDetector implements Detector {
+  readonly #p: EwmaParams;
+  #n: number;
+  #mean: number;
+  #variance: number;
+
+  constructor(p: EwmaParams, data?: EwmaData) {
+    this.#p = p;
+    this.#n = data?.n ?? 0;
+    this.#mean = data?.mean ?? 0;
+    this.#variance = data?.variance ?? 0;
+  }
+
+  score(_ts: number, value: number): Score {
+    if (this.#n === 0) return { score: 0, expected: Number.NaN, lower: Number.NaN, upper: Number.NaN };
+    const sd = Math.max(Math.sqrt(this.#variance), this.#p.minStd, Math.abs(this.#mean) * 1e-9);
+    const half = this.#p.bandSigmas * sd;
+    const score = this.#n < this.#p.warmup ? 0 : twoSidedConfidence((value - this.#mean) / sd);
+    return { score, expected: this.#mean, lower: this.#mean - half, upper: this.#mean + half };
+  }
+
+  update(_ts: number, value: number): void {
+    if (this.#n === 0) {
+      this.#mean = value;
+      this.#variance = 0;
+    } else {
+      // During warm-up the weight starts at 1/n so early points are averaged, not just the first.
+      const a = Math.max(this.#p.alpha, 1 / (this.#n + 1));
+      const d = value - this.#mean;
+      this.#mean += a * d;
+      this.#variance = (1 - a) * (this.#variance + a * d * d);
+    }
+    this.#n++;
+  }
+
+  snapshot(): DetectorState {
+    return { detector: 'ewma', version: 1, data: { n: this.#n, mean: this.#mean, variance: this.#variance } };
+  }
+}
+
+export const ewma: DetectorFactory<EwmaParams> = {
+  name: 'ewma',
+  version: 1,
+  description: 'Exponentially weighted mean/variance z-score with a ±k·sd band.',
+  params: EwmaParams,
+  defaults: { alpha: 0.05, bandSigmas: 3.5, warmup: 20, minStd: 1e-9 },
+  create(params, state) {
+    return new EwmaDetector(params, state?.data as EwmaData | undefined);
+  },
+};

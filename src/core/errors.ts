@@ -1,0 +1,106 @@
+/**
+ * The one error catalogue. Every error Vigil raises on purpose carries a stable code
+ * (`VIGIL_ERR_*`), an HTTP status for the API edge, and a `retriable` flag that retry loops read.
+ * docs/errors.md lists every code; keep the two in step.
+ */
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly summary: string;
+}
+
+export const ERRORS = {
+  VIGIL_ERR_BAD_REQUEST: { status: 400, retriable: false, summary: 'The request is malformed.' },
+  VIGIL_ERR_BAD_JSON: { status: 400, retriable: false, summary: 'The body is not valid JSON / NDJSON.' },
+  VIGIL_ERR_BAD_POINT: {
+    status: 400,
+    retriable: false,
+    summary: 'A point has a missing, mistyped or invalid field (metric, tags, ts, value).',
+  },
+  VIGIL_ERR_BAD_LINE_PROTOCOL: {
+    status: 400,
+    retriable: false,
+    summary: 'A line of InfluxDB line protocol cannot be parsed.',
+  },
+  VIGIL_ERR_BAD_REMOTE_WRITE: {
+    status: 400,
+    retriable: false,
+    summary: 'A Prometheus remote_write body is not valid snappy-compressed protobuf.',
+  },
+  VIGIL_ERR_DUPLICATE_POINT: {
+    status: 400,
+    retriable: false,
+    summary: 'The same series and timestamp appear twice in one request.',
+  },
+  VIGIL_ERR_TOO_MANY_TAGS: { status: 400, retriable: false, summary: 'A series has more tags than allowed.' },
+  VIGIL_ERR_BATCH_TOO_LARGE: {
+    status: 413,
+    retriable: false,
+    summary: 'The request carries more points than `ingest.maxPointsPerRequest`.',
+  },
+  VIGIL_ERR_BODY_TOO_LARGE: {
+    status: 413,
+    retriable: false,
+    summary: 'The request body is larger than `http.bodyLimitBytes`.',
+  },
+  VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    retriable: false,
+    summary: 'The Content-Type or Content-Encoding is not accepted by this endpoint.',
+  },
+  VIGIL_ERR_SERIES_LIMIT: {
+    status: 422,
+    retriable: false,
+    summary: 'Accepting the request would exceed `ingest.maxSeries` distinct series.',
+  },
+  VIGIL_ERR_NOT_FOUND: { status: 404, retriable: false, summary: 'The resource does not exist.' },
+  VIGIL_ERR_UNKNOWN_DETECTOR: { status: 400, retriable: false, summary: 'No detector is registered by that name.' },
+  VIGIL_ERR_BAD_DETECTOR_PARAMS: {
+    status: 400,
+    retriable: false,
+    summary: 'Detector parameters do not match the detector schema.',
+  },
+  VIGIL_ERR_BACKPRESSURE: {
+    status: 503,
+    retriable: true,
+    summary: 'The pipeline is behind; retry after the `Retry-After` seconds.',
+  },
+  VIGIL_ERR_NOT_READY: { status: 503, retriable: true, summary: 'The server is starting or recovering.' },
+  VIGIL_ERR_CONFIG: { status: 500, retriable: false, summary: 'The configuration is invalid.' },
+  VIGIL_ERR_STORAGE: { status: 500, retriable: true, summary: 'The storage layer failed.' },
+  VIGIL_ERR_BAD_CSV: { status: 400, retriable: false, summary: 'A CSV file cannot be parsed.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Where in the input an error sits: 1-based line for text formats, index for arrays, field name. */
+export interface ErrorLocation {
+  line?: number;
+  index?: number;
+  field?: string;
+}
+
+export class VigilError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly location: ErrorLocation | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { location?: ErrorLocation; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VigilError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.retriable = ERRORS[code].retriable;
+    this.location = options?.location;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...this.location };
+  }
+}
+
+export function isVigilError(err: unknown): err is VigilError {
+  return err instanceof VigilError;
+}

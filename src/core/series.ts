@@ -1,0 +1,125 @@
+/**
+ * Series identity. A series is a metric name plus a set of tags; its canonical key sorts the tags
+ * and escapes values, so equal series always produce the same key string. The key is what the log
+ * is partitioned by and what stores index.
+ */
+import { VigilError } from './errors.ts';
+
+export type Tags = Readonly<Record<string, string>>;
+
+export interface SeriesLimits {
+  maxTagsPerSeries: number;
+  maxNameLength: number;
+  maxTagValueLength: number;
+}
+
+export const DEFAULT_SERIES_LIMITS: SeriesLimits = {
+  maxTagsPerSeries: 32,
+  maxNameLength: 256,
+  maxTagValueLength: 1024,
+};
+
+// Control characters would make keys ambiguous in logs and line protocol output.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function escapeValue(v: string): string {
+  return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
+/** Canonical key: `metric{a="1",b="2"}` with tag names sorted by code unit; `metric` with no tags. */
+export function seriesKey(metric: string, tags: Tags): string {
+  const names = Object.keys(tags);
+  if (names.length === 0) return metric;
+  names.sort();
+  let out = `${metric}{`;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    if (i > 0) out += ',';
+    out += `${n}="${escapeValue(tags[n]!)}"`;
+  }
+  return `${out}}`;
+}
+
+/** Parses a canonical key back into metric and tags. Inverse of {@link seriesKey}. */
+export function parseSeriesKey(key: string): { metric: string; tags: Record<string, string> } {
+  const brace = key.indexOf('{');
+  if (brace < 0) return { metric: key, tags: {} };
+  const metric = key.slice(0, brace);
+  const tags: Record<string, string> = {};
+  let i = brace + 1;
+  while (i < key.length && key[i] !== '}') {
+    const eq = key.indexOf('=', i);
+    const name = key.slice(i, eq);
+    i = eq + 2; // skip ="
+    let value = '';
+    while (key[i] !== '"') {
+      if (key[i] === '\\') {
+        const next = key[i + 1];
+        value += next === 'n' ? '\n' : next;
+        i += 2;
+      } else {
+        value += key[i];
+        i++;
+      }
+    }
+    tags[name] = value;
+    i++; // closing quote
+    if (key[i] === ',') i++;
+  }
+  return { metric, tags };
+}
+
+/**
+ * Validates metric and tag names/values against the limits. Throws VIGIL_ERR_BAD_POINT or
+ * VIGIL_ERR_TOO_MANY_TAGS naming the field; `where` locates the point in its request.
+ */
+export function validateSeries(
+  metric: string,
+  tags: Tags,
+  limits: SeriesLimits,
+  where: { index?: number; line?: number },
+): void {
+  if (metric.length === 0) {
+    throw new VigilError('VIGIL_ERR_BAD_POINT', 'metric must be a non-empty string', {
+      location: { ...where, field: 'metric' },
+    });
+  }
+  if (metric.length > limits.maxNameLength || CONTROL.test(metric)) {
+    throw new VigilError(
+      'VIGIL_ERR_BAD_POINT',
+      `metric must be at most ${limits.maxNameLength} characters without control characters`,
+      { location: { ...where, field: 'metric' } },
+    );
+  }
+  let count = 0;
+  for (const name in tags) {
+    count++;
+    if (count > limits.maxTagsPerSeries) {
+      throw new VigilError(
+        'VIGIL_ERR_TOO_MANY_TAGS',
+        `series has more than ${limits.maxTagsPerSeries} tags (ingest.maxTagsPerSeries)`,
+        { location: { ...where, field: 'tags' } },
+      );
+    }
+    const value = tags[name]!;
+    if (name.length === 0 || name.length > limits.maxNameLength || CONTROL.test(name)) {
+      throw new VigilError(
+        'VIGIL_ERR_BAD_POINT',
+        `tag name must be 1..${limits.maxNameLength} characters without control characters`,
+        { location: { ...where, field: `tags.${name}` } },
+      );
+    }
+    if (typeof value !== 'string') {
+      throw new VigilError('VIGIL_ERR_BAD_POINT', 'tag value must be a string', {
+        location: { ...where, field: `tags.${name}` },
+      });
+    }
+    if (value.length === 0 || value.length > limits.maxTagValueLength || CONTROL.test(value)) {
+      throw new VigilError(
+        'VIGIL_ERR_BAD_POINT',
+        `tag value must be 1..${limits.maxTagValueLength} characters without control characters`,
+        { location: { ...where, field: `tags.${name}` } },
+      );
+    }
+  }
+}
