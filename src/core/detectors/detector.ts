@@ -35,5 +35,7 @@ export interface DetectorFactory<P = Record<string, unknown>> {
   /** TypeBox schema of the params; every property has its default declared here. */
   readonly params: TSchema;
   readonly defaults: P;
+  /** Upper bound on `JSON.stringify(snapshot())` in bytes at default params, however long the stream (conformance-checked; 256 when absent). */
+  readonly maxStateBytes?: number;
   create(params: P, state?: DetectorState, hints?: DetectorHints): Detector;
 }

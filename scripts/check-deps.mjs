@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Dependency-direction check (DESIGN.md "Layers"): core ← engine ← adapters ← app.
+// core and ports import only core/ports; engine imports core/ports; nothing below app imports app or cli.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+const allowed = {
+  core: ['core'],
+  ports: ['core', 'ports'],
+  engine: ['core', 'ports', 'engine'],
+  config: ['core', 'config'],
+  adapters: ['core', 'ports', 'engine', 'adapters', 'config'],
+  app: ['core', 'ports', 'engine', 'adapters', 'config', 'app'],
+  cli: ['core', 'ports', 'engine', 'adapters', 'config', 'app', 'cli'],
+};
+// Node built-ins that mean I/O; core and engine must not touch them.
+const ioModules = /^(node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|sqlite|os|process|dns|tls|cluster)$/;
+
+function* walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yield* walk(p);
+    else if (p.endsWith('.ts')) yield p;
+  }
+}
+
+const problems = [];
+let files = 0;
+for (const file of walk(src)) {
+  files++;
+  const layer = relative(src, file).split('/')[0];
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+    const spec = m[1] ?? m[2];
+    if (spec.startsWith('.')) {
+      const target = relative(src, resolve(dirname(file), spec)).split('/')[0];
+      if (!(allowed[layer] ?? []).includes(target)) problems.push(`${relative(root, file)}: ${layer} must not import ${target} (${spec})`);
+    } else if ((layer === 'core' || layer === 'engine' || layer === 'ports') && ioModules.test(spec)) {
+      problems.push(`${relative(root, file)}: ${layer} must not do I/O (imports ${spec})`);
+    }
+  }
+}
+if (problems.length > 0) {
+  console.error(`dependency check failed:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`dependency check: ${files} files, layering respected`);

@@ -1,0 +1,39 @@
+/**
+ * One error shape for every HTTP error: `{"error": message, "code": VIGIL_ERR_*, line?, index?, field?}`.
+ * `error` is the key InfluxDB clients and Telegraf read, so the same body serves them too.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { type ErrorCode, isVigilError } from '../../core/errors.ts';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'VIGIL_ERR_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VIGIL_ERR_BAD_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VIGIL_ERR_BAD_REQUEST',
+};
+
+export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: () => number): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isVigilError(err)) {
+      if (err.status === 503 || err.status === 429) reply.header('retry-after', String(retryAfterSeconds()));
+      return reply.code(err.status).send({ error: err.message, ...err.toJSON() });
+    }
+    const status = err.statusCode ?? 500;
+    if (status < 500) {
+      const code: ErrorCode =
+        FASTIFY_CODES[err.code] ??
+        (status === 413 ? 'VIGIL_ERR_BODY_TOO_LARGE' : status === 415 ? 'VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE' : 'VIGIL_ERR_BAD_REQUEST');
+      const message =
+        code === 'VIGIL_ERR_BODY_TOO_LARGE' ? 'request body is larger than http.bodyLimitBytes' : err.message;
+      const field = err.validation?.[0]?.instancePath?.replace(/^\//, '').replaceAll('/', '.');
+      return reply
+        .code(status)
+        .send({ error: message, code, ...(field ? { field: `${err.validationContext ?? ''}.${field}` } : {}) });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'internal error', code: 'VIGIL_ERR_INTERNAL' });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'VIGIL_ERR_NOT_FOUND' });
+  });
+}

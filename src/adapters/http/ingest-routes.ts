@@ -1,0 +1,132 @@
+/**
+ * Ingest endpoints: JSON/NDJSON points, InfluxDB line protocol (`/write`, Telegraf- and
+ * client-compatible) and Prometheus remote_write 1.0. Each request is validated whole before
+ * anything is stored and acknowledged only once durable.
+ */
+import { createGunzip, createInflate } from 'node:zlib';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { VigilError } from '../../core/errors.ts';
+import type { IngestPoint } from '../../core/point.ts';
+import { parseJsonPoints, parseNdjsonPoints } from '../ingest/json.ts';
+import type { IngestLimits } from '../ingest/limits.ts';
+import { parseLineProtocol } from '../ingest/line-protocol.ts';
+import { decodeRemoteWrite } from '../ingest/remote-write.ts';
+
+export interface IngestSink {
+  ingest(points: readonly IngestPoint[]): Promise<void>;
+}
+
+export interface IngestObserver {
+  accepted(format: string, points: number): void;
+  skipped(format: string, reason: string, n: number): void;
+}
+
+export interface IngestRoutesOptions {
+  sink: IngestSink;
+  limits: IngestLimits;
+  now: () => number;
+  observer: IngestObserver;
+}
+
+const PRECISIONS = ['ns', 'n', 'us', 'u', 'ms', 's', 'm', 'h'] as const;
+type Precision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
+
+export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptions): Promise<void> {
+  // Bodies arrive raw: the parsers give precise errors (line, index, field) that a generic parser would not.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    const enc = req.headers['content-encoding'];
+    if (enc === 'gzip') return payload.pipe(createGunzip());
+    if (enc === 'deflate') return payload.pipe(createInflate());
+    if (enc !== undefined && enc !== 'identity' && enc !== 'snappy') {
+      throw new VigilError('VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${enc} is not supported`);
+    }
+    return payload;
+  });
+
+  const accept = async (format: string, parsed: { points: IngestPoint[]; skipped: Record<string, number> }) => {
+    await opts.sink.ingest(parsed.points);
+    opts.observer.accepted(format, parsed.points.length);
+    for (const [reason, n] of Object.entries(parsed.skipped)) opts.observer.skipped(format, reason, n);
+  };
+
+  app.post(
+    '/api/v1/points',
+    {
+      schema: {
+        summary: 'Write points as JSON ({"points":[…]}) or NDJSON (one point per line)',
+        tags: ['ingest'],
+        consumes: ['application/json', 'application/x-ndjson'],
+        response: { 204: Type.Null({ description: 'all points durable' }) },
+      },
+    },
+    async (req, reply) => {
+      const text = bodyText(req);
+      const ct = String(req.headers['content-type'] ?? 'application/json');
+      const parsed = ct.includes('ndjson')
+        ? parseNdjsonPoints(text, opts.limits)
+        : parseJsonPoints(text, opts.limits);
+      await accept(ct.includes('ndjson') ? 'ndjson' : 'json', parsed);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/write',
+    {
+      schema: {
+        summary: 'Write InfluxDB line protocol (each field becomes series <measurement>_<field>)',
+        tags: ['ingest'],
+        querystring: Type.Object({
+          precision: Type.Optional(Type.Union(PRECISIONS.map((p) => Type.Literal(p)))),
+          db: Type.Optional(Type.String()),
+          rp: Type.Optional(Type.String()),
+          u: Type.Optional(Type.String()),
+          p: Type.Optional(Type.String()),
+          consistency: Type.Optional(Type.String()),
+        }),
+        response: { 204: Type.Null({ description: 'all points durable' }) },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as { precision?: (typeof PRECISIONS)[number] };
+      const precision = normalisePrecision(q.precision ?? 'ns');
+      const parsed = parseLineProtocol(bodyText(req), precision, opts.now(), opts.limits);
+      await accept('influx', parsed);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/write',
+    {
+      schema: {
+        summary: 'Prometheus remote_write 1.0 (protobuf WriteRequest, snappy block compression)',
+        tags: ['ingest'],
+        consumes: ['application/x-protobuf'],
+        response: { 204: Type.Null({ description: 'all samples durable' }) },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body;
+      if (!(body instanceof Buffer)) {
+        throw new VigilError('VIGIL_ERR_BAD_REMOTE_WRITE', 'empty body: expected a snappy-compressed WriteRequest');
+      }
+      const parsed = decodeRemoteWrite(body, opts.limits);
+      await accept('prometheus', parsed);
+      return reply.code(204).send();
+    },
+  );
+}
+
+function normalisePrecision(p: (typeof PRECISIONS)[number]): Precision {
+  return p === 'n' ? 'ns' : p === 'u' ? 'us' : p;
+}
+
+function bodyText(req: FastifyRequest): string {
+  const body = req.body;
+  if (body instanceof Buffer) return body.toString('utf8');
+  return '';
+}

@@ -1,0 +1,284 @@
+/** Query API: series search, points with scores and bands, anomalies, per-series detector config. */
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { Anomaly } from '../../core/anomaly.ts';
+import { downsample } from '../../core/downsample.ts';
+import { VigilError } from '../../core/errors.ts';
+import type { ScoredPoint } from '../../core/point.ts';
+import { matches, parseSelector } from '../../core/selector.ts';
+import type { SeriesConfig } from '../../ports/meta-store.ts';
+import type { SeriesInfo } from '../../ports/series-catalog.ts';
+
+/** What the query routes need from the running system. */
+export interface QueryBackend {
+  series(): Iterable<SeriesInfo>;
+  seriesByKey(key: string): SeriesInfo | undefined;
+  seriesById(id: number): SeriesInfo | undefined;
+  points(seriesId: number, from: number, to: number): ScoredPoint[];
+  anomalies(q: {
+    seriesIds?: number[];
+    from?: number;
+    to?: number;
+    minScore?: number;
+    openOnly?: boolean;
+    limit: number;
+  }): Anomaly[];
+  getConfig(seriesId: number): SeriesConfig;
+  setConfig(seriesId: number, config: Partial<SeriesConfig>): SeriesConfig;
+  detectorNames(): string[];
+}
+
+const Num = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
+
+const SeriesOut = Type.Object({
+  key: Type.String(),
+  metric: Type.String(),
+  tags: Type.Record(Type.String(), Type.String()),
+});
+
+const AnomalyOut = Type.Object({
+  series: Type.String(),
+  start: Type.Number(),
+  end: Type.Number(),
+  peakScore: Type.Number(),
+  peakValue: Type.Number(),
+  peakExpected: Num('expected value at the peak'),
+  direction: Type.String(),
+  points: Type.Integer(),
+  detector: Type.String(),
+  open: Type.Boolean(),
+});
+
+const ConfigOut = Type.Object({
+  series: Type.String(),
+  detector: Type.String(),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  threshold: Type.Number(),
+});
+
+function timeParam(v: string | undefined, field: string, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (Number.isFinite(n)) return n;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) {
+    throw new VigilError('VIGIL_ERR_BAD_REQUEST', `${field} must be epoch ms or RFC 3339`, { location: { field } });
+  }
+  return t;
+}
+
+function mustSeries(b: QueryBackend, key: string): SeriesInfo {
+  const s = b.seriesByKey(key);
+  if (s === undefined) {
+    throw new VigilError('VIGIL_ERR_NOT_FOUND', `no series ${key}`, { location: { field: 'series' } });
+  }
+  return s;
+}
+
+const nn = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBackend }): Promise<void> {
+  const b = opts.backend;
+
+  app.get(
+    '/api/v1/series',
+    {
+      schema: {
+        summary: 'List series, optionally filtered by a Prometheus-style selector',
+        tags: ['query'],
+        querystring: Type.Object({
+          match: Type.Optional(Type.String({ description: 'e.g. cpu{host="a",region=~"eu.*"}' })),
+          limit: Type.Integer({ minimum: 1, maximum: 100000, default: 1000 }),
+        }),
+        response: { 200: Type.Object({ series: Type.Array(SeriesOut), truncated: Type.Boolean() }) },
+      },
+    },
+    async (req) => {
+      const q = req.query as { match?: string; limit: number };
+      const sel = q.match === undefined ? undefined : parseSelector(q.match);
+      const out: { key: string; metric: string; tags: Record<string, string> }[] = [];
+      let truncated = false;
+      for (const s of b.series()) {
+        if (sel !== undefined && !matches(sel, s.metric, s.tags)) continue;
+        if (out.length === q.limit) {
+          truncated = true;
+          break;
+        }
+        out.push({ key: s.key, metric: s.metric, tags: { ...s.tags } });
+      }
+      out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+      return { series: out, truncated };
+    },
+  );
+
+  app.get(
+    '/api/v1/points',
+    {
+      schema: {
+        summary: 'Points of one series with scores and bands, downsampled to at most maxPoints',
+        description:
+          'Downsampling keeps each time bucket’s minimum and maximum and every anomalous point. ' +
+          'Points become visible once checkpointed (engine.checkpointIntervalMs) or immediately from memory.',
+        tags: ['query'],
+        querystring: Type.Object({
+          series: Type.String({ description: 'canonical series key, e.g. cpu{host="a"}' }),
+          from: Type.Optional(Type.String({ description: 'epoch ms or RFC 3339, inclusive' })),
+          to: Type.Optional(Type.String({ description: 'epoch ms or RFC 3339, exclusive' })),
+          maxPoints: Type.Integer({ minimum: 2, maximum: 1_000_000, default: 2000 }),
+        }),
+        response: {
+          200: Type.Object({
+            series: Type.String(),
+            total: Type.Integer({ description: 'points in range before downsampling' }),
+            points: Type.Array(
+              Type.Object({
+                ts: Type.Number(),
+                value: Type.Number(),
+                score: Type.Number(),
+                expected: Num('expected value'),
+                lower: Num('band lower bound'),
+                upper: Num('band upper bound'),
+                anomalous: Type.Boolean(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query as { series: string; from?: string; to?: string; maxPoints: number };
+      const s = mustSeries(b, q.series);
+      const from = timeParam(q.from, 'from', 0);
+      const to = timeParam(q.to, 'to', Number.MAX_SAFE_INTEGER);
+      const all = b.points(s.id, from, to);
+      const pts = downsample(all, q.maxPoints);
+      return {
+        series: s.key,
+        total: all.length,
+        points: pts.map((p) => ({
+          ts: p.ts,
+          value: p.value,
+          score: p.score,
+          expected: nn(p.expected),
+          lower: nn(p.lower),
+          upper: nn(p.upper),
+          anomalous: p.anomalous,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/anomalies',
+    {
+      schema: {
+        summary: 'Anomalies (maximal runs of anomalous points), newest first',
+        tags: ['query'],
+        querystring: Type.Object({
+          series: Type.Optional(Type.String({ description: 'one series key' })),
+          match: Type.Optional(Type.String({ description: 'selector over series' })),
+          from: Type.Optional(Type.String()),
+          to: Type.Optional(Type.String()),
+          minScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          open: Type.Optional(Type.Boolean({ description: 'only anomalies still in progress' })),
+          limit: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+        }),
+        response: { 200: Type.Object({ anomalies: Type.Array(AnomalyOut) }) },
+      },
+    },
+    async (req) => {
+      const q = req.query as {
+        series?: string;
+        match?: string;
+        from?: string;
+        to?: string;
+        minScore?: number;
+        open?: boolean;
+        limit: number;
+      };
+      let ids: number[] | undefined;
+      if (q.series !== undefined) ids = [mustSeries(b, q.series).id];
+      if (q.match !== undefined) {
+        const sel = parseSelector(q.match);
+        const m: number[] = [];
+        for (const s of b.series()) if (matches(sel, s.metric, s.tags)) m.push(s.id);
+        ids = ids === undefined ? m : ids.filter((i) => m.includes(i));
+      }
+      const list = b.anomalies({
+        ...(ids !== undefined ? { seriesIds: ids } : {}),
+        ...(q.from !== undefined ? { from: timeParam(q.from, 'from', 0) } : {}),
+        ...(q.to !== undefined ? { to: timeParam(q.to, 'to', 0) } : {}),
+        ...(q.minScore !== undefined ? { minScore: q.minScore } : {}),
+        ...(q.open !== undefined ? { openOnly: q.open } : {}),
+        limit: q.limit,
+      });
+      return {
+        anomalies: list.map((a) => ({
+          series: b.seriesById(a.seriesId)?.key ?? String(a.seriesId),
+          start: a.start,
+          end: a.end,
+          peakScore: a.peakScore,
+          peakValue: a.peakValue,
+          peakExpected: nn(a.peakExpected),
+          direction: a.direction,
+          points: a.points,
+          detector: a.detector,
+          open: a.open,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/series/config',
+    {
+      schema: {
+        summary: 'Detector configuration of one series (the default unless overridden)',
+        tags: ['config'],
+        querystring: Type.Object({ series: Type.String() }),
+        response: { 200: ConfigOut },
+      },
+    },
+    async (req) => {
+      const s = mustSeries(b, (req.query as { series: string }).series);
+      return { series: s.key, ...b.getConfig(s.id) };
+    },
+  );
+
+  app.put(
+    '/api/v1/series/config',
+    {
+      schema: {
+        summary: 'Set the detector of one series; its detector state restarts',
+        tags: ['config'],
+        querystring: Type.Object({ series: Type.String() }),
+        body: Type.Object(
+          {
+            detector: Type.Optional(Type.String()),
+            params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+            threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ConfigOut },
+      },
+    },
+    async (req) => {
+      const s = mustSeries(b, (req.query as { series: string }).series);
+      const body = req.body as Partial<SeriesConfig>;
+      return { series: s.key, ...b.setConfig(s.id, body) };
+    },
+  );
+
+  app.get(
+    '/api/v1/detectors',
+    {
+      schema: {
+        summary: 'Registered detector names',
+        tags: ['config'],
+        response: { 200: Type.Object({ detectors: Type.Array(Type.String()) }) },
+      },
+    },
+    async () => ({ detectors: b.detectorNames() }),
+  );
+}

@@ -1,0 +1,46 @@
+/** Builds the fastify app from its plugins. No port is opened here: callers `listen` or `inject`. */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installErrorHandler } from './errors.ts';
+import { type HealthOptions, healthRoutes } from './health-routes.ts';
+import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
+import { type QueryBackend, queryRoutes } from './query-routes.ts';
+
+export interface HttpServerOptions {
+  logger: FastifyBaseLogger;
+  bodyLimitBytes: number;
+  ingest: IngestRoutesOptions;
+  query: QueryBackend;
+  health: HealthOptions;
+  retryAfterSeconds: () => number;
+  observeRequest: (method: string, route: string, status: number, seconds: number) => void;
+}
+
+export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: o.logger,
+    bodyLimit: o.bodyLimitBytes,
+    disableRequestLogging: true,
+    keepAliveTimeout: 65_000,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
+  });
+  installErrorHandler(app, o.retryAfterSeconds);
+  app.addHook('onResponse', async (req, reply) => {
+    o.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Vigil HTTP API',
+        version: '0.1.0',
+        description: 'Ingest, query and configuration API of Vigil. Errors: docs/errors.md.',
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(ingestRoutes, o.ingest);
+  await app.register(queryRoutes, { backend: o.query });
+  await app.register(healthRoutes, o.health);
+  return app;
+}

@@ -1,0 +1,185 @@
+/**
+ * The ingest side of the embedded store (`log.db`): the series catalogue, per-series detector
+ * configs and the point log. Append-ordered: one row per ingest request, keyed by rowid, so
+ * appends of many interleaved series cost one B-tree append each (a table keyed by (series, ts)
+ * takes interleaved series ~10× slower; see ../shared/research/perf-anchors.md §4).
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { VigilError } from '../../core/errors.ts';
+import { parseSeriesKey } from '../../core/series.ts';
+import type { Log, LogEntry, PointBatch } from '../../ports/log.ts';
+import type { SeriesConfig } from '../../ports/meta-store.ts';
+import type { SeriesCatalog, SeriesInfo } from '../../ports/series-catalog.ts';
+import { decodeBatch, encodeBatch } from './codec.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS series (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log (
+  offset INTEGER PRIMARY KEY,
+  points INTEGER NOT NULL,
+  batch BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS series_config (
+  series_id INTEGER PRIMARY KEY,
+  detector TEXT NOT NULL,
+  params TEXT NOT NULL,
+  threshold REAL NOT NULL
+);
+-- offset of the last truncation, so offsets stay monotonic when the log is empty
+CREATE TABLE IF NOT EXISTS log_meta (id INTEGER PRIMARY KEY CHECK (id = 1), truncated INTEGER NOT NULL);
+INSERT OR IGNORE INTO log_meta (id, truncated) VALUES (1, 0);
+`;
+
+export class SqliteIngestDb implements Log, SeriesCatalog {
+  readonly #db: DatabaseSync;
+  readonly #byKey = new Map<string, number>();
+  readonly #byId: (SeriesInfo | undefined)[] = [];
+  #count = 0;
+  #end: number;
+  readonly #insertSeries: StatementSync;
+  readonly #insertLog: StatementSync;
+  readonly #readLog: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    db.exec(SCHEMA);
+    for (const row of db.prepare('SELECT id, key, created_ms FROM series').iterate()) {
+      this.#remember(Number(row.id), String(row.key), Number(row.created_ms));
+    }
+    const end = db.prepare('SELECT MAX(offset) AS m FROM log').get()!.m;
+    const truncated = Number(db.prepare('SELECT truncated FROM log_meta').get()!.truncated);
+    this.#end = end === null ? truncated : Math.max(Number(end), truncated);
+    this.#insertSeries = db.prepare('INSERT INTO series (key, created_ms) VALUES (?, ?)');
+    this.#insertLog = db.prepare('INSERT INTO log (offset, points, batch) VALUES (?, ?, ?)');
+    this.#readLog = db.prepare('SELECT offset, batch FROM log WHERE offset > ? ORDER BY offset LIMIT ?');
+  }
+
+  #remember(id: number, key: string, createdMs: number): void {
+    const { metric, tags } = parseSeriesKey(key);
+    this.#byKey.set(key, id);
+    this.#byId[id] = { id, key, metric, tags, createdMs };
+    this.#count++;
+  }
+
+  // --- SeriesCatalog ---
+
+  resolve(keys: readonly string[], nowMs: number): Int32Array {
+    const ids = new Int32Array(keys.length);
+    let fresh: string[] | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const id = this.#byKey.get(keys[i]!);
+      if (id === undefined) (fresh ??= []).push(keys[i]!);
+      else ids[i] = id;
+    }
+    if (fresh !== undefined) {
+      const added: [number, string][] = [];
+      this.#tx(() => {
+        for (const key of new Set(fresh)) {
+          const r = this.#insertSeries.run(key, nowMs);
+          added.push([Number(r.lastInsertRowid), key]);
+        }
+      });
+      for (const [id, key] of added) this.#remember(id, key, nowMs);
+      for (let i = 0; i < keys.length; i++) ids[i] = this.#byKey.get(keys[i]!)!;
+    }
+    return ids;
+  }
+
+  idOf(key: string): number | undefined {
+    return this.#byKey.get(key);
+  }
+
+  get(id: number): SeriesInfo | undefined {
+    return this.#byId[id];
+  }
+
+  count(): number {
+    return this.#count;
+  }
+
+  *all(): Iterable<SeriesInfo> {
+    for (const s of this.#byId) if (s !== undefined) yield s;
+  }
+
+  // --- Log ---
+
+  append(batches: readonly PointBatch[]): number[] {
+    const offsets: number[] = [];
+    this.#tx(() => {
+      let o = this.#end;
+      for (const b of batches) {
+        o++;
+        this.#insertLog.run(o, b.seriesIds.length, encodeBatch(b));
+        offsets.push(o);
+      }
+    });
+    this.#end = offsets.length > 0 ? offsets[offsets.length - 1]! : this.#end;
+    return offsets;
+  }
+
+  read(after: number, limit: number): LogEntry[] {
+    const out: LogEntry[] = [];
+    for (const row of this.#readLog.iterate(after, limit)) {
+      out.push({ offset: Number(row.offset), batch: decodeBatch(row.batch as Uint8Array) });
+    }
+    return out;
+  }
+
+  endOffset(): number {
+    return this.#end;
+  }
+
+  truncate(upTo: number): void {
+    this.#tx(() => {
+      this.#db.prepare('DELETE FROM log WHERE offset <= ?').run(upTo);
+      this.#db.prepare('UPDATE log_meta SET truncated = MAX(truncated, ?)').run(upTo);
+    });
+  }
+
+  // --- per-series detector configuration ---
+
+  getConfig(seriesId: number): SeriesConfig | undefined {
+    const row = this.#db
+      .prepare('SELECT detector, params, threshold FROM series_config WHERE series_id = ?')
+      .get(seriesId);
+    if (row === undefined) return undefined;
+    return { detector: String(row.detector), params: JSON.parse(String(row.params)), threshold: Number(row.threshold) };
+  }
+
+  setConfig(seriesId: number, c: SeriesConfig): void {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO series_config (series_id, detector, params, threshold) VALUES (?, ?, ?, ?)')
+      .run(seriesId, c.detector, JSON.stringify(c.params), c.threshold);
+  }
+
+  allConfigs(): Map<number, SeriesConfig> {
+    const out = new Map<number, SeriesConfig>();
+    for (const row of this.#db.prepare('SELECT series_id, detector, params, threshold FROM series_config').iterate()) {
+      out.set(Number(row.series_id), {
+        detector: String(row.detector),
+        params: JSON.parse(String(row.params)),
+        threshold: Number(row.threshold),
+      });
+    }
+    return out;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  #tx(fn: () => void): void {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      fn();
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw new VigilError('VIGIL_ERR_STORAGE', `log.db write failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/** `vigil serve --demo`: feeds the NAB samples under examples/nab through normal ingest, once. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseTimestampValueCsv } from '../adapters/ingest/csv.ts';
+import type { IngestPoint } from '../core/point.ts';
+import type { IngestService } from './ingest-service.ts';
+
+export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../examples/nab');
+
+export async function loadDemo(ingest: IngestService, dir = DEMO_DIR): Promise<number> {
+  let total = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+    const name = basename(file, '.csv');
+    const csv = parseTimestampValueCsv(readFileSync(join(dir, file), 'utf8'), file);
+    const tags = { source: 'nab-demo', file: name };
+    for (let i = 0; i < csv.ts.length; i += 1000) {
+      const batch: IngestPoint[] = [];
+      for (let j = i; j < Math.min(i + 1000, csv.ts.length); j++) {
+        batch.push({ metric: 'demo_value', tags, ts: csv.ts[j]!, value: csv.values[j]! });
+      }
+      await ingest.ingest(batch);
+      total += batch.length;
+    }
+  }
+  return total;
+}

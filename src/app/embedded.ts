@@ -1,0 +1,169 @@
+/**
+ * Composition root of `vigil serve`: everything in one process. SQLite (`node:sqlite`) under the
+ * data dir, the engine in this thread, the HTTP API on one port.
+ */
+import { join, resolve } from 'node:path';
+import { setImmediate as yieldTurn } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { builtinDetectors } from '../core/detectors/index.ts';
+import { VigilError } from '../core/errors.ts';
+import type { ScoredPoint } from '../core/point.ts';
+import { Engine } from '../engine/engine.ts';
+import { PartitionRuntime } from '../engine/runtime.ts';
+import type { SeriesConfig } from '../ports/meta-store.ts';
+import { buildHttpServer } from '../adapters/http/server.ts';
+import type { QueryBackend } from '../adapters/http/query-routes.ts';
+import { SqliteIngestDb } from '../adapters/sqlite/ingest-db.ts';
+import { openDatabase } from '../adapters/sqlite/open.ts';
+import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
+import type { Config } from '../config/schema.ts';
+import { IngestService } from './ingest-service.ts';
+import { createMetrics } from './metrics.ts';
+
+export interface EmbeddedServer {
+  app: FastifyInstance;
+  runtime: PartitionRuntime;
+  ingest: IngestService;
+  /** Address the server listens on, once `start` resolved. */
+  url: string;
+  /** Drains, checkpoints and closes everything. */
+  close(): Promise<void>;
+}
+
+export async function startEmbedded(config: Readonly<Config>, opts: { listen?: boolean } = {}): Promise<EmbeddedServer> {
+  const logger = pino({ level: config.logLevel, base: { service: 'vigil' } });
+  const dataDir = resolve(config.dataDir);
+  const ingestDb = new SqliteIngestDb(openDatabase(join(dataDir, 'log.db'), config.storage.synchronous));
+  // Everything in store.db is rebuilt from the log after a crash, so it needs no fsync per commit.
+  const storeDb = new SqliteStoreDb(openDatabase(join(dataDir, 'store.db'), 'normal'));
+  const registry = builtinDetectors();
+  const defaults: SeriesConfig = {
+    detector: config.engine.detector,
+    params: registry.resolveParams(config.engine.detector, config.engine.params),
+    threshold: config.engine.threshold,
+  };
+  const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
+  engine.loadConfigs(ingestDb.allConfigs());
+  const runtime = new PartitionRuntime({ engine, log: ingestDb, checkpoints: storeDb, defer: () => yieldTurn() });
+  const ingest = new IngestService(runtime, ingestDb, config.ingest, Date.now);
+  const metrics = createMetrics(runtime, ingestDb);
+
+  const query: QueryBackend = {
+    series: () => ingestDb.all(),
+    seriesByKey: (key) => {
+      const id = ingestDb.idOf(key);
+      return id === undefined ? undefined : ingestDb.get(id);
+    },
+    seriesById: (id) => ingestDb.get(id),
+    points: (sid, from, to) => {
+      const stored = storeDb.range(sid, from, to);
+      const recent = runtime.unflushed(sid).filter((p) => p.ts >= from && p.ts < to);
+      const all: ScoredPoint[] = stored.concat(recent);
+      all.sort((a, b) => a.ts - b.ts);
+      return all;
+    },
+    anomalies: (q) => {
+      const stored = storeDb.anomalies(q);
+      const fresh = runtime.unflushedAnomalies().filter(
+        (a) =>
+          (q.seriesIds === undefined || q.seriesIds.includes(a.seriesId)) &&
+          (q.from === undefined || a.end >= q.from) &&
+          (q.to === undefined || a.start < q.to) &&
+          (q.minScore === undefined || a.peakScore >= q.minScore) &&
+          (q.openOnly !== true || a.open),
+      );
+      const byKey = new Map(stored.map((a) => [`${a.seriesId}:${a.start}`, a]));
+      for (const a of fresh) byKey.set(`${a.seriesId}:${a.start}`, a);
+      return [...byKey.values()]
+        .sort((a, b) => b.start - a.start || a.seriesId - b.seriesId)
+        .slice(0, q.limit);
+    },
+    getConfig: (sid) => engine.configOf(sid),
+    setConfig: (sid, partial) => {
+      const current = engine.configOf(sid);
+      const detector = partial.detector ?? current.detector;
+      const base = partial.detector !== undefined && partial.detector !== current.detector ? {} : current.params;
+      const next: SeriesConfig = {
+        detector,
+        params: registry.resolveParams(detector, { ...base, ...(partial.params ?? {}) }),
+        threshold: partial.threshold ?? current.threshold,
+      };
+      ingestDb.setConfig(sid, next);
+      engine.setConfig(sid, next, {
+        point: () => {},
+        anomaly: () => {},
+        rejected: () => {},
+      });
+      return next;
+    },
+    detectorNames: () => registry.names(),
+  };
+
+  const app = await buildHttpServer({
+    logger,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    ingest: {
+      sink: ingest,
+      limits: {
+        maxPoints: config.ingest.maxPointsPerRequest,
+        series: {
+          maxTagsPerSeries: config.ingest.maxTagsPerSeries,
+          maxNameLength: config.ingest.maxNameLength,
+          maxTagValueLength: config.ingest.maxTagValueLength,
+        },
+      },
+      now: Date.now,
+      observer: {
+        accepted: (format, n) => metrics.ingestPoints.inc({ format }, n),
+        skipped: (format, reason, n) => metrics.ingestSkipped.inc({ format, reason }, n),
+      },
+    },
+    query,
+    health: {
+      ready: () => ingest.ready,
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    },
+    retryAfterSeconds: () => ingest.retryAfterSeconds,
+    observeRequest: (method, route, status, seconds) =>
+      metrics.httpDuration.observe({ method, route, status: String(status) }, seconds),
+  });
+
+  let url = '';
+  if (opts.listen !== false) {
+    try {
+      url = await app.listen({ host: config.http.host, port: config.http.port });
+    } catch (err) {
+      ingestDb.close();
+      storeDb.close();
+      throw new VigilError(
+        'VIGIL_ERR_CONFIG',
+        `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+  // Serve /healthz and /readyz (503) while recovering; ingest answers 503 until ready.
+  const rec = await runtime.recover();
+  logger.info({ dataDir, checkpointOffset: rec.offset, replayedEntries: rec.replayedEntries }, 'recovered');
+  ingest.setReady(true);
+
+  const timer = setInterval(() => {
+    runtime.checkpoint().catch((err) => logger.error({ err }, 'checkpoint failed; will retry'));
+  }, config.engine.checkpointIntervalMs);
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      ingest.setReady(false);
+      clearInterval(timer);
+      await app.close();
+      await runtime.close();
+      ingestDb.close();
+      storeDb.close();
+    })();
+    return closing;
+  };
+  if (url !== '') logger.info({ url, dataDir }, 'vigil listening');
+  return { app, runtime, ingest, url, close };
+}

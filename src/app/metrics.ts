@@ -1,0 +1,77 @@
+/** Prometheus metrics of the embedded server (docs/metrics.md lists them). */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PartitionRuntime } from '../engine/runtime.ts';
+import type { SeriesCatalog } from '../ports/series-catalog.ts';
+
+export interface Metrics {
+  registry: Registry;
+  ingestPoints: Counter<'format'>;
+  ingestSkipped: Counter<'format' | 'reason'>;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+}
+
+export function createMetrics(runtime: PartitionRuntime, catalog: SeriesCatalog): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  const s = runtime.stats;
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  // Counters owned by the engine runtime, exposed as counters that read its totals at scrape time.
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter('vigil_points_accepted_total', 'Points made durable in the log.', () => s.pointsAccepted);
+  counter('vigil_points_scored_total', 'Points scored by the engine.', () => s.pointsScored);
+  counter('vigil_points_late_total', 'Points scored after newer points of their series (within lateness).', () => s.pointsLate);
+  counter('vigil_anomalies_total', 'Anomalies opened.', () => s.anomaliesOpened);
+  counter('vigil_checkpoints_total', 'Checkpoints committed.', () => s.checkpoints);
+  new Counter({
+    name: 'vigil_points_rejected_total',
+    help: 'Points accepted by ingest but rejected by the engine, by reason (too_late, duplicate).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(s.rejected)) this.inc({ reason }, n);
+    },
+  });
+  gauge('vigil_pipeline_lag_points', 'Points durable but not yet scored.', () => runtime.lagPoints);
+  gauge('vigil_series', 'Known series.', () => catalog.count());
+  gauge('vigil_last_checkpoint_seconds', 'Duration of the last checkpoint.', () => s.lastCheckpointMs / 1000);
+  return {
+    registry,
+    ingestPoints: new Counter({
+      name: 'vigil_ingest_points_total',
+      help: 'Points accepted over HTTP, by format.',
+      labelNames: ['format'],
+      registers: [registry],
+    }),
+    ingestSkipped: new Counter({
+      name: 'vigil_ingest_skipped_total',
+      help: 'Points deliberately dropped at ingest (string fields, stale markers, non-finite samples).',
+      labelNames: ['format', 'reason'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'vigil_http_request_duration_seconds',
+      help: 'HTTP request latency by route.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Loads the configuration: schema defaults ← JSON file ← environment ← flags, then validates and
+ * freezes it. Errors name the key path, e.g. `http.port: must be <= 65535`.
+ */
+import { readFileSync } from 'node:fs';
+import Value from 'typebox/value';
+import { VigilError } from '../core/errors.ts';
+import { type Config, ConfigSchema } from './schema.ts';
+
+/** Environment variables and the config key each sets. Values are parsed as JSON where possible. */
+export const ENV_KEYS: Record<string, string> = {
+  VIGIL_DATA_DIR: 'dataDir',
+  VIGIL_LOG_LEVEL: 'logLevel',
+  VIGIL_HOST: 'http.host',
+  VIGIL_PORT: 'http.port',
+  VIGIL_DETECTOR: 'engine.detector',
+  VIGIL_THRESHOLD: 'engine.threshold',
+};
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+    node = node[p] as Tree;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function parseScalar(raw: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return raw;
+}
+
+export interface ConfigSources {
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** Already dotted key paths, e.g. { 'http.port': 9000 }. */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
+  const tree: Tree = {};
+  if (sources.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(sources.file, 'utf8');
+    } catch (err) {
+      throw new VigilError('VIGIL_ERR_CONFIG', `cannot read config file ${sources.file}`, { cause: err });
+    }
+    try {
+      Object.assign(tree, JSON.parse(text));
+    } catch (err) {
+      throw new VigilError('VIGIL_ERR_CONFIG', `config file ${sources.file} is not valid JSON`, { cause: err });
+    }
+  }
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const raw = sources.env?.[name];
+    if (raw !== undefined && raw !== '') setPath(tree, path, parseScalar(raw));
+  }
+  for (const [path, value] of Object.entries(sources.overrides ?? {})) {
+    if (value !== undefined) setPath(tree, path, value);
+  }
+  return validateConfig(tree);
+}
+
+export function validateConfig(input: unknown): Readonly<Config> {
+  const withDefaults = Value.Default(ConfigSchema, structuredClone(input ?? {}));
+  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
+  if (errors.length > 0) {
+    const lines = errors
+      .filter((e) => e.keyword !== 'boolean')
+      .map((e) => {
+        let path = e.instancePath.replace(/^\//, '').replaceAll('/', '.');
+        const extra = (e.params as { additionalProperties?: string[] }).additionalProperties;
+        if (extra !== undefined) return `${path ? `${path}.` : ''}${extra.join(', ')}: unknown key`;
+        if (path === '') path = '(root)';
+        return `${path}: ${e.message}`;
+      });
+    throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+  }
+  return deepFreeze(withDefaults as Config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,85 @@
+/**
+ * The one configuration schema. Every default is declared here once; unknown keys are rejected;
+ * the TypeScript type is derived from the schema. docs/configuration.md documents each key.
+ */
+import Type, { type Static } from 'typebox';
+
+const Http = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', description: 'listen address' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'listen port (0 = any free)' }),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1024,
+      default: 16 * 1024 * 1024,
+      description: 'largest accepted request body after decompression (413 above)',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Ingest = Type.Object(
+  {
+    maxPointsPerRequest: Type.Integer({ minimum: 1, default: 100_000, description: '413 above' }),
+    maxSeries: Type.Integer({
+      minimum: 1,
+      default: 1_000_000,
+      description: 'distinct series accepted; a request that would create more is refused (422)',
+    }),
+    maxTagsPerSeries: Type.Integer({ minimum: 0, default: 32 }),
+    maxNameLength: Type.Integer({ minimum: 1, default: 256, description: 'metric and tag names' }),
+    maxTagValueLength: Type.Integer({ minimum: 1, default: 1024 }),
+    maxLagPoints: Type.Integer({
+      minimum: 1,
+      default: 2_000_000,
+      description: 'accepted-but-unscored points above which ingest answers 503 with Retry-After',
+    }),
+    retryAfterSeconds: Type.Integer({ minimum: 1, default: 1 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Engine = Type.Object(
+  {
+    detector: Type.String({ default: 'default', description: 'detector name for series without an override' }),
+    params: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'detector params' }),
+    threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.9995, description: 'score ≥ threshold is anomalous' }),
+    allowedLatenessMs: Type.Integer({
+      minimum: 0,
+      default: 60_000,
+      description: 'how far behind its newest point a point of a series may arrive',
+    }),
+    checkpointIntervalMs: Type.Integer({
+      minimum: 10,
+      default: 1000,
+      description: 'how often scores, anomalies and state are committed (query visibility lag)',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Storage = Type.Object(
+  {
+    synchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
+      default: 'full',
+      description: 'SQLite synchronous mode of the ingest log: full survives power loss, normal only a crash',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ default: './.vigil', description: 'where the SQLite files live' }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+    http: Http,
+    ingest: Ingest,
+    engine: Engine,
+    storage: Storage,
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

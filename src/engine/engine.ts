@@ -1,0 +1,243 @@
+/**
+ * The streaming engine: per-series detector state, score-then-learn, event-time rules and anomaly
+ * runs. Pure and synchronous: no I/O, no clock. The runtime feeds it log entries in offset order
+ * and collects what it emits; because detectors are deterministic, replaying the same entries
+ * from a checkpoint gives the same output as an uninterrupted run.
+ */
+import type { Anomaly } from '../core/anomaly.ts';
+import type { DetectorRegistry } from '../core/detectors/registry.ts';
+import type { Detector, DetectorState } from '../core/detectors/detector.ts';
+import type { ScoredPoint } from '../core/point.ts';
+import type { PointBatch } from '../ports/log.ts';
+import type { SeriesConfig } from '../ports/meta-store.ts';
+
+export type RejectReason = 'too_late' | 'duplicate';
+
+export interface EngineOutput {
+  /** A scored point; `late` points were scored against the current state but not learned from. */
+  point(seriesId: number, p: ScoredPoint, late: boolean): void;
+  /** The current form of an anomaly run (emitted on open, on each extension and on close). */
+  anomaly(a: Anomaly): void;
+  rejected(reason: RejectReason, seriesId: number, ts: number): void;
+}
+
+export interface EngineOptions {
+  registry: DetectorRegistry;
+  defaults: SeriesConfig;
+  /** How far behind a series' newest point a point may arrive and still be scored. */
+  allowedLatenessMs: number;
+}
+
+// How many recent timestamps each series remembers to recognise duplicates among late points.
+const RECENT = 8;
+
+interface SeriesTask {
+  config: SeriesConfig;
+  detector: Detector;
+  lastTs: number;
+  /** Newest-first recent timestamps (for duplicate detection of late points). */
+  recent: number[];
+  run: Anomaly | null;
+}
+
+interface SerializedTask {
+  config?: SeriesConfig;
+  detector: DetectorState;
+  lastTs: number;
+  recent: number[];
+  run: Anomaly | null;
+}
+
+export class Engine {
+  readonly #opts: EngineOptions;
+  readonly #tasks = new Map<number, SeriesTask>();
+  readonly #overrides = new Map<number, SeriesConfig>();
+  readonly #dirty = new Set<number>();
+
+  constructor(opts: EngineOptions) {
+    this.#opts = opts;
+  }
+
+  get seriesCount(): number {
+    return this.#tasks.size;
+  }
+
+  configOf(seriesId: number): SeriesConfig {
+    return this.#overrides.get(seriesId) ?? this.#opts.defaults;
+  }
+
+  /**
+   * Sets a per-series detector config. The series' detector starts afresh (its learned state
+   * belongs to the old detector); an open anomaly run is closed.
+   */
+  setConfig(seriesId: number, config: SeriesConfig, out: EngineOutput): void {
+    // Validates the name and params before anything changes.
+    const detector = this.#opts.registry.create(config.detector, config.params);
+    this.#overrides.set(seriesId, config);
+    const task = this.#tasks.get(seriesId);
+    if (task !== undefined) {
+      this.#closeRun(task, out);
+      task.config = config;
+      task.detector = detector;
+      this.#dirty.add(seriesId);
+    }
+  }
+
+  /** Loads overrides at start, before any state is restored or points processed. */
+  loadConfigs(configs: Map<number, SeriesConfig>): void {
+    for (const [id, c] of configs) this.#overrides.set(id, c);
+  }
+
+  processBatch(batch: PointBatch, out: EngineOutput): void {
+    const { seriesIds, ts, values } = batch;
+    for (let i = 0; i < seriesIds.length; i++) this.process(seriesIds[i]!, ts[i]!, values[i]!, out);
+  }
+
+  process(seriesId: number, ts: number, value: number, out: EngineOutput): void {
+    let task = this.#tasks.get(seriesId);
+    if (task === undefined) {
+      const config = this.configOf(seriesId);
+      task = {
+        config,
+        detector: this.#opts.registry.create(config.detector, config.params),
+        lastTs: Number.NEGATIVE_INFINITY,
+        recent: [],
+        run: null,
+      };
+      this.#tasks.set(seriesId, task);
+    }
+    this.#dirty.add(seriesId);
+    if (ts > task.lastTs) {
+      const s = task.detector.step ? task.detector.step(ts, value) : this.#scoreThenLearn(task.detector, ts, value);
+      const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
+      task.lastTs = ts;
+      task.recent.unshift(ts);
+      if (task.recent.length > RECENT) task.recent.pop();
+      out.point(seriesId, p, false);
+      this.#trackRun(seriesId, task, p, out);
+      return;
+    }
+    if (ts === task.lastTs || task.recent.includes(ts)) {
+      out.rejected('duplicate', seriesId, ts);
+      return;
+    }
+    const oldest = task.recent[task.recent.length - 1] ?? task.lastTs;
+    if (ts < task.lastTs - this.#opts.allowedLatenessMs || (task.recent.length === RECENT && ts < oldest)) {
+      out.rejected('too_late', seriesId, ts);
+      return;
+    }
+    // Late but allowed: judged by the current model, not learned from, not part of anomaly runs.
+    const s = task.detector.score(ts, value);
+    const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
+    insertDescending(task.recent, ts);
+    if (task.recent.length > RECENT) task.recent.pop();
+    out.point(seriesId, p, true);
+  }
+
+  /** Serialized state of every series changed since the last call; clears the dirty set. */
+  takeDirtyStates(): Map<number, string> {
+    const states = new Map<number, string>();
+    for (const id of this.#dirty) {
+      const t = this.#tasks.get(id);
+      if (t === undefined) continue;
+      const s: SerializedTask = {
+        detector: t.detector.snapshot(),
+        lastTs: t.lastTs,
+        recent: t.recent,
+        run: t.run,
+      };
+      if (this.#overrides.has(id)) s.config = t.config;
+      states.set(id, JSON.stringify(s));
+    }
+    this.#dirty.clear();
+    return states;
+  }
+
+  /** Marks series as changed again (a checkpoint that took their state failed). */
+  markDirty(ids: Iterable<number>): void {
+    for (const id of ids) this.#dirty.add(id);
+  }
+
+  /** Restores series state from a checkpoint. */
+  restore(states: Map<number, string>): void {
+    for (const [id, text] of states) {
+      const s = JSON.parse(text) as SerializedTask;
+      const config = this.configOf(id);
+      // A state written under another detector (config changed since) is not restorable: start fresh.
+      const same = s.detector.detector === this.#opts.registry.get(config.detector).name;
+      const detector = this.#opts.registry.create(config.detector, config.params, same ? s.detector : undefined);
+      this.#tasks.set(id, { config, detector, lastTs: s.lastTs, recent: s.recent, run: s.run });
+    }
+  }
+
+  #scoreThenLearn(d: Detector, ts: number, value: number) {
+    const s = d.score(ts, value);
+    d.update(ts, value);
+    return s;
+  }
+
+  #trackRun(seriesId: number, task: SeriesTask, p: ScoredPoint, out: EngineOutput): void {
+    if (!p.anomalous) {
+      this.#closeRun(task, out);
+      return;
+    }
+    const run = task.run;
+    if (run === null) {
+      task.run = {
+        seriesId,
+        start: p.ts,
+        end: p.ts,
+        peakScore: p.score,
+        peakValue: p.value,
+        peakExpected: p.expected,
+        direction: directionOf(p),
+        points: 1,
+        detector: task.config.detector,
+        open: true,
+      };
+      out.anomaly({ ...task.run });
+      return;
+    }
+    run.end = p.ts;
+    run.points++;
+    if (p.score > run.peakScore) {
+      run.peakScore = p.score;
+      run.peakValue = p.value;
+      run.peakExpected = p.expected;
+      run.direction = directionOf(p);
+    }
+    out.anomaly({ ...run });
+  }
+
+  #closeRun(task: SeriesTask, out: EngineOutput): void {
+    if (task.run === null) return;
+    task.run.open = false;
+    out.anomaly({ ...task.run });
+    task.run = null;
+  }
+}
+
+function toScored(
+  ts: number,
+  value: number,
+  score: number,
+  expected: number,
+  lower: number,
+  upper: number,
+  threshold: number,
+): ScoredPoint {
+  // A detector bug must not poison storage: non-finite scores count as "not anomalous".
+  const sc = Number.isFinite(score) ? Math.min(1, Math.max(0, score)) : 0;
+  return { ts, value, score: sc, expected, lower, upper, anomalous: sc >= threshold };
+}
+
+function directionOf(p: ScoredPoint): Anomaly['direction'] {
+  if (Number.isNaN(p.expected)) return 'unknown';
+  return p.value >= p.expected ? 'up' : 'down';
+}
+
+function insertDescending(arr: number[], ts: number): void {
+  let i = 0;
+  while (i < arr.length && arr[i]! > ts) i++;
+  arr.splice(i, 0, ts);
+}

@@ -1,0 +1,242 @@
+/**
+ * The runtime around the Engine for one partition: accepts validated ingest batches, makes them
+ * durable in the Log with group commit (one transaction for everything that arrived in the same
+ * turn, one log entry per request so each request stays atomic), feeds committed entries to the
+ * engine, and checkpoints engine output together with the log offset it reflects.
+ *
+ * No I/O of its own: the ports do it; timing comes from the injected `defer` and from whoever
+ * calls `checkpoint()` (the composition root runs it on an interval).
+ */
+import type { Anomaly } from '../core/anomaly.ts';
+import type { ScoredPoint } from '../core/point.ts';
+import type { CheckpointStore } from '../ports/checkpoint-store.ts';
+import type { Log, PointBatch } from '../ports/log.ts';
+import type { Engine, EngineOutput, RejectReason } from './engine.ts';
+
+export interface RuntimeDeps {
+  engine: Engine;
+  log: Log;
+  checkpoints: CheckpointStore;
+  /** Resolves on a later event-loop turn; lets I/O and other requests run between work slices. */
+  defer: () => Promise<void>;
+}
+
+export interface RuntimeStats {
+  pointsAccepted: number;
+  pointsScored: number;
+  pointsLate: number;
+  anomaliesOpened: number;
+  rejected: Record<RejectReason, number>;
+  checkpoints: number;
+  lastCheckpointMs: number;
+}
+
+interface Pending {
+  batch: PointBatch;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Points the engine processes per turn before yielding to I/O. */
+const PROCESS_SLICE = 20_000;
+
+export class PartitionRuntime {
+  readonly #d: RuntimeDeps;
+  readonly stats: RuntimeStats = {
+    pointsAccepted: 0,
+    pointsScored: 0,
+    pointsLate: 0,
+    anomaliesOpened: 0,
+    rejected: { too_late: 0, duplicate: 0 },
+    checkpoints: 0,
+    lastCheckpointMs: 0,
+  };
+  #pending: Pending[] = [];
+  #commitScheduled = false;
+  /** Committed entries not yet processed by the engine. */
+  #queue: { offset: number; batch: PointBatch }[] = [];
+  #queuedPoints = 0;
+  #processing = false;
+  #processedOffset = 0;
+  /** Output since the last checkpoint was taken. */
+  #tails = new Map<number, ScoredPoint[]>();
+  #anomalies = new Map<string, Anomaly>();
+  /** Output of the checkpoint being written (still visible to queries until it is durable). */
+  #inflight = new Map<number, ScoredPoint[]>();
+  #checkpointing: Promise<void> | null = null;
+  #closed = false;
+  readonly #out: EngineOutput;
+
+  constructor(deps: RuntimeDeps) {
+    this.#d = deps;
+    this.#out = {
+      point: (sid, p, late) => {
+        let tail = this.#tails.get(sid);
+        if (tail === undefined) {
+          tail = [];
+          this.#tails.set(sid, tail);
+        }
+        tail.push(p);
+        this.stats.pointsScored++;
+        if (late) this.stats.pointsLate++;
+      },
+      anomaly: (a) => {
+        if (a.points === 1 && a.open) this.stats.anomaliesOpened++;
+        this.#anomalies.set(`${a.seriesId}:${a.start}`, a);
+      },
+      rejected: (reason) => {
+        this.stats.rejected[reason]++;
+      },
+    };
+  }
+
+  /** Restores the last checkpoint and replays the log after it. Call once, before `submit`. */
+  async recover(): Promise<{ offset: number; replayedEntries: number }> {
+    const cp = this.#d.checkpoints.load();
+    this.#d.engine.restore(cp.states);
+    this.#processedOffset = cp.offset;
+    let replayed = 0;
+    for (;;) {
+      const entries = this.#d.log.read(this.#processedOffset, 1000);
+      if (entries.length === 0) break;
+      for (const e of entries) {
+        this.#d.engine.processBatch(e.batch, this.#out);
+        this.#processedOffset = e.offset;
+        replayed++;
+      }
+      await this.#d.defer();
+    }
+    return { offset: cp.offset, replayedEntries: replayed };
+  }
+
+  /** Points accepted (durable) but not yet scored. */
+  get lagPoints(): number {
+    return this.#queuedPoints;
+  }
+
+  get processedOffset(): number {
+    return this.#processedOffset;
+  }
+
+  /** Resolves once the batch is durable in the log. Scoring happens after, asynchronously. */
+  submit(batch: PointBatch): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ batch, resolve, reject });
+      if (!this.#commitScheduled) {
+        this.#commitScheduled = true;
+        setImmediate(() => this.#commit());
+      }
+    });
+  }
+
+  #commit(): void {
+    this.#commitScheduled = false;
+    const group = this.#pending;
+    this.#pending = [];
+    if (group.length === 0) return;
+    let offsets: number[];
+    try {
+      offsets = this.#d.log.append(group.map((p) => p.batch));
+    } catch (err) {
+      for (const p of group) p.reject(err);
+      return;
+    }
+    for (let i = 0; i < group.length; i++) {
+      const b = group[i]!.batch;
+      this.#queue.push({ offset: offsets[i]!, batch: b });
+      this.#queuedPoints += b.seriesIds.length;
+      this.stats.pointsAccepted += b.seriesIds.length;
+      group[i]!.resolve();
+    }
+    void this.#process();
+  }
+
+  async #process(): Promise<void> {
+    if (this.#processing) return;
+    this.#processing = true;
+    try {
+      while (this.#queue.length > 0) {
+        let done = 0;
+        while (this.#queue.length > 0 && done < PROCESS_SLICE) {
+          const e = this.#queue.shift()!;
+          this.#d.engine.processBatch(e.batch, this.#out);
+          this.#processedOffset = e.offset;
+          this.#queuedPoints -= e.batch.seriesIds.length;
+          done += e.batch.seriesIds.length;
+        }
+        if (this.#queue.length > 0) await this.#d.defer();
+      }
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  /** Resolves when every accepted point has been scored (for tests, replay and shutdown). */
+  async drain(): Promise<void> {
+    while (this.#pending.length > 0 || this.#queue.length > 0 || this.#processing || this.#commitScheduled) {
+      await this.#d.defer();
+    }
+  }
+
+  /**
+   * Commits everything scored so far with the offset it reflects, then truncates the log up to it.
+   * Engine processing continues meanwhile: the states, points and offset were captured at once.
+   */
+  checkpoint(): Promise<void> {
+    if (this.#checkpointing !== null) return this.#checkpointing;
+    this.#checkpointing = this.#doCheckpoint().finally(() => {
+      this.#checkpointing = null;
+    });
+    return this.#checkpointing;
+  }
+
+  async #doCheckpoint(): Promise<void> {
+    const offset = this.#processedOffset;
+    const states = this.#d.engine.takeDirtyStates();
+    if (states.size === 0 && this.#tails.size === 0 && this.#anomalies.size === 0) return;
+    const points = this.#tails;
+    const anomalies = [...this.#anomalies.values()];
+    this.#tails = new Map();
+    this.#anomalies = new Map();
+    this.#inflight = points;
+    const started = performance.now();
+    try {
+      await this.#d.checkpoints.commit({ offset, points, anomalies, states });
+    } catch (err) {
+      // Nothing was committed: put the output back (ahead of newer output) so the next try has it.
+      for (const [sid, ps] of this.#tails) points.set(sid, [...(points.get(sid) ?? []), ...ps]);
+      this.#tails = points;
+      for (const a of anomalies) {
+        const k = `${a.seriesId}:${a.start}`;
+        if (!this.#anomalies.has(k)) this.#anomalies.set(k, a);
+      }
+      this.#d.engine.markDirty(states.keys());
+      throw err;
+    } finally {
+      this.#inflight = new Map();
+    }
+    this.#d.log.truncate(offset);
+    this.stats.checkpoints++;
+    this.stats.lastCheckpointMs = performance.now() - started;
+  }
+
+  /** Scored points not yet in the PointStore, for queries to merge with stored ones. */
+  unflushed(seriesId: number): ScoredPoint[] {
+    const a = this.#inflight.get(seriesId) ?? [];
+    const b = this.#tails.get(seriesId) ?? [];
+    return a.length === 0 ? b : b.length === 0 ? a : [...a, ...b];
+  }
+
+  /** Anomalies changed since the last checkpoint (newer than what the store holds). */
+  unflushedAnomalies(): Anomaly[] {
+    return [...this.#anomalies.values()];
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.drain();
+    if (this.#checkpointing !== null) await this.#checkpointing;
+    await this.checkpoint();
+  }
+}

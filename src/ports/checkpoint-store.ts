@@ -1,0 +1,28 @@
+/**
+ * CheckpointStore: commits, in one atomic step, everything the engine produced up to a log offset:
+ * scored points, anomalies and per-series state. After a crash, `load` returns the last committed
+ * checkpoint and the engine replays the log from its offset, so output equals an uninterrupted run.
+ */
+import type { ScoredPoint } from '../core/point.ts';
+import type { Anomaly } from '../core/anomaly.ts';
+
+export interface CheckpointData {
+  offset: number;
+  /** New scored points per series since the previous checkpoint (append-ordered). */
+  points: Map<number, ScoredPoint[]>;
+  /** Anomalies opened, extended or closed since the previous checkpoint (upsert on series+start). */
+  anomalies: Anomaly[];
+  /** Serialized engine state of each series that changed. */
+  states: Map<number, string>;
+}
+
+export interface Checkpoint {
+  offset: number;
+  states: Map<number, string>;
+}
+
+export interface CheckpointStore {
+  /** Writes a checkpoint atomically. May yield between slices; resolves once durable. */
+  commit(data: CheckpointData): Promise<void>;
+  load(): Checkpoint;
+}

@@ -1,0 +1,28 @@
+/**
+ * Log: the durable, ordered record of accepted points. Ingest appends one entry per request
+ * (atomic: the whole request or nothing) and acknowledges only after `append` resolves, at which
+ * point the entry MUST survive a process crash. The engine reads entries in offset order.
+ */
+
+/** A batch of points of already-registered series (ids from the SeriesCatalog). */
+export interface PointBatch {
+  seriesIds: Int32Array;
+  ts: Float64Array;
+  values: Float64Array;
+}
+
+export interface LogEntry {
+  offset: number;
+  batch: PointBatch;
+}
+
+export interface Log {
+  /** Appends each batch as its own entry, all durable when this resolves; returns their offsets. */
+  append(batches: readonly PointBatch[]): number[];
+  /** Entries with offset > `after`, in order, at most `limit`. */
+  read(after: number, limit: number): LogEntry[];
+  /** Highest offset appended so far (0 when empty). */
+  endOffset(): number;
+  /** Drops entries with offset ≤ `upTo`; called once a checkpoint covers them. */
+  truncate(upTo: number): void;
+}
