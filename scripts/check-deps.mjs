@@ -2,7 +2,7 @@
 // Dependency-direction check (DESIGN.md "Layers"): core ← engine ← adapters ← app.
 // core and ports import only core/ports; engine imports core/ports; nothing below app imports app or cli.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,7 +17,8 @@ const allowed = {
   cli: ['core', 'ports', 'engine', 'adapters', 'config', 'app', 'cli'],
 };
 // Node built-ins that mean I/O; core and engine must not touch them.
-const ioModules = /^(node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|sqlite|os|process|dns|tls|cluster)$/;
+const ioModules =
+  /^(node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|sqlite|os|process|dns|tls|cluster)$/;
 
 function* walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -33,11 +34,14 @@ for (const file of walk(src)) {
   files++;
   const layer = relative(src, file).split('/')[0];
   const text = readFileSync(file, 'utf8');
-  for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+  for (const m of text.matchAll(
+    /^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
+  )) {
     const spec = m[1] ?? m[2];
     if (spec.startsWith('.')) {
       const target = relative(src, resolve(dirname(file), spec)).split('/')[0];
-      if (!(allowed[layer] ?? []).includes(target)) problems.push(`${relative(root, file)}: ${layer} must not import ${target} (${spec})`);
+      if (!(allowed[layer] ?? []).includes(target))
+        problems.push(`${relative(root, file)}: ${layer} must not import ${target} (${spec})`);
     } else if ((layer === 'core' || layer === 'engine' || layer === 'ports') && ioModules.test(spec)) {
       problems.push(`${relative(root, file)}: ${layer} must not do I/O (imports ${spec})`);
     }

@@ -3,7 +3,7 @@
 // `N passed, N failed` that CI reads. Extra arguments go to vitest (e.g. a file filter).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,6 +13,12 @@ const run = (label, cmd, args) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   return r.status === 0;
 };
+
+// The integration tests talk to real services; make sure they are installed (idempotent).
+if (!run('services (scripts/services/install.sh)', 'bash', [join(root, 'scripts/services/install.sh')])) {
+  console.log('\n0 passed, 1 failed');
+  process.exit(1);
+}
 
 let passed = 0;
 let failed = 0;
@@ -30,7 +36,13 @@ for (const [label, cmd, args] of [
 
 const report = join(root, 'test-results.json');
 rmSync(report, { force: true });
-run('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]);
+run('vitest', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+]);
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed += r.numPassedTests;
@@ -43,7 +55,9 @@ if (existsSync(report)) {
 
 function countSuitesWithFailedTests(r) {
   // A failed suite with no failed test (e.g. an import error) must still count as a failure.
-  return r.testResults.filter((s) => s.status === 'failed' && s.assertionResults.some((a) => a.status === 'failed')).length;
+  return r.testResults.filter(
+    (s) => s.status === 'failed' && s.assertionResults.some((a) => a.status === 'failed'),
+  ).length;
 }
 
 console.log(`\n${passed} passed, ${failed} failed`);

@@ -10,7 +10,9 @@ export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../exa
 
 export async function loadDemo(ingest: IngestService, dir = DEMO_DIR): Promise<number> {
   let total = 0;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()) {
     const name = basename(file, '.csv');
     const csv = parseTimestampValueCsv(readFileSync(join(dir, file), 'utf8'), file);
     const tags = { source: 'nab-demo', file: name };

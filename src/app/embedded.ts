@@ -6,18 +6,18 @@ import { join, resolve } from 'node:path';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import type { QueryBackend } from '../adapters/http/query-routes.ts';
+import { buildHttpServer } from '../adapters/http/server.ts';
+import { SqliteIngestDb } from '../adapters/sqlite/ingest-db.ts';
+import { openDatabase } from '../adapters/sqlite/open.ts';
+import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
+import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { Engine } from '../engine/engine.ts';
 import { PartitionRuntime } from '../engine/runtime.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
-import { buildHttpServer } from '../adapters/http/server.ts';
-import type { QueryBackend } from '../adapters/http/query-routes.ts';
-import { SqliteIngestDb } from '../adapters/sqlite/ingest-db.ts';
-import { openDatabase } from '../adapters/sqlite/open.ts';
-import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
-import type { Config } from '../config/schema.ts';
 import { IngestService } from './ingest-service.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -31,7 +31,10 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
-export async function startEmbedded(config: Readonly<Config>, opts: { listen?: boolean } = {}): Promise<EmbeddedServer> {
+export async function startEmbedded(
+  config: Readonly<Config>,
+  opts: { listen?: boolean } = {},
+): Promise<EmbeddedServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'vigil' } });
   const dataDir = resolve(config.dataDir);
   const ingestDb = new SqliteIngestDb(openDatabase(join(dataDir, 'log.db'), config.storage.synchronous));
@@ -45,7 +48,12 @@ export async function startEmbedded(config: Readonly<Config>, opts: { listen?: b
   };
   const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
   engine.loadConfigs(ingestDb.allConfigs());
-  const runtime = new PartitionRuntime({ engine, log: ingestDb, checkpoints: storeDb, defer: () => yieldTurn() });
+  const runtime = new PartitionRuntime({
+    engine,
+    log: ingestDb,
+    checkpoints: storeDb,
+    defer: () => yieldTurn(),
+  });
   const ingest = new IngestService(runtime, ingestDb, config.ingest, Date.now);
   const metrics = createMetrics(runtime, ingestDb);
 
@@ -65,14 +73,16 @@ export async function startEmbedded(config: Readonly<Config>, opts: { listen?: b
     },
     anomalies: (q) => {
       const stored = storeDb.anomalies(q);
-      const fresh = runtime.unflushedAnomalies().filter(
-        (a) =>
-          (q.seriesIds === undefined || q.seriesIds.includes(a.seriesId)) &&
-          (q.from === undefined || a.end >= q.from) &&
-          (q.to === undefined || a.start < q.to) &&
-          (q.minScore === undefined || a.peakScore >= q.minScore) &&
-          (q.openOnly !== true || a.open),
-      );
+      const fresh = runtime
+        .unflushedAnomalies()
+        .filter(
+          (a) =>
+            (q.seriesIds === undefined || q.seriesIds.includes(a.seriesId)) &&
+            (q.from === undefined || a.end >= q.from) &&
+            (q.to === undefined || a.start < q.to) &&
+            (q.minScore === undefined || a.peakScore >= q.minScore) &&
+            (q.openOnly !== true || a.open),
+        );
       const byKey = new Map(stored.map((a) => [`${a.seriesId}:${a.start}`, a]));
       for (const a of fresh) byKey.set(`${a.seriesId}:${a.start}`, a);
       return [...byKey.values()]
@@ -83,7 +93,8 @@ export async function startEmbedded(config: Readonly<Config>, opts: { listen?: b
     setConfig: (sid, partial) => {
       const current = engine.configOf(sid);
       const detector = partial.detector ?? current.detector;
-      const base = partial.detector !== undefined && partial.detector !== current.detector ? {} : current.params;
+      const base =
+        partial.detector !== undefined && partial.detector !== current.detector ? {} : current.params;
       const next: SeriesConfig = {
         detector,
         params: registry.resolveParams(detector, { ...base, ...(partial.params ?? {}) }),
@@ -122,7 +133,10 @@ export async function startEmbedded(config: Readonly<Config>, opts: { listen?: b
     query,
     health: {
       ready: () => ingest.ready,
-      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        body: await metrics.registry.metrics(),
+      }),
     },
     retryAfterSeconds: () => ingest.retryAfterSeconds,
     observeRequest: (method, route, status, seconds) =>

@@ -21,7 +21,12 @@ export class IngestService {
   readonly #now: () => number;
   #ready = false;
 
-  constructor(runtime: PartitionRuntime, catalog: SeriesCatalog, limits: IngestLimitsConfig, now: () => number) {
+  constructor(
+    runtime: PartitionRuntime,
+    catalog: SeriesCatalog,
+    limits: IngestLimitsConfig,
+    now: () => number,
+  ) {
     this.#runtime = runtime;
     this.#catalog = catalog;
     this.#limits = limits;

@@ -36,7 +36,11 @@ export function createMetrics(runtime: PartitionRuntime, catalog: SeriesCatalog)
     });
   counter('vigil_points_accepted_total', 'Points made durable in the log.', () => s.pointsAccepted);
   counter('vigil_points_scored_total', 'Points scored by the engine.', () => s.pointsScored);
-  counter('vigil_points_late_total', 'Points scored after newer points of their series (within lateness).', () => s.pointsLate);
+  counter(
+    'vigil_points_late_total',
+    'Points scored after newer points of their series (within lateness).',
+    () => s.pointsLate,
+  );
   counter('vigil_anomalies_total', 'Anomalies opened.', () => s.anomaliesOpened);
   counter('vigil_checkpoints_total', 'Checkpoints committed.', () => s.checkpoints);
   new Counter({

@@ -15,12 +15,20 @@ export interface ReplayOptions {
 }
 
 /** Returns the output CSV text: `timestamp,value,score,anomalous,expected,lower,upper`. */
-export function replayCsv(text: string, name: string, o: ReplayOptions): { csv: string; anomalous: number; points: number } {
+export function replayCsv(
+  text: string,
+  name: string,
+  o: ReplayOptions,
+): { csv: string; anomalous: number; points: number } {
   const input = parseTimestampValueCsv(text, name);
   const registry = builtinDetectors();
   const engine = new Engine({
     registry,
-    defaults: { detector: o.detector, params: registry.resolveParams(o.detector, o.params), threshold: o.threshold },
+    defaults: {
+      detector: o.detector,
+      params: registry.resolveParams(o.detector, o.params),
+      threshold: o.threshold,
+    },
     allowedLatenessMs: 0,
   });
   const rows: string[] = ['timestamp,value,score,anomalous,expected,lower,upper'];
@@ -43,7 +51,9 @@ export function replayCsv(text: string, name: string, o: ReplayOptions): { csv: 
       rows.push(`${input.rawTs[i]},${input.values[i]},,,,,`); // rejected (out of order or duplicate)
     } else {
       if (p.anomalous) anomalous++;
-      rows.push(`${input.rawTs[i]},${p.value},${p.score},${p.anomalous ? 1 : 0},${f(p.expected)},${f(p.lower)},${f(p.upper)}`);
+      rows.push(
+        `${input.rawTs[i]},${p.value},${p.score},${p.anomalous ? 1 : 0},${f(p.expected)},${f(p.lower)},${f(p.upper)}`,
+      );
     }
     if (bar !== null && (i & 1023) === 1023) bar.tick(1024);
   }
@@ -55,7 +65,9 @@ export function replayCsv(text: string, name: string, o: ReplayOptions): { csv: 
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('score a timestamp,value CSV offline and write timestamp,value,score,anomalous,expected,lower,upper')
+    .description(
+      'score a timestamp,value CSV offline and write timestamp,value,score,anomalous,expected,lower,upper',
+    )
     .argument('<file>', 'input CSV (header optional; epoch ms, RFC 3339 or YYYY-MM-DD HH:MM:SS timestamps)')
     .option('--detector <name>', 'detector name (see `GET /api/v1/detectors`)', 'default')
     .option('--params <json>', 'detector params as JSON', '{}')

@@ -12,33 +12,42 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'listen address [env VIGIL_HOST] (default 0.0.0.0)')
     .option('--detector <name>', 'default detector [env VIGIL_DETECTOR]')
     .option('--demo', 'load the labelled sample series from examples/ so anomalies show at once')
-    .action(async (o: { config?: string; dataDir?: string; port?: string; host?: string; detector?: string; demo?: boolean }) => {
-      const config = loadConfig({
-        ...(o.config !== undefined ? { file: o.config } : {}),
-        env: process.env,
-        overrides: {
-          dataDir: o.dataDir,
-          'http.port': o.port === undefined ? undefined : Number(o.port),
-          'http.host': o.host,
-          'engine.detector': o.detector,
-        },
-      });
-      // Loaded lazily so other commands do not pay for the HTTP stack.
-      const { startEmbedded } = await import('../app/embedded.ts');
-      const server = await startEmbedded(config);
-      const stop = async (signal: string) => {
-        process.stderr.write(`vigil: ${signal}, draining and checkpointing…\n`);
-        await server.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      if (o.demo === true) {
-        const { loadDemo } = await import('../app/demo.ts');
-        const n = await loadDemo(server.ingest);
-        process.stderr.write(
-          `vigil: demo loaded ${n} points; try ${server.url}/api/v1/anomalies and ${server.url}/docs\n`,
-        );
-      }
-    });
+    .action(
+      async (o: {
+        config?: string;
+        dataDir?: string;
+        port?: string;
+        host?: string;
+        detector?: string;
+        demo?: boolean;
+      }) => {
+        const config = loadConfig({
+          ...(o.config !== undefined ? { file: o.config } : {}),
+          env: process.env,
+          overrides: {
+            dataDir: o.dataDir,
+            'http.port': o.port === undefined ? undefined : Number(o.port),
+            'http.host': o.host,
+            'engine.detector': o.detector,
+          },
+        });
+        // Loaded lazily so other commands do not pay for the HTTP stack.
+        const { startEmbedded } = await import('../app/embedded.ts');
+        const server = await startEmbedded(config);
+        const stop = async (signal: string) => {
+          process.stderr.write(`vigil: ${signal}, draining and checkpointing…\n`);
+          await server.close();
+          process.exit(0);
+        };
+        process.once('SIGINT', () => void stop('SIGINT'));
+        process.once('SIGTERM', () => void stop('SIGTERM'));
+        if (o.demo === true) {
+          const { loadDemo } = await import('../app/demo.ts');
+          const n = await loadDemo(server.ingest);
+          process.stderr.write(
+            `vigil: demo loaded ${n} points; try ${server.url}/api/v1/anomalies and ${server.url}/docs\n`,
+          );
+        }
+      },
+    );
 }

@@ -54,7 +54,9 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
     try {
       Object.assign(tree, JSON.parse(text));
     } catch (err) {
-      throw new VigilError('VIGIL_ERR_CONFIG', `config file ${sources.file} is not valid JSON`, { cause: err });
+      throw new VigilError('VIGIL_ERR_CONFIG', `config file ${sources.file} is not valid JSON`, {
+        cause: err,
+      });
     }
   }
   for (const [name, path] of Object.entries(ENV_KEYS)) {

@@ -7,7 +7,12 @@ import Type, { type Static } from 'typebox';
 const Http = Type.Object(
   {
     host: Type.String({ default: '0.0.0.0', description: 'listen address' }),
-    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'listen port (0 = any free)' }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description: 'listen port (0 = any free)',
+    }),
     bodyLimitBytes: Type.Integer({
       minimum: 1024,
       default: 16 * 1024 * 1024,
@@ -40,9 +45,17 @@ const Ingest = Type.Object(
 
 const Engine = Type.Object(
   {
-    detector: Type.String({ default: 'default', description: 'detector name for series without an override' }),
+    detector: Type.String({
+      default: 'default',
+      description: 'detector name for series without an override',
+    }),
     params: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'detector params' }),
-    threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.9995, description: 'score ≥ threshold is anomalous' }),
+    threshold: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.9995,
+      description: 'score ≥ threshold is anomalous',
+    }),
     allowedLatenessMs: Type.Integer({
       minimum: 0,
       default: 60_000,

@@ -55,7 +55,11 @@ export const ERRORS = {
     summary: 'Accepting the request would exceed `ingest.maxSeries` distinct series.',
   },
   VIGIL_ERR_NOT_FOUND: { status: 404, retriable: false, summary: 'The resource does not exist.' },
-  VIGIL_ERR_UNKNOWN_DETECTOR: { status: 400, retriable: false, summary: 'No detector is registered by that name.' },
+  VIGIL_ERR_UNKNOWN_DETECTOR: {
+    status: 400,
+    retriable: false,
+    summary: 'No detector is registered by that name.',
+  },
   VIGIL_ERR_BAD_DETECTOR_PARAMS: {
     status: 400,
     retriable: false,

@@ -5,8 +5,8 @@
  * from a checkpoint gives the same output as an uninterrupted run.
  */
 import type { Anomaly } from '../core/anomaly.ts';
-import type { DetectorRegistry } from '../core/detectors/registry.ts';
 import type { Detector, DetectorState } from '../core/detectors/detector.ts';
+import type { DetectorRegistry } from '../core/detectors/registry.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
@@ -108,7 +108,9 @@ export class Engine {
     }
     this.#dirty.add(seriesId);
     if (ts > task.lastTs) {
-      const s = task.detector.step ? task.detector.step(ts, value) : this.#scoreThenLearn(task.detector, ts, value);
+      const s = task.detector.step
+        ? task.detector.step(ts, value)
+        : this.#scoreThenLearn(task.detector, ts, value);
       const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
       task.lastTs = ts;
       task.recent.unshift(ts);
@@ -165,7 +167,11 @@ export class Engine {
       const config = this.configOf(id);
       // A state written under another detector (config changed since) is not restorable: start fresh.
       const same = s.detector.detector === this.#opts.registry.get(config.detector).name;
-      const detector = this.#opts.registry.create(config.detector, config.params, same ? s.detector : undefined);
+      const detector = this.#opts.registry.create(
+        config.detector,
+        config.params,
+        same ? s.detector : undefined,
+      );
       this.#tasks.set(id, { config, detector, lastTs: s.lastTs, recent: s.recent, run: s.run });
     }
   }

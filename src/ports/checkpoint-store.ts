@@ -3,8 +3,9 @@
  * scored points, anomalies and per-series state. After a crash, `load` returns the last committed
  * checkpoint and the engine replays the log from its offset, so output equals an uninterrupted run.
  */
-import type { ScoredPoint } from '../core/point.ts';
+
 import type { Anomaly } from '../core/anomaly.ts';
+import type { ScoredPoint } from '../core/point.ts';
 
 export interface CheckpointData {
   offset: number;

@@ -2,6 +2,7 @@
  * Each ingest format over a real socket: points written are stored durably, scored, and come back
  * from the query API with scores and bands.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeLineProtocol, encodeRemoteWrite } from '../../src/adapters/ingest/encode.ts';
 import { eventually, startTestServer, type TestServer } from '../helpers/embedded.ts';
@@ -30,7 +31,12 @@ describe('ingest round trip over HTTP', () => {
   it('JSON: points come back scored, with a band and the spike flagged', async () => {
     const values = wave(200, 150);
     const body = {
-      points: values.map((value, i) => ({ metric: 'rt_json', tags: { host: 'a' }, ts: T0 + i * 1000, value })),
+      points: values.map((value, i) => ({
+        metric: 'rt_json',
+        tags: { host: 'a' },
+        ts: T0 + i * 1000,
+        value,
+      })),
     };
     const r = await fetch(`${server.url}/api/v1/points`, {
       method: 'POST',
@@ -48,7 +54,9 @@ describe('ingest round trip over HTTP', () => {
     expect(spike.score as number).toBeGreaterThan(0.999);
     expect(typeof spike.expected).toBe('number');
     expect(spike.lower as number).toBeLessThan(spike.upper as number);
-    const anomalies = (await (await fetch(`${server.url}/api/v1/anomalies?series=${encodeURIComponent('rt_json{host="a"}')}`)).json()) as {
+    const anomalies = (await (
+      await fetch(`${server.url}/api/v1/anomalies?series=${encodeURIComponent('rt_json{host="a"}')}`)
+    ).json()) as {
       anomalies: { start: number; direction: string }[];
     };
     expect(anomalies.anomalies.some((a) => a.start === T0 + 150_000 && a.direction === 'up')).toBe(true);
@@ -91,7 +99,9 @@ describe('ingest round trip over HTTP', () => {
       return p.total === 4 ? p : null;
     });
     expect(got.points.map((p) => p.value)).toEqual([90, 91, 92, 93]);
-    const used = await eventually(async () => ((await points('rt_mem_used{host="h1"}')).total === 1 ? true : null));
+    const used = await eventually(async () =>
+      (await points('rt_mem_used{host="h1"}')).total === 1 ? true : null,
+    );
     expect(used).toBe(true);
     expect((await points('rt_mem_ok{host="h1"}')).points[0]?.value).toBe(1);
     expect((await points('rt_mem_note{host="h1"}')).total).toBe(0);
@@ -119,7 +129,9 @@ describe('ingest round trip over HTTP', () => {
       return p.total === 5 ? p : null;
     });
     expect(got.points.map((p) => p.value)).toEqual([0, 2, 4, 6, 8]);
-    const series = (await (await fetch(`${server.url}/api/v1/series?match=${encodeURIComponent('rt_prom_requests{job="api"}')}`)).json()) as {
+    const series = (await (
+      await fetch(`${server.url}/api/v1/series?match=${encodeURIComponent('rt_prom_requests{job="api"}')}`)
+    ).json()) as {
       series: { key: string }[];
     };
     expect(series.series.map((s) => s.key)).toEqual(['rt_prom_requests{instance="x:1",job="api"}']);
@@ -138,6 +150,7 @@ describe('ingest round trip over HTTP', () => {
     } finally {
       await again.close();
     }
+    rmSync(server.dataDir, { recursive: true, force: true });
     server = await startTestServer();
   });
 });

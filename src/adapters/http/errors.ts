@@ -22,18 +22,26 @@ export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: () 
     if (status < 500) {
       const code: ErrorCode =
         FASTIFY_CODES[err.code] ??
-        (status === 413 ? 'VIGIL_ERR_BODY_TOO_LARGE' : status === 415 ? 'VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE' : 'VIGIL_ERR_BAD_REQUEST');
+        (status === 413
+          ? 'VIGIL_ERR_BODY_TOO_LARGE'
+          : status === 415
+            ? 'VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE'
+            : 'VIGIL_ERR_BAD_REQUEST');
       const message =
         code === 'VIGIL_ERR_BODY_TOO_LARGE' ? 'request body is larger than http.bodyLimitBytes' : err.message;
       const field = err.validation?.[0]?.instancePath?.replace(/^\//, '').replaceAll('/', '.');
-      return reply
-        .code(status)
-        .send({ error: message, code, ...(field ? { field: `${err.validationContext ?? ''}.${field}` } : {}) });
+      return reply.code(status).send({
+        error: message,
+        code,
+        ...(field ? { field: `${err.validationContext ?? ''}.${field}` } : {}),
+      });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'internal error', code: 'VIGIL_ERR_INTERNAL' });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'VIGIL_ERR_NOT_FOUND' });
+    reply
+      .code(404)
+      .send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'VIGIL_ERR_NOT_FOUND' });
   });
 }

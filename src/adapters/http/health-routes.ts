@@ -10,7 +10,13 @@ export interface HealthOptions {
 export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): Promise<void> {
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness', tags: ['ops'], response: { 200: Type.Object({ status: Type.String() }) } } },
+    {
+      schema: {
+        summary: 'Liveness',
+        tags: ['ops'],
+        response: { 200: Type.Object({ status: Type.String() }) },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
   app.get(
@@ -19,10 +25,14 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): P
       schema: {
         summary: 'Readiness: 200 once recovery is done, 503 before',
         tags: ['ops'],
-        response: { 200: Type.Object({ status: Type.String() }), 503: Type.Object({ status: Type.String() }) },
+        response: {
+          200: Type.Object({ status: Type.String() }),
+          503: Type.Object({ status: Type.String() }),
+        },
       },
     },
-    async (_req, reply) => (opts.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'recovering' })),
+    async (_req, reply) =>
+      opts.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'recovering' }),
   );
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
     const m = await opts.metrics();

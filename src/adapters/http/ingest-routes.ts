@@ -46,7 +46,10 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
     return payload;
   });
 
-  const accept = async (format: string, parsed: { points: IngestPoint[]; skipped: Record<string, number> }) => {
+  const accept = async (
+    format: string,
+    parsed: { points: IngestPoint[]; skipped: Record<string, number> },
+  ) => {
     await opts.sink.ingest(parsed.points);
     opts.observer.accepted(format, parsed.points.length);
     for (const [reason, n] of Object.entries(parsed.skipped)) opts.observer.skipped(format, reason, n);
@@ -112,7 +115,10 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
     async (req, reply) => {
       const body = req.body;
       if (!(body instanceof Buffer)) {
-        throw new VigilError('VIGIL_ERR_BAD_REMOTE_WRITE', 'empty body: expected a snappy-compressed WriteRequest');
+        throw new VigilError(
+          'VIGIL_ERR_BAD_REMOTE_WRITE',
+          'empty body: expected a snappy-compressed WriteRequest',
+        );
       }
       const parsed = decodeRemoteWrite(body, opts.limits);
       await accept('prometheus', parsed);

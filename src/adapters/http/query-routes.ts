@@ -62,7 +62,9 @@ function timeParam(v: string | undefined, field: string, fallback: number): numb
   if (Number.isFinite(n)) return n;
   const t = Date.parse(v);
   if (Number.isNaN(t)) {
-    throw new VigilError('VIGIL_ERR_BAD_REQUEST', `${field} must be epoch ms or RFC 3339`, { location: { field } });
+    throw new VigilError('VIGIL_ERR_BAD_REQUEST', `${field} must be epoch ms or RFC 3339`, {
+      location: { field },
+    });
   }
   return t;
 }

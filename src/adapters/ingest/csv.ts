@@ -31,7 +31,9 @@ export function parseTimestampValueCsv(text: string, name = 'input'): CsvSeries 
     if (line === '') continue;
     const comma = line.indexOf(',');
     const fail = (why: string): never => {
-      throw new VigilError('VIGIL_ERR_BAD_CSV', `${name} line ${i + 1}: ${why}`, { location: { line: i + 1 } });
+      throw new VigilError('VIGIL_ERR_BAD_CSV', `${name} line ${i + 1}: ${why}`, {
+        location: { line: i + 1 },
+      });
     };
     if (comma < 0) fail('expected two columns `timestamp,value`');
     const a = line.slice(0, comma).trim();

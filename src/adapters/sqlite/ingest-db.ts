@@ -72,8 +72,11 @@ export class SqliteIngestDb implements Log, SeriesCatalog {
     let fresh: string[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       const id = this.#byKey.get(keys[i]!);
-      if (id === undefined) (fresh ??= []).push(keys[i]!);
-      else ids[i] = id;
+      if (id !== undefined) ids[i] = id;
+      else {
+        fresh ??= [];
+        fresh.push(keys[i]!);
+      }
     }
     if (fresh !== undefined) {
       const added: [number, string][] = [];
@@ -147,18 +150,26 @@ export class SqliteIngestDb implements Log, SeriesCatalog {
       .prepare('SELECT detector, params, threshold FROM series_config WHERE series_id = ?')
       .get(seriesId);
     if (row === undefined) return undefined;
-    return { detector: String(row.detector), params: JSON.parse(String(row.params)), threshold: Number(row.threshold) };
+    return {
+      detector: String(row.detector),
+      params: JSON.parse(String(row.params)),
+      threshold: Number(row.threshold),
+    };
   }
 
   setConfig(seriesId: number, c: SeriesConfig): void {
     this.#db
-      .prepare('INSERT OR REPLACE INTO series_config (series_id, detector, params, threshold) VALUES (?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO series_config (series_id, detector, params, threshold) VALUES (?, ?, ?, ?)',
+      )
       .run(seriesId, c.detector, JSON.stringify(c.params), c.threshold);
   }
 
   allConfigs(): Map<number, SeriesConfig> {
     const out = new Map<number, SeriesConfig>();
-    for (const row of this.#db.prepare('SELECT series_id, detector, params, threshold FROM series_config').iterate()) {
+    for (const row of this.#db
+      .prepare('SELECT series_id, detector, params, threshold FROM series_config')
+      .iterate()) {
       out.set(Number(row.series_id), {
         detector: String(row.detector),
         params: JSON.parse(String(row.params)),
@@ -179,7 +190,9 @@ export class SqliteIngestDb implements Log, SeriesCatalog {
       this.#db.exec('COMMIT');
     } catch (err) {
       this.#db.exec('ROLLBACK');
-      throw new VigilError('VIGIL_ERR_STORAGE', `log.db write failed: ${(err as Error).message}`, { cause: err });
+      throw new VigilError('VIGIL_ERR_STORAGE', `log.db write failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 }

@@ -111,7 +111,9 @@ export class SqliteStoreDb implements PointStore, CheckpointStore {
       this.#db.exec('COMMIT');
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw new VigilError('VIGIL_ERR_STORAGE', `checkpoint failed: ${(err as Error).message}`, { cause: err });
+      throw new VigilError('VIGIL_ERR_STORAGE', `checkpoint failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -126,7 +128,8 @@ export class SqliteStoreDb implements PointStore, CheckpointStore {
 
   range(seriesId: number, from: number, to: number): ScoredPoint[] {
     const out: ScoredPoint[] = [];
-    for (const row of this.#range.iterate(seriesId, from, to)) decodeChunkInto(row.data as Uint8Array, from, to, out);
+    for (const row of this.#range.iterate(seriesId, from, to))
+      decodeChunkInto(row.data as Uint8Array, from, to, out);
     return out;
   }
 

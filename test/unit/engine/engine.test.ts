@@ -19,7 +19,11 @@ function collect() {
 function engine(lateness = 10_000) {
   return new Engine({
     registry: builtinDetectors(),
-    defaults: { detector: 'ewma', params: { alpha: 0.1, bandSigmas: 3, warmup: 5, minStd: 1e-9 }, threshold: 0.999 },
+    defaults: {
+      detector: 'ewma',
+      params: { alpha: 0.1, bandSigmas: 3, warmup: 5, minStd: 1e-9 },
+      threshold: 0.999,
+    },
     allowedLatenessMs: lateness,
   });
 }
@@ -56,12 +60,21 @@ describe('Engine', () => {
     v[40] = 100;
     v[41] = 1e4;
     v[42] = 1e6;
-    v.forEach((x, i) => e.process(7, i * 1000, x, c.out));
+    v.forEach((x, i) => {
+      e.process(7, i * 1000, x, c.out);
+    });
     const final = new Map<number, Anomaly>();
     for (const a of c.anomalies) final.set(a.start, a);
     const runs = [...final.values()];
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ seriesId: 7, start: 40_000, end: 42_000, points: 3, open: false, direction: 'up' });
+    expect(runs[0]).toMatchObject({
+      seriesId: 7,
+      start: 40_000,
+      end: 42_000,
+      points: 3,
+      open: false,
+      direction: 'up',
+    });
   });
 
   it('rejects duplicates and points later than the allowed lateness, scores late ones without learning', () => {
@@ -85,16 +98,22 @@ describe('Engine', () => {
     const v = series(300, [100, 250]);
     const a = engine();
     const ca = collect();
-    v.forEach((x, i) => a.process(3, i * 1000, x, ca.out));
+    v.forEach((x, i) => {
+      a.process(3, i * 1000, x, ca.out);
+    });
 
     const b = engine();
     const cb = collect();
-    v.slice(0, 120).forEach((x, i) => b.process(3, i * 1000, x, cb.out));
+    v.slice(0, 120).forEach((x, i) => {
+      b.process(3, i * 1000, x, cb.out);
+    });
     const states = b.takeDirtyStates();
     expect(b.takeDirtyStates().size).toBe(0);
     const c = engine();
     c.restore(new Map([...states].map(([k, s]) => [k, JSON.parse(JSON.stringify(s))])));
-    v.slice(120).forEach((x, i) => c.process(3, (i + 120) * 1000, x, cb.out));
+    v.slice(120).forEach((x, i) => {
+      c.process(3, (i + 120) * 1000, x, cb.out);
+    });
     expect(cb.points.map((p) => p.p)).toEqual(ca.points.map((p) => p.p));
   });
 
@@ -102,8 +121,14 @@ describe('Engine', () => {
     const c = collect();
     const e = engine();
     for (let i = 0; i < 10; i++) e.process(1, i, 10, c.out);
-    expect(() => e.setConfig(1, { detector: 'nope', params: {}, threshold: 0.9 }, c.out)).toThrow(/unknown detector/);
-    e.setConfig(1, { detector: 'ewma', params: { alpha: 0.5, bandSigmas: 3, warmup: 1, minStd: 0 }, threshold: 0.5 }, c.out);
+    expect(() => e.setConfig(1, { detector: 'nope', params: {}, threshold: 0.9 }, c.out)).toThrow(
+      /unknown detector/,
+    );
+    e.setConfig(
+      1,
+      { detector: 'ewma', params: { alpha: 0.5, bandSigmas: 3, warmup: 1, minStd: 0 }, threshold: 0.5 },
+      c.out,
+    );
     expect(e.configOf(1).threshold).toBe(0.5);
     e.process(1, 100, 10, c.out);
     expect(Number.isNaN(c.points[c.points.length - 1]!.p.expected)).toBe(true);
