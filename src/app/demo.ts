@@ -4,18 +4,25 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTimestampValueCsv } from '../adapters/ingest/csv.ts';
 import type { IngestPoint } from '../core/point.ts';
+import { seriesKey } from '../core/series.ts';
 import type { IngestService } from './ingest-service.ts';
 
 export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../examples/nab');
 
-export async function loadDemo(ingest: IngestService, dir = DEMO_DIR): Promise<number> {
+/** Loads each sample not loaded before (`known` says whether a series key exists); returns points sent. */
+export async function loadDemo(
+  ingest: IngestService,
+  known: (key: string) => boolean,
+  dir = DEMO_DIR,
+): Promise<number> {
   let total = 0;
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.csv'))
     .sort()) {
     const name = basename(file, '.csv');
-    const csv = parseTimestampValueCsv(readFileSync(join(dir, file), 'utf8'), file);
     const tags = { source: 'nab-demo', file: name };
+    if (known(seriesKey('demo_value', tags))) continue;
+    const csv = parseTimestampValueCsv(readFileSync(join(dir, file), 'utf8'), file);
     for (let i = 0; i < csv.ts.length; i += 1000) {
       const batch: IngestPoint[] = [];
       for (let j = i; j < Math.min(i + 1000, csv.ts.length); j++) {

@@ -27,6 +27,7 @@ export interface EmbeddedServer {
   ingest: IngestService;
   /** Address the server listens on, once `start` resolved. */
   url: string;
+  knownSeries(key: string): boolean;
   /** Drains, checkpoints and closes everything. */
   close(): Promise<void>;
 }
@@ -179,5 +180,5 @@ export async function startEmbedded(
     return closing;
   };
   if (url !== '') logger.info({ url, dataDir }, 'vigil listening');
-  return { app, runtime, ingest, url, close };
+  return { app, runtime, ingest, url, close, knownSeries: (key) => ingestDb.idOf(key) !== undefined };
 }

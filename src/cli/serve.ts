@@ -43,7 +43,7 @@ export function registerServe(program: Command): void {
         process.once('SIGTERM', () => void stop('SIGTERM'));
         if (o.demo === true) {
           const { loadDemo } = await import('../app/demo.ts');
-          const n = await loadDemo(server.ingest);
+          const n = await loadDemo(server.ingest, (key) => server.knownSeries(key));
           process.stderr.write(
             `vigil: demo loaded ${n} points; try ${server.url}/api/v1/anomalies and ${server.url}/docs\n`,
           );

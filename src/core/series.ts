@@ -22,7 +22,11 @@ export const DEFAULT_SERIES_LIMITS: SeriesLimits = {
 // Control characters would make keys ambiguous in logs and line protocol output.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+
 function escapeValue(v: string): string {
+  // Most values need no escaping; testing first avoids building a new string.
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
 

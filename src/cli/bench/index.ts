@@ -1,9 +1,12 @@
 /** `vigil bench <name>`: each benchmark registers a subcommand from its own file. */
 import type { Command } from 'commander';
+import { registerIngest } from './ingest.ts';
+import { registerNab } from './nab.ts';
 
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
     .description('run a benchmark; prints figures and writes a JSON result (see bench/README.md)');
-  void bench;
+  registerIngest(bench);
+  registerNab(bench);
 }

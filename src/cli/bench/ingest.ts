@@ -1,0 +1,169 @@
+/**
+ * `vigil bench ingest`: open-loop load of 100-point JSON batches over 10,000 series into a running
+ * server (started here on a throwaway data dir unless --url is given). Finds the highest sustained
+ * rate with short probes, confirms it for --seconds, then measures latency at --at points/s.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../../..');
+
+export interface IngestRun {
+  name: 'ingest';
+  case: string;
+  atRate: number;
+  pointsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxStallMs: number;
+  ok: number;
+  rejected: number;
+  failed: number;
+  seconds: number;
+}
+
+interface Options {
+  seconds: string;
+  json: string;
+  url?: string;
+  series: string;
+  batch: string;
+  connections: string;
+  at: string;
+  rates: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server at ${url} did not become ready`);
+}
+
+function load(url: string, rate: number, seconds: number, o: Options): Promise<IngestRun> {
+  return new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      [join(HERE, 'ingest-loadgen.ts'), url, String(rate), String(seconds), o.series, o.batch, o.connections],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) return rej(new Error(`load generator exited ${code}`));
+      const r = JSON.parse(out.trim().split('\n').pop()!) as Omit<IngestRun, 'name' | 'case' | 'seconds'>;
+      res({ name: 'ingest', case: '', seconds, ...r });
+    });
+  });
+}
+
+/** A rate is sustained when (almost) all of it was accepted and latency stayed bounded. */
+function sustained(r: IngestRun): boolean {
+  return r.failed === 0 && r.rejected === 0 && r.pointsPerSec >= 0.95 * r.atRate && r.p99Ms < 500;
+}
+
+function line(r: IngestRun): string {
+  const f = (x: number) => x.toFixed(1).padStart(8);
+  return `${r.case.padEnd(14)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}`;
+}
+
+export function registerIngest(bench: Command): void {
+  bench
+    .command('ingest')
+    .description('open-loop HTTP ingest benchmark: max sustained rate, then latency at a fixed rate')
+    .option('--seconds <n>', 'duration of the confirming and the fixed-rate runs', '60')
+    .option('--json <file>', 'where to write the results', join(ROOT, 'bench/results/ingest.json'))
+    .option('--url <url>', 'benchmark a running server instead of starting one')
+    .option('--series <n>', 'distinct series', '10000')
+    .option('--batch <n>', 'points per request', '100')
+    .option('--connections <n>', 'keep-alive connections', '64')
+    .option('--at <rate>', 'fixed rate for the latency run (points/s)', '250000')
+    .option(
+      '--rates <list>',
+      'probe rates for the max search (points/s)',
+      '200000,300000,400000,500000,600000,700000,800000',
+    )
+    .action(async (o: Options) => {
+      let server: ChildProcess | undefined;
+      let dataDir: string | undefined;
+      let url = o.url;
+      try {
+        if (url === undefined) {
+          dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+          const port = await freePort();
+          server = spawn(
+            process.execPath,
+            [
+              join(ROOT, 'bin/vigil.mjs'),
+              'serve',
+              '--data-dir',
+              dataDir,
+              '--port',
+              String(port),
+              '--host',
+              '127.0.0.1',
+            ],
+            { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' } },
+          );
+          url = `http://127.0.0.1:${port}`;
+        }
+        await waitReady(url);
+        const seconds = Number(o.seconds);
+        process.stdout.write(
+          `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop)\n`,
+        );
+        await load(url, 50_000, 3, o); // warm-up: JIT, series registration
+        let best: IngestRun | undefined;
+        for (const rate of o.rates.split(',').map(Number)) {
+          const r = await load(url, rate, Math.min(10, seconds), o);
+          r.case = 'probe';
+          process.stdout.write(`${line(r)}\n`);
+          if (!sustained(r)) break;
+          best = r;
+        }
+        const results: IngestRun[] = [];
+        if (best !== undefined) {
+          const confirm = await load(url, best.atRate, seconds, o);
+          confirm.case = 'max-sustained';
+          process.stdout.write(`${line(confirm)}${sustained(confirm) ? '' : '  (not sustained)'}\n`);
+          results.push(confirm);
+        }
+        const fixed = await load(url, Number(o.at), seconds, o);
+        fixed.case = `at-${o.at}`;
+        process.stdout.write(`${line(fixed)}\n`);
+        results.push(fixed);
+        mkdirSync(dirname(o.json), { recursive: true });
+        writeFileSync(o.json, `${JSON.stringify(results, null, 2)}\n`);
+        process.stdout.write(`wrote ${o.json}\n`);
+      } finally {
+        server?.kill('SIGTERM');
+        if (server !== undefined) await new Promise((r) => server!.once('exit', r));
+        if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+}
