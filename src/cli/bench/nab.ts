@@ -1,0 +1,321 @@
+/**
+ * `vigil bench nab`: runs detectors over the NAB corpus, writes their raw results in NAB's format
+ * and scores them exactly as NAB does (threshold optimised per profile across the corpus).
+ *
+ * `--mode nab` hands each detector what NAB's harness does (the file's min, max and
+ * probationary length); `--mode strict` hands it only the stream (and the seed). Each file gets a
+ * fresh detector; files run on worker threads, and the result depends only on the seed.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadNabCorpus, type NabCorpus, type NabCorpusFile } from '../../adapters/nab/corpus-loader.ts';
+import { writeNabResults } from '../../adapters/nab/results-writer.ts';
+import { probationaryLength } from '../../core/bench/nab/probation.ts';
+import { scoreDetector } from '../../core/bench/nab/score-detector.ts';
+import type { DetectorHints } from '../../core/detectors/detector.ts';
+import { builtinDetectors } from '../../core/detectors/index.ts';
+import { VigilError } from '../../core/errors.ts';
+import { interleaveByTimestamp, type KernelOrder, runKernel } from './nab-kernel.ts';
+import type { NabFileOutcome, NabFileTask, NabWorkerSetup } from './nab-worker.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** NAB v1.1 beside the repository (CI keeps a copy of shared/ next to the clone). */
+export const DEFAULT_CORPUS = resolve(REPO_ROOT, '../shared/datasets/nab');
+
+export type NabMode = 'nab' | 'strict';
+
+export interface NabBenchOptions {
+  /** A registered name or alias, or `all` (every registered detector, aliases excluded). */
+  detector: string;
+  /** Corpus root in NAB's layout; DEFAULT_CORPUS when absent. */
+  corpus?: string;
+  mode: NabMode;
+  /** JSON result file; `bench/results/nab-<detector>-<mode>.json` per detector when absent. */
+  json?: string;
+  /** Results root in NAB's layout (`<dir>/<detector>/<category>/<detector>_<file>.csv`). */
+  results?: string;
+  seed: number;
+  workers: number;
+}
+
+export interface NabBenchResult {
+  detector: string;
+  mode: NabMode;
+  /** NAB score (0 null … 100 perfect) per profile. */
+  scores: Record<string, number>;
+  /** The optimal threshold per profile. */
+  thresholds: Record<string, number>;
+  points: number;
+  /** Wall time of the detection run over all files on the worker threads. */
+  seconds: number;
+  pointsPerSec: number;
+  /** Single-thread, interleaved-stream throughput (see nab-kernel.ts). */
+  kernelPointsPerSec: number;
+  /** Mean JSON length of the detector's snapshot at the end of a file. */
+  stateBytesPerSeries: number;
+  seed: number;
+}
+
+/** Where the command writes: text lines, and the terminal stream for a progress bar if any. */
+export interface BenchOutput {
+  write(text: string): void;
+  /** A TTY stream gets a progress bar; otherwise progress is written as plain lines. */
+  tty?: NodeJS.WritableStream;
+}
+
+/** Published NAB scores (README of numenta/NAB; Numenta HTM at the top of its seed range). */
+const PUBLISHED: readonly [name: string, standard: number, lowFp: number, lowFn: number][] = [
+  ['ARTime', 74.9, 65.1, 80.4],
+  ['Numenta HTM', 70.5, 62.6, 75.2],
+  ['CAD OSE', 69.9, 67.0, 73.2],
+  ['earthgecko Skyline', 58.2, 46.2, 63.9],
+  ['KNN CAD', 58.0, 43.4, 64.8],
+  ['Relative Entropy', 54.6, 47.6, 58.8],
+  ['Random Cut Forest', 51.7, 38.4, 59.7],
+  ['Twitter ADVec', 47.1, 33.6, 53.5],
+  ['Windowed Gaussian', 39.6, 20.9, 47.4],
+];
+const BOARD_PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'];
+
+export function registerNab(bench: Command): void {
+  bench
+    .command('nab')
+    .description('run detectors on the NAB corpus and score them as NAB does')
+    .option('--detector <name>', 'detector name, alias, or "all"', 'default')
+    .option('--corpus <dir>', `NAB corpus root (default ${relative(process.cwd(), DEFAULT_CORPUS) || '.'})`)
+    .addOption(
+      new Option('--mode <mode>', 'nab: detectors get min/max/probation; strict: only the stream')
+        .choices(['nab', 'strict'])
+        .default('nab'),
+    )
+    .option('--json <file>', 'result JSON (default bench/results/nab-<detector>-<mode>.json)')
+    .option('--results <dir>', 'raw results root, NAB layout (default bench/results/nab)')
+    .option('--seed <n>', 'seed handed to every detector', integer(0), 0)
+    .option('--workers <n>', 'worker threads', integer(1), availableParallelism())
+    .action(async (opts: NabBenchOptions) => {
+      await runNabBench(opts, {
+        write: (text) => process.stdout.write(text),
+        ...(process.stdout.isTTY ? { tty: process.stdout } : {}),
+      });
+    });
+}
+
+/** Runs the benchmark and writes its files; returns one result per detector. */
+export async function runNabBench(options: NabBenchOptions, out: BenchOutput): Promise<NabBenchResult[]> {
+  const registry = builtinDetectors();
+  const detectors =
+    options.detector === 'all'
+      ? registry.factories().map((f) => f.name)
+      : [registry.get(options.detector).name];
+  const corpusDir = options.corpus === undefined ? defaultCorpus() : resolve(options.corpus);
+  const corpus = await loadNabCorpus(corpusDir);
+  const resultsRoot =
+    options.results === undefined ? join(REPO_ROOT, 'bench/results/nab') : resolve(options.results);
+  const hints = corpus.files.map((f) => hintsFor(f, options.mode, options.seed));
+  const order = interleaveByTimestamp(corpus.files.map((f) => f.ts));
+  const results: NabBenchResult[] = [];
+  for (const detector of detectors) {
+    const result = await benchDetector(detector, corpus, hints, order, options, out);
+    const dir = join(resultsRoot, detector);
+    await Promise.all(
+      result.files.map(async (scores, f) => writeNabResults(dir, detector, corpus.files[f]!, scores)),
+    );
+    results.push(result.summary);
+    const json =
+      options.json === undefined
+        ? join(REPO_ROOT, `bench/results/nab-${detector}-${options.mode}.json`)
+        : resolve(options.json);
+    if (options.json === undefined || detectors.length === 1) await writeJson(json, result.summary);
+    out.write(`${describeRun(result.summary, options.workers)}\n  wrote ${json} and ${dir}/\n`);
+  }
+  if (options.json !== undefined && detectors.length > 1) await writeJson(resolve(options.json), results);
+  out.write(scoreboard(corpus, results));
+  return results;
+}
+
+/** What the detector may know beyond the stream in each mode. */
+function hintsFor(file: NabCorpusFile, mode: NabMode, seed: number): DetectorHints {
+  if (mode === 'strict') return { seed };
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of file.values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max, probationaryLength: probationaryLength(file.length), seed };
+}
+
+async function benchDetector(
+  detector: string,
+  corpus: NabCorpus,
+  hints: readonly DetectorHints[],
+  order: KernelOrder,
+  options: NabBenchOptions,
+  out: BenchOutput,
+): Promise<{ summary: NabBenchResult; files: Float64Array[] }> {
+  const { files } = corpus;
+  const bar = progress(out, `nab ${detector} (${options.mode})`, files.length);
+  const started = performance.now();
+  const run = await runInWorkers(detector, files, hints, options.workers, (f) => bar.tick(files[f]!.name));
+  const seconds = (performance.now() - started) / 1000;
+  bar.stop();
+  const profiles = scoreDetector(files, run.scores, corpus.profiles);
+  const registry = builtinDetectors();
+  const kernelDetectors = files.map((_, f) => registry.create(detector, {}, undefined, hints[f]));
+  const kernelPointsPerSec = runKernel(
+    kernelDetectors,
+    files.map((f) => f.ts),
+    files.map((f) => f.values),
+    order,
+  );
+  const points = files.reduce((n, f) => n + f.length, 0);
+  const summary: NabBenchResult = {
+    detector,
+    mode: options.mode,
+    scores: Object.fromEntries(profiles.map((p) => [p.profile, p.score])),
+    thresholds: Object.fromEntries(profiles.map((p) => [p.profile, p.threshold])),
+    points,
+    seconds,
+    pointsPerSec: points / seconds,
+    kernelPointsPerSec,
+    stateBytesPerSeries: run.stateBytes.reduce((a, b) => a + b, 0) / Math.max(files.length, 1),
+    seed: options.seed,
+  };
+  return { summary, files: run.scores };
+}
+
+/**
+ * Runs every file on a pool of worker threads, longest files first, one file per message so
+ * free workers pick up the rest. Files are copied to the workers; the scores come back moved.
+ */
+function runInWorkers(
+  detector: string,
+  files: readonly NabCorpusFile[],
+  hints: readonly DetectorHints[],
+  workers: number,
+  onFile: (index: number) => void,
+): Promise<{ scores: Float64Array[]; stateBytes: number[] }> {
+  const queue = files.map((_, f) => f).sort((a, b) => files[b]!.length - files[a]!.length || a - b);
+  const scores = new Array<Float64Array>(files.length);
+  const stateBytes = new Array<number>(files.length);
+  const pool: Worker[] = [];
+  let remaining = files.length;
+  return new Promise((resolvePromise, reject) => {
+    if (remaining === 0) {
+      resolvePromise({ scores, stateBytes });
+      return;
+    }
+    const fail = (err: unknown) => {
+      for (const w of pool) void w.terminate();
+      reject(err);
+    };
+    const feed = (worker: Worker) => {
+      const f = queue.shift();
+      if (f === undefined) {
+        void worker.terminate();
+        return;
+      }
+      const task: NabFileTask = { index: f, ts: files[f]!.ts, values: files[f]!.values, hints: hints[f]! };
+      worker.postMessage(task);
+    };
+    const setup: NabWorkerSetup = { nabBenchWorker: true, detector };
+    for (let w = 0; w < Math.min(workers, files.length); w++) {
+      const worker = new Worker(new URL('./nab-worker.ts', import.meta.url), { workerData: setup });
+      pool.push(worker);
+      worker.on('error', fail);
+      worker.on('message', (outcome: NabFileOutcome) => {
+        if (!outcome.ok) {
+          fail(new Error(`${detector} on ${files[outcome.index]!.name}: ${outcome.error}`));
+          return;
+        }
+        scores[outcome.index] = outcome.scores;
+        stateBytes[outcome.index] = outcome.stateBytes;
+        onFile(outcome.index);
+        if (--remaining === 0) {
+          for (const w of pool) void w.terminate();
+          resolvePromise({ scores, stateBytes });
+        } else {
+          feed(worker);
+        }
+      });
+      feed(worker);
+    }
+  });
+}
+
+function progress(
+  out: BenchOutput,
+  label: string,
+  total: number,
+): { tick(file: string): void; stop(): void } {
+  let done = 0;
+  if (out.tty !== undefined) {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} |{bar}| {value}/{total} files  {file}`, stream: out.tty, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { file: '' });
+    return { tick: (file) => bar.update(++done, { file }), stop: () => bar.stop() };
+  }
+  return { tick: (file) => out.write(`${label} ${++done}/${total} ${file}\n`), stop: () => {} };
+}
+
+function describeRun(r: NabBenchResult, workers: number): string {
+  const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+  const scores = BOARD_PROFILES.map((p) => `${p} ${r.scores[p]?.toFixed(2) ?? '-'}`).join(', ');
+  return (
+    `${r.detector} (${r.mode}): ${scores}\n` +
+    `  ${fmt(r.points)} points in ${r.seconds.toFixed(2)} s on ${workers} worker(s): ${fmt(r.pointsPerSec)} points/s; ` +
+    `kernel ${fmt(r.kernelPointsPerSec)} points/s on 1 thread; state ${fmt(r.stateBytesPerSeries)} bytes/series`
+  );
+}
+
+/** The published leaders with ours ranked among them by the standard profile. */
+function scoreboard(corpus: NabCorpus, ours: readonly NabBenchResult[]): string {
+  const rows: { name: string; values: (number | undefined)[]; mine: boolean }[] = [
+    ...PUBLISHED.map(([name, ...values]) => ({ name, values, mine: false })),
+    ...ours.map((r) => ({
+      name: `${r.detector} (Vigil, ${r.mode} mode)`,
+      values: BOARD_PROFILES.map((p) => r.scores[p]),
+      mine: true,
+    })),
+  ].sort((a, b) => (b.values[0] ?? Number.NEGATIVE_INFINITY) - (a.values[0] ?? Number.NEGATIVE_INFINITY));
+  const points = corpus.files.reduce((n, f) => n + f.length, 0);
+  const width = Math.max(...rows.map((r) => r.name.length)) + 2;
+  const cell = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(9);
+  const lines = [
+    `\nNAB scoreboard: ${corpus.files.length} files, ${points.toLocaleString('en-US')} points; perfect 100, null 0`,
+    `${''.padEnd(width + 2)}${['standard', 'low FP', 'low FN'].map((h) => h.padStart(9)).join('')}`,
+    ...rows.map((r) => `${r.mine ? '* ' : '  '}${r.name.padEnd(width)}${r.values.map(cell).join('')}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function defaultCorpus(): string {
+  if (!existsSync(DEFAULT_CORPUS)) {
+    throw new VigilError(
+      'VIGIL_ERR_NOT_FOUND',
+      `no NAB corpus at ${DEFAULT_CORPUS} (expected shared/datasets/nab beside the repository); pass --corpus DIR`,
+    );
+  }
+  return DEFAULT_CORPUS;
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function integer(min: number): (raw: string) => number {
+  return (raw) => {
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer ≥ ${min}`);
+    return n;
+  };
+}

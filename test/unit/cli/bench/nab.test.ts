@@ -1,0 +1,121 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadNabCorpus } from '../../../../src/adapters/nab/corpus-loader.ts';
+import { readNabResults } from '../../../../src/adapters/nab/results-reader.ts';
+import { runNabBench } from '../../../../src/cli/bench/nab.ts';
+import { scoreDetector } from '../../../../src/core/bench/nab/score-detector.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-nab-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function write(path: string, text: string): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+}
+
+/** A tiny corpus in NAB's layout: two 300-row files, a spike inside a label window in one. */
+function tinyCorpus(): string {
+  const root = join(tmp, 'corpus');
+  for (const [name, spike] of [
+    ['cat/spiky.csv', 200],
+    ['cat/calm.csv', -1],
+  ] as const) {
+    const lines = ['timestamp,value'];
+    for (let i = 0; i < 300; i++) {
+      const t = new Date(Date.UTC(2015, 0, 1, 0, 5 * i)).toISOString().slice(0, 19).replace('T', ' ');
+      lines.push(`${t},${(i === spike ? 50 : 10 + Math.sin(i / 5)).toFixed(3)}`);
+    }
+    write(join(root, 'data', name), lines.join('\n'));
+  }
+  write(
+    join(root, 'labels', 'combined_windows.json'),
+    JSON.stringify({
+      'cat/spiky.csv': [['2015-01-01 16:25:00.000000', '2015-01-01 17:55:00.000000']],
+      'cat/calm.csv': [],
+    }),
+  );
+  return root;
+}
+
+describe('runNabBench', () => {
+  it('writes NAB result CSVs and the JSON summary, deterministically', async () => {
+    const corpus = tinyCorpus();
+    const lines: string[] = [];
+    const run = (tag: string) =>
+      runNabBench(
+        {
+          detector: 'ewma',
+          corpus,
+          mode: 'nab',
+          json: join(tmp, `${tag}.json`),
+          results: join(tmp, tag),
+          seed: 7,
+          workers: 2,
+        },
+        { write: (text) => lines.push(text) },
+      );
+    const [result] = await run('a');
+    const json = JSON.parse(readFileSync(join(tmp, 'a.json'), 'utf8'));
+    expect(json).toEqual(result);
+    expect(Object.keys(json)).toEqual(
+      expect.arrayContaining([
+        'detector',
+        'mode',
+        'scores',
+        'points',
+        'seconds',
+        'pointsPerSec',
+        'kernelPointsPerSec',
+        'stateBytesPerSeries',
+      ]),
+    );
+    expect(json).toMatchObject({ detector: 'ewma', mode: 'nab', points: 600, seed: 7 });
+    expect(Object.keys(json.scores)).toEqual(['standard', 'reward_low_FP_rate', 'reward_low_FN_rate']);
+    // The spike at row 200 is the first outlier inside the window [197, 215]: a hit, no FPs.
+    expect(json.scores.standard).toBeGreaterThan(50);
+    expect(json.pointsPerSec).toBeGreaterThan(0);
+    expect(json.kernelPointsPerSec).toBeGreaterThan(0);
+    expect(json.stateBytesPerSeries).toBeGreaterThan(0);
+
+    const csv = readFileSync(join(tmp, 'a', 'ewma', 'cat', 'ewma_spiky.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(csv).toHaveLength(301);
+    expect(csv[0]).toBe('timestamp,value,anomaly_score,label');
+    expect(csv[198]).toMatch(/^2015-01-01 16:25:00,[\d.]+,[\d.e-]+,1$/);
+    expect(csv[197]).toMatch(/,0$/);
+    expect(csv[201]).toMatch(/^2015-01-01 16:40:00,50,/);
+
+    // The written results rescore to the reported scores.
+    const loaded = await loadNabCorpus(corpus);
+    const rescored = scoreDetector(
+      loaded.files,
+      await readNabResults(join(tmp, 'a'), 'ewma', loaded.files),
+      loaded.profiles,
+    );
+    for (const r of rescored) expect(r.score).toBe(json.scores[r.profile]);
+
+    expect(lines.join('')).toMatch(/nab ewma \(nab\) 2\/2 /);
+    expect(lines.join('')).toMatch(/\* ewma \(Vigil, nab mode\)/);
+    expect(lines.join('')).toMatch(/ARTime\s+74\.9\s+65\.1\s+80\.4/);
+
+    await run('b');
+    for (const file of ['ewma_spiky.csv', 'ewma_calm.csv']) {
+      expect(readFileSync(join(tmp, 'b', 'ewma', 'cat', file), 'utf8')).toBe(
+        readFileSync(join(tmp, 'a', 'ewma', 'cat', file), 'utf8'),
+      );
+    }
+  });
+
+  it('rejects an unknown detector and a missing corpus with clear errors', async () => {
+    const options = { mode: 'strict' as const, seed: 0, workers: 1, corpus: join(tmp, 'none') };
+    await expect(runNabBench({ ...options, detector: 'nope' }, { write: () => {} })).rejects.toThrow(
+      /unknown detector "nope"/,
+    );
+    await expect(runNabBench({ ...options, detector: 'ewma' }, { write: () => {} })).rejects.toThrow(
+      /not a NAB corpus/,
+    );
+  });
+});
