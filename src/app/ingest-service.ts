@@ -46,7 +46,8 @@ export class IngestService {
     return this.#limits.retryAfterSeconds;
   }
 
-  async ingest(points: readonly IngestPoint[]): Promise<void> {
+  /** `knownKeys`, when given, holds each point's canonical series key (parsers build them anyway). */
+  async ingest(points: readonly IngestPoint[], knownKeys?: readonly string[]): Promise<void> {
     if (!this.#ready) throw new VigilError('VIGIL_ERR_NOT_READY', 'server is recovering; retry shortly');
     if (this.#runtime.lagPoints > this.#limits.maxLagPoints) {
       throw new VigilError(
@@ -61,7 +62,7 @@ export class IngestService {
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
       const p = points[i]!;
-      const k = seriesKey(p.metric, p.tags);
+      const k = knownKeys?.[i] ?? seriesKey(p.metric, p.tags);
       keys[i] = k;
       if (this.#catalog.idOf(k) === undefined && !seen.has(k)) {
         seen.add(k);

@@ -21,6 +21,13 @@ export const DEFAULT_SERIES_LIMITS: SeriesLimits = {
 
 // Control characters would make keys ambiguous in logs and line protocol output.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// Names holding a character that delimits the key are written quoted, so that two different
+// series never share a key (metric `a{b="c"}` vs metric `a` with tag b=c).
+const NEEDS_QUOTES = /[{}=,"\\\s]/;
+
+function name(n: string): string {
+  return NEEDS_QUOTES.test(n) ? `"${n.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"` : n;
+}
 
 const NEEDS_ESCAPE = /[\\"\n]/;
 
@@ -30,32 +37,30 @@ function escapeValue(v: string): string {
   return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
 
-/** Canonical key: `metric{a="1",b="2"}` with tag names sorted by code unit; `metric` with no tags. */
+/**
+ * Canonical key: `metric{a="1",b="2"}` with tag names sorted by code unit; `metric` with no tags.
+ * A metric or tag name containing any of `{}=,"\` or whitespace is written quoted (`"my metric"`).
+ */
 export function seriesKey(metric: string, tags: Tags): string {
   const names = Object.keys(tags);
-  if (names.length === 0) return metric;
+  if (names.length === 0) return name(metric);
   names.sort();
-  let out = `${metric}{`;
+  let out = `${name(metric)}{`;
   for (let i = 0; i < names.length; i++) {
     const n = names[i]!;
     if (i > 0) out += ',';
-    out += `${n}="${escapeValue(tags[n]!)}"`;
+    out += `${name(n)}="${escapeValue(tags[n]!)}"`;
   }
   return `${out}}`;
 }
 
 /** Parses a canonical key back into metric and tags. Inverse of {@link seriesKey}. */
 export function parseSeriesKey(key: string): { metric: string; tags: Record<string, string> } {
-  const brace = key.indexOf('{');
-  if (brace < 0) return { metric: key, tags: {} };
-  const metric = key.slice(0, brace);
-  const tags: Record<string, string> = {};
-  let i = brace + 1;
-  while (i < key.length && key[i] !== '}') {
-    const eq = key.indexOf('=', i);
-    const name = key.slice(i, eq);
-    i = eq + 2; // skip ="
+  let i = 0;
+  // Reads a quoted string starting at key[i] === '"'; leaves i after the closing quote.
+  const quoted = (): string => {
     let value = '';
+    i++;
     while (key[i] !== '"') {
       if (key[i] === '\\') {
         const next = key[i + 1];
@@ -66,8 +71,29 @@ export function parseSeriesKey(key: string): { metric: string; tags: Record<stri
         i++;
       }
     }
-    tags[name] = value;
-    i++; // closing quote
+    i++;
+    return value;
+  };
+  let metric: string;
+  if (key[0] === '"') metric = quoted();
+  else {
+    const brace = key.indexOf('{');
+    metric = brace < 0 ? key : key.slice(0, brace);
+    i = metric.length;
+  }
+  const tags: Record<string, string> = {};
+  if (key[i] !== '{') return { metric, tags };
+  i++;
+  while (i < key.length && key[i] !== '}') {
+    let n: string;
+    if (key[i] === '"') n = quoted();
+    else {
+      const eq = key.indexOf('=', i);
+      n = key.slice(i, eq);
+      i = eq;
+    }
+    i++; // =
+    tags[n] = quoted();
     if (key[i] === ',') i++;
   }
   return { metric, tags };

@@ -14,7 +14,7 @@ import { parseLineProtocol } from '../ingest/line-protocol.ts';
 import { decodeRemoteWrite } from '../ingest/remote-write.ts';
 
 export interface IngestSink {
-  ingest(points: readonly IngestPoint[]): Promise<void>;
+  ingest(points: readonly IngestPoint[], keys?: readonly string[]): Promise<void>;
 }
 
 export interface IngestObserver {

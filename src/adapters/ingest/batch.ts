@@ -10,11 +10,14 @@ import type { Tags } from '../../core/series.ts';
 /** What a parser returns. `skipped` counts points dropped on purpose, by reason. */
 export interface IngestBatch {
   points: IngestPoint[];
+  /** Canonical series key of each point (parallel to `points`), so later stages need not rebuild it. */
+  keys?: string[];
   skipped: Record<string, number>;
 }
 
 /** One distinct series of the request. */
 export interface SeriesSlot {
+  readonly key: string;
   readonly metric: string;
   readonly tags: Tags;
   /** Highest ts seen so far and the index of its point: the fast duplicate check. */
@@ -26,6 +29,8 @@ export interface SeriesSlot {
 
 export class BatchBuilder {
   readonly points: IngestPoint[] = [];
+  /** Canonical series key of each point, parallel to `points`. */
+  readonly keys: string[] = [];
   readonly skipped: Record<string, number> = {};
   readonly maxPoints: number;
   readonly #series = new Map<string, SeriesSlot>();
@@ -44,6 +49,7 @@ export class BatchBuilder {
 
   addSeries(key: string, metric: string, tags: Tags): SeriesSlot {
     const slot: SeriesSlot = {
+      key,
       metric,
       tags,
       maxTs: Number.NEGATIVE_INFINITY,
@@ -83,15 +89,16 @@ export class BatchBuilder {
     }
     this.#slotOf.push(slot);
     this.points.push({ metric: slot.metric, tags: slot.tags, ts, value });
+    this.keys.push(slot.key);
     return -1;
   }
 
-  skip(reason: string): void {
-    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
+  skip(reason: string, count = 1): void {
+    this.skipped[reason] = (this.skipped[reason] ?? 0) + count;
   }
 
   result(): IngestBatch {
-    return { points: this.points, skipped: this.skipped };
+    return { points: this.points, skipped: this.skipped, keys: this.keys };
   }
 
   #buildIndex(): void {

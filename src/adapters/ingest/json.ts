@@ -4,9 +4,10 @@
  * name so that a typo (`"valeu"`) fails loudly instead of silently writing nothing.
  */
 import { type ErrorCode, type ErrorLocation, VigilError } from '../../core/errors.ts';
-import { type Tags, seriesKey, validateSeries } from '../../core/series.ts';
+import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
 import { parseTimestamp } from '../../core/time.ts';
-import { BatchBuilder, type IngestBatch, batchTooLarge, excerpt } from './batch.ts';
+import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch } from './batch.ts';
+import { jsonErrorOffset, lineAndColumn } from './json-error.ts';
 import type { IngestLimits } from './limits.ts';
 
 const NO_TAGS: Tags = Object.freeze({});
@@ -81,18 +82,14 @@ function parseJson(text: string, line: number): unknown {
     const reason = err instanceof Error ? err.message : String(err);
     const location: ErrorLocation = {};
     let at = '';
+    const offset = jsonErrorOffset(text);
     if (line > 0) {
       location.line = line;
-      at = `line ${line}: `;
-    } else {
-      // V8 names the offset ("at position 17"); turn it into a line for multi-line bodies.
-      const m = /position (\d+)/.exec(reason);
-      if (m !== null) {
-        const offset = Number(m[1]);
-        let l = 1;
-        for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) l++;
-        location.line = l;
-      }
+      at = offset < 0 ? `line ${line}: ` : `line ${line}, column ${offset + 1}: `;
+    } else if (offset >= 0) {
+      const where = lineAndColumn(text, offset);
+      location.line = where.line;
+      at = `line ${where.line}, column ${where.column}: `;
     }
     throw new VigilError('VIGIL_ERR_BAD_JSON', `${at}invalid JSON: ${reason}`, { location, cause: err });
   }
@@ -132,7 +129,13 @@ function addPoint(
 ): void {
   const byLine = lines !== null;
   if (!isPlainObject(raw)) {
-    throw pointError('VIGIL_ERR_BAD_POINT', byLine, pos, undefined, `point must be an object, got ${describe(raw)}`);
+    throw pointError(
+      'VIGIL_ERR_BAD_POINT',
+      byLine,
+      pos,
+      undefined,
+      `point must be an object, got ${describe(raw)}`,
+    );
   }
   let metric: unknown;
   let tags: unknown;
@@ -157,13 +160,20 @@ function addPoint(
     }
   }
   if (typeof metric !== 'string') {
-    const why = metric === undefined ? 'missing field `metric`' : `metric must be a string, got ${describe(metric)}`;
+    const why =
+      metric === undefined ? 'missing field `metric`' : `metric must be a string, got ${describe(metric)}`;
     throw pointError('VIGIL_ERR_BAD_POINT', byLine, pos, 'metric', why);
   }
   if (tags === undefined) {
     tags = NO_TAGS;
   } else if (!isPlainObject(tags)) {
-    throw pointError('VIGIL_ERR_BAD_POINT', byLine, pos, 'tags', `tags must be an object, got ${describe(tags)}`);
+    throw pointError(
+      'VIGIL_ERR_BAD_POINT',
+      byLine,
+      pos,
+      'tags',
+      `tags must be an object, got ${describe(tags)}`,
+    );
   }
   if (ts === undefined) throw pointError('VIGIL_ERR_BAD_POINT', byLine, pos, 'ts', 'missing field `ts`');
   const ms = parseTimestamp(ts);

@@ -14,9 +14,10 @@
  */
 import { type ErrorCode, VigilError } from '../../core/errors.ts';
 import { MAX_TS } from '../../core/point.ts';
-import { type Tags, seriesKey, validateSeries } from '../../core/series.ts';
-import { BatchBuilder, type IngestBatch, batchTooLarge, excerpt } from './batch.ts';
+import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
+import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch, type SeriesSlot } from './batch.ts';
 import type { IngestLimits } from './limits.ts';
+import { isIntegerSyntax, parseFloatAt, parseInteger } from './line-protocol-values.ts';
 
 export type LineProtocolPrecision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
 
@@ -28,9 +29,7 @@ const QUOTE = 34;
 const HASH = 35;
 const COMMA = 44;
 const MINUS = 45;
-const DOT = 46;
 const ZERO = 48;
-const NINE = 57;
 const EQUALS = 61;
 const BACKSLASH = 92;
 
@@ -39,14 +38,6 @@ const MEASUREMENT = 0;
 const KEY_OR_TAG_VALUE = 1;
 
 const NO_TAGS: Tags = Object.freeze({});
-
-// Exact powers of ten; m * 10^k and m / 10^k are correctly rounded for m < 2^53, k <= 22.
-const POW10: number[] = [];
-for (let k = 0, p = 1; k <= 22; k++, p *= 10) POW10.push(p);
-
-const INT64_MAX = '9223372036854775807';
-const INT64_MIN_ABS = '9223372036854775808';
-const UINT64_MAX = '18446744073709551615';
 
 /**
  * Parses a line protocol body. `precision` is the unit of the timestamps; lines without one get
@@ -61,6 +52,15 @@ export function parseLineProtocol(
   return new LineParser(text, precision, nowMs, limits).parse();
 }
 
+/** A distinct `measurement[,tags]` prefix as written, parsed, with its series by field key. */
+interface LinePrefix {
+  measurement: string;
+  tags: Tags;
+  /** seriesKey of the tags alone (`{a="1"}`, or '' without tags): metric + tagPart is the key. */
+  tagPart: string;
+  slots: Map<string, SeriesSlot>;
+}
+
 class LineParser {
   readonly text: string;
   readonly n: number;
@@ -73,6 +73,7 @@ class LineParser {
   readonly batch: BatchBuilder;
   /** 1-based line of each point, to name the first point of a duplicate pair. */
   readonly pointLines: number[] = [];
+  readonly prefixes = new Map<string, LinePrefix>();
   pos = 0;
   /** Physical line at `pos`; `at` is the line where the current entry starts. */
   line = 1;
@@ -179,15 +180,18 @@ class LineParser {
   /** One entry: measurement, tags, fields, timestamp; emits its points. */
   entry(): void {
     const text = this.text;
-    const measurement = this.token(MEASUREMENT);
-    if (measurement.length === 0) throw this.fail('missing measurement', 'measurement');
-    let c = text.charCodeAt(this.pos);
-    let tags = NO_TAGS;
-    if (c === COMMA) {
-      tags = this.tagSet();
-      c = text.charCodeAt(this.pos);
+    // Batches repeat a few `measurement,tags` prefixes many times: parse each distinct one once.
+    const start = this.pos;
+    const end = this.prefixEnd();
+    const raw = text.slice(start, end);
+    let prefix = this.prefixes.get(raw);
+    if (prefix === undefined) {
+      prefix = this.prefix();
+      if (this.pos === end) this.prefixes.set(raw, prefix);
+    } else {
+      this.pos = end;
     }
-    if (c !== SPACE) throw this.fail('missing field set (expected `measurement[,tags] field=value`)');
+    let c = text.charCodeAt(this.pos);
     while (c === SPACE) c = text.charCodeAt(++this.pos);
     if (this.isEnd(c)) throw this.fail('missing field set (expected `measurement[,tags] field=value`)');
     this.fieldSet();
@@ -205,7 +209,37 @@ class LineParser {
       throw this.fail(`unexpected \`${excerpt(text.slice(this.pos, this.lineEnd()))}\` after the timestamp`);
     }
     this.endOfLine();
-    this.emit(measurement, tags, ts);
+    this.emit(prefix, ts);
+  }
+
+  /** End of the `measurement[,tags]` prefix at `pos`: its first unescaped space, or the line end. */
+  prefixEnd(): number {
+    const text = this.text;
+    const n = this.n;
+    let i = this.pos;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH) {
+        if (i + 1 < n && escapes(KEY_OR_TAG_VALUE, text.charCodeAt(i + 1))) i++;
+      } else if (c === SPACE || c === NL || c === CR) {
+        break;
+      }
+    }
+    return i;
+  }
+
+  /** Parses `measurement[,tags]` and leaves `pos` at the space that must follow it. */
+  prefix(): LinePrefix {
+    const measurement = this.token(MEASUREMENT);
+    if (measurement.length === 0) throw this.fail('missing measurement', 'measurement');
+    let tags = NO_TAGS;
+    if (this.text.charCodeAt(this.pos) === COMMA) tags = this.tagSet();
+    if (this.text.charCodeAt(this.pos) !== SPACE) {
+      throw this.fail('missing field set (expected `measurement[,tags] field=value`)');
+    }
+    // The tag part of the series key is shared by every field: build it once.
+    const tagPart = tags === NO_TAGS ? '' : seriesKey('', tags);
+    return { measurement, tags, tagPart, slots: new Map() };
   }
 
   /**
@@ -225,12 +259,18 @@ class LineParser {
           escaped = true;
           i++;
         }
-      } else if (c === COMMA || c === SPACE || c === NL || c === CR || (c === EQUALS && kind === KEY_OR_TAG_VALUE)) {
+      } else if (
+        c === COMMA ||
+        c === SPACE ||
+        c === NL ||
+        c === CR ||
+        (c === EQUALS && kind === KEY_OR_TAG_VALUE)
+      ) {
         break;
       }
     }
     this.pos = i;
-    return escaped ? unescape(text, start, i, kind) : text.slice(start, i);
+    return escaped ? unescapeToken(text, start, i, kind) : text.slice(start, i);
   }
 
   tagSet(): Tags {
@@ -309,7 +349,9 @@ class LineParser {
     const text = this.text;
     let i = this.pos + 1;
     for (;;) {
-      if (i >= this.n) throw this.fail(`string value of field \`${excerpt(key)}\` is not terminated`, `fields.${key}`);
+      if (i >= this.n) {
+        throw this.fail(`string value of field \`${excerpt(key)}\` is not terminated`, `fields.${key}`);
+      }
       const c = text.charCodeAt(i);
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
@@ -349,7 +391,9 @@ class LineParser {
       const v = parseInteger(text, start, end - 1, last === 117);
       if (Number.isNaN(v)) {
         const kind = last === 105 ? 'integer' : 'unsigned integer';
-        const why = isIntegerSyntax(text, start, end - 1, last === 117) ? 'is out of range' : `is not an ${kind}`;
+        const why = isIntegerSyntax(text, start, end - 1, last === 117)
+          ? 'is out of range'
+          : `is not an ${kind}`;
         throw this.fail(`field value \`${excerpt(text.slice(start, end))}\` ${why}`, `fields.${key}`);
       }
       return v;
@@ -379,48 +423,54 @@ class LineParser {
     this.pos = i;
     const negative = text.charCodeAt(start) === MINUS;
     const s = negative ? start + 1 : start;
-    let nonZero = false;
-    let digits = s < i;
-    for (let j = s; j < i && digits; j++) {
-      const c = text.charCodeAt(j);
-      digits = c >= ZERO && c <= NINE;
-      if (c !== ZERO) nonZero = true;
-    }
-    if (!digits) {
-      throw this.fail(`timestamp \`${excerpt(text.slice(start, i))}\` is not an integer`, 'timestamp');
-    }
-    // Keep the digits above the dropped sub-millisecond ones; this floors for non-negative values.
+    // Keep the digits above the dropped sub-millisecond ones; this floors non-negative values.
     const keep = i - this.drop;
     let ms = 0;
-    for (let j = s; j < keep && ms <= MAX_TS; j++) ms = ms * 10 + (text.charCodeAt(j) - ZERO);
+    let nonZero = false;
+    for (let j = s; j < i; j++) {
+      const d = text.charCodeAt(j) - ZERO;
+      if (d < 0 || d > 9) {
+        throw this.fail(`timestamp \`${excerpt(text.slice(start, i))}\` is not an integer`, 'timestamp');
+      }
+      if (d !== 0) nonZero = true;
+      if (j < keep && ms <= MAX_TS) ms = ms * 10 + d;
+    }
+    if (s === i) {
+      throw this.fail(`timestamp \`${excerpt(text.slice(start, i))}\` is not an integer`, 'timestamp');
+    }
     ms *= this.factor;
     if ((negative && nonZero) || ms > MAX_TS) {
       throw this.fail(
         `timestamp \`${excerpt(text.slice(start, i))}\` is out of range (years 1970..2999 at precision ${this.precision})`,
         'timestamp',
+        'VIGIL_ERR_BAD_POINT',
       );
     }
     return ms;
   }
 
-  emit(measurement: string, tags: Tags, ts: number): void {
+  emit(prefix: LinePrefix, ts: number): void {
     const batch = this.batch;
-    // The tag part of the key is the same for every field of the entry: build it once.
-    const tagPart = tags === NO_TAGS ? '' : seriesKey('', tags);
     for (let f = 0; f < this.fieldCount; f++) {
-      const metric = `${measurement}_${this.fieldNames[f]}`;
-      const key = metric + tagPart;
-      let slot = batch.series(key);
+      const field = this.fieldNames[f]!;
+      let slot = prefix.slots.get(field);
       if (slot === undefined) {
-        validateSeries(metric, tags, this.limits.series, { line: this.at });
-        slot = batch.addSeries(key, metric, tags);
+        const metric = `${prefix.measurement}_${field}`;
+        const key = metric + prefix.tagPart;
+        slot = batch.series(key);
+        if (slot === undefined) {
+          validateSeries(metric, prefix.tags, this.limits.series, { line: this.at });
+          slot = batch.addSeries(key, metric, prefix.tags);
+        }
+        prefix.slots.set(field, slot);
       }
       if (batch.full) throw batchTooLarge(this.limits.maxPoints, `line ${this.at}`, { line: this.at });
       const prev = batch.push(slot, ts, this.fieldValues[f]!);
       if (prev >= 0) {
+        const key = excerpt(seriesKey(slot.metric, slot.tags), 200);
         throw this.fail(
-          `duplicate point: series ${excerpt(key, 200)} at ts ${ts} already appears on line ${this.pointLines[prev]}`,
-          `fields.${this.fieldNames[f]}`,
+          `duplicate point: series ${key} at ts ${ts} already appears on line ${this.pointLines[prev]}`,
+          `fields.${field}`,
           'VIGIL_ERR_DUPLICATE_POINT',
         );
       }
@@ -430,12 +480,10 @@ class LineParser {
 }
 
 function escapes(kind: number, c: number): boolean {
-  return (
-    c === BACKSLASH || c === COMMA || c === SPACE || (c === EQUALS && kind === KEY_OR_TAG_VALUE)
-  );
+  return c === BACKSLASH || c === COMMA || c === SPACE || (c === EQUALS && kind === KEY_OR_TAG_VALUE);
 }
 
-function unescape(text: string, start: number, end: number, kind: number): string {
+function unescapeToken(text: string, start: number, end: number, kind: number): string {
   let out = '';
   let from = start;
   for (let i = start; i < end; i++) {
@@ -446,103 +494,4 @@ function unescape(text: string, start: number, end: number, kind: number): strin
     }
   }
   return out + text.slice(from, end);
-}
-
-/**
- * A line protocol float in [start, end): `-?digits[.digits][e[+-]digits]` (either digit run may be
- * empty, not both). NaN when the syntax is wrong; ±Infinity when it overflows.
- */
-function parseFloatAt(text: string, start: number, end: number): number {
-  let i = start;
-  const negative = text.charCodeAt(i) === MINUS;
-  if (negative) i++;
-  let mantissa = 0;
-  let digits = 0; // significant digits in mantissa
-  let scale = 0;
-  let any = false;
-  let exact = true;
-  let c = text.charCodeAt(i);
-  while (c >= ZERO && c <= NINE) {
-    any = true;
-    if (digits < 15) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      if (mantissa > 0) digits++;
-    } else {
-      exact = false;
-    }
-    c = text.charCodeAt(++i);
-  }
-  if (c === DOT) {
-    c = text.charCodeAt(++i);
-    while (c >= ZERO && c <= NINE) {
-      any = true;
-      if (digits < 15) {
-        mantissa = mantissa * 10 + (c - ZERO);
-        if (mantissa > 0) digits++;
-        scale--;
-      } else {
-        exact = false;
-      }
-      c = text.charCodeAt(++i);
-    }
-  }
-  if (!any) return Number.NaN;
-  if (c === 101 || c === 69) {
-    // e E
-    c = text.charCodeAt(++i);
-    let expNegative = false;
-    if (c === 43 || c === MINUS) {
-      expNegative = c === MINUS;
-      c = text.charCodeAt(++i);
-    }
-    let exp = 0;
-    const expStart = i;
-    while (c >= ZERO && c <= NINE) {
-      if (exp < 100_000) exp = exp * 10 + (c - ZERO);
-      c = text.charCodeAt(++i);
-    }
-    if (i === expStart) return Number.NaN;
-    scale += expNegative ? -exp : exp;
-  }
-  if (i !== end) return Number.NaN;
-  if (exact) {
-    if (mantissa === 0) return negative ? -0 : 0;
-    let v = Number.NaN;
-    if (scale === 0) v = mantissa;
-    else if (scale > 0 && scale <= 22) v = mantissa * POW10[scale]!;
-    else if (scale < 0 && scale >= -22) v = mantissa / POW10[-scale]!;
-    if (!Number.isNaN(v)) return negative ? -v : v;
-  }
-  // More than 15 significant digits or a large exponent: let the engine round correctly.
-  return Number(text.slice(start, end));
-}
-
-function isIntegerSyntax(text: string, start: number, end: number, unsigned: boolean): boolean {
-  let i = start;
-  if (!unsigned && text.charCodeAt(i) === MINUS) i++;
-  if (i === end) return false;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c < ZERO || c > NINE) return false;
-  }
-  return true;
-}
-
-/** `-?digits` (int64) or `digits` (uint64) in [start, end); NaN when malformed or out of range. */
-function parseInteger(text: string, start: number, end: number, unsigned: boolean): number {
-  if (!isIntegerSyntax(text, start, end, unsigned)) return Number.NaN;
-  const negative = text.charCodeAt(start) === MINUS;
-  let s = negative ? start + 1 : start;
-  while (s < end - 1 && text.charCodeAt(s) === ZERO) s++;
-  const len = end - s;
-  if (len <= 15) {
-    let v = 0;
-    for (let i = s; i < end; i++) v = v * 10 + (text.charCodeAt(i) - ZERO);
-    return negative ? -v : v;
-  }
-  const limit = unsigned ? UINT64_MAX : negative ? INT64_MIN_ABS : INT64_MAX;
-  const digits = text.slice(s, end);
-  if (len > limit.length || (len === limit.length && digits > limit)) return Number.NaN;
-  const v = Number(digits);
-  return negative ? -v : v;
 }

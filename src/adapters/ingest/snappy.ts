@@ -62,7 +62,8 @@ export function decodeSnappyBlock(src: Uint8Array, maxDecodedBytes: number): Buf
           pos += bytes;
         }
         len += 1;
-        if (pos + len > n) throw new SnappyError(`literal of ${len} bytes runs past the end of the input`, at);
+        if (pos + len > n)
+          throw new SnappyError(`literal of ${len} bytes runs past the end of the input`, at);
         if (op + len > length) throw new SnappyError('literal runs past the declared length', at);
         if (len < 32) {
           for (let k = 0; k < len; k++) out[op + k] = src[pos + k]!;
@@ -96,8 +97,13 @@ export function decodeSnappyBlock(src: Uint8Array, maxDecodedBytes: number): Buf
       throw new SnappyError(`copy offset ${offset} points outside the ${op} bytes decoded so far`, at);
     }
     if (op + len > length) throw new SnappyError('copy runs past the declared length', at);
-    // Overlapping copies (offset < len) repeat the pattern, so copy byte by byte.
-    for (let from = op - offset, end = op + len; op < end; ) out[op++] = out[from++]!;
+    if (offset >= len && len >= 16) {
+      out.copyWithin(op, op - offset, op - offset + len);
+      op += len;
+    } else {
+      // Overlapping copies (offset < len) repeat the pattern, so copy byte by byte.
+      for (let from = op - offset, end = op + len; op < end; ) out[op++] = out[from++]!;
+    }
   }
   if (op !== length) throw new SnappyError(`decoded ${op} bytes but the header declares ${length}`, n);
   return out;

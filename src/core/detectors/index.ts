@@ -1,10 +1,38 @@
 /** The built-in registry. A detector becomes available (and conformance-tested) by registering here. */
+import { artime } from './artime/artime.ts';
+import { bocpd } from './bocpd/bocpd.ts';
+import { cadOse } from './cad-ose/cad-ose.ts';
+import { ensembleDetector } from './ensemble/ensemble.ts';
 import { ewma } from './ewma/ewma.ts';
+import { knnCad } from './knn-cad/knn-cad.ts';
+import { likelihoodDetector } from './likelihood/likelihood.ts';
+import { rcf } from './rcf/rcf.ts';
 import { DetectorRegistry } from './registry.ts';
+import { relativeEntropy } from './relative-entropy/relative-entropy.ts';
+import { robustZ } from './robust-z/robust-z.ts';
+import { seasonal } from './seasonal/seasonal.ts';
+import { windowedGaussian } from './windowed-gaussian/windowed-gaussian.ts';
 
 export function builtinDetectors(): DetectorRegistry {
+  const registry = new DetectorRegistry();
   // `default` is the detector chosen by measurement on NAB (docs/detectors.md).
-  return new DetectorRegistry().register(ewma).alias('default', 'ewma');
+  return (
+    registry
+      .register(ewma)
+      .register(windowedGaussian)
+      .register(robustZ)
+      .register(seasonal)
+      .register(relativeEntropy)
+      .register(bocpd)
+      .register(rcf)
+      .register(knnCad)
+      .register(cadOse)
+      .register(artime)
+      // Wrappers build their inner detectors through the registry they are registered in.
+      .register(likelihoodDetector(registry))
+      .register(ensembleDetector(registry))
+      .alias('default', 'ewma')
+  );
 }
 
 export type { Detector, DetectorFactory, DetectorHints, DetectorState } from './detector.ts';

@@ -8,12 +8,12 @@
 export const VALUE_LIMIT = 1e306;
 
 export function tame(x: number): number {
-  return x > VALUE_LIMIT ? VALUE_LIMIT : x < -VALUE_LIMIT ? -VALUE_LIMIT : x;
+  return x > VALUE_LIMIT ? VALUE_LIMIT : Math.max(x, -VALUE_LIMIT);
 }
 
 /** Clamps ±Infinity to ±Number.MAX_VALUE, for band edges; NaN passes through (it means "no band"). */
 export function finiteOrNaN(x: number): number {
-  return x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x;
+  return x > Number.MAX_VALUE ? Number.MAX_VALUE : Math.max(x, -Number.MAX_VALUE);
 }
 
 /** √(a² + b²) without overflow: the plain form when it is finite, Math.hypot otherwise. */

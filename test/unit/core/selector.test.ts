@@ -31,3 +31,29 @@ describe('selectors', () => {
     expect(() => parseSelector(sel)).toThrow(/invalid selector/);
   });
 });
+
+describe('series keys never collide', () => {
+  it('quotes names that hold key delimiters, and parses them back', () => {
+    const a = seriesKey('a{b="c"}', {});
+    const b = seriesKey('a', { b: 'c' });
+    expect(a).not.toBe(b);
+    expect(parseSeriesKey(a)).toEqual({ metric: 'a{b="c"}', tags: {} });
+    const odd = { 't a=g': 'v,a=l ue', 'x"y': '\\' };
+    const k = seriesKey('my meas,ure', odd);
+    expect(k).toBe('"my meas,ure"{"t a=g"="v,a=l ue","x\\"y"="\\\\"}');
+    expect(parseSeriesKey(k)).toEqual({ metric: 'my meas,ure', tags: odd });
+  });
+});
+
+describe('series key round trip (property)', () => {
+  it('parseSeriesKey inverts seriesKey for any names and values', async () => {
+    const fc = (await import('fast-check')).default;
+    const text = fc.string({ unit: fc.constantFrom(...'ab{}=,"\\ \n.é_'), minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(text, fc.dictionary(text, text, { maxKeys: 4 }), (metric, tags) => {
+        expect(parseSeriesKey(seriesKey(metric, tags))).toEqual({ metric, tags });
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});

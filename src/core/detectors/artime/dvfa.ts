@@ -1,9 +1,15 @@
 /**
  * Dual-vigilance fuzzy ART (DVFA) over complement-coded 16-feature vectors, as ARTime uses it
- * (docs: /work/shared/research/detectors.md §1.4). Categories only ever grow; each is a 32-wide
- * weight row and a cluster label. Arithmetic order follows the description exactly (left-to-right
- * sums, fs³·es²), because ARTime's outputs are reproduced bit for bit.
+ * (docs: /work/shared/research/detectors.md §1.4). Each category is a 32-wide weight row and a
+ * cluster label. Arithmetic order follows the description exactly (left-to-right sums, fs³·es²),
+ * because ARTime's outputs are reproduced bit for bit.
+ *
+ * Categories only grow in ARTime. Here they grow up to `capacity` (NAB never gets there); then a
+ * new category replaces the one that resonated least recently, so a long-running stream keeps a
+ * bounded, recent memory instead of freezing.
  */
+
+import { base64ToFloat64, float64ToBase64 } from '../state-codec.ts';
 
 export const FEATURES = 16;
 const WIDTH = 2 * FEATURES;
@@ -11,10 +17,13 @@ const WIDTH = 2 * FEATURES;
 export interface DvfaData {
   lb: number;
   ub: number;
-  /** Category weights, row-major, WIDTH per category. */
-  w: number[];
+  /** Category weights, row-major, WIDTH per category (float64, base64). */
+  w: string;
   labels: number[];
+  /** Presentation stamp of each category's last resonance (for replacement at capacity). */
+  used: number[];
   clusters: number;
+  stamp: number;
 }
 
 export class Dvfa {
@@ -27,28 +36,48 @@ export class Dvfa {
   #w: Float64Array;
   #wSum: Float64Array;
   #labels: Int32Array;
+  #used: Float64Array;
   #n = 0;
   #clusters = 0;
+  #stamp = 0;
+  readonly #capacity: number;
   // Scratch, reused on every presentation.
   readonly #x = new Float64Array(WIDTH);
   #m = new Float64Array(0);
   #e = new Float64Array(0);
-  #order = new Int32Array(0);
 
-  constructor(lb: number, ub: number, data?: DvfaData) {
+  constructor(lb: number, ub: number, capacity: number, data?: DvfaData) {
     this.lb = data?.lb ?? lb;
     this.ub = data?.ub ?? ub;
+    this.#capacity = capacity;
     const n = data ? data.labels.length : 0;
-    this.#w = new Float64Array(Math.max(16, n) * WIDTH);
-    this.#wSum = new Float64Array(Math.max(16, n));
-    this.#labels = new Int32Array(Math.max(16, n));
+    const cap = Math.max(16, n);
+    this.#w = new Float64Array(cap * WIDTH);
+    this.#wSum = new Float64Array(cap);
+    this.#labels = new Int32Array(cap);
+    this.#used = new Float64Array(cap);
     if (data) {
-      this.#w.set(data.w);
+      this.#w.set(base64ToFloat64(data.w));
       this.#labels.set(data.labels);
+      this.#used.set(data.used);
       this.#n = n;
       this.#clusters = data.clusters;
+      this.#stamp = data.stamp;
       for (let j = 0; j < n; j++) this.#wSum[j] = rowSum(this.#w, j * WIDTH);
     }
+  }
+
+  /** An independent copy (for evaluating a point without learning from it). */
+  clone(): Dvfa {
+    const c = new Dvfa(this.lb, this.ub, this.#capacity);
+    c.#w = this.#w.slice();
+    c.#wSum = this.#wSum.slice();
+    c.#labels = this.#labels.slice();
+    c.#used = this.#used.slice();
+    c.#n = this.#n;
+    c.#clusters = this.#clusters;
+    c.#stamp = this.#stamp;
+    return c;
   }
 
   get categories(): number {
@@ -61,6 +90,7 @@ export class Dvfa {
    */
   present(f: ArrayLike<number>, learn: boolean): number {
     const x = this.#x;
+    this.#stamp++;
     for (let i = 0; i < FEATURES; i++) {
       x[i] = f[i]!;
       x[i + FEATURES] = 1 - f[i]!;
@@ -92,34 +122,46 @@ export class Dvfa {
       const fs = s / (ws === 0 ? 0.001 : ws);
       const a = w[o + FEATURES - 1]!;
       const b = w[o + WIDTH - 1]!;
-      const es = ((x[FEATURES - 1]! < a ? x[FEATURES - 1]! : a) + (x[WIDTH - 1]! < b ? x[WIDTH - 1]! : b)) / (a + b);
+      const es =
+        ((x[FEATURES - 1]! < a ? x[FEATURES - 1]! : a) + (x[WIDTH - 1]! < b ? x[WIDTH - 1]! : b)) / (a + b);
       match[j] = fs * fs * fs * (es * es);
       energy[j] = es;
     }
-    const order = this.#sorted(n);
-    let best = 0;
-    let bestE = 0;
+    // Visiting categories by decreasing match (ties: lower index first; NaN first, as Julia's
+    // reverse sort puts it) needs no sort: the visit learns every category at or above ub, or
+    // else takes the best one if it reaches lb, and stops at the first that does neither.
+    let hasNaN = false;
+    let top = -1;
+    let topM = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < n; j++) {
+      const mj = match[j]!;
+      if (mj !== mj) hasNaN = true;
+      else if (mj > topM) {
+        topM = mj;
+        top = j;
+      }
+    }
+    // A NaN visited first stops a learning visit before anything is seen.
+    const seen = !(learn && hasNaN) && topM > 0;
+    const best = seen ? topM : 0;
+    const bestE = seen ? energy[top]! : 0;
     let label = -1;
     let mismatch = true;
-    for (let k = 0; k < n; k++) {
-      const j = order[k]!;
-      const mj = match[j]!;
-      if (mj > best) {
-        best = mj;
-        bestE = energy[j]!;
-      }
-      if (!learn) continue;
-      if (mj >= this.ub) {
-        this.#learn(j);
-        if (mj >= best) label = this.#labels[j]!;
+    if (learn && !hasNaN) {
+      if (topM >= this.ub) {
+        for (let j = 0; j < n; j++) {
+          const mj = match[j]!;
+          if (mj < this.ub) continue;
+          this.#learn(j);
+          // The last of the categories tied at the top is visited last and gives the label.
+          if (mj === topM) label = this.#labels[j]!;
+        }
         mismatch = false;
-      } else if (mj >= this.lb && mismatch) {
-        label = this.#labels[j]!;
+      } else if (topM >= this.lb) {
+        label = this.#labels[top]!;
+        this.#used[top] = this.#stamp;
         this.#add(x, label);
         mismatch = false;
-        break;
-      } else {
-        break;
       }
     }
     this.best = best;
@@ -135,26 +177,12 @@ export class Dvfa {
     return {
       lb: this.lb,
       ub: this.ub,
-      w: Array.from(this.#w.subarray(0, this.#n * WIDTH)),
+      w: float64ToBase64(this.#w.subarray(0, this.#n * WIDTH)),
       labels: Array.from(this.#labels.subarray(0, this.#n)),
+      used: Array.from(this.#used.subarray(0, this.#n)),
       clusters: this.#clusters,
+      stamp: this.#stamp,
     };
-  }
-
-  /** Category indices by decreasing match; NaN first (as Julia orders it), ties by lower index. */
-  #sorted(n: number): Int32Array {
-    if (this.#order.length < n) this.#order = new Int32Array(this.#m.length);
-    const order = this.#order.subarray(0, n);
-    for (let j = 0; j < n; j++) order[j] = j;
-    const m = this.#m;
-    return order.sort((a, b) => {
-      const ma = m[a]!;
-      const mb = m[b]!;
-      if (ma === mb) return a - b;
-      if (Number.isNaN(ma)) return Number.isNaN(mb) ? a - b : -1;
-      if (Number.isNaN(mb)) return 1;
-      return ma > mb ? -1 : 1;
-    });
   }
 
   /** Fast learning: W_j = min(x, W_j). */
@@ -164,28 +192,40 @@ export class Dvfa {
     const x = this.#x;
     for (let i = 0; i < WIDTH; i++) if (x[i]! < w[o + i]!) w[o + i] = x[i]!;
     this.#wSum[j] = rowSum(w, o);
+    this.#used[j] = this.#stamp;
   }
 
-  /** A new category with weights `x` (all ones when null). */
+  /** A new category with weights `x` (all ones when null); at capacity it replaces the stalest. */
   #add(x: Float64Array | null, label: number): void {
-    if (this.#n === this.#labels.length) {
-      const cap = this.#n * 2;
-      const w = new Float64Array(cap * WIDTH);
-      w.set(this.#w);
-      this.#w = w;
-      const ws = new Float64Array(cap);
-      ws.set(this.#wSum);
-      this.#wSum = ws;
-      const l = new Int32Array(cap);
-      l.set(this.#labels);
-      this.#labels = l;
+    let j = this.#n;
+    if (j >= this.#capacity) {
+      j = 0;
+      for (let k = 1; k < this.#n; k++) if (this.#used[k]! < this.#used[j]!) j = k;
+    } else {
+      if (j === this.#labels.length) this.#grow(j * 2);
+      this.#n++;
     }
-    const o = this.#n * WIDTH;
+    const o = j * WIDTH;
     if (x) this.#w.set(x, o);
     else this.#w.fill(1, o, o + WIDTH);
-    this.#wSum[this.#n] = rowSum(this.#w, o);
-    this.#labels[this.#n] = label;
-    this.#n++;
+    this.#wSum[j] = rowSum(this.#w, o);
+    this.#labels[j] = label;
+    this.#used[j] = this.#stamp;
+  }
+
+  #grow(cap: number): void {
+    const w = new Float64Array(cap * WIDTH);
+    w.set(this.#w);
+    this.#w = w;
+    const ws = new Float64Array(cap);
+    ws.set(this.#wSum);
+    this.#wSum = ws;
+    const used = new Float64Array(cap);
+    used.set(this.#used);
+    this.#used = used;
+    const l = new Int32Array(cap);
+    l.set(this.#labels);
+    this.#labels = l;
   }
 
   /**

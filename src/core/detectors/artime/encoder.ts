@@ -56,6 +56,11 @@ export class LevelEncoder {
     }
   }
 
+  /** An independent copy (its `onRemap` is left unset). */
+  clone(): LevelEncoder {
+    return new LevelEncoder(this.#lo, this.#hi, this.#widen, this.toJSON());
+  }
+
   /** Encodes the next downsampled pick into `out` (16 features; zeros before the window fills). */
   encode(pick: number, out: Float64Array): void {
     if (this.#widen > 0 && (pick < this.#lo || pick > this.#hi)) this.#grow(pick);

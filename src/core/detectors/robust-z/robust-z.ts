@@ -13,9 +13,21 @@ import { SortedWindow } from './sorted-window.ts';
 
 export const RobustZParams = Type.Object(
   {
-    window: Type.Integer({ minimum: 3, default: 64, description: 'past values the median and MAD are taken over' }),
-    bandSigmas: Type.Number({ exclusiveMinimum: 0, default: 3.5, description: 'band half-width in robust sd' }),
-    warmup: Type.Integer({ minimum: 3, default: 20, description: 'values in the window before scores are non-zero' }),
+    window: Type.Integer({
+      minimum: 3,
+      default: 64,
+      description: 'past values the median and MAD are taken over',
+    }),
+    bandSigmas: Type.Number({
+      exclusiveMinimum: 0,
+      default: 3.5,
+      description: 'band half-width in robust sd',
+    }),
+    warmup: Type.Integer({
+      minimum: 3,
+      default: 20,
+      description: 'values in the window before scores are non-zero',
+    }),
     minScale: Type.Number({ minimum: 0, default: 1e-9, description: 'floor on the robust sd' }),
   },
   { additionalProperties: false },
@@ -69,7 +81,7 @@ export class RobustZDetector implements Detector {
     let scale = MAD_TO_SD * this.#w.mad(med);
     if (scale === 0) scale = MEAN_AD_TO_SD * this.#w.meanAbsDev(med);
     this.#median = med;
-    this.#scale = Math.max(scale, this.#p.minScale, Math.abs(med) * 1e-12);
+    this.#scale = Math.max(scale, this.#p.minScale, Math.abs(med) * 1e-9);
   }
 
   snapshot(): DetectorState {

@@ -1,7 +1,7 @@
 /**
  * A sliding window of the last `capacity` values, kept both in arrival order (a ring, which is what
- * snapshots store) and sorted (for order statistics). Insert and evict are a binary search plus
- * one `copyWithin`, O(w) memmove but tiny constants; median and MAD are O(log w).
+ * snapshots store) and sorted (for order statistics). Evict-and-insert is one binary search and
+ * one insertion-sort pass between the two slots (O(w) but short); median and MAD are O(log w).
  */
 export class SortedWindow {
   readonly capacity: number;
@@ -23,20 +23,30 @@ export class SortedWindow {
 
   push(x: number): void {
     const s = this.#sorted;
-    if (this.#size === this.capacity) {
-      const old = this.#ring[this.#head]!;
-      const at = lowerBound(s, this.#size, old);
-      s.copyWithin(at, at + 1, this.#size);
-      this.#size--;
-      this.#ring[this.#head] = x;
-      this.#head = (this.#head + 1) % this.capacity;
-    } else {
+    if (this.#size < this.capacity) {
       this.#ring[(this.#head + this.#size) % this.capacity] = x;
+      const at = lowerBound(s, this.#size, x);
+      for (let i = this.#size; i > at; i--) s[i] = s[i - 1]!;
+      s[at] = x;
+      this.#size++;
+      return;
     }
-    const at = lowerBound(s, this.#size, x);
-    s.copyWithin(at + 1, at, this.#size);
-    s[at] = x;
-    this.#size++;
+    // Full: x takes the evicted value's slot and sinks or rises to its place, one insertion-sort
+    // pass; the run is short and its branch predictable, unlike a second binary search.
+    const old = this.#ring[this.#head]!;
+    this.#ring[this.#head] = x;
+    this.#head = this.#head + 1 === this.capacity ? 0 : this.#head + 1;
+    let i = lowerBound(s, this.#size, old);
+    while (i > 0 && s[i - 1]! > x) {
+      s[i] = s[i - 1]!;
+      i--;
+    }
+    const last = this.#size - 1;
+    while (i < last && s[i + 1]! < x) {
+      s[i] = s[i + 1]!;
+      i++;
+    }
+    s[i] = x;
   }
 
   /** Values in arrival order, oldest first. */
@@ -61,8 +71,7 @@ export class SortedWindow {
   mad(med: number): number {
     const c = this.#size;
     const h = c >> 1;
-    if (c % 2 === 1) return this.#kth(h, med, h);
-    return this.#kth(h - 1, med, h) / 2 + this.#kth(h, med, h) / 2;
+    return c % 2 === 1 ? this.#kth(h, med, h, false) : this.#kth(h - 1, med, h, true);
   }
 
   /** Mean absolute deviation from `m`, O(w); the fallback scale when over half the window is tied. */
@@ -72,8 +81,12 @@ export class SortedWindow {
     return sum / this.#size;
   }
 
-  /** k-th (0-based) smallest of A[i] = med − s[h−1−i] (i < h) and B[j] = s[h+j] − med (j < c−h). */
-  #kth(k: number, med: number, h: number): number {
+  /**
+   * k-th (0-based) smallest of A[i] = med − s[h−1−i] (i < h) and B[j] = s[h+j] − med (j < c−h);
+   * with `pair`, the mean of the k-th and (k+1)-th, the latter being the smaller of the next
+   * element of either run once the k-th is found.
+   */
+  #kth(k: number, med: number, h: number, pair: boolean): number {
     const s = this.#sorted;
     const m = h;
     const n = this.#size - h;
@@ -89,17 +102,23 @@ export class SortedWindow {
     const j = k + 1 - lo;
     const a = lo > 0 ? med - s[h - lo]! : Number.NEGATIVE_INFINITY;
     const b = j > 0 ? s[h + j - 1]! - med : Number.NEGATIVE_INFINITY;
-    return a > b ? a : b;
+    const kth = Math.max(a, b);
+    if (!pair) return kth;
+    const na = lo < m ? med - s[h - 1 - lo]! : Number.POSITIVE_INFINITY;
+    const nb = j < n ? s[h + j]! - med : Number.POSITIVE_INFINITY;
+    return kth / 2 + Math.min(na, nb) / 2;
   }
 }
 
+/** First index in s[0, n) whose value is ≥ x. Branch-free halving: the compare feeds a select. */
 function lowerBound(s: Float64Array, n: number, x: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (s[mid]! < x) lo = mid + 1;
-    else hi = mid;
+  if (n === 0) return 0;
+  let base = 0;
+  let len = n;
+  while (len > 1) {
+    const half = len >> 1;
+    base = s[base + half]! < x ? base + half : base;
+    len -= half;
   }
-  return lo;
+  return s[base]! < x ? base + 1 : base;
 }

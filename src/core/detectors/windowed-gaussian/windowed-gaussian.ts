@@ -21,10 +21,22 @@ export const WindowedGaussianParams = Type.Object(
       default: 6400,
       description: 'points in the reference window (rounded up to a multiple of step)',
     }),
-    step: Type.Integer({ minimum: 1, default: 100, description: 'a full window slides this many points at a time' }),
+    step: Type.Integer({
+      minimum: 1,
+      default: 100,
+      description: 'a full window slides this many points at a time',
+    }),
     bandSigmas: Type.Number({ exclusiveMinimum: 0, default: 3.5, description: 'band half-width in sd' }),
-    warmup: Type.Integer({ minimum: 1, default: 20, description: 'points in the window before scores are non-zero' }),
-    minStd: Type.Number({ minimum: 0, default: 1e-6, description: 'floor on sd (NAB uses 1e-6 when sd is 0)' }),
+    warmup: Type.Integer({
+      minimum: 1,
+      default: 20,
+      description: 'points in the window before scores are non-zero',
+    }),
+    minStd: Type.Number({
+      minimum: 0,
+      default: 1e-6,
+      description: 'floor on sd (NAB uses 1e-6 when sd is 0)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -175,7 +187,13 @@ function addSd(sd: number, d: number, n: number, n1: number): number {
   return Math.sqrt(n / n1) * Math.hypot(sd, d / Math.sqrt(n1));
 }
 
-const DEFAULTS: WindowedGaussianParams = { window: 6400, step: 100, bandSigmas: 3.5, warmup: 20, minStd: 1e-6 };
+const DEFAULTS: WindowedGaussianParams = {
+  window: 6400,
+  step: 100,
+  bandSigmas: 3.5,
+  warmup: 20,
+  minStd: 1e-6,
+};
 
 export const windowedGaussian: DetectorFactory<WindowedGaussianParams> = {
   name: 'windowed-gaussian',

@@ -1,0 +1,261 @@
+/**
+ * HTM anomaly likelihood (Numenta, as used by NAB; research/detectors.md §3.3): a calibration step
+ * that turns any raw surprise score in [0, 1] into how unlikely the recent average raw score is,
+ * given the distribution of past averages. Detector-agnostic; O(1) per record plus a
+ * re-estimation every `reestimationPeriod` records over at most `historicWindowSize` stored ones.
+ *
+ * Lifecycle: `probe(value, raw)` says what `update(value, raw)` would return, without changing
+ * state (score-then-learn); `update` commits the record. With NAB's settings this reproduces
+ * NAB's stored numenta likelihoods from their raw scores.
+ */
+import { erfc } from '../math/special.ts';
+
+export interface LikelihoodSettings {
+  /** L: records whose scores are skipped when estimating (NAB: floor(P/2)). */
+  learningPeriod: number;
+  /** E: records after L before likelihoods are computed; the first L + E return 0.5. */
+  estimationSamples: number;
+  /** Records of (value, raw) kept for re-estimation (NAB: 8640). */
+  historicWindowSize: number;
+  /** Re-estimate the distribution every this many records (NAB: 100). */
+  reestimationPeriod: number;
+  /** Raw scores are averaged over this many records (NAB: 10). */
+  averagingWindow: number;
+}
+
+/** JSON form. `dist` is [mean, stdev], null until first estimated. */
+export interface LikelihoodData {
+  t: number;
+  values: number[];
+  raws: number[];
+  dist: [number, number] | null;
+  avg: number[];
+  total: number;
+  recentP: number[];
+}
+
+const RED = 1 - 0.99999;
+const YELLOW = 1 - 0.999;
+const NULL_MEAN = 0.5;
+const NULL_STDEV = 1000;
+const MIN_MEAN = 0.03;
+const MIN_VARIANCE = 0.0003;
+const FLAT_VARIANCE = 1.5e-5;
+/** NuPIC's constant in place of √2; NAB's stored likelihoods depend on it. */
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: deliberately not Math.SQRT2 (see above)
+const SQRT2_NUPIC = 1.4142;
+const LOG_SCALE = -23.02585084720009;
+
+/** NAB's mapping of a likelihood to a final score: ln(1.0000000001 − l) / ln(1e-10)-ish, in [0, 1]. */
+export function logLikelihood(likelihood: number): number {
+  return Math.log(1.0000000001 - likelihood) / LOG_SCALE;
+}
+
+interface Estimate {
+  t: number;
+  mean: number;
+  stdev: number;
+  avg: number[];
+  total: number;
+  recentP: number[];
+}
+
+export class AnomalyLikelihood {
+  readonly #s: LikelihoodSettings;
+  #t: number;
+  readonly #values: Float64Array;
+  readonly #raws: Float64Array;
+  /** Scratch for re-estimation. */
+  readonly #avgs: Float64Array;
+  #head = 0;
+  #size = 0;
+  #mean = NULL_MEAN;
+  #stdev = NULL_STDEV;
+  #hasDist = false;
+  #avg: number[];
+  #total: number;
+  #recentP: number[];
+  /** Re-estimation due at record #t, computed once and shared by probe() and update(). */
+  #estimate: Estimate | undefined;
+
+  constructor(settings: LikelihoodSettings, data?: LikelihoodData) {
+    this.#s = settings;
+    const cap = Math.max(1, settings.historicWindowSize);
+    this.#values = new Float64Array(cap);
+    this.#raws = new Float64Array(cap);
+    this.#avgs = new Float64Array(cap);
+    this.#t = data?.t ?? 0;
+    this.#avg = data?.avg.slice() ?? [];
+    this.#total = data?.total ?? 0;
+    this.#recentP = data?.recentP.slice() ?? [];
+    if (data?.dist != null) {
+      this.#hasDist = true;
+      [this.#mean, this.#stdev] = data.dist;
+    }
+    if (data !== undefined) {
+      const from = Math.max(0, data.values.length - cap);
+      for (let i = from; i < data.values.length; i++) this.#push(data.values[i]!, data.raws[i]!);
+    }
+  }
+
+  /** Records seen so far. */
+  get count(): number {
+    return this.#t;
+  }
+
+  /** The likelihood `update(value, raw)` would return; no state changes. */
+  probe(_value: number, raw: number): number {
+    if (this.#t < this.#s.learningPeriod + this.#s.estimationSamples) return 0.5;
+    const e = this.#due();
+    const avg = e?.avg ?? this.#avg;
+    let total = e?.total ?? this.#total;
+    let count = avg.length;
+    if (count === this.#s.averagingWindow) total -= avg[0]!;
+    else count++;
+    total += raw;
+    const p = this.#tail(total / count, e?.mean ?? this.#mean, e?.stdev ?? this.#stdev);
+    const recent = e?.recentP ?? this.#recentP;
+    return 1 - filter(p, recent);
+  }
+
+  /** Commits the record and returns its likelihood. */
+  update(value: number, raw: number): number {
+    let likelihood = 0.5;
+    if (this.#t >= this.#s.learningPeriod + this.#s.estimationSamples) {
+      const e = this.#due();
+      if (e !== undefined) {
+        this.#mean = e.mean;
+        this.#stdev = e.stdev;
+        this.#hasDist = true;
+        this.#avg = e.avg.slice();
+        this.#total = e.total;
+        this.#recentP = e.recentP.slice();
+      }
+      this.#estimate = undefined;
+      if (this.#avg.length === this.#s.averagingWindow) this.#total -= this.#avg.shift()!;
+      this.#avg.push(raw);
+      this.#total += raw;
+      const p = this.#tail(this.#total / this.#avg.length, this.#mean, this.#stdev);
+      const f = filter(p, this.#recentP);
+      this.#recentP.push(p);
+      if (this.#recentP.length > this.#s.averagingWindow) this.#recentP.shift();
+      likelihood = 1 - f;
+    }
+    this.#push(value, raw);
+    this.#t++;
+    return likelihood;
+  }
+
+  snapshot(): LikelihoodData {
+    const values: number[] = new Array(this.#size);
+    const raws: number[] = new Array(this.#size);
+    const cap = this.#values.length;
+    for (let i = 0; i < this.#size; i++) {
+      values[i] = this.#values[(this.#head + i) % cap]!;
+      raws[i] = this.#raws[(this.#head + i) % cap]!;
+    }
+    return {
+      t: this.#t,
+      values,
+      raws,
+      dist: this.#hasDist ? [this.#mean, this.#stdev] : null,
+      avg: this.#avg.slice(),
+      total: this.#total,
+      recentP: this.#recentP.slice(),
+    };
+  }
+
+  #push(value: number, raw: number): void {
+    const cap = this.#values.length;
+    if (this.#size < cap) {
+      this.#values[(this.#head + this.#size) % cap] = value;
+      this.#raws[(this.#head + this.#size) % cap] = raw;
+      this.#size++;
+    } else {
+      this.#values[this.#head] = value;
+      this.#raws[this.#head] = raw;
+      this.#head = (this.#head + 1) % cap;
+    }
+  }
+
+  /** The re-estimate due at this record, if one is (none yet, or every `reestimationPeriod`). */
+  #due(): Estimate | undefined {
+    const t = this.#t;
+    if (this.#hasDist && t % this.#s.reestimationPeriod !== 0) return undefined;
+    if (this.#estimate?.t === t) return this.#estimate;
+    const cap = this.#values.length;
+    const size = this.#size;
+    const w = this.#s.averagingWindow;
+    const skip = Math.min(
+      t,
+      Math.max(0, this.#s.learningPeriod - Math.max(0, t - this.#s.historicWindowSize)),
+    );
+    // Fresh moving average over the stored raw scores, oldest first (total − leaving + entering,
+    // in NuPIC's order).
+    const avgs = this.#avgs;
+    const raws = this.#raws;
+    let total = 0;
+    for (let i = 0, j = this.#head; i < size; i++, j = j + 1 === cap ? 0 : j + 1) {
+      if (i >= w) {
+        const k = j - w;
+        total -= raws[k < 0 ? k + cap : k]!;
+      }
+      total += raws[j]!;
+      avgs[i] = total / (i < w ? i + 1 : w);
+    }
+    const buf: number[] = [];
+    for (let i = Math.max(0, size - w); i < size; i++) buf.push(raws[(this.#head + i) % cap]!);
+    let mean = NULL_MEAN;
+    let stdev = NULL_STDEV;
+    if (size > skip) {
+      const n = size - skip;
+      let sum = 0;
+      for (let i = skip; i < size; i++) sum += avgs[i]!;
+      let m = sum / n;
+      let ss = 0;
+      for (let i = skip; i < size; i++) ss += (avgs[i]! - m) ** 2;
+      let variance = ss / n;
+      if (m < MIN_MEAN) m = MIN_MEAN;
+      if (variance < MIN_VARIANCE) variance = MIN_VARIANCE;
+      mean = m;
+      stdev = Math.sqrt(variance);
+      if (this.#valueVariance(skip) < FLAT_VARIANCE) {
+        mean = NULL_MEAN;
+        stdev = NULL_STDEV;
+      }
+    }
+    const recentP: number[] = [];
+    for (let i = Math.max(0, size - w); i < size; i++) recentP.push(this.#tail(avgs[i]!, mean, stdev));
+    this.#estimate = { t, mean, stdev, avg: buf, total, recentP };
+    return this.#estimate;
+  }
+
+  /** Population variance of the stored values from index `skip` on. */
+  #valueVariance(skip: number): number {
+    const cap = this.#values.length;
+    const values = this.#values;
+    const n = this.#size - skip;
+    const first = (this.#head + skip) % cap;
+    let sum = 0;
+    for (let i = 0, j = first; i < n; i++, j = j + 1 === cap ? 0 : j + 1) sum += values[j]!;
+    const m = sum / n;
+    let ss = 0;
+    for (let i = 0, j = first; i < n; i++, j = j + 1 === cap ? 0 : j + 1) ss += (values[j]! - m) ** 2;
+    return ss / n;
+  }
+
+  /** One-sided upper tail P(X > x), X ~ N(mean, stdev), with NuPIC's mirroring below the mean. */
+  #tail(x: number, mean: number, stdev: number): number {
+    if (x < mean) {
+      const xp = 2 * mean - x;
+      return 1 - 0.5 * erfc((xp - mean) / stdev / SQRT2_NUPIC);
+    }
+    return 0.5 * erfc((x - mean) / stdev / SQRT2_NUPIC);
+  }
+}
+
+/** Repeated red tail probabilities are held at yellow, so a long excursion alarms once. */
+function filter(p: number, recentP: readonly number[]): number {
+  const last = recentP.length > 0 ? recentP[recentP.length - 1]! : Number.POSITIVE_INFINITY;
+  return p <= RED && last <= RED ? YELLOW : p;
+}
