@@ -38,7 +38,12 @@ export async function startEmbedded(
 ): Promise<EmbeddedServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'vigil' } });
   const dataDir = resolve(config.dataDir);
-  const ingestDb = new SqliteIngestDb(openDatabase(join(dataDir, 'log.db'), config.storage.synchronous));
+  const logPath = join(dataDir, 'log.db');
+  const ingestDb = new SqliteIngestDb(openDatabase(logPath, config.storage.synchronous), {
+    kind: 'worker',
+    path: logPath,
+    synchronous: config.storage.synchronous,
+  });
   // Everything in store.db is rebuilt from the log after a crash, so it needs no fsync per commit.
   const storeDb = new SqliteStoreDb(openDatabase(join(dataDir, 'store.db'), 'normal'));
   const registry = builtinDetectors();
@@ -119,6 +124,7 @@ export async function startEmbedded(
       sink: ingest,
       limits: {
         maxPoints: config.ingest.maxPointsPerRequest,
+        knownSeries: (key) => ingestDb.idOf(key) !== undefined,
         series: {
           maxTagsPerSeries: config.ingest.maxTagsPerSeries,
           maxNameLength: config.ingest.maxNameLength,
@@ -149,7 +155,7 @@ export async function startEmbedded(
     try {
       url = await app.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
-      ingestDb.close();
+      await ingestDb.close();
       storeDb.close();
       throw new VigilError(
         'VIGIL_ERR_CONFIG',
@@ -174,7 +180,7 @@ export async function startEmbedded(
       clearInterval(timer);
       await app.close();
       await runtime.close();
-      ingestDb.close();
+      await ingestDb.close();
       storeDb.close();
     })();
     return closing;

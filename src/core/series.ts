@@ -25,7 +25,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 // series never share a key (metric `a{b="c"}` vs metric `a` with tag b=c).
 const NEEDS_QUOTES = /[{}=,"\\\s]/;
 
-function name(n: string): string {
+/** A metric or tag name as written in a series key: bare, or quoted where it holds a delimiter. */
+export function keyName(n: string): string {
   return NEEDS_QUOTES.test(n) ? `"${n.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"` : n;
 }
 
@@ -43,13 +44,13 @@ function escapeValue(v: string): string {
  */
 export function seriesKey(metric: string, tags: Tags): string {
   const names = Object.keys(tags);
-  if (names.length === 0) return name(metric);
+  if (names.length === 0) return keyName(metric);
   names.sort();
-  let out = `${name(metric)}{`;
+  let out = `${keyName(metric)}{`;
   for (let i = 0; i < names.length; i++) {
     const n = names[i]!;
     if (i > 0) out += ',';
-    out += `${name(n)}="${escapeValue(tags[n]!)}"`;
+    out += `${keyName(n)}="${escapeValue(tags[n]!)}"`;
   }
   return `${out}}`;
 }

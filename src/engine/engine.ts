@@ -35,9 +35,13 @@ interface SeriesTask {
   config: SeriesConfig;
   detector: Detector;
   lastTs: number;
-  /** Newest-first recent timestamps (for duplicate detection of late points). */
-  recent: number[];
+  /** Ring of the last RECENT accepted timestamps (duplicate detection among late points). */
+  recent: Float64Array;
+  /** Next write position in `recent`; entries written so far = min(written, RECENT). */
+  head: number;
+  written: number;
   run: Anomaly | null;
+  dirty: boolean;
 }
 
 interface SerializedTask {
@@ -50,16 +54,18 @@ interface SerializedTask {
 
 export class Engine {
   readonly #opts: EngineOptions;
-  readonly #tasks = new Map<number, SeriesTask>();
+  // Series ids are small dense integers, so an array beats a Map on the per-point path.
+  readonly #tasks: (SeriesTask | undefined)[] = [];
+  #count = 0;
   readonly #overrides = new Map<number, SeriesConfig>();
-  readonly #dirty = new Set<number>();
+  #dirty: number[] = [];
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
   }
 
   get seriesCount(): number {
-    return this.#tasks.size;
+    return this.#count;
   }
 
   configOf(seriesId: number): SeriesConfig {
@@ -74,12 +80,12 @@ export class Engine {
     // Validates the name and params before anything changes.
     const detector = this.#opts.registry.create(config.detector, config.params);
     this.#overrides.set(seriesId, config);
-    const task = this.#tasks.get(seriesId);
+    const task = this.#tasks[seriesId];
     if (task !== undefined) {
       this.#closeRun(task, out);
       task.config = config;
       task.detector = detector;
-      this.#dirty.add(seriesId);
+      this.#markDirty(seriesId, task);
     }
   }
 
@@ -94,70 +100,99 @@ export class Engine {
   }
 
   process(seriesId: number, ts: number, value: number, out: EngineOutput): void {
-    let task = this.#tasks.get(seriesId);
+    let task = this.#tasks[seriesId];
     if (task === undefined) {
       const config = this.configOf(seriesId);
-      task = {
-        config,
-        detector: this.#opts.registry.create(config.detector, config.params),
-        lastTs: Number.NEGATIVE_INFINITY,
-        recent: [],
-        run: null,
-      };
-      this.#tasks.set(seriesId, task);
+      task = this.#newTask(config, this.#opts.registry.create(config.detector, config.params));
+      this.#tasks[seriesId] = task;
+      this.#count++;
     }
-    this.#dirty.add(seriesId);
+    if (!task.dirty) this.#markDirty(seriesId, task);
     if (ts > task.lastTs) {
       const s = task.detector.step
         ? task.detector.step(ts, value)
         : this.#scoreThenLearn(task.detector, ts, value);
       const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
       task.lastTs = ts;
-      task.recent.unshift(ts);
-      if (task.recent.length > RECENT) task.recent.pop();
+      this.#remember(task, ts);
       out.point(seriesId, p, false);
       this.#trackRun(seriesId, task, p, out);
       return;
     }
-    if (ts === task.lastTs || task.recent.includes(ts)) {
-      out.rejected('duplicate', seriesId, ts);
-      return;
+    const n = Math.min(task.written, RECENT);
+    let oldest = task.lastTs;
+    for (let i = 0; i < n; i++) {
+      const r = task.recent[i]!;
+      if (r === ts) {
+        out.rejected('duplicate', seriesId, ts);
+        return;
+      }
+      if (r < oldest) oldest = r;
     }
-    const oldest = task.recent[task.recent.length - 1] ?? task.lastTs;
-    if (ts < task.lastTs - this.#opts.allowedLatenessMs || (task.recent.length === RECENT && ts < oldest)) {
+    if (ts < task.lastTs - this.#opts.allowedLatenessMs || (n === RECENT && ts < oldest)) {
       out.rejected('too_late', seriesId, ts);
       return;
     }
     // Late but allowed: judged by the current model, not learned from, not part of anomaly runs.
     const s = task.detector.score(ts, value);
     const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
-    insertDescending(task.recent, ts);
-    if (task.recent.length > RECENT) task.recent.pop();
+    this.#remember(task, ts);
     out.point(seriesId, p, true);
+  }
+
+  #newTask(config: SeriesConfig, detector: Detector): SeriesTask {
+    return {
+      config,
+      detector,
+      lastTs: Number.NEGATIVE_INFINITY,
+      recent: new Float64Array(RECENT),
+      head: 0,
+      written: 0,
+      run: null,
+      dirty: false,
+    };
+  }
+
+  #remember(task: SeriesTask, ts: number): void {
+    task.recent[task.head] = ts;
+    task.head = (task.head + 1) % RECENT;
+    task.written++;
+  }
+
+  #markDirty(id: number, task: SeriesTask): void {
+    task.dirty = true;
+    this.#dirty.push(id);
   }
 
   /** Serialized state of every series changed since the last call; clears the dirty set. */
   takeDirtyStates(): Map<number, string> {
     const states = new Map<number, string>();
-    for (const id of this.#dirty) {
-      const t = this.#tasks.get(id);
-      if (t === undefined) continue;
+    const ids = this.#dirty;
+    this.#dirty = [];
+    for (const id of ids) {
+      const t = this.#tasks[id];
+      if (t === undefined || !t.dirty) continue;
+      t.dirty = false;
+      const n = Math.min(t.written, RECENT);
       const s: SerializedTask = {
         detector: t.detector.snapshot(),
         lastTs: t.lastTs,
-        recent: t.recent,
+        // Oldest first, so restoring replays them into the ring in the same order.
+        recent: Array.from({ length: n }, (_, i) => t.recent[(t.head - n + i + RECENT) % RECENT]!),
         run: t.run,
       };
       if (this.#overrides.has(id)) s.config = t.config;
       states.set(id, JSON.stringify(s));
     }
-    this.#dirty.clear();
     return states;
   }
 
   /** Marks series as changed again (a checkpoint that took their state failed). */
   markDirty(ids: Iterable<number>): void {
-    for (const id of ids) this.#dirty.add(id);
+    for (const id of ids) {
+      const t = this.#tasks[id];
+      if (t !== undefined && !t.dirty) this.#markDirty(id, t);
+    }
   }
 
   /** Restores series state from a checkpoint. */
@@ -172,7 +207,12 @@ export class Engine {
         config.params,
         same ? s.detector : undefined,
       );
-      this.#tasks.set(id, { config, detector, lastTs: s.lastTs, recent: s.recent, run: s.run });
+      const task = this.#newTask(config, detector);
+      task.lastTs = s.lastTs;
+      task.run = s.run;
+      for (const ts of s.recent) this.#remember(task, ts);
+      if (this.#tasks[id] === undefined) this.#count++;
+      this.#tasks[id] = task;
     }
   }
 
@@ -240,10 +280,4 @@ function toScored(
 function directionOf(p: ScoredPoint): Anomaly['direction'] {
   if (Number.isNaN(p.expected)) return 'unknown';
   return p.value >= p.expected ? 'up' : 'down';
-}
-
-function insertDescending(arr: number[], ts: number): void {
-  let i = 0;
-  while (i < arr.length && arr[i]! > ts) i++;
-  arr.splice(i, 0, ts);
 }

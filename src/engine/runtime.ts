@@ -53,6 +53,7 @@ export class PartitionRuntime {
   };
   #pending: Pending[] = [];
   #commitScheduled = false;
+  #committing = false;
   /** Committed entries not yet processed by the engine. */
   #queue: { offset: number; batch: PointBatch }[] = [];
   #queuedPoints = 0;
@@ -131,24 +132,32 @@ export class PartitionRuntime {
 
   #commit(): void {
     this.#commitScheduled = false;
+    // One append at a time: requests arriving meanwhile form the next group (group commit).
+    if (this.#committing || this.#pending.length === 0) return;
     const group = this.#pending;
     this.#pending = [];
-    if (group.length === 0) return;
-    let offsets: number[];
-    try {
-      offsets = this.#d.log.append(group.map((p) => p.batch));
-    } catch (err) {
-      for (const p of group) p.reject(err);
-      return;
-    }
-    for (let i = 0; i < group.length; i++) {
-      const b = group[i]!.batch;
-      this.#queue.push({ offset: offsets[i]!, batch: b });
-      this.#queuedPoints += b.seriesIds.length;
-      this.stats.pointsAccepted += b.seriesIds.length;
-      group[i]!.resolve();
-    }
-    void this.#process();
+    this.#committing = true;
+    this.#d.log
+      .append(group.map((p) => p.batch))
+      .then(
+        (offsets) => {
+          for (let i = 0; i < group.length; i++) {
+            const b = group[i]!.batch;
+            this.#queue.push({ offset: offsets[i]!, batch: b });
+            this.#queuedPoints += b.seriesIds.length;
+            this.stats.pointsAccepted += b.seriesIds.length;
+            group[i]!.resolve();
+          }
+          void this.#process();
+        },
+        (err) => {
+          for (const p of group) p.reject(err);
+        },
+      )
+      .finally(() => {
+        this.#committing = false;
+        if (this.#pending.length > 0) this.#commit();
+      });
   }
 
   async #process(): Promise<void> {
@@ -173,7 +182,13 @@ export class PartitionRuntime {
 
   /** Resolves when every accepted point has been scored (for tests, replay and shutdown). */
   async drain(): Promise<void> {
-    while (this.#pending.length > 0 || this.#queue.length > 0 || this.#processing || this.#commitScheduled) {
+    while (
+      this.#pending.length > 0 ||
+      this.#queue.length > 0 ||
+      this.#processing ||
+      this.#commitScheduled ||
+      this.#committing
+    ) {
       await this.#d.defer();
     }
   }
@@ -215,7 +230,7 @@ export class PartitionRuntime {
     } finally {
       this.#inflight = new Map();
     }
-    this.#d.log.truncate(offset);
+    await this.#d.log.truncate(offset);
     this.stats.checkpoints++;
     this.stats.lastCheckpointMs = performance.now() - started;
   }

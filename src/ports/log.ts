@@ -17,12 +17,15 @@ export interface LogEntry {
 }
 
 export interface Log {
-  /** Appends each batch as its own entry, all durable when this resolves; returns their offsets. */
-  append(batches: readonly PointBatch[]): number[];
+  /**
+   * Appends each batch as its own entry, all durable when this resolves; returns their offsets.
+   * Callers MUST NOT start an append before the previous one settled (offsets are assigned in order).
+   */
+  append(batches: readonly PointBatch[]): Promise<number[]>;
   /** Entries with offset > `after`, in order, at most `limit`. */
   read(after: number, limit: number): LogEntry[];
   /** Highest offset appended so far (0 when empty). */
   endOffset(): number;
   /** Drops entries with offset ≤ `upTo`; called once a checkpoint covers them. */
-  truncate(upTo: number): void;
+  truncate(upTo: number): Promise<void>;
 }

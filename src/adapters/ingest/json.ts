@@ -204,7 +204,9 @@ function addPoint(
   const key = seriesKey(metric, tagSet as Tags);
   let slot = batch.series(key);
   if (slot === undefined) {
-    validateSeries(metric, tagSet as Tags, limits.series, byLine ? { line: pos } : { index: pos });
+    if (limits.knownSeries?.(key) !== true) {
+      validateSeries(metric, tagSet as Tags, limits.series, byLine ? { line: pos } : { index: pos });
+    }
     slot = batch.addSeries(key, metric, tagSet as Tags);
   }
   const prev = batch.push(slot, ms, value);

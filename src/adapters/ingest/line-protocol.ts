@@ -14,7 +14,7 @@
  */
 import { type ErrorCode, VigilError } from '../../core/errors.ts';
 import { MAX_TS } from '../../core/point.ts';
-import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
+import { keyName, seriesKey, type Tags, validateSeries } from '../../core/series.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch, type SeriesSlot } from './batch.ts';
 import type { IngestLimits } from './limits.ts';
 import { isIntegerSyntax, parseFloatAt, parseInteger } from './line-protocol-values.ts';
@@ -56,7 +56,7 @@ export function parseLineProtocol(
 interface LinePrefix {
   measurement: string;
   tags: Tags;
-  /** seriesKey of the tags alone (`{a="1"}`, or '' without tags): metric + tagPart is the key. */
+  /** seriesKey of the tags alone (`{a="1"}`, or '' without tags): keyName(metric) + tagPart is the key. */
   tagPart: string;
   slots: Map<string, SeriesSlot>;
 }
@@ -456,10 +456,12 @@ class LineParser {
       let slot = prefix.slots.get(field);
       if (slot === undefined) {
         const metric = `${prefix.measurement}_${field}`;
-        const key = metric + prefix.tagPart;
+        const key = keyName(metric) + prefix.tagPart;
         slot = batch.series(key);
         if (slot === undefined) {
-          validateSeries(metric, prefix.tags, this.limits.series, { line: this.at });
+          if (this.limits.knownSeries?.(key) !== true) {
+            validateSeries(metric, prefix.tags, this.limits.series, { line: this.at });
+          }
           slot = batch.addSeries(key, metric, prefix.tags);
         }
         prefix.slots.set(field, slot);

@@ -11,6 +11,7 @@ import type { Log, LogEntry, PointBatch } from '../../ports/log.ts';
 import type { SeriesConfig } from '../../ports/meta-store.ts';
 import type { SeriesCatalog, SeriesInfo } from '../../ports/series-catalog.ts';
 import { decodeBatch, encodeBatch } from './codec.ts';
+import { LogWriter } from './log-writer.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS series (
@@ -43,10 +44,21 @@ export class SqliteIngestDb implements Log, SeriesCatalog {
   readonly #insertSeries: StatementSync;
   readonly #insertLog: StatementSync;
   readonly #readLog: StatementSync;
+  readonly #writer: LogWriter | null;
 
-  constructor(db: DatabaseSync) {
+  /**
+   * `writer`: where log commits run. `worker` (what the server uses) commits on a worker thread
+   * with its own connection so fsyncs do not block the event loop; `inline` commits here.
+   */
+  constructor(
+    db: DatabaseSync,
+    writer: { kind: 'inline' } | { kind: 'worker'; path: string; synchronous: 'full' | 'normal' } = {
+      kind: 'inline',
+    },
+  ) {
     this.#db = db;
     db.exec(SCHEMA);
+    this.#writer = writer.kind === 'worker' ? new LogWriter(writer.path, writer.synchronous) : null;
     for (const row of db.prepare('SELECT id, key, created_ms FROM series').iterate()) {
       this.#remember(Number(row.id), String(row.key), Number(row.created_ms));
     }
@@ -110,17 +122,23 @@ export class SqliteIngestDb implements Log, SeriesCatalog {
 
   // --- Log ---
 
-  append(batches: readonly PointBatch[]): number[] {
-    const offsets: number[] = [];
-    this.#tx(() => {
-      let o = this.#end;
-      for (const b of batches) {
-        o++;
-        this.#insertLog.run(o, b.seriesIds.length, encodeBatch(b));
-        offsets.push(o);
-      }
-    });
-    this.#end = offsets.length > 0 ? offsets[offsets.length - 1]! : this.#end;
+  async append(batches: readonly PointBatch[]): Promise<number[]> {
+    const first = this.#end + 1;
+    const offsets = batches.map((_, i) => first + i);
+    if (this.#writer !== null) {
+      const encoded = batches.map((b) => ({ points: b.seriesIds.length, bytes: encodeBatch(b) }));
+      await this.#writer.call(
+        { kind: 'append', first, batches: encoded },
+        encoded.map((e) => e.bytes.buffer as ArrayBuffer),
+      );
+    } else {
+      this.#tx(() => {
+        for (let i = 0; i < batches.length; i++) {
+          this.#insertLog.run(offsets[i]!, batches[i]!.seriesIds.length, encodeBatch(batches[i]!));
+        }
+      });
+    }
+    this.#end = first + batches.length - 1;
     return offsets;
   }
 
@@ -136,7 +154,11 @@ export class SqliteIngestDb implements Log, SeriesCatalog {
     return this.#end;
   }
 
-  truncate(upTo: number): void {
+  async truncate(upTo: number): Promise<void> {
+    if (this.#writer !== null) {
+      await this.#writer.call({ kind: 'truncate', upTo }, []);
+      return;
+    }
     this.#tx(() => {
       this.#db.prepare('DELETE FROM log WHERE offset <= ?').run(upTo);
       this.#db.prepare('UPDATE log_meta SET truncated = MAX(truncated, ?)').run(upTo);
@@ -179,7 +201,8 @@ export class SqliteIngestDb implements Log, SeriesCatalog {
     return out;
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.#writer?.close();
     this.#db.close();
   }
 

@@ -349,3 +349,17 @@ describe('parseLineProtocol', () => {
     },
   );
 });
+
+describe('series keys from line protocol', () => {
+  it('equal seriesKey() of the same metric and tags, also for names that need quoting', async () => {
+    const { seriesKey } = await import('../../../../src/core/series.ts');
+    const { parseLineProtocol } = await import('../../../../src/adapters/ingest/line-protocol.ts');
+    const { DEFAULT_SERIES_LIMITS } = await import('../../../../src/core/series.ts');
+    const got = parseLineProtocol('my\\ meas,t\\ a=v f\\,1=1,g=2 1000\n', 'ms', 0, {
+      maxPoints: 10,
+      series: DEFAULT_SERIES_LIMITS,
+    });
+    expect(got.keys).toEqual(got.points.map((p) => seriesKey(p.metric, p.tags)));
+    expect(got.keys![0]).toBe('"my meas_f,1"{"t a"="v"}');
+  });
+});
