@@ -1,4 +1,8 @@
-/** MetaStore: anomalies and per-series detector configuration. */
+/**
+ * MetaStore: metadata beside the points: anomalies and per-series detector configuration.
+ * Split in two because they are written on different paths: configs by the API (durable at once),
+ * anomalies only inside a checkpoint (see CheckpointStore). An adapter may implement both.
+ */
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 
 export interface SeriesConfig {
@@ -7,9 +11,16 @@ export interface SeriesConfig {
   threshold: number;
 }
 
-export interface MetaStore {
+export interface AnomalyStore {
+  /** Anomalies matching `q`, newest start first. */
   anomalies(q: AnomalyQuery): Anomaly[];
+}
+
+export interface ConfigStore {
   getConfig(seriesId: number): SeriesConfig | undefined;
+  /** Durable when it returns. */
   setConfig(seriesId: number, config: SeriesConfig): void;
   allConfigs(): Map<number, SeriesConfig>;
 }
+
+export type MetaStore = AnomalyStore & ConfigStore;

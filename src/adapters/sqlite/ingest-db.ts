@@ -8,7 +8,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { VigilError } from '../../core/errors.ts';
 import { parseSeriesKey } from '../../core/series.ts';
 import type { Log, LogEntry, PointBatch } from '../../ports/log.ts';
-import type { SeriesConfig } from '../../ports/meta-store.ts';
+import type { ConfigStore, SeriesConfig } from '../../ports/meta-store.ts';
 import type { SeriesCatalog, SeriesInfo } from '../../ports/series-catalog.ts';
 import { decodeBatch, encodeBatch } from './codec.ts';
 import { LogWriter } from './log-writer.ts';
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS log_meta (id INTEGER PRIMARY KEY CHECK (id = 1), trun
 INSERT OR IGNORE INTO log_meta (id, truncated) VALUES (1, 0);
 `;
 
-export class SqliteIngestDb implements Log, SeriesCatalog {
+export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
   readonly #db: DatabaseSync;
   readonly #byKey = new Map<string, number>();
   readonly #byId: (SeriesInfo | undefined)[] = [];

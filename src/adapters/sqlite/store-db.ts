@@ -13,6 +13,7 @@ import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { ScoredPoint } from '../../core/point.ts';
 import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/checkpoint-store.ts';
+import type { AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointStore } from '../../ports/point-store.ts';
 import { decodeChunkInto, encodeChunk } from './codec.ts';
 
@@ -47,7 +48,7 @@ INSERT OR IGNORE INTO checkpoint (id, offset) VALUES (1, 0);
 /** Rows written per event-loop turn inside a checkpoint, so a big checkpoint never stalls ingest. */
 const SLICE = 2000;
 
-export class SqliteStoreDb implements PointStore, CheckpointStore {
+export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore {
   readonly #db: DatabaseSync;
   readonly #insertChunk: StatementSync;
   readonly #upsertAnomaly: StatementSync;

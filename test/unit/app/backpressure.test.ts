@@ -1,0 +1,83 @@
+/**
+ * When accepted points wait to be scored beyond `ingest.maxLagPoints`, ingest refuses new work
+ * with VIGIL_ERR_BACKPRESSURE, which the HTTP layer turns into 503 + Retry-After.
+ */
+import { describe, expect, it } from 'vitest';
+import { SqliteIngestDb } from '../../../src/adapters/sqlite/ingest-db.ts';
+import { openDatabase } from '../../../src/adapters/sqlite/open.ts';
+import { SqliteStoreDb } from '../../../src/adapters/sqlite/store-db.ts';
+import { IngestService } from '../../../src/app/ingest-service.ts';
+import { builtinDetectors } from '../../../src/core/detectors/index.ts';
+import { Engine } from '../../../src/engine/engine.ts';
+import { PartitionRuntime } from '../../../src/engine/runtime.ts';
+import { startTestServer } from '../../helpers/embedded.ts';
+
+function stalledPipeline(maxLagPoints: number) {
+  const registry = builtinDetectors();
+  const engine = new Engine({
+    registry,
+    defaults: { detector: 'ewma', params: registry.resolveParams('ewma'), threshold: 0.99 },
+    allowedLatenessMs: 0,
+  });
+  const log = new SqliteIngestDb(openDatabase(':memory:', 'normal'));
+  const store = new SqliteStoreDb(openDatabase(':memory:', 'normal'));
+  // The engine's yield never returns: it scores one slice and then stalls, as a slow detector would.
+  const runtime = new PartitionRuntime({
+    engine,
+    log,
+    checkpoints: store,
+    defer: () => new Promise(() => {}),
+  });
+  const ingest = new IngestService(
+    runtime,
+    log,
+    { maxSeries: 1000, maxLagPoints, retryAfterSeconds: 7 },
+    () => 0,
+  );
+  ingest.setReady(true);
+  return { ingest, runtime };
+}
+
+const points = (n: number, t0: number) =>
+  Array.from({ length: n }, (_, i) => ({ metric: 'm', tags: {}, ts: t0 + i, value: i }));
+
+describe('backpressure', () => {
+  it('refuses ingest with a retriable error once the lag exceeds maxLagPoints', async () => {
+    const { ingest, runtime } = stalledPipeline(10_000);
+    // Five requests commit as one group; the engine scores a slice of them, then stalls.
+    await Promise.all([0, 1, 2, 3, 4].map((k) => ingest.ingest(points(10_000, k * 10_000))));
+    expect(runtime.lagPoints).toBeGreaterThan(10_000);
+    await expect(ingest.ingest(points(1, 100_000))).rejects.toMatchObject({
+      code: 'VIGIL_ERR_BACKPRESSURE',
+      status: 503,
+      retriable: true,
+    });
+  });
+
+  it('refuses ingest while not ready (recovering) with 503', async () => {
+    const { ingest } = stalledPipeline(10);
+    ingest.setReady(false);
+    await expect(ingest.ingest(points(1, 0))).rejects.toMatchObject({
+      code: 'VIGIL_ERR_NOT_READY',
+      status: 503,
+    });
+  });
+
+  it('HTTP answers 503 with Retry-After from ingest.retryAfterSeconds', async () => {
+    const server = await startTestServer({ ingest: { retryAfterSeconds: 3 } });
+    try {
+      server.ingest.setReady(false);
+      const r = await fetch(`${server.url}/api/v1/points`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ points: points(1, 0) }),
+      });
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('3');
+      expect(((await r.json()) as { code: string }).code).toBe('VIGIL_ERR_NOT_READY');
+    } finally {
+      server.ingest.setReady(true);
+      await server.dispose();
+    }
+  });
+});
