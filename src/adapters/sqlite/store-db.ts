@@ -129,8 +129,16 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
 
   range(seriesId: number, from: number, to: number): ScoredPoint[] {
     const out: ScoredPoint[] = [];
-    for (const row of this.#range.iterate(seriesId, from, to))
+    let sorted = true;
+    for (const row of this.#range.iterate(seriesId, from, to)) {
+      const before = out.length;
       decodeChunkInto(row.data as Uint8Array, from, to, out);
+      // Late points make chunks overlap or hold ts out of order; sort only when that happened.
+      for (let i = Math.max(1, before); sorted && i < out.length; i++) {
+        if (out[i]!.ts < out[i - 1]!.ts) sorted = false;
+      }
+    }
+    if (!sorted) out.sort((a, b) => a.ts - b.ts);
     return out;
   }
 
