@@ -1,9 +1,11 @@
 /**
- * EWMA z-score: exponentially weighted mean and variance; the score is the two-sided normal
- * confidence of the point's z against the state before the point. Band: mean ± k·sd.
- * State: five doubles.
+ * EWMA z-score: exponentially weighted mean and standard deviation; the score is the two-sided
+ * normal confidence of the point's z against the state before the point. Band: mean ± k·sd.
+ * The sd (not the variance) is kept, updated through hypot, so any finite input keeps the state
+ * finite (a squared 1e160 would overflow). State: three numbers.
  */
 import Type from 'typebox';
+import { finiteOrNaN, hypot2, tame } from '../../math/finite.ts';
 import { twoSidedConfidence } from '../../math/normal.ts';
 import type { Score } from '../../point.ts';
 import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
@@ -27,52 +29,59 @@ export interface EwmaParams {
 interface EwmaData {
   n: number;
   mean: number;
-  variance: number;
+  sd: number;
 }
 
 export class EwmaDetector implements Detector {
   readonly #p: EwmaParams;
   #n: number;
   #mean: number;
-  #variance: number;
+  #sd: number;
 
   constructor(p: EwmaParams, data?: EwmaData) {
     this.#p = p;
     this.#n = data?.n ?? 0;
     this.#mean = data?.mean ?? 0;
-    this.#variance = data?.variance ?? 0;
+    this.#sd = data?.sd ?? 0;
   }
 
   score(_ts: number, value: number): Score {
     if (this.#n === 0) return { score: 0, expected: Number.NaN, lower: Number.NaN, upper: Number.NaN };
-    const sd = Math.max(Math.sqrt(this.#variance), this.#p.minStd, Math.abs(this.#mean) * 1e-9);
+    const sd = Math.max(this.#sd, this.#p.minStd, Math.abs(this.#mean) * 1e-9);
     const half = this.#p.bandSigmas * sd;
-    const score = this.#n < this.#p.warmup ? 0 : twoSidedConfidence((value - this.#mean) / sd);
-    return { score, expected: this.#mean, lower: this.#mean - half, upper: this.#mean + half };
+    const score = this.#n < this.#p.warmup ? 0 : twoSidedConfidence((tame(value) - this.#mean) / sd);
+    return {
+      score,
+      expected: this.#mean,
+      lower: finiteOrNaN(this.#mean - half),
+      upper: finiteOrNaN(this.#mean + half),
+    };
   }
 
-  update(_ts: number, value: number): void {
+  update(_ts: number, raw: number): void {
+    const value = tame(raw);
     if (this.#n === 0) {
       this.#mean = value;
-      this.#variance = 0;
+      this.#sd = 0;
     } else {
       // During warm-up the weight starts at 1/n so early points are averaged, not just the first.
       const a = Math.max(this.#p.alpha, 1 / (this.#n + 1));
       const d = value - this.#mean;
       this.#mean += a * d;
-      this.#variance = (1 - a) * (this.#variance + a * d * d);
+      // variance' = (1 − a)(variance + a·d²), in sd form.
+      this.#sd = Math.sqrt(1 - a) * hypot2(this.#sd, Math.sqrt(a) * d);
     }
     this.#n++;
   }
 
   snapshot(): DetectorState {
-    return { detector: 'ewma', version: 1, data: { n: this.#n, mean: this.#mean, variance: this.#variance } };
+    return { detector: 'ewma', version: 2, data: { n: this.#n, mean: this.#mean, sd: this.#sd } };
   }
 }
 
 export const ewma: DetectorFactory<EwmaParams> = {
   name: 'ewma',
-  version: 1,
+  version: 2,
   description: 'Exponentially weighted mean/variance z-score with a ±k·sd band.',
   params: EwmaParams,
   defaults: { alpha: 0.05, bandSigmas: 3.5, warmup: 20, minStd: 1e-9 },

@@ -17,14 +17,7 @@ import { edgeStreams, eventAuc, generalStream, labelledFixture, prng, type Strea
 type Check = 'determinism' | 'restore' | 'purity' | 'edges' | 'state' | 'quality';
 
 /** Explicit opt-outs: detector name → check → why. Empty is the goal. */
-const OPT_OUTS: Record<string, Partial<Record<Check, string>>> = {
-  ewma: {
-    // Known bug, owner of ewma.ts to fix: the variance is kept squared, so values from ~1e154 up
-    // overflow it to Infinity; the band becomes ±Infinity and the state JSON holds null, so a
-    // restore diverges. Fix: keep sd (hypot) and clamp inputs, as math/finite.ts does.
-    edges: 'variance overflows to Infinity for |values| ≳ 1e154 (band ±Infinity, state not JSON-safe)',
-  },
-};
+const OPT_OUTS: Record<string, Partial<Record<Check, string>>> = {};
 
 /** Bound for factories that declare no `maxStateBytes`: the light-detector budget. */
 const DEFAULT_MAX_STATE_BYTES = 256;
