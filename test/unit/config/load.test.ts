@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.ts';
+
+describe('configuration', () => {
+  it('has defaults for everything', () => {
+    const c = loadConfig();
+    expect(c.http.port).toBe(8080);
+    expect(c.dataDir).toBe('./.vigil');
+    expect(c.storage.synchronous).toBe('full');
+    expect(Object.isFrozen(c.engine)).toBe(true);
+  });
+
+  it('layers file < env < flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cfg-'));
+    const file = join(dir, 'vigil.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ http: { port: 1111 }, dataDir: '/from-file', engine: { threshold: 0.9 } }),
+    );
+    const c = loadConfig({
+      file,
+      env: { VIGIL_PORT: '2222', VIGIL_DATA_DIR: '/from-env' },
+      overrides: { dataDir: '/from-flag' },
+    });
+    expect(c.http.port).toBe(2222);
+    expect(c.dataDir).toBe('/from-flag');
+    expect(c.engine.threshold).toBe(0.9);
+  });
+
+  it('names the key path of every error and rejects unknown keys', () => {
+    expect(() => loadConfig({ overrides: { 'http.port': 70000 } })).toThrow(/http\.port: must be <= 65535/);
+    expect(() => loadConfig({ overrides: { 'ingest.maxSerie': 5 } })).toThrow(
+      /ingest\.maxSerie: unknown key/,
+    );
+    expect(() => loadConfig({ env: { VIGIL_THRESHOLD: 'high' } })).toThrow(
+      /engine\.threshold: must be number/,
+    );
+    expect(() => loadConfig({ overrides: { 'storage.synchronous': 'off' } })).toThrow(/storage\.synchronous/);
+  });
+
+  it('reports an unreadable or invalid file clearly', () => {
+    expect(() => loadConfig({ file: '/nonexistent/vigil.json' })).toThrow(/cannot read config file/);
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cfg-'));
+    writeFileSync(join(dir, 'bad.json'), '{');
+    expect(() => loadConfig({ file: join(dir, 'bad.json') })).toThrow(/not valid JSON/);
+  });
+});
