@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerIngest } from './ingest.ts';
 import { registerNab } from './nab.ts';
+import { registerPeers } from './peers.ts';
 
 export function registerBench(program: Command): void {
   const bench = program
@@ -9,4 +10,5 @@ export function registerBench(program: Command): void {
     .description('run a benchmark; prints figures and writes a JSON result (see bench/README.md)');
   registerIngest(bench);
   registerNab(bench);
+  registerPeers(bench);
 }
