@@ -72,7 +72,7 @@ export async function startEmbedded(
     seriesById: (id) => ingestDb.get(id),
     points: (sid, from, to) => {
       const stored = storeDb.range(sid, from, to);
-      const recent = runtime.unflushed(sid).filter((p) => p.ts >= from && p.ts < to);
+      const recent = runtime.unflushed(sid, from, to);
       const all: ScoredPoint[] = stored.concat(recent);
       all.sort((a, b) => a.ts - b.ts);
       return all;

@@ -9,6 +9,7 @@
  */
 import type { Anomaly } from '../core/anomaly.ts';
 import type { ScoredPoint } from '../core/point.ts';
+import { PointColumns } from '../core/point-columns.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Log, PointBatch } from '../ports/log.ts';
 import type { Engine, EngineOutput, RejectReason } from './engine.ts';
@@ -60,10 +61,10 @@ export class PartitionRuntime {
   #processing = false;
   #processedOffset = 0;
   /** Output since the last checkpoint was taken. */
-  #tails = new Map<number, ScoredPoint[]>();
+  #tails = new Map<number, PointColumns>();
   #anomalies = new Map<string, Anomaly>();
   /** Output of the checkpoint being written (still visible to queries until it is durable). */
-  #inflight = new Map<number, ScoredPoint[]>();
+  #inflight = new Map<number, PointColumns>();
   #checkpointing: Promise<void> | null = null;
   #closed = false;
   readonly #out: EngineOutput;
@@ -74,7 +75,7 @@ export class PartitionRuntime {
       point: (sid, p, late) => {
         let tail = this.#tails.get(sid);
         if (tail === undefined) {
-          tail = [];
+          tail = new PointColumns();
           this.#tails.set(sid, tail);
         }
         tail.push(p);
@@ -219,7 +220,11 @@ export class PartitionRuntime {
       await this.#d.checkpoints.commit({ offset, points, anomalies, states });
     } catch (err) {
       // Nothing was committed: put the output back (ahead of newer output) so the next try has it.
-      for (const [sid, ps] of this.#tails) points.set(sid, [...(points.get(sid) ?? []), ...ps]);
+      for (const [sid, ps] of this.#tails) {
+        const older = points.get(sid);
+        if (older === undefined) points.set(sid, ps);
+        else older.append(ps);
+      }
       this.#tails = points;
       for (const a of anomalies) {
         const k = `${a.seriesId}:${a.start}`;
@@ -235,11 +240,12 @@ export class PartitionRuntime {
     this.stats.lastCheckpointMs = performance.now() - started;
   }
 
-  /** Scored points not yet in the PointStore, for queries to merge with stored ones. */
-  unflushed(seriesId: number): ScoredPoint[] {
-    const a = this.#inflight.get(seriesId) ?? [];
-    const b = this.#tails.get(seriesId) ?? [];
-    return a.length === 0 ? b : b.length === 0 ? a : [...a, ...b];
+  /** Scored points with from ≤ ts < to not yet in the PointStore, for queries to merge with stored ones. */
+  unflushed(seriesId: number, from: number, to: number): ScoredPoint[] {
+    const out: ScoredPoint[] = [];
+    this.#inflight.get(seriesId)?.collect(from, to, out);
+    this.#tails.get(seriesId)?.collect(from, to, out);
+    return out;
   }
 
   /** Anomalies changed since the last checkpoint (newer than what the store holds). */

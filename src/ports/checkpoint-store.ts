@@ -5,12 +5,12 @@
  */
 
 import type { Anomaly } from '../core/anomaly.ts';
-import type { ScoredPoint } from '../core/point.ts';
+import type { PointColumns } from '../core/point-columns.ts';
 
 export interface CheckpointData {
   offset: number;
   /** New scored points per series since the previous checkpoint (append-ordered). */
-  points: Map<number, ScoredPoint[]>;
+  points: Map<number, PointColumns>;
   /** Anomalies opened, extended or closed since the previous checkpoint (upsert on series+start). */
   anomalies: Anomaly[];
   /** Serialized engine state of each series that changed. */

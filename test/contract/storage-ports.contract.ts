@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../src/core/anomaly.ts';
 import type { ScoredPoint } from '../../src/core/point.ts';
+import { PointColumns } from '../../src/core/point-columns.ts';
 import type { CheckpointStore } from '../../src/ports/checkpoint-store.ts';
 import type { Log, PointBatch } from '../../src/ports/log.ts';
 import type { AnomalyStore, ConfigStore } from '../../src/ports/meta-store.ts';
@@ -83,13 +84,13 @@ export function storagePortsContract(name: string, open: () => Promise<StorageUn
       expect(s.checkpoints.load()).toEqual({ offset: 0, states: new Map() });
       await s.checkpoints.commit({
         offset: 7,
-        points: new Map([[1, [pt(10, 1), pt(20, 2, true)]]]),
+        points: new Map([[1, PointColumns.of([pt(10, 1), pt(20, 2, true)])]]),
         anomalies: [anomaly(1, 20, 20, true)],
         states: new Map([[1, '{"a":1}']]),
       });
       await s.checkpoints.commit({
         offset: 9,
-        points: new Map([[1, [pt(30, 3, true), pt(25, 2.5)]]]),
+        points: new Map([[1, PointColumns.of([pt(30, 3, true), pt(25, 2.5)])]]),
         anomalies: [anomaly(1, 20, 30, false)],
         states: new Map([
           [1, '{"a":2}'],

@@ -3,6 +3,7 @@
  * point chunks (scored points of one series between two checkpoints). Columnar, little-endian.
  */
 import type { ScoredPoint } from '../../core/point.ts';
+import { PointColumns } from '../../core/point-columns.ts';
 import type { PointBatch } from '../../ports/log.ts';
 
 /** [n:u32][pad:u32][ts:f64×n][values:f64×n][seriesIds:i32×n] */
@@ -27,27 +28,16 @@ export function decodeBatch(bytes: Uint8Array): PointBatch {
   };
 }
 
-const FLAG_ANOMALOUS = 1;
 const COLS = 6; // ts, value, score, expected, lower, upper
 
-/** [n:u32][pad:u32][f64 × 6n, point-major][flags:u8×n] */
-export function encodeChunk(points: readonly ScoredPoint[]): Uint8Array {
-  const n = points.length;
+/** [n:u32][pad:u32][ts:f64×n][value][score][expected][lower][upper][flags:u8×n] (column-major) */
+export function encodeChunk(c: PointColumns): Uint8Array {
+  const n = c.length;
   const buf = new ArrayBuffer(8 + COLS * 8 * n + n);
   new Uint32Array(buf, 0, 1)[0] = n;
-  const f = new Float64Array(buf, 8, COLS * n);
-  const flags = new Uint8Array(buf, 8 + COLS * 8 * n, n);
-  for (let i = 0; i < n; i++) {
-    const p = points[i]!;
-    const o = i * COLS;
-    f[o] = p.ts;
-    f[o + 1] = p.value;
-    f[o + 2] = p.score;
-    f[o + 3] = p.expected;
-    f[o + 4] = p.lower;
-    f[o + 5] = p.upper;
-    flags[i] = p.anomalous ? FLAG_ANOMALOUS : 0;
-  }
+  const cols = [c.ts, c.value, c.score, c.expected, c.lower, c.upper];
+  for (let k = 0; k < COLS; k++) new Float64Array(buf, 8 + k * 8 * n, n).set(cols[k]!.subarray(0, n));
+  new Uint8Array(buf, 8 + COLS * 8 * n, n).set(c.flags.subarray(0, n));
   return new Uint8Array(buf);
 }
 
@@ -55,20 +45,14 @@ export function encodeChunk(points: readonly ScoredPoint[]): Uint8Array {
 export function decodeChunkInto(bytes: Uint8Array, from: number, to: number, out: ScoredPoint[]): void {
   const buf = bytes.slice().buffer;
   const n = new Uint32Array(buf, 0, 1)[0]!;
-  const f = new Float64Array(buf, 8, COLS * n);
-  const flags = new Uint8Array(buf, 8 + COLS * 8 * n, n);
-  for (let i = 0; i < n; i++) {
-    const o = i * COLS;
-    const ts = f[o]!;
-    if (ts < from || ts >= to) continue;
-    out.push({
-      ts,
-      value: f[o + 1]!,
-      score: f[o + 2]!,
-      expected: f[o + 3]!,
-      lower: f[o + 4]!,
-      upper: f[o + 5]!,
-      anomalous: (flags[i]! & FLAG_ANOMALOUS) !== 0,
-    });
-  }
+  const c = new PointColumns(0);
+  c.ts = new Float64Array(buf, 8, n);
+  c.value = new Float64Array(buf, 8 + 8 * n, n);
+  c.score = new Float64Array(buf, 8 + 16 * n, n);
+  c.expected = new Float64Array(buf, 8 + 24 * n, n);
+  c.lower = new Float64Array(buf, 8 + 32 * n, n);
+  c.upper = new Float64Array(buf, 8 + 40 * n, n);
+  c.flags = new Uint8Array(buf, 8 + COLS * 8 * n, n);
+  c.length = n;
+  c.collect(from, to, out);
 }

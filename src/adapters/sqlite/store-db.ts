@@ -80,11 +80,12 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
       let n = 0;
       for (const [sid, points] of data.points) {
         if (points.length === 0) continue;
-        let lo = points[0]!.ts;
+        let lo = points.ts[0]!;
         let hi = lo;
-        for (const p of points) {
-          if (p.ts < lo) lo = p.ts;
-          if (p.ts > hi) hi = p.ts;
+        for (let i = 1; i < points.length; i++) {
+          const t = points.ts[i]!;
+          if (t < lo) lo = t;
+          if (t > hi) hi = t;
         }
         this.#insertChunk.run(sid, lo, hi, points.length, encodeChunk(points));
         if (++n % SLICE === 0) await yieldTurn();

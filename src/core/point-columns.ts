@@ -1,0 +1,88 @@
+/**
+ * Scored points of one series in columns (typed arrays), growing by doubling. The runtime keeps
+ * the points scored since the last checkpoint this way: a few flat arrays per series instead of
+ * an object per point, so millions of pending points cost little memory and no GC pressure.
+ */
+import type { ScoredPoint } from './point.ts';
+
+const FLAG_ANOMALOUS = 1;
+
+export class PointColumns {
+  length = 0;
+  ts: Float64Array;
+  value: Float64Array;
+  score: Float64Array;
+  expected: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  flags: Uint8Array;
+
+  constructor(capacity = 4) {
+    this.ts = new Float64Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.score = new Float64Array(capacity);
+    this.expected = new Float64Array(capacity);
+    this.lower = new Float64Array(capacity);
+    this.upper = new Float64Array(capacity);
+    this.flags = new Uint8Array(capacity);
+  }
+
+  static of(points: readonly ScoredPoint[]): PointColumns {
+    const c = new PointColumns(Math.max(1, points.length));
+    for (const p of points) c.push(p);
+    return c;
+  }
+
+  push(p: ScoredPoint): void {
+    if (this.length === this.ts.length) this.#grow();
+    const i = this.length++;
+    this.ts[i] = p.ts;
+    this.value[i] = p.value;
+    this.score[i] = p.score;
+    this.expected[i] = p.expected;
+    this.lower[i] = p.lower;
+    this.upper[i] = p.upper;
+    this.flags[i] = p.anomalous ? FLAG_ANOMALOUS : 0;
+  }
+
+  at(i: number): ScoredPoint {
+    return {
+      ts: this.ts[i]!,
+      value: this.value[i]!,
+      score: this.score[i]!,
+      expected: this.expected[i]!,
+      lower: this.lower[i]!,
+      upper: this.upper[i]!,
+      anomalous: (this.flags[i]! & FLAG_ANOMALOUS) !== 0,
+    };
+  }
+
+  /** Appends the points with from ≤ ts < to to `out`, in stored order. */
+  collect(from: number, to: number, out: ScoredPoint[]): void {
+    for (let i = 0; i < this.length; i++) {
+      const t = this.ts[i]!;
+      if (t >= from && t < to) out.push(this.at(i));
+    }
+  }
+
+  /** Appends all of `other` (used to put back the points of a failed checkpoint). */
+  append(other: PointColumns): void {
+    for (let i = 0; i < other.length; i++) this.push(other.at(i));
+  }
+
+  #grow(): void {
+    const cap = Math.max(4, this.ts.length * 2);
+    const g = <T extends Float64Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      return b;
+    };
+    this.ts = g(this.ts);
+    this.value = g(this.value);
+    this.score = g(this.score);
+    this.expected = g(this.expected);
+    this.lower = g(this.lower);
+    this.upper = g(this.upper);
+    this.flags = g(this.flags);
+  }
+}
