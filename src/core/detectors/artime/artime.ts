@@ -111,13 +111,14 @@ export class ArtimeDetector implements Detector {
   constructor(params: ArtimeParams, hints: DetectorHints = {}, data?: ArtimeData) {
     this.#params = params;
     this.#p = data?.p ?? Math.max(32, hints.probationaryLength ?? params.probation);
-    let pp = this.#p;
-    pp -= pp % 2;
-    this.#ss = Math.max(1, Math.floor(pp / (WIN * WPP)));
-    this.#tw = Math.floor(pp / this.#ss);
+    ({ ss: this.#ss, tw: this.#tw } = artimeSizes(this.#p));
     const { min, max } = hints;
     this.#fixedRange =
-      data !== undefined ? data.fixedRange : min !== undefined && max !== undefined ? [tame(min), tame(max)] : null;
+      data !== undefined
+        ? data.fixedRange
+        : min !== undefined && max !== undefined
+          ? [tame(min), tame(max)]
+          : null;
     this.#fifo = new Float64Array(this.#ss);
     if (data) this.#restore(data);
   }
@@ -342,6 +343,16 @@ export class ArtimeDetector implements Detector {
 }
 
 /**
+ * ARTime's sizes for probation P (detectors.md §1.1): P made even, the downsampling step SS, and
+ * the trend window TW in downsampled steps.
+ */
+export function artimeSizes(p: number): { ss: number; tw: number } {
+  const pp = p - (p % 2);
+  const ss = Math.max(1, Math.floor(pp / (WIN * WPP)));
+  return { ss, tw: Math.floor(pp / ss) };
+}
+
+/**
  * Initial vigilance from the probation's feature columns: order them from least to most typical
  * (by summed cosine similarity), train a fresh DVFA on them, and average its best matches over
  * the second part of that run.
@@ -389,7 +400,7 @@ function confidence(a: number, ae: number, lb: number, ub: number): number {
   const l = (1 - q - (1 - lb)) / (1 - q);
   const s = Math.min(1, 0.35 * u + 0.65 * l + 1.5 * (1 - ae));
   const r = roundHalfEven(s * 1e6) / 1e6;
-  return r > 0 ? r : 0;
+  return Math.max(r, 0);
 }
 
 function out(score: number): Score {

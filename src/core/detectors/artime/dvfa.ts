@@ -116,14 +116,13 @@ export class Dvfa {
       let s = 0;
       for (let i = 0; i < WIDTH; i++) {
         const wi = w[o + i]!;
-        s += x[i]! < wi ? x[i]! : wi;
+        s += Math.min(x[i]!, wi);
       }
       const ws = this.#wSum[j]!;
       const fs = s / (ws === 0 ? 0.001 : ws);
       const a = w[o + FEATURES - 1]!;
       const b = w[o + WIDTH - 1]!;
-      const es =
-        ((x[FEATURES - 1]! < a ? x[FEATURES - 1]! : a) + (x[WIDTH - 1]! < b ? x[WIDTH - 1]! : b)) / (a + b);
+      const es = (Math.min(x[FEATURES - 1]!, a) + Math.min(x[WIDTH - 1]!, b)) / (a + b);
       match[j] = fs * fs * fs * (es * es);
       energy[j] = es;
     }
@@ -135,7 +134,7 @@ export class Dvfa {
     let topM = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < n; j++) {
       const mj = match[j]!;
-      if (mj !== mj) hasNaN = true;
+      if (Number.isNaN(mj)) hasNaN = true;
       else if (mj > topM) {
         topM = mj;
         top = j;
@@ -254,5 +253,5 @@ function rowSum(w: Float64Array, o: number): number {
 }
 
 function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
+  return x < 0 ? 0 : Math.min(x, 1);
 }

@@ -68,7 +68,7 @@ export class LevelEncoder {
     let v = pick - this.#lo;
     if (this.#hi !== this.#lo) v = v / (this.#hi - this.#lo);
     let level = roundHalfEven(v * LEVELS);
-    level = level < 0 ? 0 : level > LEVELS ? LEVELS : level;
+    level = level < 0 ? 0 : Math.min(level, LEVELS);
     v = level / LEVELS;
     this.#median(level, d);
     const med = this.#med / LEVELS;
@@ -157,7 +157,7 @@ export class LevelEncoder {
 
 function remapLevel(l: number, a: number, b: number): number {
   const r = roundHalfEven((a * (l / LEVELS) + b) * LEVELS);
-  return r < 0 ? 0 : r > LEVELS ? LEVELS : r;
+  return r < 0 ? 0 : Math.min(r, LEVELS);
 }
 
 /** Round to nearest, ties to even (Julia's and NumPy's default). */

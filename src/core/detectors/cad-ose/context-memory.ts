@@ -25,16 +25,15 @@ class Side {
   count = new Int32Array(64);
   /** Ids with a non-zero count, in creation order. */
   crossed: Int32Array = new Int32Array(0);
-  /** The facts of the last crossing, to rebuild a semi-context's matched facts on demand. */
-  crossing = new Set<number>();
+  /** The facts of the last crossing (sorted), to rebuild a semi-context's matched facts on demand. */
+  crossing: readonly number[] = [];
   #scratch = new Int32Array(64);
 
-  find(facts: readonly number[]): number | undefined {
-    return this.byKey.get(facts.join(','));
+  find(key: string): number | undefined {
+    return this.byKey.get(key);
   }
 
-  findOrCreate(facts: readonly number[]): number {
-    const key = facts.join(',');
+  findOrCreate(facts: readonly number[], key = facts.join(',')): number {
     let id = this.byKey.get(key);
     if (id !== undefined) return id;
     id = this.facts.length;
@@ -69,13 +68,30 @@ class Side {
       for (const id of list) if (count[id]++ === 0) touched[n++] = id;
     }
     this.crossed = touched.slice(0, n).sort();
-    this.crossing = new Set(facts);
+    this.crossing = facts;
   }
 
   /** The facts of `id` the last crossing matched, in order (CAD's `matched` list). */
   matched(id: number): number[] {
-    return this.facts[id]!.filter((f) => this.crossing.has(f));
+    // Both lists are sorted: a merge.
+    const facts = this.facts[id]!;
+    const crossing = this.crossing;
+    const out: number[] = [];
+    let j = 0;
+    for (const f of facts) {
+      while (j < crossing.length && crossing[j]! < f) j++;
+      if (j < crossing.length && crossing[j] === f) out.push(f);
+    }
+    return out;
   }
+}
+
+/** A (left facts, right facts) pair with its tuple keys. */
+interface Pair {
+  left: readonly number[];
+  right: readonly number[];
+  leftKey: string;
+  rightKey: string;
 }
 
 function matchedWithKey(side: Side, id: number): [number[], string] {
@@ -101,13 +117,11 @@ export class ContextMemory {
   readonly #ctxZero: number[] = [];
   readonly #ctxLeft: number[] = [];
   readonly #ctxRight: number[] = [];
-  readonly #maxContexts: number;
   #leftGroup: number[] = [];
   /** The zero-level context created this step; "none" behaves as id 0 (a Python False == 0 quirk). */
   #newId = 0;
 
-  constructor(maxContexts: number, data?: ContextMemoryData) {
-    this.#maxContexts = maxContexts;
+  constructor(data?: ContextMemoryData) {
     if (data) this.#restore(data);
   }
 
@@ -125,19 +139,21 @@ export class ContextMemory {
     /** In a dry run, the existing context that getOrCreate would have flagged zero-level. */
     let zExisting = -1;
     if (leftGroup.length > 0 && cur.length > 0) {
-      uniq.add(`${leftGroup.join(',')}|${cur.join(',')}`);
+      const z: Pair = { left: leftGroup, right: cur, leftKey: leftGroup.join(','), rightKey: cur.join(',') };
+      uniq.add(`${z.leftKey}|${z.rightKey}`);
       if (commit) {
-        newFlag = this.#getOrCreateZero(leftGroup, cur);
+        newFlag = this.#getOrCreateZero(z);
       } else {
-        zExisting = this.#lookup(leftGroup, cur);
+        zExisting = this.#lookup(z);
         newFlag = zExisting < 0;
       }
     }
     right.cross(cur);
-    const skip = commit ? this.#newId : newFlag && this.contexts < this.#maxContexts ? -1 : 0;
+    // A dry run creates nothing, so its would-be new context is in no map and nothing is skipped.
+    const skip = commit ? this.#newId : newFlag ? -1 : 0;
     let nSel = 0;
     const active: number[] = [];
-    const pot: [number[], number[]][] = [];
+    const pot: Pair[] = [];
     // Matched fact lists (and their keys) of the semi-contexts met this step, built once each.
     const rMatched = new Map<number, [number[], string]>();
     let lMatched: [number[], string] | null = null;
@@ -153,17 +169,20 @@ export class ContextMemory {
       // creation order and makes the dry run count the same way.
       if (uniq.has(key)) return;
       uniq.add(key);
-      pot.push([lMatched[0], rm[0]]);
+      pot.push({ left: lMatched[0], right: rm[0], leftKey: lMatched[1], rightKey: rm[1] });
     };
+    // Per crossed right semi-context: 1 partly matched, 2 fully matched (0: not crossed).
+    const rState = this.#rState(right);
     const lCounts = left.count;
-    const rCounts = right.count;
-    const rFacts = right.facts;
     const ctxZero = this.#ctxZero;
     const ctxCount = this.#ctxCount;
     for (const l of left.crossed) {
       const lCount = lCounts[l]!;
-      lMatched = null;
       const lFull = lCount === left.facts[l]!.length;
+      const potOk = newFlag && lCount <= MAX_LEFT;
+      // A partly matched left side only ever proposes potential contexts.
+      if (!lFull && !potOk) continue;
+      lMatched = null;
       const map = this.#maps[l]!;
       const keys = map.keys;
       const values = map.values;
@@ -172,17 +191,16 @@ export class ContextMemory {
         if (r === EMPTY) continue;
         const c = values[i]!;
         if (c === skip) continue;
-        const rCount = rCounts[r]!;
-        const zero = ctxZero[c] === 1 || c === zExisting;
+        const st = rState[r]!;
         if (lFull) {
           nSel++;
-          if (rCount > 0 && rCount === rFacts[r]!.length) {
+          if (st === 2) {
             if (commit) ctxCount[c]++;
             active.push(c);
-          } else if (rCount > 0 && zero && newFlag && lCount <= MAX_LEFT) {
+          } else if (st === 1 && potOk && (ctxZero[c] === 1 || c === zExisting)) {
             addPot(l, r);
           }
-        } else if (zero && newFlag && rCount > 0 && lCount <= MAX_LEFT) {
+        } else if (st !== 0 && (ctxZero[c] === 1 || c === zExisting)) {
           addPot(l, r);
         }
       }
@@ -192,10 +210,10 @@ export class ContextMemory {
     let nNew = 0;
     if (commit) {
       this.#leftGroup = this.#nextLeftGroup(cur, active);
-      for (const [l, r] of pot) if (this.#getOrCreate(l, r)) nNew++;
+      for (const p of pot) if (this.#getOrCreate(p)) nNew++;
       left.cross(this.#leftGroup);
     } else {
-      for (const [l, r] of pot) if (this.#lookup(l, r) < 0) nNew++;
+      for (const p of pot) if (this.#lookup(p) < 0) nNew++;
     }
     if (newFlag) nNew++;
     const v2 = newFlag && uniq.size > 0 ? nNew / uniq.size : 0;
@@ -212,6 +230,18 @@ export class ContextMemory {
       ctxRight: [...this.#ctxRight],
       leftGroup: [...this.#leftGroup],
     };
+  }
+
+  #rStates = new Uint8Array(64);
+
+  /** Match states of the right side's last crossing, by semi-context id (scratch, reused). */
+  #rState(right: Side): Uint8Array {
+    const n = right.facts.length;
+    if (this.#rStates.length < n) this.#rStates = new Uint8Array(n * 2);
+    const st = this.#rStates;
+    st.fill(0, 0, n);
+    for (const r of right.crossed) st[r] = right.count[r] === right.facts[r]!.length ? 2 : 1;
+    return st;
   }
 
   /** Sensor facts plus the ids of the 15 most active contexts (ties by the tuple hashes). */
@@ -235,40 +265,37 @@ export class ContextMemory {
     return group.sort((a, b) => a - b);
   }
 
-  /** The context id of (leftFacts, rightFacts), or -1. */
-  #lookup(leftFacts: number[], rightFacts: number[]): number {
-    const l = this.#left.find(leftFacts);
-    const r = this.#right.find(rightFacts);
+  /** The context id of a pair, or -1. */
+  #lookup(p: Pair): number {
+    const l = this.#left.find(p.leftKey);
+    const r = this.#right.find(p.rightKey);
     if (l === undefined || r === undefined) return -1;
     return this.#maps[l]!.get(r) ?? -1;
   }
 
   /** getOrCreate with zeroLevel: true when the context is new (and remembered as `newId`). */
-  #getOrCreateZero(leftFacts: number[], rightFacts: number[]): boolean {
-    const c = this.#lookup(leftFacts, rightFacts);
+  #getOrCreateZero(p: Pair): boolean {
+    const c = this.#lookup(p);
     if (c >= 0) {
       this.#ctxZero[c] = 1;
       return false;
     }
-    if (this.contexts < this.#maxContexts) this.#newId = this.#create(leftFacts, rightFacts, 1);
+    this.#newId = this.#create(p, 1);
     return true;
   }
 
   /** getOrCreate without zeroLevel: true when the context is new. */
-  #getOrCreate(leftFacts: number[], rightFacts: number[]): boolean {
-    if (this.#lookup(leftFacts, rightFacts) >= 0) return false;
-    if (this.contexts < this.#maxContexts) this.#create(leftFacts, rightFacts, 0);
+  #getOrCreate(p: Pair): boolean {
+    if (this.#lookup(p) >= 0) return false;
+    this.#create(p, 0);
     return true;
   }
 
-  /**
-   * Creates the context with its semi-contexts as needed. Past the cap nothing is created (the
-   * context still counts as new), which bounds the state.
-   */
-  #create(leftFacts: number[], rightFacts: number[], zero: number): number {
-    const l = this.#left.findOrCreate(leftFacts);
+  /** Creates the context with its semi-contexts as needed. */
+  #create(p: Pair, zero: number): number {
+    const l = this.#left.findOrCreate(p.left, p.leftKey);
     if (l === this.#maps.length) this.#maps.push(new PyIntDict());
-    const r = this.#right.findOrCreate(rightFacts);
+    const r = this.#right.findOrCreate(p.right, p.rightKey);
     const id = this.#ctxCount.length;
     this.#ctxCount.push(0);
     this.#ctxZero.push(zero);

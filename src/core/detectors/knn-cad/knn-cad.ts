@@ -3,19 +3,21 @@
  * Nazarov, 2017), shaped like NAB's `knncad` detector. Each point is represented by the window of
  * its last `dim` values. The non-conformity of a window is the sum of its squared Mahalanobis
  * distances to the `k` nearest training windows, the metric being (XᵀX)⁻¹ over the training
- * windows, re-estimated every P/2 points. The score is a conformal p-value turned around: the share
- * of calibration non-conformities (one per training window, itself left out) strictly below the
- * new one. Training and calibration slide: each scored window replaces the oldest. After a score
- * ≥ `refractoryThreshold` the next P/5 outputs are 0 and those windows are not learned (NAB's
- * false-positive reduction).
+ * windows, re-estimated every P/2 learned windows. The score is a conformal p-value turned
+ * around: the share of calibration non-conformities (one per training window, itself left out)
+ * strictly below the new one. Training and calibration slide: each scored window replaces the
+ * oldest. After a score ≥ `refractoryThreshold` the next P/5 outputs are 0 and those windows are
+ * neither learned nor counted (NAB's false-positive reduction).
  *
- * Probation: the first P − `dim` windows (P = `hints.probationaryLength`, else `probation`) only
- * fill the training set; outputs are 0 until point P. There is no NAB-mode/strict-mode
+ * Probation: the first P windows (P = `hints.probationaryLength`, else `probation`) only fill the
+ * training set, so outputs are 0 for the first P + dim − 1 points. There is no NAB-mode/strict-mode
  * difference beyond P: the metric adapts to the data's scale, so no min/max is used.
  *
- * Reproduction: NAB's raw knncad results are not in the corpus snapshot (only its final score,
- * 58.0 / 43.4 / 64.8), so this is checked against behaviour and the NAB score, not row by row.
- * The metric is applied through a Cholesky factor (distances equal up to rounding).
+ * Reproduction: written from the paper and NAB's parameters (dim 19, k 27, metric refreshed every
+ * P/2, refractory P/5), not from NAB's code; NAB's raw knncad results are not in the corpus
+ * snapshot (only its final score, 58.0 / 43.4 / 64.8), so it is checked on behaviour and on the NAB
+ * score. The metric is applied through a Cholesky factor (distances equal the direct form up to
+ * rounding).
  */
 import Type from 'typebox';
 import { tame } from '../../math/finite.ts';
@@ -36,7 +38,7 @@ export const KnnCadParams = Type.Object(
     probation: Type.Integer({
       minimum: 16,
       default: 750,
-      description: 'probationary length in points when the harness gives none (training size = P − dim)',
+      description: 'probationary length when the harness gives none (training and calibration size)',
     }),
     refractoryThreshold: Type.Number({
       exclusiveMinimum: 0,
@@ -56,7 +58,8 @@ export interface KnnCadParams {
 
 interface KnnCadData {
   p: number;
-  records: number;
+  seen: number;
+  items: number;
   pred: number;
   last: string;
   train: string;
@@ -70,10 +73,11 @@ export class KnnCadDetector implements Detector {
   readonly #dim: number;
   readonly #k: number;
   readonly #threshold: number;
-  /** P, and the training (and calibration) set size P − dim. */
+  /** P: the probation, and the size of the training (and calibration) set. */
   readonly #p: number;
-  readonly #n: number;
-  #records = 0;
+  /** Values seen, and windows learned (NAB's record count: training, then scored and kept). */
+  #seen = 0;
+  #items = 0;
   /** Remaining silenced outputs; −1 before the first anomaly (as NAB). */
   #pred = -1;
   /** The last `dim` values, oldest first. */
@@ -94,13 +98,12 @@ export class KnnCadDetector implements Detector {
     this.#dim = params.dim;
     this.#threshold = params.refractoryThreshold;
     // The training set must hold more than k windows besides the one scored.
-    this.#p = data?.p ?? Math.max(params.dim + params.k + 2, hints.probationaryLength ?? params.probation);
-    this.#n = this.#p - params.dim;
-    this.#k = Math.min(params.k, this.#n - 1);
+    this.#p = data?.p ?? Math.max(params.k + 2, hints.probationaryLength ?? params.probation);
+    this.#k = Math.min(params.k, this.#p - 1);
     this.#last = new Float64Array(params.dim);
-    this.#train = new Float64Array(this.#n * params.dim);
-    this.#trainY = new Float64Array(this.#n * params.dim);
-    this.#scores = new Float64Array(this.#n);
+    this.#train = new Float64Array(this.#p * params.dim);
+    this.#trainY = new Float64Array(this.#p * params.dim);
+    this.#scores = new Float64Array(this.#p);
     this.#chol = identity(params.dim);
     this.#y = new Float64Array(params.dim);
     this.#yq = new Float64Array(params.dim);
@@ -109,7 +112,9 @@ export class KnnCadDetector implements Detector {
   }
 
   score(_ts: number, value: number): Score {
-    if (!Number.isFinite(value) || this.#records + 1 < this.#p || this.#pred > 0) return out(0);
+    if (!Number.isFinite(value) || this.#seen + 1 < this.#dim || this.#items < this.#p || this.#pred > 0) {
+      return out(0);
+    }
     return out(this.#pValue(this.#ncm(this.#window(tame(value)), false)));
   }
 
@@ -121,30 +126,32 @@ export class KnnCadDetector implements Detector {
     if (!Number.isFinite(value)) return out(0);
     const item = this.#window(tame(value));
     this.#last.set(item);
-    const r = ++this.#records;
-    if (r < this.#dim) return out(0);
-    if (r < this.#p) {
+    if (++this.#seen < this.#dim) return out(0);
+    if (this.#items < this.#p) {
       this.#append(item, 0);
-      this.#prepare(r + 1);
+      this.#items++;
+      this.#prepare();
       return out(0);
     }
     const s = this.#ncm(item, false);
-    let result = this.#pValue(s);
+    const result = this.#pValue(s);
+    // Silenced windows are neither learned nor counted (NAB's record count stands still).
     if (this.#pred > 0) {
       this.#pred--;
-      result = 0;
-    } else {
-      if (result >= this.#threshold) this.#pred = Math.floor(this.#p / 5);
-      this.#append(item, s);
+      return out(0);
     }
-    this.#prepare(r + 1);
+    if (result >= this.#threshold) this.#pred = Math.floor(this.#p / 5);
+    this.#append(item, s);
+    this.#items++;
+    this.#prepare();
     return out(result);
   }
 
   snapshot(): DetectorState {
     const data: KnnCadData = {
       p: this.#p,
-      records: this.#records,
+      seen: this.#seen,
+      items: this.#items,
       pred: this.#pred,
       last: float64ToBase64(this.#last),
       train: float64ToBase64(this.#ordered(this.#train, this.#dim)),
@@ -165,14 +172,15 @@ export class KnnCadDetector implements Detector {
   }
 
   /**
-   * Work due before record r is scored, done at the end of the previous step so `score` stays
-   * free of learning: the metric every P/2 records, and the calibration scores once.
+   * Work due before the next window is scored, done at the end of a step so that `score` stays
+   * free of learning: the metric every P/2 learned windows, and the calibration scores once.
    */
-  #prepare(r: number): void {
+  #prepare(): void {
+    const r = this.#items;
     if (r < this.#p) return;
     const ost = r % this.#p;
     if (ost === 0 || ost === Math.floor(this.#p / 2)) {
-      const l = choleskyOfGram(this.#train, this.#head, this.#trainLen, this.#n, this.#dim);
+      const l = choleskyOfGram(this.#train, this.#head, this.#trainLen, this.#p, this.#dim);
       if (l) {
         this.#chol = l;
         this.#whitenAll();
@@ -181,9 +189,9 @@ export class KnnCadDetector implements Detector {
     if (!this.#scoresReady) {
       const item = new Float64Array(this.#dim);
       for (let i = 0; i < this.#trainLen; i++) {
-        const o = ((this.#head + i) % this.#n) * this.#dim;
+        const o = ((this.#head + i) % this.#p) * this.#dim;
         item.set(this.#train.subarray(o, o + this.#dim));
-        this.#scores[(this.#head + i) % this.#n] = this.#ncm(item, true);
+        this.#scores[(this.#head + i) % this.#p] = this.#ncm(item, true);
       }
       this.#scoresReady = true;
     }
@@ -238,11 +246,11 @@ export class KnnCadDetector implements Detector {
   #append(item: Float64Array, score: number): void {
     const d = this.#dim;
     let slot: number;
-    if (this.#trainLen < this.#n) {
-      slot = (this.#head + this.#trainLen++) % this.#n;
+    if (this.#trainLen < this.#p) {
+      slot = (this.#head + this.#trainLen++) % this.#p;
     } else {
       slot = this.#head;
-      this.#head = (this.#head + 1) % this.#n;
+      this.#head = (this.#head + 1) % this.#p;
     }
     this.#train.set(item, slot * d);
     whiten(this.#chol, d, item, 0, this.#trainY, slot * d);
@@ -258,14 +266,15 @@ export class KnnCadDetector implements Detector {
   #ordered(ring: Float64Array, width: number): Float64Array {
     const out = new Float64Array(this.#trainLen * width);
     for (let i = 0; i < this.#trainLen; i++) {
-      const o = ((this.#head + i) % this.#n) * width;
+      const o = ((this.#head + i) % this.#p) * width;
       out.set(ring.subarray(o, o + width), i * width);
     }
     return out;
   }
 
   #restore(data: KnnCadData): void {
-    this.#records = data.records;
+    this.#seen = data.seen;
+    this.#items = data.items;
     this.#pred = data.pred;
     this.#last.set(base64ToFloat64(data.last));
     this.#train.set(base64ToFloat64(data.train));
@@ -290,12 +299,10 @@ export const knnCad: DetectorFactory<KnnCadParams> = {
   description: 'KNN-CAD: conformal k-NN anomaly detection over value windows (NAB knncad).',
   params: KnnCadParams,
   defaults: DEFAULTS,
-  // Base64 float64s: the P − dim training windows, their scores, the metric factor, the last window.
+  // Base64 float64s: the P training windows and their scores, the metric factor, the last window.
   maxStateBytes:
     Math.ceil(
-      (4 / 3) *
-        8 *
-        ((DEFAULTS.probation - DEFAULTS.dim) * (DEFAULTS.dim + 1) + DEFAULTS.dim * DEFAULTS.dim + DEFAULTS.dim),
+      (4 / 3) * 8 * (DEFAULTS.probation * (DEFAULTS.dim + 1) + DEFAULTS.dim * DEFAULTS.dim + DEFAULTS.dim),
     ) + 512,
   create(params, state, hints) {
     return new KnnCadDetector(params, hints, state?.data as KnnCadData | undefined);

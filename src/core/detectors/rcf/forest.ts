@@ -63,6 +63,11 @@ export class Forest {
   readonly #freeTop: Int32Array;
   readonly #p: Float64Array;
   readonly #span: Float64Array;
+  // Per insertion: the point's leaf once a tree made or found it (all trees agree on it), whether
+  // it is a duplicate, and the value of the last cut drawn.
+  #leaf = NONE;
+  #duplicate = false;
+  #cutValue = 0;
 
   constructor(shape: ForestShape, seed: number) {
     const { trees, treeSize, dims } = shape;
@@ -323,10 +328,6 @@ export class Forest {
     this.#leafFree[this.#leafFreeTop++] = k;
   }
 
-  /** The inserted point's leaf once a tree made or found it (all trees agree), and whether it is a duplicate. */
-  #leaf = NONE;
-  #duplicate = false;
-
   /** One tree's insertion walk; returns the point's CoDisp in it. `commit` false: read-only. */
   #walk(t: number, rng: Prng, commit: boolean): number {
     const d = this.dims;
@@ -406,12 +407,11 @@ export class Forest {
     }
   }
 
-  #cutValue = 0;
-
   /**
    * Draws a cut over the box (at offset `o` of boxLo/boxHi) merged with the point: the dimension
    * with probability ∝ its span, the value uniform in it. Returns the dimension; the value is left
-   * in #cutValue. Spans that overflow are halved first (values near ±Number.MAX_VALUE).
+   * in #cutValue. Spans that would overflow are scaled down first (detectors clamp values to
+   * ±1e306, so this is a guard).
    */
   #drawCut(rng: Prng, boxLo: Float64Array, boxHi: Float64Array, o: number): number {
     const d = this.dims;
@@ -420,8 +420,8 @@ export class Forest {
     let total = 0;
     let scale = 1;
     for (let j = 0; j < d; j++) {
-      const a = p[j]! < boxLo[o + j]! ? p[j]! : boxLo[o + j]!;
-      const b = p[j]! > boxHi[o + j]! ? p[j]! : boxHi[o + j]!;
+      const a = Math.min(p[j]!, boxLo[o + j]!);
+      const b = Math.max(p[j]!, boxHi[o + j]!);
       span[j] = b - a;
       total += b - a;
     }
@@ -429,8 +429,8 @@ export class Forest {
       scale = 8;
       total = 0;
       for (let j = 0; j < d; j++) {
-        const a = p[j]! < boxLo[o + j]! ? p[j]! : boxLo[o + j]!;
-        const b = p[j]! > boxHi[o + j]! ? p[j]! : boxHi[o + j]!;
+        const a = Math.min(p[j]!, boxLo[o + j]!);
+        const b = Math.max(p[j]!, boxHi[o + j]!);
         span[j] = b / scale - a / scale;
         total += span[j]!;
       }
@@ -444,8 +444,8 @@ export class Forest {
       acc += span[j]!;
     }
     while (span[j] === 0 && j > 0) j--;
-    const a = p[j]! < boxLo[o + j]! ? p[j]! : boxLo[o + j]!;
-    const b = p[j]! > boxHi[o + j]! ? p[j]! : boxHi[o + j]!;
+    const a = Math.min(p[j]!, boxLo[o + j]!);
+    const b = Math.max(p[j]!, boxHi[o + j]!);
     let cut = a + (r - acc) * scale;
     if (!(cut <= b)) cut = b;
     if (cut < a) cut = a;

@@ -175,7 +175,7 @@ export class RcfDetector implements Detector {
 
   #scale(codisp: number): number {
     const s = Math.log2(1 + codisp) * this.#norm;
-    return s < 1 ? s : 1;
+    return Math.min(s, 1);
   }
 }
 

@@ -17,7 +17,14 @@ import { edgeStreams, eventAuc, generalStream, labelledFixture, prng, type Strea
 type Check = 'determinism' | 'restore' | 'purity' | 'edges' | 'state' | 'quality';
 
 /** Explicit opt-outs: detector name → check → why. Empty is the goal. */
-const OPT_OUTS: Record<string, Partial<Record<Check, string>>> = {};
+const OPT_OUTS: Record<string, Partial<Record<Check, string>>> = {
+  'cad-ose': {
+    // CAD OSE's context memory grows with every novel pattern until its declared cap
+    // (maxContexts), so its state is not flat between 10k and 20k points; the declared
+    // maxStateBytes bound is still checked in the detector's own tests.
+    state: 'context memory grows with novelty up to maxContexts; not flat between 10k and 20k points',
+  },
+};
 
 /** Bound for factories that declare no `maxStateBytes`: the light-detector budget. */
 const DEFAULT_MAX_STATE_BYTES = 256;

@@ -1,14 +1,15 @@
 /**
- * Reads the NAB corpus and NAB's stored raw detector results for tests and benches. The corpus
+ * Reads NAB corpus files and NAB's stored raw detector results for the detector tests. The corpus
  * lives beside the repository at `../shared/datasets/nab`, found from the repository root (never by
  * an absolute path). Values can be parsed the way NAB's pandas did (see `pandasParse`), which is
  * what bit-exact reproduction of the stored results needs.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { probationaryLength } from '../../../../src/core/bench/nab/probation.ts';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
+const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
 export const NAB_ROOT = resolve(REPO_ROOT, '../shared/datasets/nab');
 export const nabAvailable = existsSync(join(NAB_ROOT, 'data'));
 
@@ -20,22 +21,6 @@ export interface NabFile {
   min: number;
   max: number;
   probationaryLength: number;
-}
-
-/** NAB's probationary period: 15% of the file, at most 750 rows. */
-export function nabProbation(n: number): number {
-  return Math.min(Math.floor(0.15 * n), 750);
-}
-
-/** Every data file, `category/name.csv`, sorted. */
-export function nabFiles(): string[] {
-  const out: string[] = [];
-  for (const cat of readdirSync(join(NAB_ROOT, 'data')).sort()) {
-    const dir = join(NAB_ROOT, 'data', cat);
-    if (!existsSync(dir) || cat.endsWith('.md')) continue;
-    for (const f of readdirSync(dir).sort()) if (f.endsWith('.csv')) out.push(`${cat}/${f}`);
-  }
-  return out;
 }
 
 /**
@@ -91,16 +76,16 @@ export function loadNab(path: string, parse: 'pandas' | 'exact' = 'pandas'): Nab
     if (v < min) min = v;
     if (v > max) max = v;
   });
-  return { path, ts, values, min, max, probationaryLength: nabProbation(rows.length) };
+  return { path, ts, values, min, max, probationaryLength: probationaryLength(rows.length) };
 }
 
 /** The `anomaly_score` column NAB stored for `detector` on `path` (`category/name.csv`). */
-export function loadNabResult(detector: string, path: string): { scores: Float64Array; text: string[] } {
+export function loadNabResult(detector: string, path: string): { scores: Float64Array } {
   const [cat, name] = path.split('/') as [string, string];
   const file = join(NAB_ROOT, 'results', detector, cat, `${detector}_${name}.gz`);
   const text = gunzipSync(readFileSync(file)).toString('utf8');
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const col = lines[0]!.split(',').indexOf('anomaly_score');
   const raw = lines.slice(1).map((l) => l.split(',')[col]!);
-  return { scores: Float64Array.from(raw, Number), text: raw };
+  return { scores: Float64Array.from(raw, Number) };
 }
