@@ -38,6 +38,7 @@ interface Options {
   connections: string;
   at: string;
   rates: string;
+  detector: string;
 }
 
 async function freePort(): Promise<number> {
@@ -104,6 +105,11 @@ export function registerIngest(bench: Command): void {
     .option('--connections <n>', 'keep-alive connections', '64')
     .option('--at <rate>', 'fixed rate for the latency run (points/s)', '250000')
     .option(
+      '--detector <name>',
+      'detector of the started server (the ingest path is what is measured)',
+      'ewma',
+    )
+    .option(
       '--rates <list>',
       'probe rates for the max search (points/s)',
       '200000,300000,400000,500000,600000,700000,800000',
@@ -128,14 +134,17 @@ export function registerIngest(bench: Command): void {
               '--host',
               '127.0.0.1',
             ],
-            { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' } },
+            {
+              stdio: ['ignore', 'ignore', 'inherit'],
+              env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', VIGIL_DETECTOR: o.detector },
+            },
           );
           url = `http://127.0.0.1:${port}`;
         }
         await waitReady(url);
         const seconds = Number(o.seconds);
         process.stdout.write(
-          `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop)\n`,
+          `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? o.detector : 'of that server'})\n`,
         );
         await load(url, 50_000, 3, o); // warm-up: JIT, series registration
         let best: IngestRun | undefined;
