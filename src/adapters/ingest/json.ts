@@ -8,12 +8,20 @@ import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch } from './batch.ts';
 import { jsonErrorOffset, lineAndColumn } from './json-error.ts';
+import { NO_TAGS, parseJsonPointsFast } from './json-fast.ts';
 import type { IngestLimits } from './limits.ts';
-
-const NO_TAGS: Tags = Object.freeze({});
 
 /** Parses a JSON body `{"points":[…]}`. Errors locate the point by its array index. */
 export function parseJsonPoints(text: string, limits: IngestLimits): IngestBatch {
+  return parseJsonPointsFast(text, limits) ?? parseJsonPointsReference(text, limits);
+}
+
+/**
+ * The reference parser: JSON.parse, then every point checked. It alone reports errors; the fast
+ * path must return exactly its result or nothing. Exported for the differential tests and the
+ * benchmark only.
+ */
+export function parseJsonPointsReference(text: string, limits: IngestLimits): IngestBatch {
   const body = parseJson(text, 0);
   if (!isPlainObject(body)) {
     throw new VigilError('VIGIL_ERR_BAD_JSON', 'body must be a JSON object {"points": [...]}', {
