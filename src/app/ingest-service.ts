@@ -57,25 +57,31 @@ export class IngestService {
     }
     if (points.length === 0) return;
     const n = points.length;
-    const keys = new Array<string>(n);
-    let fresh = 0;
-    const seen = new Set<string>();
+    const seriesIds = new Int32Array(n);
+    // Known series resolve here with one lookup each; only new ones go through `resolve`.
+    let fresh: { at: number[]; keys: string[] } | undefined;
     for (let i = 0; i < n; i++) {
       const p = points[i]!;
       const k = knownKeys?.[i] ?? seriesKey(p.metric, p.tags);
-      keys[i] = k;
-      if (this.#catalog.idOf(k) === undefined && !seen.has(k)) {
-        seen.add(k);
-        fresh++;
+      const id = this.#catalog.idOf(k);
+      if (id !== undefined) seriesIds[i] = id;
+      else {
+        fresh ??= { at: [], keys: [] };
+        fresh.at.push(i);
+        fresh.keys.push(k);
       }
     }
-    if (fresh > 0 && this.#catalog.count() + fresh > this.#limits.maxSeries) {
-      throw new VigilError(
-        'VIGIL_ERR_SERIES_LIMIT',
-        `request would create ${fresh} new series; ${this.#catalog.count()} of ingest.maxSeries ${this.#limits.maxSeries} exist`,
-      );
+    if (fresh !== undefined) {
+      const distinct = new Set(fresh.keys).size;
+      if (this.#catalog.count() + distinct > this.#limits.maxSeries) {
+        throw new VigilError(
+          'VIGIL_ERR_SERIES_LIMIT',
+          `request would create ${distinct} new series; ${this.#catalog.count()} of ingest.maxSeries ${this.#limits.maxSeries} exist`,
+        );
+      }
+      const ids = this.#catalog.resolve(fresh.keys, this.#now());
+      for (let j = 0; j < ids.length; j++) seriesIds[fresh.at[j]!] = ids[j]!;
     }
-    const seriesIds = this.#catalog.resolve(keys, this.#now());
     const ts = new Float64Array(n);
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) {

@@ -17,7 +17,7 @@ export class PointColumns {
   upper: Float64Array;
   flags: Uint8Array;
 
-  constructor(capacity = 4) {
+  constructor(capacity = 8) {
     this.ts = new Float64Array(capacity);
     this.value = new Float64Array(capacity);
     this.score = new Float64Array(capacity);
@@ -71,18 +71,21 @@ export class PointColumns {
   }
 
   #grow(): void {
-    const cap = Math.max(4, this.ts.length * 2);
-    const g = <T extends Float64Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(cap);
-      b.set(a);
-      return b;
-    };
-    this.ts = g(this.ts);
-    this.value = g(this.value);
-    this.score = g(this.score);
-    this.expected = g(this.expected);
-    this.lower = g(this.lower);
-    this.upper = g(this.upper);
-    this.flags = g(this.flags);
+    const cap = Math.max(8, this.ts.length * 2);
+    this.ts = grow64(this.ts, cap);
+    this.value = grow64(this.value, cap);
+    this.score = grow64(this.score, cap);
+    this.expected = grow64(this.expected, cap);
+    this.lower = grow64(this.lower, cap);
+    this.upper = grow64(this.upper, cap);
+    const flags = new Uint8Array(cap);
+    flags.set(this.flags);
+    this.flags = flags;
   }
+}
+
+function grow64(a: Float64Array, cap: number): Float64Array {
+  const b = new Float64Array(cap);
+  b.set(a);
+  return b;
 }
