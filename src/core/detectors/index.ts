@@ -4,6 +4,7 @@ import { bocpd } from './bocpd/bocpd.ts';
 import { cadOse } from './cad-ose/cad-ose.ts';
 import { ensembleDetector } from './ensemble/ensemble.ts';
 import { ewma } from './ewma/ewma.ts';
+import { fastDetector } from './fast/fast.ts';
 import { knnCad } from './knn-cad/knn-cad.ts';
 import { likelihoodDetector } from './likelihood/likelihood.ts';
 import { rcf } from './rcf/rcf.ts';
@@ -11,6 +12,7 @@ import { DetectorRegistry } from './registry.ts';
 import { relativeEntropy } from './relative-entropy/relative-entropy.ts';
 import { robustZ } from './robust-z/robust-z.ts';
 import { seasonal } from './seasonal/seasonal.ts';
+import { vigilDetector } from './vigil/vigil.ts';
 import { windowedGaussian } from './windowed-gaussian/windowed-gaussian.ts';
 
 export function builtinDetectors(): DetectorRegistry {
@@ -31,7 +33,9 @@ export function builtinDetectors(): DetectorRegistry {
       // Wrappers build their inner detectors through the registry they are registered in.
       .register(likelihoodDetector(registry))
       .register(ensembleDetector(registry))
-      .alias('default', 'ewma')
+      .register(vigilDetector(registry))
+      .register(fastDetector(registry))
+      .alias('default', 'vigil')
   );
 }
 
