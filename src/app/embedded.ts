@@ -50,7 +50,7 @@ export async function startEmbedded(
   const defaults: SeriesConfig = {
     detector: config.engine.detector,
     params: registry.resolveParams(config.engine.detector, config.engine.params),
-    threshold: config.engine.threshold,
+    threshold: config.engine.threshold ?? registry.thresholdOf(config.engine.detector),
   };
   const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
   engine.loadConfigs(ingestDb.allConfigs());
@@ -104,7 +104,10 @@ export async function startEmbedded(
       const next: SeriesConfig = {
         detector,
         params: registry.resolveParams(detector, { ...base, ...(partial.params ?? {}) }),
-        threshold: partial.threshold ?? current.threshold,
+        // A new detector brings its own recommended threshold unless one is given.
+        threshold:
+          partial.threshold ??
+          (detector === current.detector ? current.threshold : registry.thresholdOf(detector)),
       };
       ingestDb.setConfig(sid, next);
       engine.setConfig(sid, next, {

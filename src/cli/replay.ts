@@ -71,13 +71,17 @@ export function registerReplay(program: Command): void {
     .argument('<file>', 'input CSV (header optional; epoch ms, RFC 3339 or YYYY-MM-DD HH:MM:SS timestamps)')
     .option('--detector <name>', 'detector name (see `GET /api/v1/detectors`)', 'default')
     .option('--params <json>', 'detector params as JSON', '{}')
-    .option('--threshold <score>', 'score at or above which a point is anomalous', '0.9995')
+    .option(
+      '--threshold <score>',
+      "score at or above which a point is anomalous (default: the detector's own)",
+    )
     .option('-o, --out <file>', 'output CSV (default: stdout)')
-    .action((file: string, o: { detector: string; params: string; threshold: string; out?: string }) => {
+    .action((file: string, o: { detector: string; params: string; threshold?: string; out?: string }) => {
       const r = replayCsv(readFileSync(file, 'utf8'), file, {
         detector: o.detector,
         params: JSON.parse(o.params) as Record<string, unknown>,
-        threshold: Number(o.threshold),
+        threshold:
+          o.threshold === undefined ? builtinDetectors().thresholdOf(o.detector) : Number(o.threshold),
         progress: o.out !== undefined,
       });
       if (o.out === undefined) process.stdout.write(r.csv);

@@ -50,12 +50,14 @@ const Engine = Type.Object(
       description: 'detector name for series without an override',
     }),
     params: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'detector params' }),
-    threshold: Type.Number({
-      minimum: 0,
-      maximum: 1,
-      default: 0.9995,
-      description: 'score ≥ threshold is anomalous',
-    }),
+    threshold: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          "score ≥ threshold is anomalous; unset: the detector's own recommended threshold (vigil 0.3, fast 0.5, others 0.9995)",
+      }),
+    ),
     allowedLatenessMs: Type.Integer({
       minimum: 0,
       default: 60_000,

@@ -22,5 +22,18 @@ describe('vigil serve --demo', () => {
       return r.anomalies.length > 0 ? r : null;
     });
     expect(body.anomalies[0]!.series).toMatch(/^demo_value\{file="/);
+    // The default detector brings its own recommended threshold; a new detector brings its own too.
+    const key = encodeURIComponent(body.anomalies[0]!.series);
+    const cfg = (await (await fetch(`${server.url}/api/v1/series/config?series=${key}`)).json()) as {
+      detector: string;
+      threshold: number;
+    };
+    expect(cfg).toMatchObject({ detector: 'default', threshold: 0.3 });
+    const put = await fetch(`${server.url}/api/v1/series/config?series=${key}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ detector: 'fast' }),
+    });
+    expect(await put.json()).toMatchObject({ detector: 'fast', threshold: 0.5 });
   });
 });

@@ -10,8 +10,11 @@ import { eventually, startTestServer, type TestServer } from '../helpers/embedde
 let server: TestServer;
 const T0 = Date.UTC(2026, 0, 1);
 
+// ewma: its bands and verdicts on this tiny fixture are predictable; the ingest path is under test.
+const CONFIG = { engine: { detector: 'ewma' } };
+
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer(CONFIG);
 });
 afterAll(async () => {
   await server?.dispose();
@@ -151,6 +154,6 @@ describe('ingest round trip over HTTP', () => {
       await again.close();
     }
     rmSync(server.dataDir, { recursive: true, force: true });
-    server = await startTestServer();
+    server = await startTestServer(CONFIG);
   });
 });

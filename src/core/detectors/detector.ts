@@ -28,6 +28,9 @@ export interface DetectorHints {
   seed?: number;
 }
 
+/** Threshold for detectors that recommend none: a two-sided 3.5-sigma tail (erf(3.5/√2) ≈ 0.99953). */
+export const DEFAULT_THRESHOLD = 0.9995;
+
 export interface DetectorFactory<P = Record<string, unknown>> {
   readonly name: string;
   readonly version: number;
@@ -35,6 +38,11 @@ export interface DetectorFactory<P = Record<string, unknown>> {
   /** TypeBox schema of the params; every property has its default declared here. */
   readonly params: TSchema;
   readonly defaults: P;
+  /**
+   * Recommended anomaly threshold for this detector's scores (score ≥ threshold is anomalous),
+   * e.g. its standard-profile NAB optimum. Absent: DEFAULT_THRESHOLD.
+   */
+  readonly threshold?: number;
   /** Upper bound on `JSON.stringify(snapshot())` in bytes at default params, however long the stream (conformance-checked; 256 when absent). */
   readonly maxStateBytes?: number;
   create(params: P, state?: DetectorState, hints?: DetectorHints): Detector;

@@ -4,7 +4,13 @@
  */
 import Value from 'typebox/value';
 import { VigilError } from '../errors.ts';
-import type { Detector, DetectorFactory, DetectorHints, DetectorState } from './detector.ts';
+import {
+  DEFAULT_THRESHOLD,
+  type Detector,
+  type DetectorFactory,
+  type DetectorHints,
+  type DetectorState,
+} from './detector.ts';
 
 export class DetectorRegistry {
   readonly #factories = new Map<string, DetectorFactory<never>>();
@@ -40,6 +46,11 @@ export class DetectorRegistry {
       );
     }
     return f as DetectorFactory<unknown>;
+  }
+
+  /** The detector's recommended anomaly threshold. */
+  thresholdOf(name: string): number {
+    return this.get(name).threshold ?? DEFAULT_THRESHOLD;
   }
 
   /** Defaults merged with `params`, validated; throws VIGIL_ERR_BAD_DETECTOR_PARAMS naming the field. */

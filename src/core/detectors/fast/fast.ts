@@ -229,6 +229,8 @@ export function fastDetector(source: DetectorSource): DetectorFactory<FastParams
   return {
     name: 'fast',
     version: 1,
+    // NAB standard-profile optimum: 0.49 (nab mode), 0.50 (strict); bench/results/nab-fast-*.json.
+    threshold: 0.5,
     description:
       'Light preset: windowed-Gaussian + relative-entropy ensemble, bounded anomaly likelihood, new extremes, soft refractory.',
     params: FastParams,

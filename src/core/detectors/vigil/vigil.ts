@@ -249,6 +249,8 @@ export function vigilDetector(source: DetectorSource): DetectorFactory<VigilPara
   return {
     name: 'vigil',
     version: 1,
+    // NAB standard-profile optimum: 0.31 (nab mode), 0.26 (strict); bench/results/nab-vigil-*.json.
+    threshold: 0.3,
     description:
       'Default: ARTime and new-extreme events, corroborated by the likelihood ensemble, with a soft refractory.',
     params: VigilParams,
