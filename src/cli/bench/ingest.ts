@@ -156,11 +156,19 @@ export function registerIngest(bench: Command): void {
           best = r;
         }
         const results: IngestRun[] = [];
-        if (best !== undefined) {
-          const confirm = await load(url, best.atRate, seconds, o);
+        // A short probe can pass where a long run falls behind: confirm for --seconds, stepping
+        // down by 10 % until a rate holds (at most four tries).
+        let rate = best?.atRate;
+        for (let tries = 0; rate !== undefined && tries < 4; tries++) {
+          const confirm = await load(url, rate, seconds, o);
           confirm.case = 'max-sustained';
-          process.stdout.write(`${line(confirm)}${sustained(confirm) ? '' : '  (not sustained)'}\n`);
-          results.push(confirm);
+          const ok = sustained(confirm);
+          process.stdout.write(`${line(confirm)}${ok ? '' : '  (not sustained)'}\n`);
+          if (ok || tries === 3) {
+            results.push(confirm);
+            break;
+          }
+          rate = Math.round((rate * 0.9) / 1000) * 1000;
         }
         const fixed = await load(url, Number(o.at), seconds, o);
         fixed.case = `at-${o.at}`;
