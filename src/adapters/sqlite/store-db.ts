@@ -46,7 +46,7 @@ INSERT OR IGNORE INTO checkpoint (id, offset) VALUES (1, 0);
 `;
 
 /** Rows written per event-loop turn inside a checkpoint, so a big checkpoint never stalls ingest. */
-const SLICE = 500;
+const SLICE = 2000;
 
 export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore {
   readonly #db: DatabaseSync;
