@@ -28,12 +28,20 @@ function* walk(dir) {
   }
 }
 
+// Clock, timers and unseeded randomness: core and engine get these injected, so replays are exact.
+const impure = /\b(Date\.now|performance\.now|new Date\(\)|setTimeout|setInterval|setImmediate|Math\.random|process\.env)\b/;
+
 const problems = [];
 let files = 0;
 for (const file of walk(src)) {
   files++;
   const layer = relative(src, file).split('/')[0];
   const text = readFileSync(file, 'utf8');
+  if (layer === 'core' || layer === 'engine' || layer === 'ports') {
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const hit = impure.exec(code);
+    if (hit !== null) problems.push(`${relative(root, file)}: ${layer} must not use ${hit[1]} (inject it)`);
+  }
   for (const m of text.matchAll(
     /^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
   )) {

@@ -59,6 +59,8 @@ export async function startEmbedded(
     log: ingestDb,
     checkpoints: storeDb,
     defer: () => yieldTurn(),
+    soon: (fn) => setImmediate(fn),
+    now: () => performance.now(),
   });
   const ingest = new IngestService(runtime, ingestDb, config.ingest, Date.now);
   const metrics = createMetrics(runtime, ingestDb);

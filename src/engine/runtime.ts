@@ -20,6 +20,10 @@ export interface RuntimeDeps {
   checkpoints: CheckpointStore;
   /** Resolves on a later event-loop turn; lets I/O and other requests run between work slices. */
   defer: () => Promise<void>;
+  /** Runs `fn` once the current turn's work is done (group commit collects a turn's requests). */
+  soon: (fn: () => void) => void;
+  /** Monotonic milliseconds, for the checkpoint duration metric. */
+  now: () => number;
 }
 
 export interface RuntimeStats {
@@ -126,7 +130,7 @@ export class PartitionRuntime {
       this.#pending.push({ batch, resolve, reject });
       if (!this.#commitScheduled) {
         this.#commitScheduled = true;
-        setImmediate(() => this.#commit());
+        this.#d.soon(() => this.#commit());
       }
     });
   }
@@ -215,7 +219,7 @@ export class PartitionRuntime {
     this.#tails = new Map();
     this.#anomalies = new Map();
     this.#inflight = points;
-    const started = performance.now();
+    const started = this.#d.now();
     try {
       await this.#d.checkpoints.commit({ offset, points, anomalies, states });
     } catch (err) {
@@ -237,7 +241,7 @@ export class PartitionRuntime {
     }
     await this.#d.log.truncate(offset);
     this.stats.checkpoints++;
-    this.stats.lastCheckpointMs = performance.now() - started;
+    this.stats.lastCheckpointMs = this.#d.now() - started;
   }
 
   /** Scored points with from ≤ ts < to not yet in the PointStore, for queries to merge with stored ones. */

@@ -27,6 +27,8 @@ function stalledPipeline(maxLagPoints: number) {
     log,
     checkpoints: store,
     defer: () => new Promise(() => {}),
+    soon: (fn) => setImmediate(fn),
+    now: () => 0,
   });
   const ingest = new IngestService(
     runtime,
