@@ -29,7 +29,8 @@ function* walk(dir) {
 }
 
 // Clock, timers and unseeded randomness: core and engine get these injected, so replays are exact.
-const impure = /\b(Date\.now|performance\.now|new Date\(\)|setTimeout|setInterval|setImmediate|Math\.random|process\.env)\b/;
+const impure =
+  /\b(Date\.now|performance\.now|new Date\(\)|setTimeout|setInterval|setImmediate|Math\.random|process\.env)\b/;
 
 const problems = [];
 let files = 0;
