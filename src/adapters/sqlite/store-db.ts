@@ -45,8 +45,11 @@ CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), of
 INSERT OR IGNORE INTO checkpoint (id, offset) VALUES (1, 0);
 `;
 
-/** Rows written per event-loop turn inside a checkpoint, so a big checkpoint never stalls ingest. */
-const SLICE = 2000;
+/**
+ * A checkpoint yields to the event loop whenever it has worked this long without a break, so a big
+ * checkpoint never blocks ingest for more than a few milliseconds at a time.
+ */
+const SLICE_MS = 4;
 
 export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore {
   readonly #db: DatabaseSync;
@@ -76,6 +79,11 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
 
   async commit(data: CheckpointData): Promise<void> {
     this.#db.exec('BEGIN IMMEDIATE');
+    const pause = async () => {
+      await yieldTurn();
+      return performance.now();
+    };
+    let lastYield = performance.now();
     try {
       let n = 0;
       for (const [sid, points] of data.points) {
@@ -88,7 +96,7 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
           if (t > hi) hi = t;
         }
         this.#insertChunk.run(sid, lo, hi, points.length, encodeChunk(points));
-        if (++n % SLICE === 0) await yieldTurn();
+        if ((++n & 31) === 0 && performance.now() - lastYield > SLICE_MS) lastYield = await pause();
       }
       for (const a of data.anomalies) {
         this.#upsertAnomaly.run(
@@ -103,11 +111,11 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
           a.detector,
           a.open ? 1 : 0,
         );
-        if (++n % SLICE === 0) await yieldTurn();
+        if ((++n & 31) === 0 && performance.now() - lastYield > SLICE_MS) lastYield = await pause();
       }
       for (const [sid, state] of data.states) {
         this.#upsertState.run(sid, state);
-        if (++n % SLICE === 0) await yieldTurn();
+        if ((++n & 31) === 0 && performance.now() - lastYield > SLICE_MS) lastYield = await pause();
       }
       this.#setOffset.run(data.offset);
       this.#db.exec('COMMIT');
