@@ -5,7 +5,7 @@
  * from a checkpoint gives the same output as an uninterrupted run.
  */
 import type { Anomaly } from '../core/anomaly.ts';
-import type { Detector, DetectorState } from '../core/detectors/detector.ts';
+import { type Detector, type DetectorState, stepOf } from '../core/detectors/detector.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { PointBatch } from '../ports/log.ts';
@@ -109,9 +109,7 @@ export class Engine {
     }
     if (!task.dirty) this.#markDirty(seriesId, task);
     if (ts > task.lastTs) {
-      const s = task.detector.step
-        ? task.detector.step(ts, value)
-        : this.#scoreThenLearn(task.detector, ts, value);
+      const s = stepOf(task.detector, ts, value);
       const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
       task.lastTs = ts;
       this.#remember(task, ts);
@@ -214,12 +212,6 @@ export class Engine {
       if (this.#tasks[id] === undefined) this.#count++;
       this.#tasks[id] = task;
     }
-  }
-
-  #scoreThenLearn(d: Detector, ts: number, value: number) {
-    const s = d.score(ts, value);
-    d.update(ts, value);
-    return s;
   }
 
   #trackRun(seriesId: number, task: SeriesTask, p: ScoredPoint, out: EngineOutput): void {

@@ -4,7 +4,7 @@
  * series, score-then-update on every point, one thread. Its points/s is the detector's own
  * cost, free of file I/O, worker start-up and scheduling.
  */
-import type { Detector } from '../../core/detectors/detector.ts';
+import { type Detector, stepOf } from '../../core/detectors/detector.ts';
 
 export interface KernelOrder {
   /** For the k-th point of the stream: which series, and which row of it. */
@@ -84,12 +84,7 @@ export function runKernel(
     const d = detectors[s]!;
     const t = ts[s]![i]!;
     const v = values[s]![i]!;
-    if (d.step !== undefined) {
-      d.step(t, v);
-    } else {
-      d.score(t, v);
-      d.update(t, v);
-    }
+    stepOf(d, t, v);
   }
   const seconds = (performance.now() - started) / 1000;
   return n / Math.max(seconds, 1e-9);

@@ -4,7 +4,7 @@
  * and gets back its scores, so the work spreads over the workers as they come free.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Detector, DetectorHints } from '../../core/detectors/detector.ts';
+import { type Detector, type DetectorHints, stepOf } from '../../core/detectors/detector.ts';
 import { builtinDetectors } from '../../core/detectors/index.ts';
 
 export interface NabWorkerSetup {
@@ -34,13 +34,7 @@ export function runSeries(
   const detector = create(hints);
   const scores = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    // `step` is the fused form that the contract requires to equal score-then-update.
-    if (detector.step !== undefined) {
-      scores[i] = detector.step(ts[i]!, values[i]!).score;
-    } else {
-      scores[i] = detector.score(ts[i]!, values[i]!).score;
-      detector.update(ts[i]!, values[i]!);
-    }
+    scores[i] = stepOf(detector, ts[i]!, values[i]!).score;
   }
   return { scores, stateBytes: JSON.stringify(detector.snapshot()).length };
 }

@@ -47,3 +47,15 @@ export interface DetectorFactory<P = Record<string, unknown>> {
   readonly maxStateBytes?: number;
   create(params: P, state?: DetectorState, hints?: DetectorHints): Detector;
 }
+
+/**
+ * One point through `d`, score-then-learn: the fused `step` where the detector has one (which the
+ * contract requires to be equal), else `score` then `update`. Every caller that feeds a detector
+ * uses this one function.
+ */
+export function stepOf(d: Detector, ts: number, value: number): Score {
+  if (d.step !== undefined) return d.step(ts, value);
+  const s = d.score(ts, value);
+  d.update(ts, value);
+  return s;
+}

@@ -259,3 +259,18 @@ function filter(p: number, recentP: readonly number[]): number {
   const last = recentP.length > 0 ? recentP[recentP.length - 1]! : Number.POSITIVE_INFINITY;
   return p <= RED && last <= RED ? YELLOW : p;
 }
+
+/**
+ * Learning and estimation periods of the likelihood: the configured ones, or, when the NAB harness
+ * hands a probationary length, its first half for learning and the rest for estimation (as NAB's
+ * numenta detector splits it).
+ */
+export function likelihoodPeriods(
+  p: { learningPeriod: number; estimationSamples: number },
+  probationaryLength?: number,
+): { learningPeriod: number; estimationSamples: number } {
+  if (probationaryLength === undefined)
+    return { learningPeriod: p.learningPeriod, estimationSamples: p.estimationSamples };
+  const learningPeriod = Math.floor(probationaryLength / 2);
+  return { learningPeriod, estimationSamples: probationaryLength - learningPeriod };
+}

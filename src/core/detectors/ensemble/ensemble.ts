@@ -6,7 +6,7 @@
  */
 import Type from 'typebox';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
+import { type Detector, type DetectorFactory, type DetectorState, stepOf } from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
 
 const Member = Type.Object(
@@ -83,12 +83,7 @@ export class EnsembleDetector implements Detector {
 
   step(ts: number, value: number): Score {
     for (let i = 0; i < this.#members.length; i++) {
-      const m = this.#members[i]!;
-      if (m.step !== undefined) this.#scores[i] = m.step(ts, value);
-      else {
-        this.#scores[i] = m.score(ts, value);
-        m.update(ts, value);
-      }
+      this.#scores[i] = stepOf(this.#members[i]!, ts, value);
     }
     return this.#combine();
   }

@@ -12,8 +12,14 @@
 import Type from 'typebox';
 import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
-import { logLikelihood } from '../../scoring/likelihood.ts';
-import type { Detector, DetectorFactory, DetectorHints, DetectorState } from '../detector.ts';
+import { likelihoodPeriods, logLikelihood } from '../../scoring/likelihood.ts';
+import {
+  type Detector,
+  type DetectorFactory,
+  type DetectorHints,
+  type DetectorState,
+  stepOf,
+} from '../detector.ts';
 import type { EnsembleMember } from '../ensemble/ensemble.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
 import { type ExtremeData, NewExtreme } from '../vigil/new-extreme.ts';
@@ -117,12 +123,7 @@ export class FastDetector implements Detector {
   constructor(p: FastParams, inner: Detector, hints?: DetectorHints, data?: FastData) {
     this.#p = p;
     this.#inner = inner;
-    let learningPeriod = p.learningPeriod;
-    let estimationSamples = p.estimationSamples;
-    if (hints?.probationaryLength !== undefined) {
-      learningPeriod = Math.floor(hints.probationaryLength / 2);
-      estimationSamples = hints.probationaryLength - learningPeriod;
-    }
+    const { learningPeriod, estimationSamples } = likelihoodPeriods(p, hints?.probationaryLength);
     this.#lik = new LiteLikelihood(
       { learningPeriod, estimationSamples, averagingWindow: p.averagingWindow, horizon: p.horizon },
       data?.likelihood,
@@ -159,13 +160,7 @@ export class FastDetector implements Detector {
       return pend.score;
     }
     this.#pending = undefined;
-    let inner: Score;
-    if (this.#inner.step !== undefined) inner = this.#inner.step(ts, value);
-    else {
-      inner = this.#inner.score(ts, value);
-      this.#inner.update(ts, value);
-    }
-    return this.#commit(value, inner);
+    return this.#commit(value, stepOf(this.#inner, ts, value));
   }
 
   snapshot(): DetectorState {

@@ -12,8 +12,19 @@
  */
 import Type from 'typebox';
 import type { Score } from '../../point.ts';
-import { AnomalyLikelihood, type LikelihoodData, logLikelihood } from '../../scoring/likelihood.ts';
-import type { Detector, DetectorFactory, DetectorHints, DetectorState } from '../detector.ts';
+import {
+  AnomalyLikelihood,
+  type LikelihoodData,
+  likelihoodPeriods,
+  logLikelihood,
+} from '../../scoring/likelihood.ts';
+import {
+  type Detector,
+  type DetectorFactory,
+  type DetectorHints,
+  type DetectorState,
+  stepOf,
+} from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
 
 export const LikelihoodParams = Type.Object(
@@ -104,12 +115,7 @@ export class LikelihoodDetector implements Detector {
   constructor(p: LikelihoodParams, inner: Detector, hints?: DetectorHints, data?: LikelihoodDetectorData) {
     this.#p = p;
     this.#inner = inner;
-    let learningPeriod = p.learningPeriod;
-    let estimationSamples = p.estimationSamples;
-    if (hints?.probationaryLength !== undefined) {
-      learningPeriod = Math.floor(hints.probationaryLength / 2);
-      estimationSamples = hints.probationaryLength - learningPeriod;
-    }
+    const { learningPeriod, estimationSamples } = likelihoodPeriods(p, hints?.probationaryLength);
     this.#lik = new AnomalyLikelihood(
       {
         learningPeriod,
@@ -150,8 +156,7 @@ export class LikelihoodDetector implements Detector {
       return pend.score;
     }
     this.#pending = undefined;
-    const inner =
-      this.#inner.step !== undefined ? this.#inner.step(ts, value) : scoreThenUpdate(this.#inner, ts, value);
+    const inner = stepOf(this.#inner, ts, value);
     return this.#commit(value, inner);
   }
 
@@ -196,12 +201,6 @@ export class LikelihoodDetector implements Detector {
     if (this.#max >= this.#min) data.range = [this.#min, this.#max];
     return { detector: 'likelihood', version: 1, data };
   }
-}
-
-function scoreThenUpdate(d: Detector, ts: number, value: number): Score {
-  const s = d.score(ts, value);
-  d.update(ts, value);
-  return s;
 }
 
 const DEFAULTS: LikelihoodParams = {

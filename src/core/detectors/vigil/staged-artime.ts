@@ -11,8 +11,7 @@
  * strict mode (standard profile), alone / inside vigil: short only 61.8 / 70.4, long only (silent for
  * the first 750 points) 59.6 / 70.3, staged 65.0 / 72.1.
  */
-import type { Score } from '../../point.ts';
-import type { Detector, DetectorHints, DetectorState } from '../detector.ts';
+import { type Detector, type DetectorHints, type DetectorState, stepOf } from '../detector.ts';
 import type { DetectorSource } from '../source.ts';
 
 export interface StagedArtimeOptions {
@@ -71,9 +70,9 @@ export class StagedArtime {
   }
 
   step(ts: number, value: number): number {
-    const long = stepOf(this.#long, ts, value);
+    const long = stepOf(this.#long, ts, value).score;
     if (this.#t >= this.#handoff) return long;
-    const short = stepOf(this.#short!, ts, value);
+    const short = stepOf(this.#short!, ts, value).score;
     if (++this.#t === this.#handoff) this.#short = null;
     return short;
   }
@@ -86,11 +85,4 @@ export class StagedArtime {
       long: this.#long.snapshot(),
     };
   }
-}
-
-function stepOf(d: Detector, ts: number, value: number): number {
-  if (d.step !== undefined) return d.step(ts, value).score;
-  const s: Score = d.score(ts, value);
-  d.update(ts, value);
-  return s.score;
 }

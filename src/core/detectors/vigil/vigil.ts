@@ -18,7 +18,7 @@
  */
 import Type from 'typebox';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
+import { type Detector, type DetectorFactory, type DetectorState, stepOf } from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
 import { type ExtremeData, NewExtreme } from './new-extreme.ts';
 import { RecentMax } from './recent-max.ts';
@@ -220,13 +220,6 @@ export class VigilDetector implements Detector {
 
 function clamp01(x: number): number {
   return x > 0 ? Math.min(x, 1) : 0;
-}
-
-function stepOf(d: Detector, ts: number, value: number): Score {
-  if (d.step !== undefined) return d.step(ts, value);
-  const s = d.score(ts, value);
-  d.update(ts, value);
-  return s;
 }
 
 const DEFAULTS: VigilParams = {
