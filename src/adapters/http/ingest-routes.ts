@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { VigilError } from '../../core/errors.ts';
 import type { IngestPoint } from '../../core/point.ts';
+import type { IngestBatch } from '../ingest/batch.ts';
 import { parseJsonPoints, parseNdjsonPoints } from '../ingest/json.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
 import { parseLineProtocol } from '../ingest/line-protocol.ts';
@@ -46,11 +47,9 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
     return payload;
   });
 
-  const accept = async (
-    format: string,
-    parsed: { points: IngestPoint[]; skipped: Record<string, number> },
-  ) => {
-    await opts.sink.ingest(parsed.points);
+  const accept = async (format: string, parsed: IngestBatch) => {
+    // The parsers built each point's series key already; the sink reuses them.
+    await opts.sink.ingest(parsed.points, parsed.keys);
     opts.observer.accepted(format, parsed.points.length);
     for (const [reason, n] of Object.entries(parsed.skipped)) opts.observer.skipped(format, reason, n);
   };
