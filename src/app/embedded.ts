@@ -53,7 +53,7 @@ export async function startEmbedded(
     threshold: config.engine.threshold ?? registry.thresholdOf(config.engine.detector),
   };
   const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
-  engine.loadConfigs(ingestDb.allConfigs());
+  engine.loadConfigs(await ingestDb.allConfigs());
   const runtime = new PartitionRuntime({
     engine,
     log: ingestDb,
@@ -63,24 +63,24 @@ export async function startEmbedded(
     now: () => performance.now(),
   });
   const ingest = new IngestService(runtime, ingestDb, config.ingest, Date.now);
-  const metrics = createMetrics(runtime, ingestDb);
+  const metrics = createMetrics(runtime, () => ingestDb.size);
 
   const query: QueryBackend = {
-    series: () => ingestDb.all(),
-    seriesByKey: (key) => {
-      const id = ingestDb.idOf(key);
-      return id === undefined ? undefined : ingestDb.get(id);
+    series: async () => ingestDb.allSync(),
+    seriesByKey: async (key) => {
+      const id = ingestDb.known(key);
+      return id === undefined ? undefined : ingestDb.info(id);
     },
-    seriesById: (id) => ingestDb.get(id),
-    points: (sid, from, to) => {
-      const stored = storeDb.range(sid, from, to);
+    seriesById: async (id) => ingestDb.info(id),
+    points: async (sid, from, to) => {
+      const stored = await storeDb.range(sid, from, to);
       const recent = runtime.unflushed(sid, from, to);
       const all: ScoredPoint[] = stored.concat(recent);
       all.sort((a, b) => a.ts - b.ts);
       return all;
     },
-    anomalies: (q) => {
-      const stored = storeDb.anomalies(q);
+    anomalies: async (q) => {
+      const stored = await storeDb.anomalies(q);
       const fresh = runtime
         .unflushedAnomalies()
         .filter(
@@ -97,8 +97,8 @@ export async function startEmbedded(
         .sort((a, b) => b.start - a.start || a.seriesId - b.seriesId)
         .slice(0, q.limit);
     },
-    getConfig: (sid) => engine.configOf(sid),
-    setConfig: (sid, partial) => {
+    getConfig: async (sid) => engine.configOf(sid),
+    setConfig: async (sid, partial) => {
       const current = engine.configOf(sid);
       const detector = partial.detector ?? current.detector;
       const base =
@@ -111,7 +111,7 @@ export async function startEmbedded(
           partial.threshold ??
           (detector === current.detector ? current.threshold : registry.thresholdOf(detector)),
       };
-      ingestDb.setConfig(sid, next);
+      await ingestDb.setConfig(sid, next);
       engine.setConfig(sid, next, {
         point: () => {},
         anomaly: () => {},
@@ -129,7 +129,7 @@ export async function startEmbedded(
       sink: ingest,
       limits: {
         maxPoints: config.ingest.maxPointsPerRequest,
-        knownSeries: (key) => ingestDb.idOf(key) !== undefined,
+        knownSeries: (key) => ingestDb.known(key) !== undefined,
         series: {
           maxTagsPerSeries: config.ingest.maxTagsPerSeries,
           maxNameLength: config.ingest.maxNameLength,
@@ -191,5 +191,5 @@ export async function startEmbedded(
     return closing;
   };
   if (url !== '') logger.info({ url, dataDir }, 'vigil listening');
-  return { app, runtime, ingest, url, close, knownSeries: (key) => ingestDb.idOf(key) !== undefined };
+  return { app, runtime, ingest, url, close, knownSeries: (key) => ingestDb.known(key) !== undefined };
 }

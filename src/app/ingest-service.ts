@@ -5,8 +5,7 @@
 import { VigilError } from '../core/errors.ts';
 import type { IngestPoint } from '../core/point.ts';
 import { seriesKey } from '../core/series.ts';
-import type { PartitionRuntime } from '../engine/runtime.ts';
-import type { SeriesCatalog } from '../ports/series-catalog.ts';
+import type { PointBatch } from '../ports/log.ts';
 
 export interface IngestLimitsConfig {
   maxSeries: number;
@@ -14,19 +13,30 @@ export interface IngestLimitsConfig {
   retryAfterSeconds: number;
 }
 
+/** Where accepted batches go: the embedded runtime's log, or Kafka in the scaled-out `vigil api`. */
+export interface BatchSink {
+  /** Resolves once the batch is durable. */
+  submit(batch: PointBatch): Promise<void>;
+  /** Points durable but not yet processed, for backpressure. */
+  readonly lagPoints: number;
+}
+
+/** The series registry as ingest needs it: a synchronous local lookup first, the catalog after. */
+export interface SeriesRegistry {
+  /** Id of a key this process already knows, or undefined (then `resolve` decides). */
+  known(key: string): number | undefined;
+  count(): Promise<number>;
+  resolve(keys: readonly string[], nowMs: number): Promise<Int32Array>;
+}
+
 export class IngestService {
-  readonly #runtime: PartitionRuntime;
-  readonly #catalog: SeriesCatalog;
+  readonly #runtime: BatchSink;
+  readonly #catalog: SeriesRegistry;
   readonly #limits: IngestLimitsConfig;
   readonly #now: () => number;
   #ready = false;
 
-  constructor(
-    runtime: PartitionRuntime,
-    catalog: SeriesCatalog,
-    limits: IngestLimitsConfig,
-    now: () => number,
-  ) {
+  constructor(runtime: BatchSink, catalog: SeriesRegistry, limits: IngestLimitsConfig, now: () => number) {
     this.#runtime = runtime;
     this.#catalog = catalog;
     this.#limits = limits;
@@ -63,7 +73,7 @@ export class IngestService {
     for (let i = 0; i < n; i++) {
       const p = points[i]!;
       const k = knownKeys?.[i] ?? seriesKey(p.metric, p.tags);
-      const id = this.#catalog.idOf(k);
+      const id = this.#catalog.known(k);
       if (id !== undefined) seriesIds[i] = id;
       else {
         fresh ??= { at: [], keys: [] };
@@ -73,13 +83,14 @@ export class IngestService {
     }
     if (fresh !== undefined) {
       const distinct = new Set(fresh.keys).size;
-      if (this.#catalog.count() + distinct > this.#limits.maxSeries) {
+      const count = await this.#catalog.count();
+      if (count + distinct > this.#limits.maxSeries) {
         throw new VigilError(
           'VIGIL_ERR_SERIES_LIMIT',
-          `request would create ${distinct} new series; ${this.#catalog.count()} of ingest.maxSeries ${this.#limits.maxSeries} exist`,
+          `request would create ${distinct} new series; ${count} of ingest.maxSeries ${this.#limits.maxSeries} exist`,
         );
       }
-      const ids = this.#catalog.resolve(fresh.keys, this.#now());
+      const ids = await this.#catalog.resolve(fresh.keys, this.#now());
       for (let j = 0; j < ids.length; j++) seriesIds[fresh.at[j]!] = ids[j]!;
     }
     const ts = new Float64Array(n);

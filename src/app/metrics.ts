@@ -1,7 +1,6 @@
 /** Prometheus metrics of the embedded server (docs/metrics.md lists them). */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PartitionRuntime } from '../engine/runtime.ts';
-import type { SeriesCatalog } from '../ports/series-catalog.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -10,7 +9,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
-export function createMetrics(runtime: PartitionRuntime, catalog: SeriesCatalog): Metrics {
+export function createMetrics(runtime: PartitionRuntime, seriesCount: () => number): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
   const s = runtime.stats;
@@ -54,7 +53,7 @@ export function createMetrics(runtime: PartitionRuntime, catalog: SeriesCatalog)
     },
   });
   gauge('vigil_pipeline_lag_points', 'Points durable but not yet scored.', () => runtime.lagPoints);
-  gauge('vigil_series', 'Known series.', () => catalog.count());
+  gauge('vigil_series', 'Known series.', seriesCount);
   gauge('vigil_last_checkpoint_seconds', 'Duration of the last checkpoint.', () => s.lastCheckpointMs / 1000);
   return {
     registry,

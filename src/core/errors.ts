@@ -73,6 +73,11 @@ export const ERRORS = {
   VIGIL_ERR_NOT_READY: { status: 503, retriable: true, summary: 'The server is starting or recovering.' },
   VIGIL_ERR_CONFIG: { status: 500, retriable: false, summary: 'The configuration is invalid.' },
   VIGIL_ERR_STORAGE: { status: 500, retriable: true, summary: 'The storage layer failed.' },
+  VIGIL_ERR_UNAVAILABLE: {
+    status: 503,
+    retriable: true,
+    summary: 'A backing service (Kafka, PostgreSQL primary, Redis, InfluxDB) is unreachable; retry later.',
+  },
   VIGIL_ERR_BAD_CSV: { status: 400, retriable: false, summary: 'A CSV file cannot be parsed.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -98,12 +98,12 @@ export class PartitionRuntime {
 
   /** Restores the last checkpoint and replays the log after it. Call once, before `submit`. */
   async recover(): Promise<{ offset: number; replayedEntries: number }> {
-    const cp = this.#d.checkpoints.load();
+    const cp = await this.#d.checkpoints.load();
     this.#d.engine.restore(cp.states);
     this.#processedOffset = cp.offset;
     let replayed = 0;
     for (;;) {
-      const entries = this.#d.log.read(this.#processedOffset, 1000);
+      const entries = await this.#d.log.read(this.#processedOffset, 1000);
       if (entries.length === 0) break;
       for (const e of entries) {
         this.#d.engine.processBatch(e.batch, this.#out);

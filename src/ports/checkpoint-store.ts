@@ -25,5 +25,6 @@ export interface Checkpoint {
 export interface CheckpointStore {
   /** Writes a checkpoint atomically. May yield between slices; resolves once durable. */
   commit(data: CheckpointData): Promise<void>;
-  load(): Checkpoint;
+  /** The last committed checkpoint; `{offset: 0, states: empty}` when there is none. */
+  load(): Promise<Checkpoint>;
 }

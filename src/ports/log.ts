@@ -23,9 +23,9 @@ export interface Log {
    */
   append(batches: readonly PointBatch[]): Promise<number[]>;
   /** Entries with offset > `after`, in order, at most `limit`. */
-  read(after: number, limit: number): LogEntry[];
+  read(after: number, limit: number): Promise<LogEntry[]>;
   /** Highest offset appended so far (0 when empty). */
-  endOffset(): number;
+  endOffset(): Promise<number>;
   /** Drops entries with offset ≤ `upTo`; called once a checkpoint covers them. */
   truncate(upTo: number): Promise<void>;
 }

@@ -13,14 +13,14 @@ export interface SeriesConfig {
 
 export interface AnomalyStore {
   /** Anomalies matching `q`, newest start first. */
-  anomalies(q: AnomalyQuery): Anomaly[];
+  anomalies(q: AnomalyQuery): Promise<Anomaly[]>;
 }
 
 export interface ConfigStore {
-  getConfig(seriesId: number): SeriesConfig | undefined;
-  /** Durable when it returns. */
-  setConfig(seriesId: number, config: SeriesConfig): void;
-  allConfigs(): Map<number, SeriesConfig>;
+  getConfig(seriesId: number): Promise<SeriesConfig | undefined>;
+  /** Durable when it resolves. */
+  setConfig(seriesId: number, config: SeriesConfig): Promise<void>;
+  allConfigs(): Promise<Map<number, SeriesConfig>>;
 }
 
 export type MetaStore = AnomalyStore & ConfigStore;

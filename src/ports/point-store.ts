@@ -3,8 +3,18 @@
  * CheckpointStore), which makes them exactly-once; reads return points in ts order.
  */
 import type { ScoredPoint } from '../core/point.ts';
+import type { PointColumns } from '../core/point-columns.ts';
 
 export interface PointStore {
   /** Points of `seriesId` with from ≤ ts < to, sorted by ts. */
-  range(seriesId: number, from: number, to: number): ScoredPoint[];
+  range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]>;
+}
+
+/**
+ * PointSink: where a checkpoint writes scored points when they live in another system than the
+ * checkpoint itself (InfluxDB scaled out). Writes MUST be idempotent: a point rewritten with the
+ * same (series, ts) replaces the earlier one, so a replay after a crash changes nothing.
+ */
+export interface PointSink {
+  write(points: ReadonlyMap<number, PointColumns>): Promise<void>;
 }

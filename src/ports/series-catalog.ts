@@ -13,11 +13,12 @@ export interface SeriesInfo {
 }
 
 export interface SeriesCatalog {
-  /** Ids of `keys` in order; unknown keys are registered, all-or-nothing. */
-  resolve(keys: readonly string[], nowMs: number): Int32Array;
-  /** Id of a known key, or undefined. */
-  idOf(key: string): number | undefined;
-  get(id: number): SeriesInfo | undefined;
-  count(): number;
-  all(): Iterable<SeriesInfo>;
+  /** Ids of `keys` in order; unknown keys are registered durably, all-or-nothing. */
+  resolve(keys: readonly string[], nowMs: number): Promise<Int32Array>;
+  /** Id of a registered key, or undefined. */
+  idOf(key: string): Promise<number | undefined>;
+  get(id: number): Promise<SeriesInfo | undefined>;
+  count(): Promise<number>;
+  /** Every series, ordered by id (the embedded and small deployments; large ones page by selector). */
+  all(): Promise<SeriesInfo[]>;
 }

@@ -1,4 +1,4 @@
-/** The storage contract on the embedded SQLite adapter, with inline and worker-thread log commits. */
+/** The port contracts on the embedded SQLite adapter, with inline and worker-thread log commits. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,40 +6,71 @@ import { afterAll } from 'vitest';
 import { SqliteIngestDb } from '../../src/adapters/sqlite/ingest-db.ts';
 import { openDatabase } from '../../src/adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../../src/adapters/sqlite/store-db.ts';
-import { type StorageUnderTest, storagePortsContract } from './storage-ports.contract.ts';
+import { catalogContract } from './catalog.contract.ts';
+import { checkpointContract } from './checkpoint.contract.ts';
+import { configContract } from './config.contract.ts';
+import { logContract } from './log.contract.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function openAt(dir: string, writer: 'inline' | 'worker'): StorageUnderTest {
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-contract-'));
+  dirs.push(dir);
+  return dir;
+};
+
+function openIngest(dir: string, writer: 'inline' | 'worker'): SqliteIngestDb {
   const logPath = join(dir, 'log.db');
-  const ingest = new SqliteIngestDb(
+  return new SqliteIngestDb(
     openDatabase(logPath, 'full'),
     writer === 'worker' ? { kind: 'worker', path: logPath, synchronous: 'full' } : { kind: 'inline' },
   );
-  const store = new SqliteStoreDb(openDatabase(join(dir, 'store.db'), 'normal'));
-  const s: StorageUnderTest = {
-    log: ingest,
-    checkpoints: store,
-    configs: ingest,
-    async reopen() {
-      await s.close();
-      return openAt(dir, writer);
-    },
-    async close() {
-      await ingest.close();
-      store.close();
-    },
+}
+
+/** One reopenable handle on the ingest database, exposed under the name each contract expects. */
+function ingestUnderTest<K extends string>(dir: string, writer: 'inline' | 'worker', as: K) {
+  type T = Record<K, SqliteIngestDb> & { reopen(): Promise<T>; close(): Promise<void> };
+  const open = (): T => {
+    const db = openIngest(dir, writer);
+    const t = {
+      [as]: db,
+      async reopen() {
+        await db.close();
+        return open();
+      },
+      close: () => db.close(),
+    } as T;
+    return t;
   };
-  return s;
+  return open();
 }
 
 for (const writer of ['inline', 'worker'] as const) {
-  storagePortsContract(`sqlite (${writer} log writer)`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-contract-'));
-    dirs.push(dir);
-    return openAt(dir, writer);
-  });
+  logContract(`sqlite (${writer} log writer)`, async () => ingestUnderTest(freshDir(), writer, 'log'));
 }
+catalogContract('sqlite', async () => ingestUnderTest(freshDir(), 'inline', 'catalog'));
+configContract('sqlite', async () => ingestUnderTest(freshDir(), 'inline', 'configs'));
+
+checkpointContract('sqlite', async () => {
+  const dir = freshDir();
+  const open = () => {
+    const store = new SqliteStoreDb(openDatabase(join(dir, 'store.db'), 'normal'));
+    const t = {
+      checkpoints: store,
+      points: store,
+      anomalies: store,
+      async reopen() {
+        store.close();
+        return open();
+      },
+      async close() {
+        store.close();
+      },
+    };
+    return t;
+  };
+  return open();
+});

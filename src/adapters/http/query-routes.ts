@@ -11,10 +11,10 @@ import type { SeriesInfo } from '../../ports/series-catalog.ts';
 
 /** What the query routes need from the running system. */
 export interface QueryBackend {
-  series(): Iterable<SeriesInfo>;
-  seriesByKey(key: string): SeriesInfo | undefined;
-  seriesById(id: number): SeriesInfo | undefined;
-  points(seriesId: number, from: number, to: number): ScoredPoint[];
+  series(): Promise<Iterable<SeriesInfo>>;
+  seriesByKey(key: string): Promise<SeriesInfo | undefined>;
+  seriesById(id: number): Promise<SeriesInfo | undefined>;
+  points(seriesId: number, from: number, to: number): Promise<ScoredPoint[]>;
   anomalies(q: {
     seriesIds?: number[];
     from?: number;
@@ -22,9 +22,9 @@ export interface QueryBackend {
     minScore?: number;
     openOnly?: boolean;
     limit: number;
-  }): Anomaly[];
-  getConfig(seriesId: number): SeriesConfig;
-  setConfig(seriesId: number, config: Partial<SeriesConfig>): SeriesConfig;
+  }): Promise<Anomaly[]>;
+  getConfig(seriesId: number): Promise<SeriesConfig>;
+  setConfig(seriesId: number, config: Partial<SeriesConfig>): Promise<SeriesConfig>;
   detectorNames(): string[];
 }
 
@@ -69,8 +69,8 @@ function timeParam(v: string | undefined, field: string, fallback: number): numb
   return t;
 }
 
-function mustSeries(b: QueryBackend, key: string): SeriesInfo {
-  const s = b.seriesByKey(key);
+async function mustSeries(b: QueryBackend, key: string): Promise<SeriesInfo> {
+  const s = await b.seriesByKey(key);
   if (s === undefined) {
     throw new VigilError('VIGIL_ERR_NOT_FOUND', `no series ${key}`, { location: { field: 'series' } });
   }
@@ -100,7 +100,7 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
       const sel = q.match === undefined ? undefined : parseSelector(q.match);
       const out: { key: string; metric: string; tags: Record<string, string> }[] = [];
       let truncated = false;
-      for (const s of b.series()) {
+      for (const s of await b.series()) {
         if (sel !== undefined && !matches(sel, s.metric, s.tags)) continue;
         if (out.length === q.limit) {
           truncated = true;
@@ -149,10 +149,10 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
     },
     async (req) => {
       const q = req.query as { series: string; from?: string; to?: string; maxPoints: number };
-      const s = mustSeries(b, q.series);
+      const s = await mustSeries(b, q.series);
       const from = timeParam(q.from, 'from', 0);
       const to = timeParam(q.to, 'to', Number.MAX_SAFE_INTEGER);
-      const all = b.points(s.id, from, to);
+      const all = await b.points(s.id, from, to);
       const pts = downsample(all, q.maxPoints);
       return {
         series: s.key,
@@ -199,14 +199,14 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
         limit: number;
       };
       let ids: number[] | undefined;
-      if (q.series !== undefined) ids = [mustSeries(b, q.series).id];
+      if (q.series !== undefined) ids = [(await mustSeries(b, q.series)).id];
       if (q.match !== undefined) {
         const sel = parseSelector(q.match);
         const m: number[] = [];
-        for (const s of b.series()) if (matches(sel, s.metric, s.tags)) m.push(s.id);
+        for (const s of await b.series()) if (matches(sel, s.metric, s.tags)) m.push(s.id);
         ids = ids === undefined ? m : ids.filter((i) => m.includes(i));
       }
-      const list = b.anomalies({
+      const list = await b.anomalies({
         ...(ids !== undefined ? { seriesIds: ids } : {}),
         ...(q.from !== undefined ? { from: timeParam(q.from, 'from', 0) } : {}),
         ...(q.to !== undefined ? { to: timeParam(q.to, 'to', 0) } : {}),
@@ -215,18 +215,20 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
         limit: q.limit,
       });
       return {
-        anomalies: list.map((a) => ({
-          series: b.seriesById(a.seriesId)?.key ?? String(a.seriesId),
-          start: a.start,
-          end: a.end,
-          peakScore: a.peakScore,
-          peakValue: a.peakValue,
-          peakExpected: nn(a.peakExpected),
-          direction: a.direction,
-          points: a.points,
-          detector: a.detector,
-          open: a.open,
-        })),
+        anomalies: await Promise.all(
+          list.map(async (a) => ({
+            series: (await b.seriesById(a.seriesId))?.key ?? String(a.seriesId),
+            start: a.start,
+            end: a.end,
+            peakScore: a.peakScore,
+            peakValue: a.peakValue,
+            peakExpected: nn(a.peakExpected),
+            direction: a.direction,
+            points: a.points,
+            detector: a.detector,
+            open: a.open,
+          })),
+        ),
       };
     },
   );
@@ -242,8 +244,8 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
       },
     },
     async (req) => {
-      const s = mustSeries(b, (req.query as { series: string }).series);
-      return { series: s.key, ...b.getConfig(s.id) };
+      const s = await mustSeries(b, (req.query as { series: string }).series);
+      return { series: s.key, ...(await b.getConfig(s.id)) };
     },
   );
 
@@ -266,9 +268,9 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
       },
     },
     async (req) => {
-      const s = mustSeries(b, (req.query as { series: string }).series);
+      const s = await mustSeries(b, (req.query as { series: string }).series);
       const body = req.body as Partial<SeriesConfig>;
-      return { series: s.key, ...b.setConfig(s.id, body) };
+      return { series: s.key, ...(await b.setConfig(s.id, body)) };
     },
   );
 

@@ -79,7 +79,12 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
 
   // --- SeriesCatalog ---
 
-  resolve(keys: readonly string[], nowMs: number): Int32Array {
+  async resolve(keys: readonly string[], nowMs: number): Promise<Int32Array> {
+    return this.resolveSync(keys, nowMs);
+  }
+
+  /** `resolve` without the promise: the whole catalog is in memory, so the embedded app calls it inline. */
+  resolveSync(keys: readonly string[], nowMs: number): Int32Array {
     const ids = new Int32Array(keys.length);
     let fresh: string[] | undefined;
     for (let i = 0; i < keys.length; i++) {
@@ -104,20 +109,40 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
     return ids;
   }
 
-  idOf(key: string): number | undefined {
+  async idOf(key: string): Promise<number | undefined> {
     return this.#byKey.get(key);
   }
 
-  get(id: number): SeriesInfo | undefined {
+  async get(id: number): Promise<SeriesInfo | undefined> {
     return this.#byId[id];
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return this.#count;
   }
 
-  *all(): Iterable<SeriesInfo> {
-    for (const s of this.#byId) if (s !== undefined) yield s;
+  async all(): Promise<SeriesInfo[]> {
+    return this.allSync();
+  }
+
+  // Synchronous reads of the in-memory catalog for the embedded app's hot paths.
+
+  known(key: string): number | undefined {
+    return this.#byKey.get(key);
+  }
+
+  info(id: number): SeriesInfo | undefined {
+    return this.#byId[id];
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  allSync(): SeriesInfo[] {
+    const out: SeriesInfo[] = [];
+    for (const s of this.#byId) if (s !== undefined) out.push(s);
+    return out;
   }
 
   // --- Log ---
@@ -142,7 +167,7 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
     return offsets;
   }
 
-  read(after: number, limit: number): LogEntry[] {
+  async read(after: number, limit: number): Promise<LogEntry[]> {
     const out: LogEntry[] = [];
     for (const row of this.#readLog.iterate(after, limit)) {
       out.push({ offset: Number(row.offset), batch: decodeBatch(row.batch as Uint8Array) });
@@ -150,7 +175,7 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
     return out;
   }
 
-  endOffset(): number {
+  async endOffset(): Promise<number> {
     return this.#end;
   }
 
@@ -167,7 +192,7 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
 
   // --- per-series detector configuration ---
 
-  getConfig(seriesId: number): SeriesConfig | undefined {
+  async getConfig(seriesId: number): Promise<SeriesConfig | undefined> {
     const row = this.#db
       .prepare('SELECT detector, params, threshold FROM series_config WHERE series_id = ?')
       .get(seriesId);
@@ -179,7 +204,7 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
     };
   }
 
-  setConfig(seriesId: number, c: SeriesConfig): void {
+  async setConfig(seriesId: number, c: SeriesConfig): Promise<void> {
     this.#db
       .prepare(
         'INSERT OR REPLACE INTO series_config (series_id, detector, params, threshold) VALUES (?, ?, ?, ?)',
@@ -187,7 +212,7 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
       .run(seriesId, c.detector, JSON.stringify(c.params), c.threshold);
   }
 
-  allConfigs(): Map<number, SeriesConfig> {
+  async allConfigs(): Promise<Map<number, SeriesConfig>> {
     const out = new Map<number, SeriesConfig>();
     for (const row of this.#db
       .prepare('SELECT series_id, detector, params, threshold FROM series_config')

@@ -127,7 +127,7 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     }
   }
 
-  load(): Checkpoint {
+  async load(): Promise<Checkpoint> {
     const offset = Number(this.#db.prepare('SELECT offset FROM checkpoint WHERE id = 1').get()!.offset);
     const states = new Map<number, string>();
     for (const row of this.#db.prepare('SELECT series_id, state FROM states').iterate()) {
@@ -136,7 +136,7 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     return { offset, states };
   }
 
-  range(seriesId: number, from: number, to: number): ScoredPoint[] {
+  async range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
     const out: ScoredPoint[] = [];
     let sorted = true;
     for (const row of this.#range.iterate(seriesId, from, to)) {
@@ -151,7 +151,7 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     return out;
   }
 
-  anomalies(q: AnomalyQuery): Anomaly[] {
+  async anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
     const where: string[] = [];
     const args: (number | string)[] = [];
     if (q.seriesIds !== undefined) {

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Shared helpers for scripts/services/<name>.sh. Each service script supports:
+#   up      start the service if it is not running (idempotent), wait until ready, print its env
+#   down    stop what `up` started and delete its throwaway data
+#   status  exit 0 when running and answering, 1 otherwise
+#   env     print the `export VIGIL_…=…` lines of the running service
+# State lives in $VIGIL_SERVICES_DIR/<name>/ (default <repo>/.services/<name>): pids, ports, data,
+# logs and the `env` file. Ports are free loopback ports chosen at first start and kept after.
+set -euo pipefail
+
+SERVICES_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SERVICES_DIR="${VIGIL_SERVICES_DIR:-$SERVICES_ROOT/.services}"
+# Downloads (Kafka jars) are cached outside the repo so clean clones reuse them.
+SERVICES_CACHE="${VIGIL_SERVICES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vigil}"
+
+svc_dir() { mkdir -p "$SERVICES_DIR/$1" && echo "$SERVICES_DIR/$1"; }
+
+log() { echo "[$SVC] $*" >&2; }
+die() { echo "[$SVC] error: $*" >&2; exit 1; }
+
+# free_port: prints a TCP port that nothing listens on at 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# port_of NAME KEY: a port remembered in the state dir under KEY, chosen free the first time.
+port_of() {
+  local f
+  f="$(svc_dir "$1")/port.$2"
+  if [ ! -s "$f" ]; then free_port > "$f"; fi
+  cat "$f"
+}
+
+# port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_until SECONDS DESCRIPTION CMD…: polls CMD every 0.2 s until it succeeds or time runs out.
+wait_until() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then die "timed out after ${limit}s waiting for $what"; fi
+    sleep 0.2
+  done
+}
+
+# pid_alive PIDFILE: true when the process recorded in PIDFILE runs.
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop_pid PIDFILE [SECONDS]: TERM, wait, then KILL; removes the pid file.
+stop_pid() {
+  local f=$1 limit=${2:-20}
+  if pid_alive "$f"; then
+    local pid; pid="$(cat "$f")"
+    kill "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + limit))
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ $SECONDS -ge $deadline ]; then kill -9 "$pid" 2>/dev/null || true; break; fi
+      sleep 0.1
+    done
+  fi
+  rm -f "$f"
+}
+
+# write_env NAME LINES…: records the service's env lines (`VAR=value`) and prints them as exports.
+write_env() {
+  local name=$1; shift
+  local f; f="$(svc_dir "$name")/env"
+  : > "$f"
+  for line in "$@"; do echo "export $line" >> "$f"; done
+  cat "$f"
+}
+
+print_env() {
+  local f="$SERVICES_DIR/$1/env"
+  [ -s "$f" ] || die "not running (no $f); run scripts/services/$1.sh up"
+  cat "$f"
+}

@@ -1,0 +1,33 @@
+/** Contract of the ConfigStore port (per-series detector configuration). */
+import { describe, expect, it } from 'vitest';
+import type { ConfigStore } from '../../src/ports/meta-store.ts';
+import type { Reopenable } from './fixtures.ts';
+
+export interface ConfigsUnderTest extends Reopenable<ConfigsUnderTest> {
+  configs: ConfigStore;
+}
+
+export function configContract(name: string, open: () => Promise<ConfigsUnderTest>): void {
+  describe(`ConfigStore contract: ${name}`, () => {
+    it('a config is durable when set and replaced by the next', async () => {
+      let s = await open();
+      expect(await s.configs.allConfigs()).toEqual(new Map());
+      await s.configs.setConfig(5, { detector: 'ewma', params: { alpha: 0.1 }, threshold: 0.9 });
+      await s.configs.setConfig(5, {
+        detector: 'ewma',
+        params: { alpha: 0.2, nested: { k: [1, 'x'] } },
+        threshold: 0.95,
+      });
+      await s.configs.setConfig(8, { detector: 'vigil', params: {}, threshold: 0.99999 });
+      s = await s.reopen();
+      expect(await s.configs.getConfig(5)).toEqual({
+        detector: 'ewma',
+        params: { alpha: 0.2, nested: { k: [1, 'x'] } },
+        threshold: 0.95,
+      });
+      expect(await s.configs.getConfig(6)).toBeUndefined();
+      expect([...(await s.configs.allConfigs()).keys()].sort()).toEqual([5, 8]);
+      await s.close();
+    });
+  });
+}
