@@ -15,8 +15,8 @@ export interface IngestLimitsConfig {
 
 /** Where accepted batches go: the embedded runtime's log, or Kafka in the scaled-out `vigil api`. */
 export interface BatchSink {
-  /** Resolves once the batch is durable. */
-  submit(batch: PointBatch): Promise<void>;
+  /** Resolves once the batch is durable. `keys[i]` is the series key of point i (for partitioning). */
+  submit(batch: PointBatch, keys: readonly string[]): Promise<void>;
   /** Points durable but not yet processed, for backpressure. */
   readonly lagPoints: number;
 }
@@ -68,11 +68,13 @@ export class IngestService {
     if (points.length === 0) return;
     const n = points.length;
     const seriesIds = new Int32Array(n);
+    const keys: string[] = new Array(n);
     // Known series resolve here with one lookup each; only new ones go through `resolve`.
     let fresh: { at: number[]; keys: string[] } | undefined;
     for (let i = 0; i < n; i++) {
       const p = points[i]!;
       const k = knownKeys?.[i] ?? seriesKey(p.metric, p.tags);
+      keys[i] = k;
       const id = this.#catalog.known(k);
       if (id !== undefined) seriesIds[i] = id;
       else {
@@ -99,6 +101,6 @@ export class IngestService {
       ts[i] = points[i]!.ts;
       values[i] = points[i]!.value;
     }
-    await this.#runtime.submit({ seriesIds, ts, values });
+    await this.#runtime.submit({ seriesIds, ts, values }, keys);
   }
 }

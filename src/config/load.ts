@@ -15,6 +15,12 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_PORT: 'http.port',
   VIGIL_DETECTOR: 'engine.detector',
   VIGIL_THRESHOLD: 'engine.threshold',
+  VIGIL_KAFKA_BROKERS: 'kafka.brokers',
+  VIGIL_PG_URL: 'postgres.url',
+  VIGIL_PG_REPLICA_URL: 'postgres.replicaUrl',
+  VIGIL_REDIS_NODES: 'redis.nodes',
+  VIGIL_INFLUX_URL: 'influx.url',
+  VIGIL_INFLUX_TOKEN: 'influx.token',
 };
 
 type Tree = Record<string, unknown>;

@@ -83,6 +83,69 @@ const Storage = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+// --- Scaled-out roles (`vigil api|processor|detector`); `vigil serve` ignores these sections. ---
+
+const Kafka = Type.Object(
+  {
+    brokers: Type.String({
+      default: '127.0.0.1:9092',
+      description: 'comma-separated bootstrap brokers (env VIGIL_KAFKA_BROKERS)',
+    }),
+    clientId: Type.String({ default: 'vigil' }),
+    topicPrefix: Type.String({
+      default: 'vigil',
+      description: 'topics are <prefix>.ingest, <prefix>.points and <prefix>.anomalies',
+    }),
+    partitions: Type.Integer({
+      minimum: 1,
+      default: 12,
+      description:
+        'partitions of each topic when Vigil creates it; the unit of parallelism of processors and detectors',
+    }),
+    replicationFactor: Type.Integer({ minimum: 1, default: 3 }),
+    minInsyncReplicas: Type.Integer({ minimum: 1, default: 2 }),
+    lingerMs: Type.Integer({ minimum: 0, default: 2, description: 'producer batching delay' }),
+    maxWaitMs: Type.Integer({ minimum: 1, default: 10, description: 'consumer fetch wait' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Postgres = Type.Object(
+  {
+    url: Type.String({
+      default: 'postgres://vigil@127.0.0.1:5432/vigil',
+      description: 'primary (env VIGIL_PG_URL)',
+    }),
+    replicaUrl: Type.Optional(
+      Type.String({
+        description: 'streaming replica for reads that tolerate lag (env VIGIL_PG_REPLICA_URL)',
+      }),
+    ),
+    poolSize: Type.Integer({ minimum: 1, default: 10 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Redis = Type.Object(
+  {
+    nodes: Type.String({
+      default: '127.0.0.1:6379',
+      description: 'comma-separated Redis Cluster seed nodes (env VIGIL_REDIS_NODES)',
+    }),
+    keyPrefix: Type.String({ default: 'vigil:' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Influx = Type.Object(
+  {
+    url: Type.String({ default: 'http://127.0.0.1:8086', description: 'env VIGIL_INFLUX_URL' }),
+    database: Type.String({ default: 'vigil' }),
+    token: Type.Optional(Type.String({ description: 'InfluxDB 2.x/3.x token (env VIGIL_INFLUX_TOKEN)' })),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({ default: './.vigil', description: 'where the SQLite files live' }),
@@ -94,6 +157,10 @@ export const ConfigSchema = Type.Object(
     ingest: Ingest,
     engine: Engine,
     storage: Storage,
+    kafka: Kafka,
+    postgres: Postgres,
+    redis: Redis,
+    influx: Influx,
   },
   { additionalProperties: false },
 );

@@ -10,6 +10,7 @@ import type { DetectorRegistry } from '../core/detectors/registry.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
+import { accept, admit, newClock, recentOf, type SeriesClock } from './admission.ts';
 
 export type RejectReason = 'too_late' | 'duplicate';
 
@@ -28,18 +29,9 @@ export interface EngineOptions {
   allowedLatenessMs: number;
 }
 
-// How many recent timestamps each series remembers to recognise duplicates among late points.
-const RECENT = 8;
-
-interface SeriesTask {
+interface SeriesTask extends SeriesClock {
   config: SeriesConfig;
   detector: Detector;
-  lastTs: number;
-  /** Ring of the last RECENT accepted timestamps (duplicate detection among late points). */
-  recent: Float64Array;
-  /** Next write position in `recent`; entries written so far = min(written, RECENT). */
-  head: number;
-  written: number;
   run: Anomaly | null;
   dirty: boolean;
 }
@@ -108,53 +100,28 @@ export class Engine {
       this.#count++;
     }
     if (!task.dirty) this.#markDirty(seriesId, task);
-    if (ts > task.lastTs) {
+    const verdict = admit(task, ts, this.#opts.allowedLatenessMs);
+    if (verdict === 'next') {
       const s = stepOf(task.detector, ts, value);
       const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
-      task.lastTs = ts;
-      this.#remember(task, ts);
+      accept(task, ts);
       out.point(seriesId, p, false);
       this.#trackRun(seriesId, task, p, out);
       return;
     }
-    const n = Math.min(task.written, RECENT);
-    let oldest = task.lastTs;
-    for (let i = 0; i < n; i++) {
-      const r = task.recent[i]!;
-      if (r === ts) {
-        out.rejected('duplicate', seriesId, ts);
-        return;
-      }
-      if (r < oldest) oldest = r;
-    }
-    if (ts < task.lastTs - this.#opts.allowedLatenessMs || (n === RECENT && ts < oldest)) {
-      out.rejected('too_late', seriesId, ts);
+    if (verdict !== 'late') {
+      out.rejected(verdict, seriesId, ts);
       return;
     }
     // Late but allowed: judged by the current model, not learned from, not part of anomaly runs.
     const s = task.detector.score(ts, value);
     const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
-    this.#remember(task, ts);
+    accept(task, ts);
     out.point(seriesId, p, true);
   }
 
   #newTask(config: SeriesConfig, detector: Detector): SeriesTask {
-    return {
-      config,
-      detector,
-      lastTs: Number.NEGATIVE_INFINITY,
-      recent: new Float64Array(RECENT),
-      head: 0,
-      written: 0,
-      run: null,
-      dirty: false,
-    };
-  }
-
-  #remember(task: SeriesTask, ts: number): void {
-    task.recent[task.head] = ts;
-    task.head = (task.head + 1) % RECENT;
-    task.written++;
+    return { ...newClock(), config, detector, run: null, dirty: false };
   }
 
   #markDirty(id: number, task: SeriesTask): void {
@@ -171,12 +138,11 @@ export class Engine {
       const t = this.#tasks[id];
       if (t === undefined || !t.dirty) continue;
       t.dirty = false;
-      const n = Math.min(t.written, RECENT);
       const s: SerializedTask = {
         detector: t.detector.snapshot(),
         lastTs: t.lastTs,
         // Oldest first, so restoring replays them into the ring in the same order.
-        recent: Array.from({ length: n }, (_, i) => t.recent[(t.head - n + i + RECENT) % RECENT]!),
+        recent: recentOf(t),
         run: t.run,
       };
       if (this.#overrides.has(id)) s.config = t.config;
@@ -206,9 +172,9 @@ export class Engine {
         same ? s.detector : undefined,
       );
       const task = this.#newTask(config, detector);
-      task.lastTs = s.lastTs;
       task.run = s.run;
-      for (const ts of s.recent) this.#remember(task, ts);
+      for (const ts of s.recent) accept(task, ts);
+      task.lastTs = s.lastTs;
       if (this.#tasks[id] === undefined) this.#count++;
       this.#tasks[id] = task;
     }

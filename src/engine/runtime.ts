@@ -11,7 +11,7 @@ import type { Anomaly } from '../core/anomaly.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
-import type { Log, PointBatch } from '../ports/log.ts';
+import type { Log, LogEntry, PointBatch } from '../ports/log.ts';
 import type { Engine, EngineOutput, RejectReason } from './engine.ts';
 
 export interface RuntimeDeps {
@@ -96,13 +96,17 @@ export class PartitionRuntime {
     };
   }
 
-  /** Restores the last checkpoint and replays the log after it. Call once, before `submit`. */
-  async recover(): Promise<{ offset: number; replayedEntries: number }> {
+  /**
+   * Restores the last checkpoint and replays the log after it. Call once, before `submit` or
+   * `enqueue`. With `replay: false` the caller delivers the entries after `processedOffset` itself
+   * (a Kafka consumer positioned there) through `enqueue`.
+   */
+  async recover(opts: { replay?: boolean } = {}): Promise<{ offset: number; replayedEntries: number }> {
     const cp = await this.#d.checkpoints.load();
     this.#d.engine.restore(cp.states);
     this.#processedOffset = cp.offset;
     let replayed = 0;
-    for (;;) {
+    while (opts.replay !== false) {
       const entries = await this.#d.log.read(this.#processedOffset, 1000);
       if (entries.length === 0) break;
       for (const e of entries) {
@@ -163,6 +167,22 @@ export class PartitionRuntime {
         this.#committing = false;
         if (this.#pending.length > 0) this.#commit();
       });
+  }
+
+  /**
+   * Entries already durable elsewhere (a consumed Kafka partition), in offset order. Entries at or
+   * below the offset already processed are skipped, so a redelivery after a rebalance is harmless.
+   */
+  enqueue(entries: readonly LogEntry[]): void {
+    let last = this.#queue.length > 0 ? this.#queue[this.#queue.length - 1]!.offset : this.#processedOffset;
+    for (const e of entries) {
+      if (e.offset <= last) continue;
+      this.#queue.push(e);
+      this.#queuedPoints += e.batch.seriesIds.length;
+      this.stats.pointsAccepted += e.batch.seriesIds.length;
+      last = e.offset;
+    }
+    void this.#process();
   }
 
   async #process(): Promise<void> {

@@ -1,0 +1,52 @@
+/**
+ * Event-time admission of one series' points: the next point in time order, a late point within
+ * the allowed lateness, a duplicate of a recent timestamp, or too late. Shared by the engine (which
+ * scores) and the stream processor (which filters before scoring), so both apply one rule.
+ */
+
+/** How many recent timestamps each series remembers to recognise duplicates among late points. */
+export const RECENT = 8;
+
+export type Admission = 'next' | 'late' | 'duplicate' | 'too_late';
+
+/** Per-series event-time bookkeeping. */
+export interface SeriesClock {
+  lastTs: number;
+  /** Ring of the last RECENT accepted timestamps. */
+  recent: Float64Array;
+  /** Next write position in `recent`; entries written so far = min(written, RECENT). */
+  head: number;
+  written: number;
+}
+
+export function newClock(): SeriesClock {
+  return { lastTs: Number.NEGATIVE_INFINITY, recent: new Float64Array(RECENT), head: 0, written: 0 };
+}
+
+/** Classifies `ts` without changing the clock; call `accept` for points that are kept. */
+export function admit(c: SeriesClock, ts: number, allowedLatenessMs: number): Admission {
+  if (ts > c.lastTs) return 'next';
+  const n = Math.min(c.written, RECENT);
+  let oldest = c.lastTs;
+  for (let i = 0; i < n; i++) {
+    const r = c.recent[i]!;
+    if (r === ts) return 'duplicate';
+    if (r < oldest) oldest = r;
+  }
+  if (ts < c.lastTs - allowedLatenessMs || (n === RECENT && ts < oldest)) return 'too_late';
+  return 'late';
+}
+
+/** Records an admitted point ('next' or 'late'). */
+export function accept(c: SeriesClock, ts: number): void {
+  if (ts > c.lastTs) c.lastTs = ts;
+  c.recent[c.head] = ts;
+  c.head = (c.head + 1) % RECENT;
+  c.written++;
+}
+
+/** The remembered timestamps, oldest first (what a snapshot stores). */
+export function recentOf(c: SeriesClock): number[] {
+  const n = Math.min(c.written, RECENT);
+  return Array.from({ length: n }, (_, i) => c.recent[(c.head - n + i + RECENT) % RECENT]!);
+}
