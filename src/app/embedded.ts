@@ -63,7 +63,11 @@ export async function startEmbedded(
     now: () => performance.now(),
   });
   const ingest = new IngestService(runtime, ingestDb, config.ingest, Date.now);
-  const metrics = createMetrics(runtime, () => ingestDb.size);
+  const metrics = createMetrics({
+    stats: () => runtime.stats,
+    lagPoints: () => runtime.lagPoints,
+    seriesCount: () => ingestDb.size,
+  });
 
   const query: QueryBackend = {
     series: async () => ingestDb.allSync(),

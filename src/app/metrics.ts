@@ -1,6 +1,6 @@
 /** Prometheus metrics of the embedded server (docs/metrics.md lists them). */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { PartitionRuntime } from '../engine/runtime.ts';
+import type { RuntimeStats } from '../engine/runtime.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -9,10 +9,16 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
-export function createMetrics(runtime: PartitionRuntime, seriesCount: () => number): Metrics {
+/** What the metrics read at scrape time: one runtime's stats, or the sum over a role's partitions. */
+export interface MetricsSource {
+  stats(): RuntimeStats;
+  lagPoints(): number;
+  seriesCount(): number;
+}
+
+export function createMetrics(src: MetricsSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
-  const s = runtime.stats;
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
       name,
@@ -33,15 +39,15 @@ export function createMetrics(runtime: PartitionRuntime, seriesCount: () => numb
         this.inc(read());
       },
     });
-  counter('vigil_points_accepted_total', 'Points made durable in the log.', () => s.pointsAccepted);
-  counter('vigil_points_scored_total', 'Points scored by the engine.', () => s.pointsScored);
+  counter('vigil_points_accepted_total', 'Points made durable in the log.', () => src.stats().pointsAccepted);
+  counter('vigil_points_scored_total', 'Points scored by the engine.', () => src.stats().pointsScored);
   counter(
     'vigil_points_late_total',
     'Points scored after newer points of their series (within lateness).',
-    () => s.pointsLate,
+    () => src.stats().pointsLate,
   );
-  counter('vigil_anomalies_total', 'Anomalies opened.', () => s.anomaliesOpened);
-  counter('vigil_checkpoints_total', 'Checkpoints committed.', () => s.checkpoints);
+  counter('vigil_anomalies_total', 'Anomalies opened.', () => src.stats().anomaliesOpened);
+  counter('vigil_checkpoints_total', 'Checkpoints committed.', () => src.stats().checkpoints);
   new Counter({
     name: 'vigil_points_rejected_total',
     help: 'Points accepted by ingest but rejected by the engine, by reason (too_late, duplicate).',
@@ -49,12 +55,16 @@ export function createMetrics(runtime: PartitionRuntime, seriesCount: () => numb
     registers: [registry],
     collect() {
       this.reset();
-      for (const [reason, n] of Object.entries(s.rejected)) this.inc({ reason }, n);
+      for (const [reason, n] of Object.entries(src.stats().rejected)) this.inc({ reason }, n);
     },
   });
-  gauge('vigil_pipeline_lag_points', 'Points durable but not yet scored.', () => runtime.lagPoints);
-  gauge('vigil_series', 'Known series.', seriesCount);
-  gauge('vigil_last_checkpoint_seconds', 'Duration of the last checkpoint.', () => s.lastCheckpointMs / 1000);
+  gauge('vigil_pipeline_lag_points', 'Points durable but not yet scored.', src.lagPoints);
+  gauge('vigil_series', 'Known series.', src.seriesCount);
+  gauge(
+    'vigil_last_checkpoint_seconds',
+    'Duration of the last checkpoint.',
+    () => src.stats().lastCheckpointMs / 1000,
+  );
   return {
     registry,
     ingestPoints: new Counter({

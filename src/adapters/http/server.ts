@@ -10,8 +10,10 @@ import { type QueryBackend, queryRoutes } from './query-routes.ts';
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   bodyLimitBytes: number;
-  ingest: IngestRoutesOptions;
-  query: QueryBackend;
+  /** Absent on roles without ingest (processor, detector). */
+  ingest?: IngestRoutesOptions;
+  /** Absent on roles without the query API (processor, detector). */
+  query?: QueryBackend;
   health: HealthOptions;
   retryAfterSeconds: () => number;
   observeRequest: (method: string, route: string, status: number, seconds: number) => void;
@@ -45,8 +47,8 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(ingestRoutes, o.ingest);
-  await app.register(queryRoutes, { backend: o.query });
+  if (o.ingest !== undefined) await app.register(ingestRoutes, o.ingest);
+  if (o.query !== undefined) await app.register(queryRoutes, { backend: o.query });
   await app.register(healthRoutes, o.health);
   return app;
 }

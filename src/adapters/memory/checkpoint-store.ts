@@ -1,0 +1,49 @@
+/**
+ * Checkpoints in memory, one store per partition name, with the anomalies they committed: the
+ * reference behaviour of the PostgreSQL checkpoint store, for tests of the roles without services.
+ */
+import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
+import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/checkpoint-store.ts';
+import type { AnomalyStore } from '../../ports/meta-store.ts';
+import type { PointSink } from '../../ports/point-store.ts';
+
+export class MemoryCheckpoints implements AnomalyStore {
+  readonly #sink: PointSink;
+  readonly #offsets = new Map<string, number>();
+  readonly #states = new Map<number, { partition: string; state: string }>();
+  readonly #anomalies = new Map<string, Anomaly>();
+
+  constructor(sink: PointSink) {
+    this.#sink = sink;
+  }
+
+  forPartition(name: string): CheckpointStore {
+    return {
+      commit: async (d: CheckpointData) => {
+        await this.#sink.write(d.points);
+        for (const a of d.anomalies) this.#anomalies.set(`${a.seriesId}:${a.start}`, { ...a });
+        for (const [sid, state] of d.states) this.#states.set(sid, { partition: name, state });
+        this.#offsets.set(name, d.offset);
+      },
+      load: async (): Promise<Checkpoint> => {
+        const states = new Map<number, string>();
+        for (const [sid, s] of this.#states) if (s.partition === name) states.set(sid, s.state);
+        return { offset: this.#offsets.get(name) ?? 0, states };
+      },
+    };
+  }
+
+  async anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
+    return [...this.#anomalies.values()]
+      .filter(
+        (a) =>
+          (q.seriesIds === undefined || q.seriesIds.includes(a.seriesId)) &&
+          (q.from === undefined || a.end >= q.from) &&
+          (q.to === undefined || a.start < q.to) &&
+          (q.minScore === undefined || a.peakScore >= q.minScore) &&
+          (q.openOnly !== true || a.open),
+      )
+      .sort((a, b) => b.start - a.start || a.seriesId - b.seriesId)
+      .slice(0, q.limit);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The scaled-out pipeline's logic (api sink → processor → detector tasks) on the in-memory
+ * partitioned log: its scores and anomalies equal one embedded engine's on the same requests, with
+ * members joining, leaving gracefully and crashing mid-stream.
+ */
+import { setImmediate as yieldTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { MemoryCheckpoints } from '../../../src/adapters/memory/checkpoint-store.ts';
+import { MemoryPartitionedLog } from '../../../src/adapters/memory/partitioned-log.ts';
+import { MemoryPointStore } from '../../../src/adapters/memory/point-store.ts';
+import { IngestService } from '../../../src/app/ingest-service.ts';
+import { PartitionTasks } from '../../../src/app/partition-tasks.ts';
+import { PartitionedSink } from '../../../src/app/partitioned-sink.ts';
+import { ProcessorTasks } from '../../../src/app/processor-tasks.ts';
+import type { Anomaly } from '../../../src/core/anomaly.ts';
+import { builtinDetectors } from '../../../src/core/detectors/index.ts';
+import type { IngestPoint, ScoredPoint } from '../../../src/core/point.ts';
+import { seriesKey } from '../../../src/core/series.ts';
+import { Engine } from '../../../src/engine/engine.ts';
+import type { GroupMembership } from '../../../src/ports/partitioned-log.ts';
+
+const PARTITIONS = 4;
+const LATENESS = 5_000;
+const defaults = { detector: 'ewma', params: {}, threshold: 0.999 };
+const newEngine = () => new Engine({ registry: builtinDetectors(), defaults, allowedLatenessMs: LATENESS });
+
+/** 12 series, 400 points each with spikes, a few duplicates and late points, in 100-point requests. */
+function requests(): IngestPoint[][] {
+  const pts: IngestPoint[] = [];
+  for (let t = 0; t < 400; t++) {
+    for (let s = 0; s < 12; s++) {
+      const spike = t % 97 === 13 + s ? 40 : 0;
+      pts.push({
+        metric: `m${s % 3}`,
+        tags: { host: `h${s}` },
+        ts: 1_000_000 + t * 1000,
+        value: Math.sin(t / 7 + s) + spike,
+      });
+      if (t % 50 === 7)
+        pts.push({ metric: `m${s % 3}`, tags: { host: `h${s}` }, ts: 1_000_000 + t * 1000, value: 5 }); // duplicate
+      if (t % 60 === 30)
+        pts.push({ metric: `m${s % 3}`, tags: { host: `h${s}` }, ts: 1_000_000 + t * 1000 - 2500, value: 1 }); // late
+    }
+  }
+  const out: IngestPoint[][] = [];
+  for (let i = 0; i < pts.length; i += 100) out.push(pts.slice(i, i + 100));
+  return out;
+}
+
+/** What one embedded engine produces on the same requests. */
+function embedded(reqs: IngestPoint[][], idOf: (k: string) => number) {
+  const engine = newEngine();
+  const points = new Map<number, Map<number, ScoredPoint>>();
+  const anomalies = new Map<string, Anomaly>();
+  for (const r of reqs) {
+    for (const p of r) {
+      const sid = idOf(seriesKey(p.metric, p.tags));
+      engine.process(sid, p.ts, p.value, {
+        point: (s, sp) => {
+          if (!points.has(s)) points.set(s, new Map());
+          points.get(s)!.set(sp.ts, sp);
+        },
+        anomaly: (a) => anomalies.set(`${a.seriesId}:${a.start}`, { ...a }),
+        rejected: () => {},
+      });
+    }
+  }
+  return { points, anomalies };
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 20_000; i++) {
+    if (cond()) return;
+    await yieldTurn();
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('scaled-out roles on the in-memory log', () => {
+  it('equal the embedded engine, through a graceful leave and a crash of detector members', async () => {
+    const log = new MemoryPartitionedLog({ fetchMax: 7 });
+    await log.ensureTopic('ingest', PARTITIONS);
+    await log.ensureTopic('points', PARTITIONS);
+    const ids = new Map<string, number>();
+    const registry = {
+      known: (k: string) => ids.get(k),
+      count: async () => ids.size,
+      resolve: async (keys: readonly string[]) =>
+        Int32Array.from(keys.map((k) => ids.get(k) ?? (ids.set(k, ids.size + 1), ids.size))),
+    };
+    const ingest = new IngestService(
+      new PartitionedSink(log, 'ingest', PARTITIONS),
+      registry,
+      { maxSeries: 100, maxLagPoints: 1e9, retryAfterSeconds: 1 },
+      () => 0,
+    );
+    ingest.setReady(true);
+
+    const processors = [
+      new ProcessorTasks(log, 'points', LATENESS),
+      new ProcessorTasks(log, 'points', LATENESS),
+    ];
+    for (const p of processors) p.attach(await log.join('proc', 'ingest', p));
+
+    const pointStore = new MemoryPointStore();
+    const checkpoints = new MemoryCheckpoints(pointStore);
+    const detector = () =>
+      new PartitionTasks({
+        newEngine: async () => newEngine(),
+        checkpointsFor: (p) => checkpoints.forPartition(`points/${p}`),
+        defer: () => yieldTurn(),
+        soon: (fn) => setImmediate(fn),
+        now: () => 0,
+        maxLagPoints: 1e9,
+      });
+    const d1 = detector();
+    const d2 = detector();
+    const m1: GroupMembership = await log.join('det', 'points', d1);
+    d1.attach(m1);
+    const m2 = await log.join('det', 'points', d2);
+    d2.attach(m2);
+    expect(d1.partitions.length + d2.partitions.length).toBe(PARTITIONS);
+
+    const reqs = requests();
+    const third = Math.floor(reqs.length / 3);
+    for (const r of reqs.slice(0, third)) await ingest.ingest(r);
+    await until(() => d1.stats().pointsScored + d2.stats().pointsScored > 0, 'first scores');
+    await d1.checkpointAll();
+    await d2.checkpointAll();
+
+    // d2 leaves gracefully (checkpoints on revoke); a new member d3 joins.
+    await m2.close();
+    const d3 = detector();
+    d3.attach(await log.join('det', 'points', d3));
+    for (const r of reqs.slice(third, 2 * third)) await ingest.ingest(r);
+    await d1.checkpointAll();
+    await d3.checkpointAll();
+
+    // d1 crashes: whatever it scored since its last checkpoint is lost with it; d3 takes over
+    // from that checkpoint and scores those points again.
+    for (const r of reqs.slice(2 * third, 2 * third + 5)) await ingest.ingest(r);
+    await log.crash(d1);
+    for (const r of reqs.slice(2 * third + 5)) await ingest.ingest(r);
+
+    const total = reqs.flat().length;
+    const expected = embedded(reqs, (k) => ids.get(k)!);
+    const expectedScored = [...expected.points.values()].reduce((n, m) => n + m.size, 0);
+    await until(() => {
+      let n = 0;
+      for (const p of processors) n += p.stats.pointsIn;
+      return n === total;
+    }, 'processors to read every point');
+    const caughtUp = async () => {
+      for (let p = 0; p < PARTITIONS; p++) {
+        if ((await d3.startOffset(p)) !== log.records('points', p).length) return false;
+      }
+      return true;
+    };
+    for (let i = 0; i < 20_000 && !(await caughtUp()); i++) await yieldTurn();
+    expect(await caughtUp()).toBe(true);
+    await d3.checkpointAll();
+    expect(d3.partitions).toEqual([0, 1, 2, 3]);
+
+    for (const [sid, byTs] of expected.points) {
+      const got = await pointStore.range(sid, 0, Number.MAX_SAFE_INTEGER);
+      expect(got).toEqual([...byTs.values()].sort((a, b) => a.ts - b.ts));
+    }
+    const gotAnomalies = await checkpoints.anomalies({ limit: 10_000 });
+    expect(gotAnomalies.length).toBeGreaterThan(5);
+    expect(gotAnomalies.sort((a, b) => a.seriesId - b.seriesId || a.start - b.start)).toEqual(
+      [...expected.anomalies.values()].sort((a, b) => a.seriesId - b.seriesId || a.start - b.start),
+    );
+    const filtered = processors.reduce(
+      (n, p) => n + p.stats.rejected.duplicate + p.stats.rejected.too_late,
+      0,
+    );
+    expect(filtered).toBeGreaterThan(0);
+    expect(expectedScored).toBeLessThan(total);
+  });
+});
