@@ -60,5 +60,8 @@ function countSuitesWithFailedTests(r) {
   ).length;
 }
 
+// Stop every service the tests started (scripts/services/*.sh up is idempotent, so tests share them).
+run('stop services (scripts/services/all.sh down)', 'bash', [join(root, 'scripts/services/all.sh'), 'down']);
+
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

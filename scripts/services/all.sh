@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs an action on every service script: `all.sh down` stops everything the tests or
+# `npm run cluster` started (the cluster's role processes too); `all.sh status` lists them.
+set -uo pipefail
+dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+action=${1:-status}
+if [ "$action" = down ] && [ -f "$dir/../cluster.mjs" ]; then
+  node "$dir/../cluster.mjs" down --keep-services >/dev/null 2>&1 || true
+fi
+rc=0
+for svc in nginx kafka postgres redis influxdb; do
+  [ -f "$dir/$svc.sh" ] || continue
+  if [ "$action" = status ]; then
+    if bash "$dir/$svc.sh" status >/dev/null 2>&1; then echo "$svc: running"; else echo "$svc: stopped"; fi
+  else
+    bash "$dir/$svc.sh" "$action" || rc=1
+  fi
+done
+exit $rc
