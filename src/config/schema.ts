@@ -122,6 +122,12 @@ const Postgres = Type.Object(
       }),
     ),
     poolSize: Type.Integer({ minimum: 1, default: 10 }),
+    schema: Type.Optional(
+      Type.String({
+        pattern: '^[a-z_][a-z0-9_]{0,62}$',
+        description: 'schema of the tables (created when missing); default: the role’s search path (public)',
+      }),
+    ),
   },
   { additionalProperties: false, default: {} },
 );

@@ -76,7 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    serviceAction('nginx', 'down');
+    serviceAction('nginx', ['down']);
   } finally {
     if (a !== undefined) await stop(a);
     if (b?.server.listening) await stop(b);

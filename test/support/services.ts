@@ -28,9 +28,10 @@ export function service(name: ServiceName, env: Record<string, string> = {}): Re
 }
 
 /** Runs another action of a service script (e.g. `down`, or a fault such as `kill-master`). */
-export function serviceAction(name: ServiceName, ...args: string[]): string {
+export function serviceAction(name: ServiceName, args: string[], env: Record<string, string> = {}): string {
   return execFileSync('bash', [join(root, 'scripts/services', `${name}.sh`), ...args], {
     encoding: 'utf8',
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 600_000,
   });

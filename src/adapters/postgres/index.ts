@@ -1,0 +1,52 @@
+/**
+ * Builds the PostgreSQL adapters from their config. `openPostgres` connects, brings the schema up
+ * to date (safe when several roles start at once: see migrations.ts) and returns the ports on one
+ * pair of pools; closing it closes the pools. The migration is a write transaction, so the
+ * process's replica reads see everything committed before it opened (see PgPools).
+ */
+import type { PointSink } from '../../ports/point-store.ts';
+import { PgAnomalyStore } from './anomaly-store.ts';
+import { PgCheckpoints } from './checkpoint-store.ts';
+import type { PostgresConfig } from './config.ts';
+import { PgConfigStore } from './config-store.ts';
+import { migrate } from './migrations.ts';
+import { PgPools } from './pools.ts';
+import { PgSeriesCatalog } from './series-catalog.ts';
+
+export { PgAnomalyStore } from './anomaly-store.ts';
+export { PgCheckpoints } from './checkpoint-store.ts';
+export type { PostgresConfig } from './config.ts';
+export { PgConfigStore } from './config-store.ts';
+export { migrate } from './migrations.ts';
+export { isConnectionFailure, PgPools } from './pools.ts';
+export { PgSeriesCatalog } from './series-catalog.ts';
+
+export interface PostgresStores {
+  catalog: PgSeriesCatalog;
+  configs: PgConfigStore;
+  anomalies: PgAnomalyStore;
+  /** Per-partition checkpoints that write their points to `sink` (InfluxDB in production). */
+  checkpoints(sink: PointSink): PgCheckpoints;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the pools and migrates. Fails with VIGIL_ERR_CONFIG on a malformed config and
+ * VIGIL_ERR_UNAVAILABLE when the primary cannot be reached (the replica is not needed to start).
+ */
+export async function openPostgres(config: PostgresConfig): Promise<PostgresStores> {
+  const pools = new PgPools(config);
+  try {
+    await migrate(pools);
+  } catch (err) {
+    await pools.close();
+    throw err;
+  }
+  return {
+    catalog: new PgSeriesCatalog(pools),
+    configs: new PgConfigStore(pools),
+    anomalies: new PgAnomalyStore(pools),
+    checkpoints: (sink) => new PgCheckpoints(pools, sink),
+    close: () => pools.close(),
+  };
+}

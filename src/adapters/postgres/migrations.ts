@@ -1,0 +1,96 @@
+/**
+ * The schema, as ordered steps. `migrate` applies the steps a database has not seen yet, each
+ * recorded in `vigil_schema_migrations`, all in one transaction under a transaction-level advisory
+ * lock: several roles starting at once queue on the lock, the first applies the steps, the others
+ * then find nothing to do. Idempotent. A step, once released, MUST NOT change: add a new one.
+ *
+ * Types: epoch milliseconds and offsets are `bigint` (pg returns them as strings; the adapter
+ * parses them: exact below 2^53), scores and values `double precision` (exact round trip), tags
+ * and detector params `jsonb`. Reserved words are avoided: `start_ms`/`end_ms`, `log_offset`.
+ */
+import type { PgPools, Query } from './pools.ts';
+
+interface Step {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const STEPS: readonly Step[] = [
+  {
+    version: 1,
+    name: 'series, configs, anomalies, checkpoints',
+    sql: `
+CREATE TABLE series (
+  id serial PRIMARY KEY,
+  key text NOT NULL UNIQUE,
+  metric text NOT NULL,
+  tags jsonb NOT NULL,
+  created_ms bigint NOT NULL
+);
+CREATE TABLE series_config (
+  series_id integer PRIMARY KEY,
+  detector text NOT NULL,
+  params jsonb NOT NULL,
+  threshold double precision NOT NULL
+);
+CREATE TABLE anomalies (
+  series_id integer NOT NULL,
+  start_ms bigint NOT NULL,
+  end_ms bigint NOT NULL,
+  peak_score double precision NOT NULL,
+  peak_value double precision NOT NULL,
+  peak_expected double precision,
+  direction text NOT NULL,
+  points integer NOT NULL,
+  detector text NOT NULL,
+  open boolean NOT NULL,
+  PRIMARY KEY (series_id, start_ms)
+);
+CREATE INDEX anomalies_by_start ON anomalies (start_ms);
+CREATE INDEX anomalies_open ON anomalies (start_ms) WHERE open;
+CREATE TABLE checkpoint_offsets (
+  partition text PRIMARY KEY,
+  log_offset bigint NOT NULL
+);
+CREATE TABLE checkpoint_states (
+  series_id integer PRIMARY KEY,
+  partition text NOT NULL,
+  state text NOT NULL
+);
+CREATE INDEX checkpoint_states_by_partition ON checkpoint_states (partition);
+`,
+  },
+];
+
+/** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */
+export async function migrate(pools: PgPools): Promise<{ applied: number[] }> {
+  return pools.write('migrate', async (query) => {
+    // One lock per schema, so test runs in their own schemas do not queue behind each other.
+    await query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vigil.migrate:${pools.schema ?? ''}`]);
+    if (pools.schema !== undefined) await query(`CREATE SCHEMA IF NOT EXISTS ${pools.schema}`);
+    await query(`CREATE TABLE IF NOT EXISTS vigil_schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    return { applied: await applyMissing(query) };
+  });
+}
+
+async function applyMissing(query: Query): Promise<number[]> {
+  const done = new Set(
+    (await query('SELECT version FROM vigil_schema_migrations')).map((r) => Number(r.version)),
+  );
+  const applied: number[] = [];
+  for (const step of STEPS) {
+    if (done.has(step.version)) continue;
+    await query(step.sql);
+    await query('INSERT INTO vigil_schema_migrations (version, name) VALUES ($1, $2)', [
+      step.version,
+      step.name,
+    ]);
+    applied.push(step.version);
+  }
+  return applied;
+}
