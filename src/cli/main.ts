@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerBench } from './bench/index.ts';
 import { registerReplay } from './replay.ts';
+import { registerRoles } from './roles.ts';
 import { registerServe } from './serve.ts';
 
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerServe(program);
+  registerRoles(program);
   registerReplay(program);
   registerBench(program);
   return program;

@@ -35,6 +35,8 @@ export function pointStoreContract(name: string, open: () => Promise<PointsUnder
       expect(await s.store.range(1, 10, 40)).toEqual([pt(10, 1), pt(30, 0.1 + 0.2, true)]);
       expect(await s.store.range(2, 0, 100)).toEqual([pt(10, 7)]);
       expect(await s.store.range(1, 50, 100)).toEqual([]);
+      // The widest range the query API asks for (epoch to the year 2999).
+      expect((await s.store.range(1, 0, 32503680000000)).map((p) => p.ts)).toEqual([10, 30, 40]);
       await s.close();
     });
 

@@ -132,7 +132,8 @@ export class InfluxPointStore implements PointSink, PointStore {
       `FROM ${quoteIdent(target.measurement)} WHERE ${quoteIdent(SERIES_ID_TAG)} = ${quoteString(String(seriesId))}`;
     // Pages by time, so a server `max-row-limit` below the page size costs requests, never points.
     while (lo < hi) {
-      const q = `${select} AND time >= ${timeLiteral(lo)} AND time < ${timeLiteral(hi)} ORDER BY time ASC LIMIT ${this.#pageSize}`;
+      // `time <= hi - 1`, not `time < hi`: hi may be one past the latest time InfluxDB can write.
+      const q = `${select} AND time >= ${timeLiteral(lo)} AND time <= ${timeLiteral(hi - 1)} ORDER BY time ASC LIMIT ${this.#pageSize}`;
       const [result] = await this.#client.query(q, { epoch: 'ms', database: this.#database });
       let rows = 0;
       for (const s of result?.series ?? []) {

@@ -1,0 +1,53 @@
+/**
+ * What every scaled-out role shares: a logger, the HTTP server (health, metrics, and for `vigil api`
+ * the ingest and query routes), listening, and a graceful shutdown on SIGTERM/SIGINT.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { IngestRoutesOptions } from '../adapters/http/ingest-routes.ts';
+import type { QueryBackend } from '../adapters/http/query-routes.ts';
+import { buildHttpServer } from '../adapters/http/server.ts';
+import type { Config } from '../config/schema.ts';
+import { VigilError } from '../core/errors.ts';
+import type { Metrics } from './metrics.ts';
+
+export type Role = 'api' | 'processor' | 'detector';
+
+export function roleLogger(config: Readonly<Config>, role: Role): Logger {
+  return pino({ level: config.logLevel, base: { service: 'vigil', role, pid: process.pid } });
+}
+
+export async function roleHttp(
+  config: Readonly<Config>,
+  logger: Logger,
+  metrics: Metrics,
+  ready: () => boolean,
+  routes: { ingest?: IngestRoutesOptions; query?: QueryBackend; retryAfterSeconds?: () => number } = {},
+): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildHttpServer({
+    logger,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    ...(routes.ingest !== undefined ? { ingest: routes.ingest } : {}),
+    ...(routes.query !== undefined ? { query: routes.query } : {}),
+    health: {
+      ready,
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        body: await metrics.registry.metrics(),
+      }),
+    },
+    retryAfterSeconds: routes.retryAfterSeconds ?? (() => 1),
+    observeRequest: (method, route, status, seconds) =>
+      metrics.httpDuration.observe({ method, route, status: String(status) }, seconds),
+  });
+  try {
+    const url = await app.listen({ host: config.http.host, port: config.http.port });
+    return { app, url };
+  } catch (err) {
+    throw new VigilError(
+      'VIGIL_ERR_CONFIG',
+      `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}

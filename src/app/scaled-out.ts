@@ -1,0 +1,91 @@
+/**
+ * The scaled-out adapters one role process shares, built from the config: Kafka (the partitioned
+ * log), PostgreSQL (catalog, configs, anomalies, checkpoints), InfluxDB (scores). Each role uses
+ * the slice it needs; `close` releases all of them.
+ */
+import type { Logger } from 'pino';
+import { connectInflux, InfluxPointStore } from '../adapters/influx/index.ts';
+import { connectKafka, KafkaPartitionedLog } from '../adapters/kafka/index.ts';
+import { openPostgres } from '../adapters/postgres/index.ts';
+import type { Config } from '../config/schema.ts';
+import type { CheckpointStore } from '../ports/checkpoint-store.ts';
+import type { AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
+import type { PartitionedLog } from '../ports/partitioned-log.ts';
+import type { PointSink, PointStore } from '../ports/point-store.ts';
+import type { SeriesCatalog } from '../ports/series-catalog.ts';
+
+export interface ScaledOut {
+  log: PartitionedLog;
+  catalog: SeriesCatalog;
+  configs: ConfigStore;
+  anomalies: AnomalyStore;
+  points: PointStore & PointSink;
+  /** Checkpoints of one partition: scores to InfluxDB, then anomalies, states and offset to PostgreSQL. */
+  checkpointsFor(partition: string): CheckpointStore;
+  close(): Promise<void>;
+}
+
+export interface Topics {
+  /** Requests as accepted by `vigil api`, partitioned by series. */
+  ingest: string;
+  /** Clean points from `vigil processor`, partitioned by series; read by `vigil detector`. */
+  points: string;
+  /** Anomalies as detectors commit them (JSON, at least once), for alerting and other consumers. */
+  anomalies: string;
+}
+
+export function topicsOf(config: Readonly<Config>): Topics {
+  const p = config.kafka.topicPrefix;
+  return { ingest: `${p}.ingest`, points: `${p}.points`, anomalies: `${p}.anomalies` };
+}
+
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+export async function openScaledOut(config: Readonly<Config>, logger: Logger): Promise<ScaledOut> {
+  const pg = await openPostgres({
+    url: config.postgres.url,
+    ...(config.postgres.replicaUrl !== undefined ? { replicaUrl: config.postgres.replicaUrl } : {}),
+    ...(config.postgres.schema !== undefined ? { schema: config.postgres.schema } : {}),
+    poolSize: config.postgres.poolSize,
+  });
+  try {
+    const influx = await connectInflux({
+      url: config.influx.url,
+      database: config.influx.database,
+      ...(config.influx.token !== undefined ? { token: config.influx.token } : {}),
+    });
+    const points = new InfluxPointStore({ client: influx, series: pg.catalog });
+    const kafka = connectKafka({
+      brokers: list(config.kafka.brokers),
+      clientId: `${config.kafka.clientId}-${process.pid}`,
+      replicationFactor: config.kafka.replicationFactor,
+      minInsyncReplicas: config.kafka.minInsyncReplicas,
+      lingerMs: config.kafka.lingerMs,
+      maxWaitMs: config.kafka.maxWaitMs,
+    });
+    const log = new KafkaPartitionedLog(kafka, {
+      onError: (err) => logger.warn({ err }, 'kafka: retrying'),
+    });
+    const checkpoints = pg.checkpoints(points);
+    return {
+      log,
+      catalog: pg.catalog,
+      configs: pg.configs,
+      anomalies: pg.anomalies,
+      points,
+      checkpointsFor: (partition) => checkpoints.forPartition(partition),
+      close: async () => {
+        await log.close();
+        await kafka.close();
+        await pg.close();
+      },
+    };
+  } catch (err) {
+    await pg.close();
+    throw err;
+  }
+}
