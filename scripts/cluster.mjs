@@ -11,15 +11,29 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const stateDir = join(process.env.VIGIL_SERVICES_DIR ?? join(root, '.services'), 'cluster');
-const stateFile = join(stateDir, 'state.json');
+const servicesDir = process.env.VIGIL_SERVICES_DIR ?? join(root, '.services');
+// `--name N` runs a second deployment (its own processes, topics and nginx) on the same services.
+let stateDir = join(servicesDir, 'cluster');
+let stateFile = join(stateDir, 'state.json');
+function useName(name) {
+  stateDir = join(servicesDir, name === undefined ? 'cluster' : `cluster-${name}`);
+  stateFile = join(stateDir, 'state.json');
+}
 const SERVICES = ['kafka', 'postgres', 'influxdb'];
 // The roles run on the Node the project pins (devDependency `node`), whoever runs this script.
 const pinnedNode = join(root, 'node_modules', '.bin', 'node');
 const nodeBin = existsSync(pinnedNode) ? pinnedNode : process.execPath;
 
 function parseArgs(argv) {
-  const o = { action: 'up', apis: 2, processors: 3, detectors: 2, config: undefined, keepServices: false };
+  const o = {
+    action: 'up',
+    apis: 2,
+    processors: 3,
+    detectors: 2,
+    config: undefined,
+    keepServices: false,
+    name: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (['up', 'down', 'status'].includes(a)) o.action = a;
@@ -28,6 +42,7 @@ function parseArgs(argv) {
     else if (a === '--detectors') o.detectors = Number(argv[++i]);
     else if (a === '--config') o.config = resolve(argv[++i]);
     else if (a === '--keep-services') o.keepServices = true;
+    else if (a === '--name') o.name = argv[++i];
     else if (a === '--help' || a === '-h') {
       console.log(
         readFileSync(fileURLToPath(import.meta.url), 'utf8')
@@ -147,7 +162,11 @@ async function up(o) {
     .filter((p) => p.role === 'api')
     .map((p) => `127.0.0.1:${p.port}`)
     .join(',');
-  state.nginx = serviceEnv('nginx', { VIGIL_NGINX_UPSTREAMS: upstreams }).VIGIL_NGINX_URL;
+  // nginx's state lives with the deployment, so named deployments each get their own.
+  state.nginx = serviceEnv('nginx', {
+    VIGIL_NGINX_UPSTREAMS: upstreams,
+    VIGIL_SERVICES_DIR: stateDir,
+  }).VIGIL_NGINX_URL;
   save();
   printEndpoints(state);
 }
@@ -177,16 +196,17 @@ async function down(o) {
       await Promise.all(state.procs.filter((p) => p.role === role).map((p) => stopPid(p.pid)));
     }
   }
-  const stop = (s) => {
+  const stop = (s, env = {}) => {
     try {
       execFileSync('bash', [join(root, 'scripts/services', `${s}.sh`), 'down'], {
         stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, ...env },
       });
     } catch (err) {
       log(`${s} down failed: ${err.message}`);
     }
   };
-  stop('nginx');
+  stop('nginx', { VIGIL_SERVICES_DIR: stateDir });
   if (!o.keepServices) for (const s of SERVICES) stop(s);
   rmSync(stateDir, { recursive: true, force: true });
   log('down');
@@ -202,8 +222,19 @@ function status() {
   console.log(`nginx\t${state.nginx ?? '-'}`);
 }
 
+/** For tests: `await cluster(['up', '--name', 'x', '--config', f])` returns the state. */
+export async function cluster(argv) {
+  const o = parseArgs(argv);
+  useName(o.name);
+  if (o.action === 'up') await up(o);
+  else if (o.action === 'down') await down(o);
+  else status();
+  return readState();
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const o = parseArgs(process.argv.slice(2));
+  useName(o.name);
   const run = o.action === 'up' ? up(o) : o.action === 'down' ? down(o) : Promise.resolve(status());
   run.catch((err) => {
     log(`error: ${err.message}`);

@@ -6,6 +6,11 @@ dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 action=${1:-status}
 if [ "$action" = down ] && [ -f "$dir/../cluster.mjs" ]; then
   node "$dir/../cluster.mjs" down --keep-services >/dev/null 2>&1 || true
+  for d in "${VIGIL_SERVICES_DIR:-$dir/../../.services}"/cluster-*/; do
+    [ -d "$d" ] || continue
+    name=$(basename "$d"); name=${name#cluster-}
+    node "$dir/../cluster.mjs" down --name "$name" --keep-services >/dev/null 2>&1 || true
+  done
 fi
 rc=0
 for svc in nginx kafka postgres redis influxdb; do
