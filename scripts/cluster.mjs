@@ -19,7 +19,7 @@ function useName(name) {
   stateDir = join(servicesDir, name === undefined ? 'cluster' : `cluster-${name}`);
   stateFile = join(stateDir, 'state.json');
 }
-const SERVICES = ['kafka', 'postgres', 'influxdb'];
+const SERVICES = ['kafka', 'postgres', 'redis', 'influxdb'];
 // The roles run on the Node the project pins (devDependency `node`), whoever runs this script.
 const pinnedNode = join(root, 'node_modules', '.bin', 'node');
 const nodeBin = existsSync(pinnedNode) ? pinnedNode : process.execPath;

@@ -5,6 +5,7 @@
  * from PostgreSQL (the replica where lag is tolerable). Run 2+ behind a load balancer.
  */
 import type { QueryBackend } from '../adapters/http/query-routes.ts';
+import { openRedisCache } from '../adapters/redis/index.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
@@ -13,7 +14,7 @@ import { IngestService, type SeriesRegistry } from './ingest-service.ts';
 import { createMetrics } from './metrics.ts';
 import { PartitionedSink } from './partitioned-sink.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
-import { openScaledOut, topicsOf } from './scaled-out.ts';
+import { listOf, openScaledOut, topicsOf } from './scaled-out.ts';
 
 export async function startApi(config: Readonly<Config>): Promise<RoleHandle & { ingest: IngestService }> {
   const logger = roleLogger(config, 'api');
@@ -40,6 +41,11 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   };
   const sink = new PartitionedSink(out.log, topics.ingest, config.kafka.partitions);
   const ingest = new IngestService(sink, series, config.ingest, Date.now);
+  const cache = await openRedisCache({
+    nodes: listOf(config.redis.nodes),
+    keyPrefix: config.redis.keyPrefix,
+  });
+  ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   let seriesCount = 0;
   const metrics = createMetrics({
     stats: () => ({
@@ -52,6 +58,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
       lastCheckpointMs: 0,
     }),
     lagPoints: () => sink.lagPoints,
+    ingest: () => ingest.stats,
     seriesCount: () => seriesCount,
   });
 
@@ -121,6 +128,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
       ingest.setReady(false);
       clearInterval(timer);
       await app.close();
+      await cache.close();
       await out.close();
     })();
     return closing;

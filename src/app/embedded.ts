@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { QueryBackend } from '../adapters/http/query-routes.ts';
 import { buildHttpServer } from '../adapters/http/server.ts';
+import { MemoryCache } from '../adapters/memory/cache.ts';
 import { SqliteIngestDb } from '../adapters/sqlite/ingest-db.ts';
 import { openDatabase } from '../adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
@@ -63,9 +64,11 @@ export async function startEmbedded(
     now: () => performance.now(),
   });
   const ingest = new IngestService(runtime, ingestDb, config.ingest, Date.now);
+  ingest.enableDedup({ cache: new MemoryCache(), ttlMs: config.ingest.idempotencyTtlMs });
   const metrics = createMetrics({
     stats: () => runtime.stats,
     lagPoints: () => runtime.lagPoints,
+    ingest: () => ingest.stats,
     seriesCount: () => ingestDb.size,
   });
 

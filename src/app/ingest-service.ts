@@ -5,6 +5,7 @@
 import { VigilError } from '../core/errors.ts';
 import type { IngestPoint } from '../core/point.ts';
 import { seriesKey } from '../core/series.ts';
+import type { Cache } from '../ports/cache.ts';
 import type { PointBatch } from '../ports/log.ts';
 
 export interface IngestLimitsConfig {
@@ -29,7 +30,22 @@ export interface SeriesRegistry {
   resolve(keys: readonly string[], nowMs: number): Promise<Int32Array>;
 }
 
+/** Request deduplication by the client's Idempotency-Key (Redis scaled out, memory embedded). */
+export interface IngestDedup {
+  cache: Cache;
+  ttlMs: number;
+}
+
+export interface IngestStats {
+  /** Requests skipped because their Idempotency-Key was already stored. */
+  deduplicated: number;
+  /** Cache failures while deduplicating (the request went through without it). */
+  dedupErrors: number;
+}
+
 export class IngestService {
+  readonly stats: IngestStats = { deduplicated: 0, dedupErrors: 0 };
+  #dedup: IngestDedup | undefined;
   readonly #runtime: BatchSink;
   readonly #catalog: SeriesRegistry;
   readonly #limits: IngestLimitsConfig;
@@ -41,6 +57,16 @@ export class IngestService {
     this.#catalog = catalog;
     this.#limits = limits;
     this.#now = now;
+  }
+
+  /**
+   * Turns on Idempotency-Key handling. At least once, never lost: a key is stored only after its
+   * request is durable, so a retry of a request that failed or whose answer was lost is appended
+   * again unless the key made it — and the engine rejects a repeat's points as duplicates anyway.
+   * A cache outage only turns the shortcut off.
+   */
+  enableDedup(dedup: IngestDedup): void {
+    this.#dedup = dedup;
   }
 
   setReady(ready: boolean): void {
@@ -57,7 +83,32 @@ export class IngestService {
   }
 
   /** `knownKeys`, when given, holds each point's canonical series key (parsers build them anyway). */
-  async ingest(points: readonly IngestPoint[], knownKeys?: readonly string[]): Promise<void> {
+  async ingest(
+    points: readonly IngestPoint[],
+    knownKeys?: readonly string[],
+    idempotencyKey?: string,
+  ): Promise<void> {
+    const dedup = idempotencyKey === undefined ? undefined : this.#dedup;
+    const cacheKey = `idem:${idempotencyKey}`;
+    if (dedup !== undefined) {
+      const seen = await dedup.cache.get(cacheKey).catch(() => {
+        this.stats.dedupErrors++;
+        return undefined;
+      });
+      if (seen !== undefined) {
+        this.stats.deduplicated++;
+        return;
+      }
+    }
+    await this.#ingest(points, knownKeys);
+    if (dedup !== undefined) {
+      await dedup.cache.set(cacheKey, '1', dedup.ttlMs).catch(() => {
+        this.stats.dedupErrors++;
+      });
+    }
+  }
+
+  async #ingest(points: readonly IngestPoint[], knownKeys?: readonly string[]): Promise<void> {
     if (!this.#ready) throw new VigilError('VIGIL_ERR_NOT_READY', 'server is recovering; retry shortly');
     if (this.#runtime.lagPoints > this.#limits.maxLagPoints) {
       throw new VigilError(

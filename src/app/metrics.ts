@@ -1,6 +1,7 @@
 /** Prometheus metrics of the embedded server (docs/metrics.md lists them). */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RuntimeStats } from '../engine/runtime.ts';
+import type { IngestStats } from './ingest-service.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -12,6 +13,8 @@ export interface Metrics {
 /** What the metrics read at scrape time: one runtime's stats, or the sum over a role's partitions. */
 export interface MetricsSource {
   stats(): RuntimeStats;
+  /** Ingest's request deduplication (roles that take ingest). */
+  ingest?(): IngestStats;
   lagPoints(): number;
   seriesCount(): number;
 }
@@ -60,6 +63,19 @@ export function createMetrics(src: MetricsSource): Metrics {
   });
   gauge('vigil_pipeline_lag_points', 'Points durable but not yet scored.', src.lagPoints);
   gauge('vigil_series', 'Known series.', src.seriesCount);
+  const ingest = src.ingest;
+  if (ingest !== undefined) {
+    counter(
+      'vigil_ingest_deduplicated_requests_total',
+      'Requests skipped because their Idempotency-Key was already stored.',
+      () => ingest().deduplicated,
+    );
+    counter(
+      'vigil_ingest_dedup_errors_total',
+      'Cache failures while checking or storing an Idempotency-Key (the request went through).',
+      () => ingest().dedupErrors,
+    );
+  }
   gauge(
     'vigil_last_checkpoint_seconds',
     'Duration of the last checkpoint.',

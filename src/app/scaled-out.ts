@@ -39,7 +39,8 @@ export function topicsOf(config: Readonly<Config>): Topics {
   return { ingest: `${p}.ingest`, points: `${p}.points`, anomalies: `${p}.anomalies` };
 }
 
-const list = (s: string) =>
+/** A comma-separated config value (brokers, nodes) as a list. */
+export const listOf = (s: string): string[] =>
   s
     .split(',')
     .map((x) => x.trim())
@@ -60,7 +61,7 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
     });
     const points = new InfluxPointStore({ client: influx, series: pg.catalog });
     const kafka = connectKafka({
-      brokers: list(config.kafka.brokers),
+      brokers: listOf(config.kafka.brokers),
       clientId: `${config.kafka.clientId}-${process.pid}`,
       replicationFactor: config.kafka.replicationFactor,
       minInsyncReplicas: config.kafka.minInsyncReplicas,

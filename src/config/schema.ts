@@ -39,6 +39,12 @@ const Ingest = Type.Object(
       description: 'accepted-but-unscored points above which ingest answers 503 with Retry-After',
     }),
     retryAfterSeconds: Type.Integer({ minimum: 1, default: 1 }),
+    idempotencyTtlMs: Type.Integer({
+      minimum: 1000,
+      default: 600_000,
+      description:
+        'how long a request’s Idempotency-Key is remembered (memory embedded, Redis scaled out); a retry within it is skipped',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -15,7 +15,26 @@ import { parseLineProtocol } from '../ingest/line-protocol.ts';
 import { decodeRemoteWrite } from '../ingest/remote-write.ts';
 
 export interface IngestSink {
-  ingest(points: readonly IngestPoint[], keys?: readonly string[]): Promise<void>;
+  /** `idempotencyKey`: the client's `Idempotency-Key` header; a repeat of a stored request is skipped. */
+  ingest(points: readonly IngestPoint[], keys?: readonly string[], idempotencyKey?: string): Promise<void>;
+}
+
+/** Keys are opaque to us but bounded: printable ASCII, at most 255 characters. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const v = req.headers['idempotency-key'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !IDEMPOTENCY_KEY.test(v)) {
+    throw new VigilError(
+      'VIGIL_ERR_BAD_REQUEST',
+      'Idempotency-Key must be 1..255 printable ASCII characters',
+      {
+        location: { field: 'Idempotency-Key' },
+      },
+    );
+  }
+  return v;
 }
 
 export interface IngestObserver {
@@ -47,9 +66,9 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
     return payload;
   });
 
-  const accept = async (format: string, parsed: IngestBatch) => {
+  const accept = async (format: string, parsed: IngestBatch, req: FastifyRequest) => {
     // The parsers built each point's series key already; the sink reuses them.
-    await opts.sink.ingest(parsed.points, parsed.keys);
+    await opts.sink.ingest(parsed.points, parsed.keys, idempotencyKeyOf(req));
     opts.observer.accepted(format, parsed.points.length);
     for (const [reason, n] of Object.entries(parsed.skipped)) opts.observer.skipped(format, reason, n);
   };
@@ -70,7 +89,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
       const parsed = ct.includes('ndjson')
         ? parseNdjsonPoints(text, opts.limits)
         : parseJsonPoints(text, opts.limits);
-      await accept(ct.includes('ndjson') ? 'ndjson' : 'json', parsed);
+      await accept(ct.includes('ndjson') ? 'ndjson' : 'json', parsed, req);
       return reply.code(204).send();
     },
   );
@@ -96,7 +115,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
       const q = req.query as { precision?: (typeof PRECISIONS)[number] };
       const precision = normalisePrecision(q.precision ?? 'ns');
       const parsed = parseLineProtocol(bodyText(req), precision, opts.now(), opts.limits);
-      await accept('influx', parsed);
+      await accept('influx', parsed, req);
       return reply.code(204).send();
     },
   );
@@ -120,7 +139,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
         );
       }
       const parsed = decodeRemoteWrite(body, opts.limits);
-      await accept('prometheus', parsed);
+      await accept('prometheus', parsed, req);
       return reply.code(204).send();
     },
   );
