@@ -1,0 +1,188 @@
+/**
+ * A batching producer: `send` resolves once its records are acknowledged by all in-sync replicas
+ * (acks=all; with the topics' min.insync.replicas=2 that is at least two brokers), with each
+ * record's partition and offset.
+ *
+ * Batching: sends that arrive within `lingerMs`, or while the previous request is in flight, go
+ * out together as one produce request (one record batch per partition). One request is in flight
+ * at a time, which keeps the records of one partition in the order their sends were called.
+ *
+ * Idempotence: the producer has a producer id and numbers its batches, so the broker drops a batch
+ * the client re-sends after a lost reply: retries inside one `send` never duplicate. A `send` that
+ * fails (VIGIL_ERR_UNAVAILABLE after `unavailableAfterMs`) may still have been written; re-sending
+ * it is at-least-once.
+ *
+ * Transactional mode (`transactional: true`): each request runs in its own transaction, so all the
+ * records of a request (and so of every `send` in it) become visible to read-committed consumers
+ * together or not at all. Offsets then have gaps (each commit writes a marker record).
+ */
+import { Producer } from '@platformatic/kafka';
+import { murmur2 } from '../../core/partitioner.ts';
+import { clientOptions, toVigilError } from './client.ts';
+import type { ResolvedKafkaConfig } from './config.ts';
+
+export interface ProduceRecord {
+  /** Target partition; when absent, the partition of `key` by Kafka's rule (murmur2), else 0. */
+  partition?: number;
+  key?: Uint8Array;
+  value: Uint8Array;
+}
+
+export interface Produced {
+  partition: number;
+  offset: number;
+}
+
+/** The slice of the client's producer this file calls. */
+type ProducerClient = Pick<Producer, 'send' | 'beginTransaction' | 'metadata' | 'close'>;
+
+interface Pending {
+  topic: string;
+  records: readonly ProduceRecord[];
+  partitions: number[];
+  resolve: (offsets: Produced[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export class KafkaProducer {
+  readonly #client: ProducerClient;
+  readonly #lingerMs: number;
+  readonly #transactional: boolean;
+  #queue: Pending[] = [];
+  #timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  #inFlight: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(config: ResolvedKafkaConfig, opts: { transactional?: boolean } = {}) {
+    this.#transactional = opts.transactional === true;
+    this.#lingerMs = config.lingerMs;
+    this.#client = new Producer({
+      ...clientOptions(config, this.#transactional ? 'tx-producer' : 'producer'),
+      idempotent: true,
+      acks: -1,
+    });
+  }
+
+  /** Appends `records` to `topic`; resolves with their partitions and offsets, in order. */
+  async send(topic: string, records: readonly ProduceRecord[]): Promise<Produced[]> {
+    if (this.#closed) throw toVigilError(new Error('producer closed'), `send to ${topic}`);
+    if (records.length === 0) return [];
+    const partitions = await this.#partitionsOf(topic, records);
+    return new Promise<Produced[]>((resolve, reject) => {
+      this.#queue.push({ topic, records, partitions, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Waits for queued sends, then closes the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#inFlight !== null || this.#queue.length > 0) {
+      if (this.#inFlight === null) this.#flushNow();
+      await this.#inFlight;
+    }
+    await this.#client.close();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== null || this.#inFlight !== null) return;
+    const run = () => {
+      this.#timer = null;
+      this.#flushNow();
+    };
+    this.#timer = this.#lingerMs > 0 ? setTimeout(run, this.#lingerMs) : setImmediate(run);
+  }
+
+  #flushNow(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer as NodeJS.Timeout);
+      clearImmediate(this.#timer as NodeJS.Immediate);
+      this.#timer = null;
+    }
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#inFlight = this.#produce(batch).finally(() => {
+      this.#inFlight = null;
+      // What queued meanwhile has waited at least as long as a linger: send it right away.
+      if (this.#queue.length > 0) this.#flushNow();
+    });
+  }
+
+  async #produce(batch: Pending[]): Promise<void> {
+    const messages = [];
+    for (const p of batch) {
+      for (let i = 0; i < p.records.length; i++) {
+        const r = p.records[i]!;
+        messages.push({
+          topic: p.topic,
+          partition: p.partitions[i]!,
+          key: r.key === undefined ? undefined : asBuffer(r.key),
+          value: asBuffer(r.value),
+        });
+      }
+    }
+    let baseOffsets: Map<string, bigint>;
+    try {
+      const result = await this.#sendAll(messages);
+      baseOffsets = new Map((result.offsets ?? []).map((o) => [`${o.topic}\0${o.partition}`, o.offset]));
+    } catch (err) {
+      const e = toVigilError(err, `send to ${[...new Set(batch.map((p) => p.topic))].join(', ')}`);
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    // One record batch per partition per request: the n-th record of a partition in the request
+    // has the partition's base offset + n.
+    const seen = new Map<string, number>();
+    for (const p of batch) {
+      const out: Produced[] = [];
+      for (const partition of p.partitions) {
+        const k = `${p.topic}\0${partition}`;
+        const n = seen.get(k) ?? 0;
+        seen.set(k, n + 1);
+        const base = baseOffsets.get(k);
+        out.push({ partition, offset: base === undefined ? -1 : Number(base) + n });
+      }
+      p.resolve(out);
+    }
+  }
+
+  async #sendAll(messages: Parameters<ProducerClient['send']>[0]['messages']) {
+    if (!this.#transactional) return this.#client.send({ messages });
+    const tx = await this.#client.beginTransaction();
+    try {
+      const result = await tx.send({ messages });
+      await tx.commit();
+      return result;
+    } catch (err) {
+      await tx.abort().catch(() => {});
+      throw err;
+    }
+  }
+
+  async #partitionsOf(topic: string, records: readonly ProduceRecord[]): Promise<number[]> {
+    let count = 0;
+    const out: number[] = [];
+    for (const r of records) {
+      if (r.partition !== undefined) {
+        out.push(r.partition);
+        continue;
+      }
+      if (count === 0) {
+        try {
+          const md = await this.#client.metadata({ topics: [topic] });
+          count = md.topics.get(topic)?.partitionsCount ?? 1;
+        } catch (err) {
+          throw toVigilError(err, `metadata of topic ${topic}`);
+        }
+      }
+      out.push(r.key === undefined ? 0 : (murmur2(r.key) & 0x7fffffff) % count);
+    }
+    return out;
+  }
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
