@@ -12,6 +12,21 @@ if [ "$action" = down ] && [ -f "$dir/../cluster.mjs" ]; then
     node "$dir/../cluster.mjs" down --name "$name" --keep-services >/dev/null 2>&1 || true
   done
 fi
+# Private service sets of test files (.services/stack-*) go down with their deployments.
+if [ "$action" = down ]; then
+  for d in "${VIGIL_SERVICES_DIR:-$dir/../../.services}"/stack-*/; do
+    [ -d "$d" ] || continue
+    for c in "$d"cluster-*/; do
+      [ -d "$c" ] || continue
+      name=$(basename "$c"); name=${name#cluster-}
+      VIGIL_SERVICES_DIR="$d" node "$dir/../cluster.mjs" down --name "$name" --keep-services >/dev/null 2>&1 || true
+    done
+    for svc in nginx kafka postgres redis influxdb; do
+      VIGIL_SERVICES_DIR="$d" bash "$dir/$svc.sh" down >/dev/null 2>&1 || true
+    done
+    rm -rf "$d"
+  done
+fi
 rc=0
 for svc in nginx kafka postgres redis influxdb; do
   [ -f "$dir/$svc.sh" ] || continue

@@ -30,7 +30,10 @@ function csvFiles(dir: string): string[] {
   return out.sort();
 }
 
-export function nabRequests(size: number): {
+export function nabRequests(
+  size: number,
+  opts: { maxFiles?: number } = {},
+): {
   requests: IngestPoint[][];
   series: string[];
   points: number;
@@ -40,7 +43,7 @@ export function nabRequests(size: number): {
   const dir = nabDataDir();
   const all: { p: IngestPoint; order: number }[] = [];
   const series: string[] = [];
-  for (const [f, path] of csvFiles(dir).entries()) {
+  for (const [f, path] of csvFiles(dir).slice(0, opts.maxFiles).entries()) {
     const file = relative(dir, path);
     series.push(`nab{file="${file}"}`);
     const lines = readFileSync(path, 'utf8').trim().split('\n').slice(1);
@@ -73,17 +76,23 @@ export function nabRequests(size: number): {
   return { requests, series, points: all.length, distinct };
 }
 
-/** POSTs one JSON request, retrying (bounded) on connection errors and 5xx, as a client behind a balancer would. */
-export async function postPoints(url: string, points: IngestPoint[], attempts = 60): Promise<void> {
+/**
+ * POSTs one JSON request, retrying (bounded) on connection errors and 5xx, as a client behind a
+ * balancer would; `idempotencyKey` is sent with every attempt.
+ */
+export async function postPoints(
+  url: string,
+  points: IngestPoint[],
+  opts: { idempotencyKey?: string; attempts?: number } = {},
+): Promise<void> {
   const body = JSON.stringify({ points });
+  const attempts = opts.attempts ?? 60;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (opts.idempotencyKey !== undefined) headers['idempotency-key'] = opts.idempotencyKey;
   let last = '';
   for (let i = 0; i < attempts; i++) {
     try {
-      const r = await fetch(`${url}/api/v1/points`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
+      const r = await fetch(`${url}/api/v1/points`, { method: 'POST', headers, body });
       if (r.status === 204) return;
       last = `${r.status} ${await r.text()}`;
       if (r.status < 500) throw new Error(`ingest refused: ${last}`);
