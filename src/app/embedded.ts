@@ -46,7 +46,12 @@ export async function startEmbedded(
     synchronous: config.storage.synchronous,
   });
   // Everything in store.db is rebuilt from the log after a crash, so it needs no fsync per commit.
-  const storeDb = new SqliteStoreDb(openDatabase(join(dataDir, 'store.db'), 'normal'));
+  const storePath = join(dataDir, 'store.db');
+  const storeDb = new SqliteStoreDb(openDatabase(storePath, 'normal'), {
+    kind: 'worker',
+    path: storePath,
+    synchronous: 'normal',
+  });
   const registry = builtinDetectors();
   const defaults: SeriesConfig = {
     detector: config.engine.detector,
@@ -88,8 +93,10 @@ export async function startEmbedded(
     },
     anomalies: async (q) => {
       const stored = await storeDb.anomalies(q);
-      const fresh = runtime
-        .unflushedAnomalies()
+      // The newest form of each anomaly wins (stored < in-flight checkpoint < since it), then the filter.
+      const byKey = new Map(stored.map((a) => [`${a.seriesId}:${a.start}`, a]));
+      for (const a of runtime.unflushedAnomalies()) byKey.set(`${a.seriesId}:${a.start}`, a);
+      return [...byKey.values()]
         .filter(
           (a) =>
             (q.seriesIds === undefined || q.seriesIds.includes(a.seriesId)) &&
@@ -97,10 +104,7 @@ export async function startEmbedded(
             (q.to === undefined || a.start < q.to) &&
             (q.minScore === undefined || a.peakScore >= q.minScore) &&
             (q.openOnly !== true || a.open),
-        );
-      const byKey = new Map(stored.map((a) => [`${a.seriesId}:${a.start}`, a]));
-      for (const a of fresh) byKey.set(`${a.seriesId}:${a.start}`, a);
-      return [...byKey.values()]
+        )
         .sort((a, b) => b.start - a.start || a.seriesId - b.seriesId)
         .slice(0, q.limit);
     },
@@ -168,7 +172,7 @@ export async function startEmbedded(
       url = await app.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
       await ingestDb.close();
-      storeDb.close();
+      await storeDb.close();
       throw new VigilError(
         'VIGIL_ERR_CONFIG',
         `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
@@ -193,7 +197,7 @@ export async function startEmbedded(
       await app.close();
       await runtime.close();
       await ingestDb.close();
-      storeDb.close();
+      await storeDb.close();
     })();
     return closing;
   };

@@ -45,6 +45,9 @@ interface Pending {
 /** Points the engine processes per turn before yielding to I/O. */
 const PROCESS_SLICE = 20_000;
 
+/** A checkpoint serializes engine state for at most about this long per turn. */
+const SERIALIZE_SLICE_MS = 4;
+
 export class PartitionRuntime {
   readonly #d: RuntimeDeps;
   readonly stats: RuntimeStats = {
@@ -63,12 +66,16 @@ export class PartitionRuntime {
   #queue: { offset: number; batch: PointBatch }[] = [];
   #queuedPoints = 0;
   #processing = false;
+  /** While a checkpoint serializes state, scoring waits (the states must match its offset). */
+  #serializing = false;
   #processedOffset = 0;
   /** Output since the last checkpoint was taken. */
   #tails = new Map<number, PointColumns>();
   #anomalies = new Map<string, Anomaly>();
   /** Output of the checkpoint being written (still visible to queries until it is durable). */
   #inflight = new Map<number, PointColumns>();
+  /** Anomalies of the checkpoint being written (likewise still served from here). */
+  #inflightAnomalies: Anomaly[] = [];
   #checkpointing: Promise<void> | null = null;
   #closed = false;
   readonly #out: EngineOutput;
@@ -186,10 +193,10 @@ export class PartitionRuntime {
   }
 
   async #process(): Promise<void> {
-    if (this.#processing) return;
+    if (this.#processing || this.#serializing) return;
     this.#processing = true;
     try {
-      while (this.#queue.length > 0) {
+      while (this.#queue.length > 0 && !this.#serializing) {
         let done = 0;
         while (this.#queue.length > 0 && done < PROCESS_SLICE) {
           const e = this.#queue.shift()!;
@@ -232,13 +239,34 @@ export class PartitionRuntime {
 
   async #doCheckpoint(): Promise<void> {
     const offset = this.#processedOffset;
-    const states = this.#d.engine.takeDirtyStates();
-    if (states.size === 0 && this.#tails.size === 0 && this.#anomalies.size === 0) return;
     const points = this.#tails;
     const anomalies = [...this.#anomalies.values()];
     this.#tails = new Map();
     this.#anomalies = new Map();
     this.#inflight = points;
+    this.#inflightAnomalies = anomalies;
+    // Scoring pauses while state is serialized in slices (ingest goes on), so that every state
+    // reflects `offset`; a #process turn already running finishes first, being synchronous.
+    const states = new Map<number, string>();
+    this.#serializing = true;
+    try {
+      const steps = this.#d.engine.serializeDirty(states);
+      let sliceStart = this.#d.now();
+      while (steps.next().done !== true) {
+        if (this.#d.now() - sliceStart > SERIALIZE_SLICE_MS) {
+          await this.#d.defer();
+          sliceStart = this.#d.now();
+        }
+      }
+    } finally {
+      this.#serializing = false;
+      void this.#process();
+    }
+    if (states.size === 0 && points.size === 0 && anomalies.length === 0) {
+      this.#inflight = new Map();
+      this.#inflightAnomalies = [];
+      return;
+    }
     const started = this.#d.now();
     try {
       await this.#d.checkpoints.commit({ offset, points, anomalies, states });
@@ -258,6 +286,7 @@ export class PartitionRuntime {
       throw err;
     } finally {
       this.#inflight = new Map();
+      this.#inflightAnomalies = [];
     }
     await this.#d.log.truncate(offset);
     this.stats.checkpoints++;
@@ -274,7 +303,8 @@ export class PartitionRuntime {
 
   /** Anomalies changed since the last checkpoint (newer than what the store holds). */
   unflushedAnomalies(): Anomaly[] {
-    return [...this.#anomalies.values()];
+    // Newer forms (since the checkpoint began) come last, so a caller keying by (series, start) keeps them.
+    return this.#inflightAnomalies.concat([...this.#anomalies.values()]);
   }
 
   async close(): Promise<void> {

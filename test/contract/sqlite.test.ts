@@ -54,23 +54,26 @@ for (const writer of ['inline', 'worker'] as const) {
 catalogContract('sqlite', async () => ingestUnderTest(freshDir(), 'inline', 'catalog'));
 configContract('sqlite', async () => ingestUnderTest(freshDir(), 'inline', 'configs'));
 
-checkpointContract('sqlite', async () => {
-  const dir = freshDir();
-  const open = () => {
-    const store = new SqliteStoreDb(openDatabase(join(dir, 'store.db'), 'normal'));
-    const t = {
-      checkpoints: store,
-      points: store,
-      anomalies: store,
-      async reopen() {
-        store.close();
-        return open();
-      },
-      async close() {
-        store.close();
-      },
+for (const writer of ['inline', 'worker'] as const) {
+  checkpointContract(`sqlite (${writer} store writer)`, async () => {
+    const dir = freshDir();
+    const open = () => {
+      const path = join(dir, 'store.db');
+      const store = new SqliteStoreDb(
+        openDatabase(path, 'normal'),
+        writer === 'worker' ? { kind: 'worker', path, synchronous: 'normal' } : { kind: 'inline' },
+      );
+      return {
+        checkpoints: store,
+        points: store,
+        anomalies: store,
+        async reopen() {
+          await store.close();
+          return open();
+        },
+        close: () => store.close(),
+      };
     };
-    return t;
-  };
-  return open();
-});
+    return open();
+  });
+}

@@ -13,29 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster } from '../../scripts/cluster.mjs';
 import { startTestServer, type TestServer } from '../helpers/embedded.ts';
 import { nabRequests, postPoints } from './support/nab-requests.ts';
+import { expectSameAnswer, pointsOf } from './support/same-answer.ts';
 
 const run = `t${randomBytes(4).toString('hex')}`;
 const engine = { checkpointIntervalMs: 200, allowedLatenessMs: 60_000 };
 let dir: string;
 let embedded: TestServer;
 let clusterUrl: string;
-
-interface PointsOut {
-  total: number;
-  points: unknown[];
-}
-
-const pointsOf = async (url: string, key: string): Promise<PointsOut> => {
-  const r = await fetch(`${url}/api/v1/points?series=${encodeURIComponent(key)}&maxPoints=1000000`);
-  if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`);
-  return (await r.json()) as PointsOut;
-};
-const anomaliesOf = async (url: string) => {
-  const r = await fetch(`${url}/api/v1/anomalies?limit=10000`);
-  if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`);
-  const list = ((await r.json()) as { anomalies: { series: string; start: number }[] }).anomalies;
-  return list.sort((a, b) => a.series.localeCompare(b.series) || a.start - b.start);
-};
 
 describe('scaled-out deployment', () => {
   beforeAll(async () => {
@@ -68,32 +52,11 @@ describe('scaled-out deployment', () => {
     // One request in flight per deployment, so both see the same order (each acknowledged first).
     for (const r of requests) await Promise.all([postPoints(clusterUrl, r), postPoints(embedded.url, r)]);
     await embedded.runtime.drain();
-    // The cluster's scores reach InfluxDB at its checkpoints: wait until every series is complete.
-    const expected = new Map<string, PointsOut>();
-    for (const key of series) expected.set(key, await pointsOf(embedded.url, key));
-    const scored = [...expected.values()].reduce((n, p) => n + p.total, 0);
+    const scored = (await Promise.all(series.map((k) => pointsOf(embedded.url, k)))).reduce(
+      (n, p) => n + p.total,
+      0,
+    );
     expect(scored).toBe(distinct);
-    const deadline = Date.now() + 300_000;
-    let pending = [...series];
-    while (pending.length > 0 && Date.now() < deadline) {
-      const still: string[] = [];
-      for (const key of pending) {
-        if ((await pointsOf(clusterUrl, key)).total < expected.get(key)!.total) still.push(key);
-      }
-      pending = still;
-      if (pending.length > 0) await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(pending).toEqual([]);
-    for (const key of series) expect(await pointsOf(clusterUrl, key), key).toEqual(expected.get(key));
-    const want = await anomaliesOf(embedded.url);
-    expect(want.length).toBeGreaterThan(0);
-    expect(want.length).toBeLessThan(10_000); // the API's page limit: all of them are compared
-    // Anomalies commit with the checkpoint that holds their last point; give the last one time.
-    let got = await anomaliesOf(clusterUrl);
-    for (let i = 0; i < 40 && JSON.stringify(got) !== JSON.stringify(want); i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      got = await anomaliesOf(clusterUrl);
-    }
-    expect(got).toEqual(want);
+    await expectSameAnswer(clusterUrl, embedded.url, series);
   }, 900_000);
 });

@@ -1,7 +1,9 @@
 /**
  * Binary layouts of the two blobs the SQLite adapter stores: log batches (one ingest request) and
  * point chunks (scored points of one series between two checkpoints). Columnar, little-endian.
+ * Also the packed form in which a whole checkpoint travels to the store's writer thread.
  */
+import type { Anomaly } from '../../core/anomaly.ts';
 import type { ScoredPoint } from '../../core/point.ts';
 import { PointColumns } from '../../core/point-columns.ts';
 import type { PointBatch } from '../../ports/log.ts';
@@ -30,15 +32,40 @@ export function decodeBatch(bytes: Uint8Array): PointBatch {
 
 const COLS = 6; // ts, value, score, expected, lower, upper
 
+/** Bytes of a chunk of `n` points. */
+const chunkSize = (n: number) => 8 + COLS * 8 * n + n;
+
 /** [n:u32][pad:u32][ts:f64×n][value][score][expected][lower][upper][flags:u8×n] (column-major) */
 export function encodeChunk(c: PointColumns): Uint8Array {
-  const n = c.length;
-  const buf = new ArrayBuffer(8 + COLS * 8 * n + n);
-  new Uint32Array(buf, 0, 1)[0] = n;
-  const cols = [c.ts, c.value, c.score, c.expected, c.lower, c.upper];
-  for (let k = 0; k < COLS; k++) new Float64Array(buf, 8 + k * 8 * n, n).set(cols[k]!.subarray(0, n));
-  new Uint8Array(buf, 8 + COLS * 8 * n, n).set(c.flags.subarray(0, n));
+  const buf = new ArrayBuffer(chunkSize(c.length));
+  encodeChunkAt(c, viewsOf(buf), 0);
   return new Uint8Array(buf);
+}
+
+/** Views over a whole buffer, made once per buffer rather than once per chunk. */
+interface Views {
+  u8: Uint8Array;
+  u32: Uint32Array;
+  f64: Float64Array;
+}
+const viewsOf = (buf: ArrayBuffer): Views => ({
+  u8: new Uint8Array(buf),
+  u32: new Uint32Array(buf, 0, buf.byteLength >> 2),
+  f64: new Float64Array(buf, 0, buf.byteLength >> 3),
+});
+
+/** Writes `c` in encodeChunk's layout at byte `at` (a multiple of 8) of `v`; returns its size. */
+function encodeChunkAt(c: PointColumns, v: Views, at: number): number {
+  const n = c.length;
+  v.u32[at >> 2] = n;
+  v.u32[(at >> 2) + 1] = 0;
+  let o = (at >> 3) + 1;
+  for (const col of [c.ts, c.value, c.score, c.expected, c.lower, c.upper]) {
+    v.f64.set(col.subarray(0, n), o);
+    o += n;
+  }
+  v.u8.set(c.flags.subarray(0, n), o << 3);
+  return chunkSize(n);
 }
 
 /** Appends the chunk's points with from ≤ ts < to to `out`. */
@@ -55,4 +82,125 @@ export function decodeChunkInto(bytes: Uint8Array, from: number, to: number, out
   c.flags = new Uint8Array(buf, 8 + COLS * 8 * n, n);
   c.length = n;
   c.collect(from, to, out);
+}
+
+/**
+ * A checkpoint packed into a few flat buffers, so it crosses to a worker thread by transfer
+ * (no structured clone of 10,000s of objects on the sending thread). Chunks are in encodeChunk's
+ * layout, back to back at 8-byte-aligned offsets; states are UTF-8, back to back. Each index row
+ * is [seriesId, byteOffset, byteLength] into its bytes.
+ */
+export interface PackedCheckpoint {
+  offset: number;
+  chunkIndex: Float64Array;
+  chunkBytes: Uint8Array;
+  stateIndex: Float64Array;
+  stateBytes: Uint8Array;
+  anomalies: Anomaly[];
+}
+
+/** The buffers of `p` to list as transferables. */
+export function transferablesOf(p: PackedCheckpoint): ArrayBuffer[] {
+  return [p.chunkIndex, p.chunkBytes, p.stateIndex, p.stateBytes].map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
+ * Buffers of an earlier packed checkpoint, for packCheckpoint to write into when they are big
+ * enough. Writing into fresh memory costs a page fault per 4 KiB, which for tens of MB is more
+ * than the copying itself.
+ */
+export interface SpareBuffers {
+  chunks: ArrayBuffer;
+  states: ArrayBuffer;
+}
+
+/** Items packed between two yields of packCheckpoint (the caller decides whether to pause there). */
+const PACK_STEP = 64;
+const utf8 = new TextEncoder();
+
+/** `spare` when it holds at least `size` bytes, else a new buffer with room to grow. */
+const bufferFor = (size: number, spare: ArrayBuffer | undefined) =>
+  spare !== undefined && spare.byteLength >= size ? spare : new ArrayBuffer(size + (size >> 3));
+
+/**
+ * Packs a checkpoint; a generator so the caller can spread the copying over several turns. The
+ * inputs MUST NOT change until it is done. Empty chunks are left out. `spare`'s buffers are
+ * reused (and then belong to the result).
+ */
+export function* packCheckpoint(
+  data: {
+    offset: number;
+    points: ReadonlyMap<number, PointColumns>;
+    anomalies: readonly Anomaly[];
+    states: ReadonlyMap<number, string>;
+  },
+  spare?: SpareBuffers,
+): Generator<void, PackedCheckpoint> {
+  let chunks = 0;
+  let size = 0;
+  for (const c of data.points.values()) {
+    if (c.length === 0) continue;
+    chunks++;
+    size += (chunkSize(c.length) + 7) & ~7;
+  }
+  const chunkBuf = bufferFor(size, spare?.chunks);
+  const views = viewsOf(chunkBuf);
+  const chunkIndex = new Float64Array(3 * chunks);
+  let at = 0;
+  let row = 0;
+  for (const [sid, c] of data.points) {
+    if (c.length === 0) continue;
+    const len = encodeChunkAt(c, views, at);
+    chunkIndex[row++] = sid;
+    chunkIndex[row++] = at;
+    chunkIndex[row++] = len;
+    at += (len + 7) & ~7;
+    if (row % (3 * PACK_STEP) === 0) yield;
+  }
+
+  // Sized for ASCII (what JSON state mostly is); grows when a string needs more.
+  let chars = 0;
+  for (const s of data.states.values()) chars += s.length;
+  let stateBytes = new Uint8Array(bufferFor(chars, spare?.states));
+  const stateIndex = new Float64Array(3 * data.states.size);
+  at = 0;
+  row = 0;
+  for (const [sid, s] of data.states) {
+    for (;;) {
+      const r = utf8.encodeInto(s, stateBytes.subarray(at));
+      if (r.read === s.length) {
+        stateIndex[row++] = sid;
+        stateIndex[row++] = at;
+        stateIndex[row++] = r.written;
+        at += r.written;
+        break;
+      }
+      const bigger = new Uint8Array(Math.max(2 * stateBytes.length, at + 3 * s.length));
+      bigger.set(stateBytes.subarray(0, at));
+      stateBytes = bigger;
+    }
+    if (row % (3 * PACK_STEP) === 0) yield;
+  }
+  return {
+    offset: data.offset,
+    chunkIndex,
+    chunkBytes: views.u8,
+    stateIndex,
+    stateBytes,
+    anomalies: [...data.anomalies],
+  };
+}
+
+/** The series' [lowest, highest] ts of a chunk in encodeChunk's layout (8-byte-aligned in its buffer). */
+export function chunkTimeRange(chunk: Uint8Array): [number, number] {
+  const n = new Uint32Array(chunk.buffer, chunk.byteOffset, 1)[0]!;
+  const ts = new Float64Array(chunk.buffer, chunk.byteOffset + 8, n);
+  let lo = ts[0]!;
+  let hi = lo;
+  for (let i = 1; i < n; i++) {
+    const t = ts[i]!;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return [lo, hi];
 }

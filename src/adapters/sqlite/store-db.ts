@@ -15,7 +15,9 @@ import type { ScoredPoint } from '../../core/point.ts';
 import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/checkpoint-store.ts';
 import type { AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointStore } from '../../ports/point-store.ts';
-import { decodeChunkInto, encodeChunk } from './codec.ts';
+import { CheckpointWriter } from './checkpoint-writer.ts';
+import { decodeChunkInto, packCheckpoint } from './codec.ts';
+import { StoreWriter } from './store-writer.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS chunks (
@@ -46,85 +48,85 @@ INSERT OR IGNORE INTO checkpoint (id, offset) VALUES (1, 0);
 `;
 
 /**
- * A checkpoint yields to the event loop whenever it has worked this long without a break, so a big
- * checkpoint never blocks ingest for more than a few milliseconds at a time.
+ * Main-thread work on a checkpoint yields to the event loop whenever it has run this long without
+ * a break, so a big checkpoint never blocks ingest for more than a few milliseconds at a time.
  */
 const SLICE_MS = 4;
 
+/** Runs a generator to its end, pausing for a turn whenever a slice has taken SLICE_MS. */
+async function sliced<T>(steps: Generator<void, T>): Promise<T> {
+  let lastYield = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+    if (performance.now() - lastYield > SLICE_MS) {
+      await yieldTurn();
+      lastYield = performance.now();
+    }
+  }
+}
+
 export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore {
   readonly #db: DatabaseSync;
-  readonly #insertChunk: StatementSync;
-  readonly #upsertAnomaly: StatementSync;
-  readonly #upsertState: StatementSync;
-  readonly #setOffset: StatementSync;
   readonly #range: StatementSync;
+  /** Exactly one of the two: commits on a worker thread, or here. */
+  readonly #thread: StoreWriter | null;
+  readonly #inline: CheckpointWriter | null;
+  /**
+   * Highest chunk rowid of the checkpoints whose `commit` has resolved; `range` reads no further.
+   * Until a commit resolves, its points are still the caller's to show (the runtime merges them
+   * into queries from its in-flight copy), and this connection could already see its rows: inline,
+   * the open transaction's own writes; on the worker, the time between its COMMIT and its reply.
+   * Chunk rowids only grow: rows are appended, and never deleted from the end.
+   */
+  #visibleRowid: number;
 
-  constructor(db: DatabaseSync) {
+  /**
+   * `writer`: where commits run. `worker` (what the server uses) writes on a worker thread with its
+   * own connection to `path` (the file `db` has open), so inserts, COMMIT and WAL checkpoints do
+   * not block the event loop; this connection then only reads. `inline` writes through `db`, in
+   * slices (the only choice for `:memory:`).
+   */
+  constructor(
+    db: DatabaseSync,
+    writer: { kind: 'inline' } | { kind: 'worker'; path: string; synchronous: 'full' | 'normal' } = {
+      kind: 'inline',
+    },
+  ) {
     this.#db = db;
     db.exec(SCHEMA);
-    this.#insertChunk = db.prepare(
-      'INSERT INTO chunks (series_id, start_ts, end_ts, points, data) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.#upsertAnomaly = db.prepare(
-      `INSERT OR REPLACE INTO anomalies
-       (series_id, start_ts, end_ts, peak_score, peak_value, peak_expected, direction, points, detector, open)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#upsertState = db.prepare('INSERT OR REPLACE INTO states (series_id, state) VALUES (?, ?)');
-    this.#setOffset = db.prepare('UPDATE checkpoint SET offset = ? WHERE id = 1');
+    if (writer.kind === 'worker') {
+      // The worker's connection checkpoints the WAL; a checkpoint here would block this thread.
+      db.exec('PRAGMA wal_autocheckpoint = 0');
+      this.#thread = new StoreWriter(writer.path, writer.synchronous);
+      this.#inline = null;
+    } else {
+      this.#thread = null;
+      this.#inline = new CheckpointWriter(db);
+    }
     this.#range = db.prepare(
-      'SELECT data FROM chunks WHERE series_id = ? AND end_ts >= ? AND start_ts < ? ORDER BY rowid',
+      'SELECT data FROM chunks WHERE series_id = ? AND end_ts >= ? AND start_ts < ? AND rowid <= ? ORDER BY rowid',
     );
+    this.#visibleRowid = Number(db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
   }
 
   async commit(data: CheckpointData): Promise<void> {
-    this.#db.exec('BEGIN IMMEDIATE');
-    const pause = async () => {
-      await yieldTurn();
-      return performance.now();
-    };
-    let lastYield = performance.now();
-    try {
-      let n = 0;
-      for (const [sid, points] of data.points) {
-        if (points.length === 0) continue;
-        let lo = points.ts[0]!;
-        let hi = lo;
-        for (let i = 1; i < points.length; i++) {
-          const t = points.ts[i]!;
-          if (t < lo) lo = t;
-          if (t > hi) hi = t;
-        }
-        this.#insertChunk.run(sid, lo, hi, points.length, encodeChunk(points));
-        if ((++n & 31) === 0 && performance.now() - lastYield > SLICE_MS) lastYield = await pause();
+    // Packing copies the points and states, so the caller's maps are free again once it is done.
+    const packed = await sliced(packCheckpoint(data, this.#thread?.takeSpare()));
+    let lastRowid: number;
+    if (this.#thread !== null) lastRowid = await this.#thread.commit(packed);
+    else {
+      try {
+        lastRowid = await sliced(this.#inline!.write(packed));
+      } catch (err) {
+        throw new VigilError('VIGIL_ERR_STORAGE', `checkpoint failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
-      for (const a of data.anomalies) {
-        this.#upsertAnomaly.run(
-          a.seriesId,
-          a.start,
-          a.end,
-          a.peakScore,
-          a.peakValue,
-          Number.isNaN(a.peakExpected) ? null : a.peakExpected,
-          a.direction,
-          a.points,
-          a.detector,
-          a.open ? 1 : 0,
-        );
-        if ((++n & 31) === 0 && performance.now() - lastYield > SLICE_MS) lastYield = await pause();
-      }
-      for (const [sid, state] of data.states) {
-        this.#upsertState.run(sid, state);
-        if ((++n & 31) === 0 && performance.now() - lastYield > SLICE_MS) lastYield = await pause();
-      }
-      this.#setOffset.run(data.offset);
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw new VigilError('VIGIL_ERR_STORAGE', `checkpoint failed: ${(err as Error).message}`, {
-        cause: err,
-      });
     }
+    // Nothing runs between here and the caller's continuation but promise reactions, so no read
+    // sees these rows while the caller still shows its own copy of them.
+    if (lastRowid > this.#visibleRowid) this.#visibleRowid = lastRowid;
   }
 
   async load(): Promise<Checkpoint> {
@@ -139,7 +141,7 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
   async range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
     const out: ScoredPoint[] = [];
     let sorted = true;
-    for (const row of this.#range.iterate(seriesId, from, to)) {
+    for (const row of this.#range.iterate(seriesId, from, to, this.#visibleRowid)) {
       const before = out.length;
       decodeChunkInto(row.data as Uint8Array, from, to, out);
       // Late points make chunks overlap or hold ts out of order; sort only when that happened.
@@ -192,7 +194,9 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
       }));
   }
 
-  close(): void {
+  /** Closes this connection at once (so a caller need not await it) and the writer thread after. */
+  close(): Promise<void> {
     this.#db.close();
+    return this.#thread?.close() ?? Promise.resolve();
   }
 }

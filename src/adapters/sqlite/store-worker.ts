@@ -1,0 +1,57 @@
+/**
+ * Worker thread that owns store.db's write connection. A checkpoint's inserts, its COMMIT and the
+ * WAL checkpoint after it run here, so the main thread only packs the checkpoint (./codec.ts) and
+ * keeps serving ingest and queries meanwhile; its own connection only reads (WAL readers never
+ * wait for this writer). One message at a time, in the order sent.
+ *
+ * Messages in:  { id, kind: 'commit', packed: PackedCheckpoint } | { id, kind: 'close' }
+ * Messages out: { id, ok: true, lastRowid?, spare? } | { id, ok: false, message, spare? }
+ * (`lastRowid`: of the commit's last chunk row, 0 when none; `spare`: the commit's big buffers,
+ * handed back for the next checkpoint to pack into)
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CheckpointWriter } from './checkpoint-writer.ts';
+import type { PackedCheckpoint, SpareBuffers } from './codec.ts';
+import { openDatabase } from './open.ts';
+
+interface Init {
+  path: string;
+  synchronous: 'full' | 'normal';
+}
+
+type Request = { id: number; kind: 'commit'; packed: PackedCheckpoint } | { id: number; kind: 'close' };
+
+const init = workerData as Init;
+const db = openDatabase(init.path, init.synchronous);
+// WAL checkpoints happen after each commit's reply instead of inside its COMMIT (see below).
+db.exec('PRAGMA wal_autocheckpoint = 0');
+const writer = new CheckpointWriter(db);
+
+parentPort!.on('message', (req: Request) => {
+  if (req.kind === 'close') {
+    db.close();
+    parentPort!.postMessage({ id: req.id, ok: true });
+    parentPort!.close();
+    return;
+  }
+  const spare: SpareBuffers = {
+    chunks: req.packed.chunkBytes.buffer as ArrayBuffer,
+    states: req.packed.stateBytes.buffer as ArrayBuffer,
+  };
+  const transfer = [spare.chunks, spare.states];
+  try {
+    const steps = writer.write(req.packed);
+    let r = steps.next();
+    while (r.done !== true) r = steps.next();
+    parentPort!.postMessage({ id: req.id, ok: true, lastRowid: r.value, spare }, transfer);
+  } catch (err) {
+    parentPort!.postMessage({ id: req.id, ok: false, message: (err as Error).message, spare }, transfer);
+    return;
+  }
+  // The commit is visible (and, for a process crash, safe) already: copying the WAL back into the
+  // database file is housekeeping that need not delay the reply. A failure here leaves the frames
+  // in the WAL, where readers still find them; the next commit's checkpoint tries again.
+  try {
+    writer.checkpointWal();
+  } catch {}
+});
