@@ -81,11 +81,28 @@ export async function startDetector(
   const timer = setInterval(() => {
     tasks.checkpointAll().catch((err) => logger.error({ err }, 'checkpoint failed; will retry'));
   }, config.engine.checkpointIntervalMs);
+  // Per-series configs set through any API server reach the running engines within a poll.
+  let polling = false;
+  const configTimer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    out.configs
+      .allConfigs()
+      .then((configs) => {
+        const n = tasks.applyConfigs(configs);
+        if (n > 0) logger.info({ changed: n }, 'applied per-series configs');
+      })
+      .catch((err) => logger.warn({ err }, 'reading per-series configs failed; will retry'))
+      .finally(() => {
+        polling = false;
+      });
+  }, config.engine.configPollMs);
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       ready = false;
       clearInterval(timer);
+      clearInterval(configTimer);
       await membership.close(); // revokes every partition: each drains and checkpoints
       await app.close();
       await out.close();

@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.ts';
 import { PartitionRuntime, type RuntimeStats } from '../engine/runtime.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Log, LogEntry } from '../ports/log.ts';
+import type { SeriesConfig } from '../ports/meta-store.ts';
 import type { GroupHandlers, GroupMembership, InRecord } from '../ports/partitioned-log.ts';
 
 export interface PartitionTasksDeps {
@@ -97,6 +98,23 @@ export class PartitionTasks implements GroupHandlers {
         addStats(this.#retired, t.runtime.stats);
       }),
     );
+  }
+
+  /**
+   * Applies per-series configs stored since the tasks started (the API writes them to the
+   * ConfigStore): each series whose config differs from its engine's gets the new one.
+   * Returns how many changed.
+   */
+  applyConfigs(configs: ReadonlyMap<number, SeriesConfig>): number {
+    let changed = 0;
+    for (const t of this.#tasks.values()) {
+      for (const [sid, c] of configs) {
+        if (JSON.stringify(t.runtime.configOf(sid)) === JSON.stringify(c)) continue;
+        t.runtime.setConfig(sid, c);
+        changed++;
+      }
+    }
+    return changed;
   }
 
   /** Checkpoints every partition (the composition root calls it on an interval). */

@@ -69,6 +69,11 @@ const Engine = Type.Object(
       default: 60_000,
       description: 'how far behind its newest point a point of a series may arrive',
     }),
+    configPollMs: Type.Integer({
+      minimum: 100,
+      default: 5000,
+      description: 'scaled out: how often detectors read per-series configs set through the API',
+    }),
     checkpointIntervalMs: Type.Integer({
       minimum: 10,
       default: 5000,

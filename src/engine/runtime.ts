@@ -12,6 +12,7 @@ import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Log, LogEntry, PointBatch } from '../ports/log.ts';
+import type { SeriesConfig } from '../ports/meta-store.ts';
 import type { Engine, EngineOutput, RejectReason } from './engine.ts';
 
 export interface RuntimeDeps {
@@ -124,6 +125,18 @@ export class PartitionRuntime {
       await this.#d.defer();
     }
     return { offset: cp.offset, replayedEntries: replayed };
+  }
+
+  /**
+   * Changes a series' detector config now (the series starts afresh; an open anomaly closes).
+   * The change lands between two engine slices, never inside one.
+   */
+  setConfig(seriesId: number, config: SeriesConfig): void {
+    this.#d.engine.setConfig(seriesId, config, this.#out);
+  }
+
+  configOf(seriesId: number): SeriesConfig {
+    return this.#d.engine.configOf(seriesId);
   }
 
   /** Points accepted (durable) but not yet scored. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCheckpoints } from '../../../src/adapters/memory/checkpoint-store.ts';
 import { MemoryPartitionedLog } from '../../../src/adapters/memory/partitioned-log.ts';
 import { MemoryPointStore } from '../../../src/adapters/memory/point-store.ts';
+import { encodeBatch } from '../../../src/adapters/sqlite/codec.ts';
 import { IngestService } from '../../../src/app/ingest-service.ts';
 import { PartitionTasks } from '../../../src/app/partition-tasks.ts';
 import { PartitionedSink } from '../../../src/app/partitioned-sink.ts';
@@ -77,6 +78,43 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 describe('scaled-out roles on the in-memory log', () => {
+  it('a per-series config stored by the API reaches the detector tasks that own the series', async () => {
+    const log = new MemoryPartitionedLog();
+    await log.ensureTopic('points', 2);
+    const store = new MemoryCheckpoints(new MemoryPointStore());
+    const tasks = new PartitionTasks({
+      newEngine: async () => newEngine(),
+      checkpointsFor: (p) => store.forPartition(`points/${p}`),
+      defer: () => yieldTurn(),
+      soon: (fn) => setImmediate(fn),
+      now: () => 0,
+      maxLagPoints: 1e9,
+    });
+    tasks.attach(await log.join('det', 'points', tasks));
+    const next = { detector: 'robust-z', params: {}, threshold: 0.99 };
+    const configs = new Map([[7, next]]);
+    expect(tasks.applyConfigs(configs)).toBe(2); // both partitions' engines now know it
+    expect(tasks.applyConfigs(configs)).toBe(0); // nothing changes twice
+    const scored: string[] = [];
+    // Series 7 is now scored by robust-z: an anomaly run it opens names that detector.
+    const rows = Array.from({ length: 200 }, (_, i) => i);
+    await log.append('points', [
+      {
+        partition: 0,
+        value: encodeBatch({
+          seriesIds: Int32Array.from(rows.map(() => 7)),
+          ts: Float64Array.from(rows.map((i) => 1000 + i)),
+          values: Float64Array.from(rows.map((i) => (i === 150 ? 1e6 : Math.sin(i)))),
+        }),
+      },
+    ]);
+    for (let i = 0; i < 2000 && (await tasks.startOffset(0)) !== 1; i++) await yieldTurn();
+    await tasks.checkpointAll();
+    for (const a of await store.anomalies({ limit: 100 })) scored.push(a.detector);
+    expect(scored.length).toBeGreaterThan(0);
+    expect(new Set(scored)).toEqual(new Set(['robust-z']));
+  });
+
   it('equal the embedded engine, through a graceful leave and a crash of detector members', async () => {
     const log = new MemoryPartitionedLog({ fetchMax: 7 });
     await log.ensureTopic('ingest', PARTITIONS);
