@@ -114,6 +114,26 @@ describe('faults in the scaled-out deployment', () => {
     await scenario('det', { [at(0.4)]: (s) => kill9(s, 'detector', 1) });
   }, 900_000);
 
+  it('SIGTERM of a detector: it drains, checkpoints and leaves the group; the other takes over', async () => {
+    let exited = false;
+    await scenario('term', {
+      [at(0.4)]: async (s) => {
+        const p = s.procs.find((x) => x.role === 'detector' && x.index === 1)!;
+        process.kill(p.pid, 'SIGTERM');
+        // Graceful shutdown ends the process by itself (bounded wait).
+        for (let i = 0; i < 600 && !exited; i++) {
+          try {
+            process.kill(p.pid, 0);
+            await new Promise((r) => setTimeout(r, 100));
+          } catch {
+            exited = true;
+          }
+        }
+      },
+    });
+    expect(exited).toBe(true);
+  }, 900_000);
+
   it('kill -9 of a processor and of an API server: clients retry through nginx', async () => {
     await scenario('proc', {
       [at(0.3)]: (s) => kill9(s, 'processor', 1),
