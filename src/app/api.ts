@@ -46,6 +46,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     keyPrefix: config.redis.keyPrefix,
   });
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
+  ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   let seriesCount = 0;
   const metrics = createMetrics({
     stats: () => ({

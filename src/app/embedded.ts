@@ -69,7 +69,9 @@ export async function startEmbedded(
     now: () => performance.now(),
   });
   const ingest = new IngestService(runtime, ingestDb, config.ingest, Date.now);
-  ingest.enableDedup({ cache: new MemoryCache(), ttlMs: config.ingest.idempotencyTtlMs });
+  const cache = new MemoryCache();
+  ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
+  ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   const metrics = createMetrics({
     stats: () => runtime.stats,
     lagPoints: () => runtime.lagPoints,

@@ -37,6 +37,8 @@ export interface IngestDedup {
 }
 
 export interface IngestStats {
+  /** Requests refused with 429 by the rate limit. */
+  rateLimited: number;
   /** Requests skipped because their Idempotency-Key was already stored. */
   deduplicated: number;
   /** Cache failures while deduplicating (the request went through without it). */
@@ -44,8 +46,9 @@ export interface IngestStats {
 }
 
 export class IngestService {
-  readonly stats: IngestStats = { deduplicated: 0, dedupErrors: 0 };
+  readonly stats: IngestStats = { rateLimited: 0, deduplicated: 0, dedupErrors: 0 };
   #dedup: IngestDedup | undefined;
+  #rateLimit: { cache: Cache; perSecond: number } | undefined;
   readonly #runtime: BatchSink;
   readonly #catalog: SeriesRegistry;
   readonly #limits: IngestLimitsConfig;
@@ -69,6 +72,14 @@ export class IngestService {
     this.#dedup = dedup;
   }
 
+  /**
+   * Caps ingest requests per second across every process sharing `cache` (fixed one-second
+   * windows). A cache outage lets requests through rather than refusing all of them.
+   */
+  enableRateLimit(cache: Cache, perSecond: number): void {
+    this.#rateLimit = perSecond > 0 ? { cache, perSecond } : undefined;
+  }
+
   setReady(ready: boolean): void {
     this.#ready = ready;
   }
@@ -88,6 +99,17 @@ export class IngestService {
     knownKeys?: readonly string[],
     idempotencyKey?: string,
   ): Promise<void> {
+    const limit = this.#rateLimit;
+    if (limit !== undefined) {
+      const n = await limit.cache.incrWindow('rate:ingest', 1000, this.#now()).catch(() => 0);
+      if (n > limit.perSecond) {
+        this.stats.rateLimited++;
+        throw new VigilError(
+          'VIGIL_ERR_RATE_LIMITED',
+          `more than ingest.rateLimitRequestsPerSecond ${limit.perSecond} requests this second; retry later`,
+        );
+      }
+    }
     const dedup = idempotencyKey === undefined ? undefined : this.#dedup;
     const cacheKey = `idem:${idempotencyKey}`;
     if (dedup !== undefined) {

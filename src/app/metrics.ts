@@ -66,6 +66,11 @@ export function createMetrics(src: MetricsSource): Metrics {
   const ingest = src.ingest;
   if (ingest !== undefined) {
     counter(
+      'vigil_ingest_rate_limited_requests_total',
+      'Ingest requests refused with 429 by ingest.rateLimitRequestsPerSecond.',
+      () => ingest().rateLimited,
+    );
+    counter(
       'vigil_ingest_deduplicated_requests_total',
       'Requests skipped because their Idempotency-Key was already stored.',
       () => ingest().deduplicated,

@@ -39,6 +39,12 @@ const Ingest = Type.Object(
       description: 'accepted-but-unscored points above which ingest answers 503 with Retry-After',
     }),
     retryAfterSeconds: Type.Integer({ minimum: 1, default: 1 }),
+    rateLimitRequestsPerSecond: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'ingest requests per second accepted across all API servers (counted in Redis scaled out, in memory embedded); above it 429 with Retry-After; 0 = no limit',
+    }),
     idempotencyTtlMs: Type.Integer({
       minimum: 1000,
       default: 600_000,

@@ -65,6 +65,12 @@ export const ERRORS = {
     retriable: false,
     summary: 'Detector parameters do not match the detector schema.',
   },
+  VIGIL_ERR_RATE_LIMITED: {
+    status: 429,
+    retriable: true,
+    summary:
+      'More ingest requests per second than `ingest.rateLimitRequestsPerSecond` allows; retry after `Retry-After`.',
+  },
   VIGIL_ERR_BACKPRESSURE: {
     status: 503,
     retriable: true,

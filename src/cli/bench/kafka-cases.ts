@@ -1,0 +1,392 @@
+/**
+ * The cases of `vigil bench kafka`, each on a fresh topic of the run:
+ * - throughput (`single`, `batch100`): the topic is pre-filled, then one detector worker joins a
+ *   fresh group and is timed from the start of the join until every point is scored, and until
+ *   every point is stored (its final checkpoint committed);
+ * - latency: the worker joins first, then a child process produces open-loop at a fixed rate with a
+ *   spike every `probeEvery` messages; a spike's latency runs from its message's due time (when the
+ *   append call starts, as long as the generator keeps up) to its anomaly committed in PostgreSQL.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listOf } from '../../app/scaled-out.ts';
+import type { OutRecord } from '../../ports/partitioned-log.ts';
+import type { LoadJob } from './kafka-loadgen.ts';
+import type { Stack } from './kafka-stack.ts';
+import { type BenchWorker, startWorker, type WorkerOptions } from './kafka-worker.ts';
+import { Workload, type WorkloadSpec } from './kafka-workload.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+export interface Progress {
+  update(value: number, note?: string): void;
+  stop(): void;
+}
+export type ProgressFactory = (label: string, total: number) => Progress;
+
+export interface CaseContext {
+  stack: Stack;
+  /** Catalog ids of the run's series. */
+  ids: number[];
+  partitions: number;
+  timeoutMs: number;
+  progress: ProgressFactory;
+  warn(text: string): void;
+}
+
+export interface ThroughputCase {
+  case: string;
+  pointsPerMessage: number;
+  messages: number;
+  points: number;
+  checkpointIntervalMs: number;
+  /** Start of the join until the member's first assignment is active. */
+  joinMs: number;
+  /** Start of the join until every point is scored. */
+  seconds: number;
+  messagesPerSec: number;
+  pointsPerSec: number;
+  /** Start of the join until the checkpoint holding the last point is committed. */
+  storedSeconds: number;
+  storedPointsPerSec: number;
+  pointsScored: number;
+  rejected: number;
+  checkpoints: number;
+  /** How long checkpoint commits (InfluxDB, then PostgreSQL) took, ms. */
+  commitP50Ms: number | null;
+  commitMaxMs: number | null;
+}
+
+export interface LatencyCase {
+  case: string;
+  checkpointIntervalMs: number;
+  pointsPerMessage: number;
+  atMessagesPerSec: number;
+  atPointsPerSec: number;
+  /** Measured part of the run (after the warm-up). */
+  seconds: number;
+  warmupSeconds: number;
+  probes: number;
+  measured: number;
+  missed: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  /** The Kafka part alone: due time → the worker's records handler, ms. */
+  deliveredP50Ms: number | null;
+  deliveredP99Ms: number | null;
+  /** Checkpoint commits (InfluxDB, then PostgreSQL) during the run, ms. */
+  commitP50Ms: number | null;
+  commitP99Ms: number | null;
+  generator: { sent: number; failed: number; p99LagMs: number; maxLagMs: number };
+  pointsProduced: number;
+  pointsScored: number;
+}
+
+// Every case gets its own stretch of event time, so points and anomalies of cases never overlap.
+const BASE_TS = Date.UTC(2026, 0, 1);
+const CASE_SPAN_MS = 10_000_000_000;
+let caseNo = 0;
+const nextBase = () => BASE_TS + caseNo++ * CASE_SPAN_MS;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The p-quantile of `xs` (sorted here), null when empty. */
+function quantile(xs: number[], p: number): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/** Broker-side limit on one partition's record batch is 1 MiB: stay well below it per request. */
+const BYTES_PER_PARTITION_REQUEST = 512 * 1024;
+
+/** Appends `messages` messages of `workload` to `topic`, one request per chunk. */
+async function prefill(ctx: CaseContext, topic: string, workload: Workload, messages: number): Promise<void> {
+  const probe = workload.next();
+  const perPartition = Math.max(1, Math.floor(BYTES_PER_PARTITION_REQUEST / (probe.value.length + 70)));
+  const chunk = Math.min(50_000, perPartition * ctx.partitions);
+  const bar = ctx.progress(`pre-fill ${topic}`, messages);
+  const log = ctx.stack.admin;
+  let pending: OutRecord[][] = Array.from({ length: ctx.partitions }, () => []);
+  pending[probe.partition]!.push(probe);
+  let done = 1;
+  const flush = async () => {
+    const groups = pending.filter((g) => g.length > 0);
+    pending = Array.from({ length: ctx.partitions }, () => []);
+    // One append per partition: concurrent sends go out as one idempotent (non-transactional) request.
+    await Promise.all(groups.map((g) => log.producer.send(topic, g)));
+  };
+  while (done < messages) {
+    const m = workload.next();
+    pending[m.partition]!.push(m);
+    done++;
+    if (done % chunk === 0) {
+      await flush();
+      bar.update(done);
+    }
+  }
+  await flush();
+  bar.update(done);
+  bar.stop();
+}
+
+async function until(ctx: CaseContext, what: string, cond: () => boolean, tick?: () => void): Promise<void> {
+  const deadline = performance.now() + ctx.timeoutMs;
+  let last = 0;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not done within ${ctx.timeoutMs} ms`);
+    await sleep(2);
+    if (tick !== undefined && performance.now() - last > 200) {
+      last = performance.now();
+      tick();
+    }
+  }
+}
+
+function worker(
+  ctx: CaseContext,
+  topic: string,
+  checkpointIntervalMs: number,
+  extra: Pick<WorkerOptions, 'onStored' | 'onRecords'> = {},
+) {
+  const { stack } = ctx;
+  return startWorker(stack.config, stack.out, {
+    topic,
+    anomaliesTopic: stack.topic('anomalies'),
+    group: `${topic}-detector`,
+    checkpointIntervalMs,
+    onError: (err) => ctx.warn(`checkpoint failed (retried): ${err instanceof Error ? err.message : err}`),
+    ...extra,
+  });
+}
+
+export async function throughputCase(
+  ctx: CaseContext,
+  name: string,
+  pointsPerMessage: number,
+  messages: number,
+): Promise<ThroughputCase> {
+  const { stack } = ctx;
+  const topic = stack.topic(name);
+  await stack.out.log.ensureTopic(topic, ctx.partitions);
+  await stack.out.log.ensureTopic(stack.topic('anomalies'), ctx.partitions);
+  const spec: WorkloadSpec = {
+    ids: ctx.ids,
+    partitions: ctx.partitions,
+    pointsPerMessage,
+    base: nextBase(),
+    probeEvery: 0,
+    warmupMessages: 0,
+  };
+  await prefill(ctx, topic, new Workload(spec), messages);
+  const points = messages * pointsPerMessage;
+  const interval = stack.config.engine.checkpointIntervalMs;
+
+  const started = performance.now();
+  const w: BenchWorker = await worker(ctx, topic, interval);
+  const joinMs = performance.now() - started;
+  const bar = ctx.progress(`${name}: points scored`, points);
+  try {
+    await until(
+      ctx,
+      `${name}: scoring ${points} points`,
+      () => w.tasks.stats().pointsScored >= points,
+      () => bar.update(w.tasks.stats().pointsScored),
+    );
+  } finally {
+    bar.stop();
+  }
+  const scored = (performance.now() - started) / 1000;
+  await w.flush();
+  const stored = (performance.now() - started) / 1000;
+  const stats = w.tasks.stats();
+  await w.close();
+  return {
+    case: name,
+    pointsPerMessage,
+    messages,
+    points,
+    checkpointIntervalMs: interval,
+    joinMs,
+    seconds: scored,
+    messagesPerSec: Math.round(messages / scored),
+    pointsPerSec: Math.round(points / scored),
+    storedSeconds: stored,
+    storedPointsPerSec: Math.round(points / stored),
+    pointsScored: stats.pointsScored,
+    rejected: stats.rejected.duplicate + stats.rejected.too_late,
+    checkpoints: stats.checkpoints,
+    commitP50Ms: quantile(w.commitMs, 0.5),
+    commitMaxMs: quantile(w.commitMs, 1),
+  };
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+export interface LatencyOptions {
+  name: string;
+  checkpointIntervalMs: number;
+  pointsPerMessage: number;
+  /** Messages per second. */
+  rate: number;
+  seconds: number;
+  /** Spikes per second to aim for. */
+  probesPerSec: number;
+}
+
+export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<LatencyCase> {
+  const { stack } = ctx;
+  const topic = stack.topic(`${o.name}-${o.checkpointIntervalMs}ms`);
+  await stack.out.log.ensureTopic(topic, ctx.partitions);
+  await stack.out.log.ensureTopic(stack.topic('anomalies'), ctx.partitions);
+  const series = ctx.ids.length;
+  // Each series needs the detector's warm-up (EWMA: 20 points) before a spike can score; 25 to spare.
+  const warmupMessages = Math.max(Math.ceil(o.rate * 2), Math.ceil((25 * series) / o.pointsPerMessage));
+  // Probes step through the series (coprime step): no series is spiked twice in a row.
+  let probeEvery = Math.max(1, Math.round(o.rate / o.probesPerSec));
+  while (o.pointsPerMessage === 1 && gcd(probeEvery, series) !== 1) probeEvery++;
+  const spec: WorkloadSpec = {
+    ids: ctx.ids,
+    partitions: ctx.partitions,
+    pointsPerMessage: o.pointsPerMessage,
+    base: nextBase(),
+    probeEvery,
+    warmupMessages,
+  };
+  const workload = new Workload(spec);
+  const messages = warmupMessages + Math.round(o.rate * o.seconds);
+  const stored = new Map<number, number>();
+  const delivered = new Map<number, number>();
+  const w = await worker(ctx, topic, o.checkpointIntervalMs, {
+    onRecords: (records, at) => {
+      for (const r of records) {
+        // encodeBatch layout: [n:u32][pad:u32][ts:f64×n]…; a probe's spike is its first point.
+        if (r.value.byteLength < 16) continue;
+        const i = workload.probeOf(new DataView(r.value.buffer, r.value.byteOffset, 16).getFloat64(8, true));
+        if (i >= 0) delivered.set(i, at);
+      }
+    },
+    onStored: (anomalies, at) => {
+      for (const a of anomalies) {
+        // A run that an earlier spike of the series opened ends at this spike.
+        for (const ts of [a.start, a.end]) {
+          const i = workload.probeOf(ts);
+          if (i >= 0 && !stored.has(i)) stored.set(i, at);
+        }
+      }
+    },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
+  let generator: LatencyCase['generator'] & { points: number };
+  let t0: number;
+  try {
+    const job: LoadJob = {
+      brokers: listOf(stack.config.kafka.brokers),
+      clientId: `${stack.config.kafka.clientId}-loadgen`,
+      topic,
+      spec,
+      rate: o.rate,
+      messages,
+    };
+    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
+    const total = messages / o.rate;
+    const bar = ctx.progress(
+      `${o.name} (checkpoint ${o.checkpointIntervalMs} ms): seconds`,
+      Math.ceil(total),
+    );
+    const started = performance.now();
+    const timer = setInterval(() => bar.update(Math.floor((performance.now() - started) / 1000)), 500);
+    try {
+      ({ t0, generator } = await loadgen(join(dir, 'job.json')));
+    } finally {
+      clearInterval(timer);
+      bar.stop();
+    }
+    const left = ctx.progress(`${o.name}: points scored after the generator finished`, generator.points);
+    try {
+      await until(
+        ctx,
+        `${o.name}: scoring ${generator.points} points`,
+        () => w.tasks.stats().pointsScored >= generator.points,
+        () => left.update(w.tasks.stats().pointsScored),
+      );
+    } finally {
+      left.stop();
+    }
+    await w.flush();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await w.close();
+  }
+  const latencies: number[] = [];
+  const kafka: number[] = [];
+  let probes = 0;
+  for (let i = warmupMessages; i < generator.sent; i++) {
+    if (!workload.isProbe(i)) continue;
+    probes++;
+    const due = t0 + (i * 1000) / o.rate;
+    const at = stored.get(i);
+    if (at !== undefined) latencies.push(at - due);
+    const got = delivered.get(i);
+    if (got !== undefined) kafka.push(got - due);
+  }
+  const q = (p: number) => quantile(latencies, p);
+  return {
+    case: o.name,
+    checkpointIntervalMs: o.checkpointIntervalMs,
+    pointsPerMessage: o.pointsPerMessage,
+    atMessagesPerSec: o.rate,
+    atPointsPerSec: o.rate * o.pointsPerMessage,
+    seconds: o.seconds,
+    warmupSeconds: warmupMessages / o.rate,
+    probes,
+    measured: latencies.length,
+    missed: probes - latencies.length,
+    p50Ms: q(0.5),
+    p90Ms: q(0.9),
+    p99Ms: q(0.99),
+    maxMs: q(1),
+    deliveredP50Ms: quantile(kafka, 0.5),
+    deliveredP99Ms: quantile(kafka, 0.99),
+    commitP50Ms: quantile(w.commitMs, 0.5),
+    commitP99Ms: quantile(w.commitMs, 0.99),
+    generator: {
+      sent: generator.sent,
+      failed: generator.failed,
+      p99LagMs: generator.p99LagMs,
+      maxLagMs: generator.maxLagMs,
+    },
+    pointsProduced: generator.points,
+    pointsScored: w.tasks.stats().pointsScored,
+  };
+}
+
+/** Runs the load generator; resolves with its start time and summary. */
+function loadgen(
+  jobFile: string,
+): Promise<{ t0: number; generator: LatencyCase['generator'] & { points: number } }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [join(HERE, 'kafka-loadgen.ts'), jobFile], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', rej);
+    child.on('exit', (code) => {
+      const lines = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
+      if (code !== 0 || lines.length < 2) return rej(new Error(`load generator exited ${code}`));
+      const { t0 } = JSON.parse(lines[0]!) as { t0: number };
+      res({ t0, generator: JSON.parse(lines[lines.length - 1]!) });
+    });
+  });
+}
