@@ -4,14 +4,22 @@
  *
  * - **events**: ARTime (staged-artime.ts; a pattern that resonates with no learned shape) and the
  *   new-extreme rule (a value beyond all earlier ones by `extremeTolerance` of their range, at
- *   strength `extremeWeight`). Every other point scores 0, so the output stays sparse;
+ *   strength `extremeWeight`). Every other point gets only the evidence tier's score (below);
  * - **corroboration**: the calibrated score of the `evidence` detector (the `likelihood` wrapper:
  *   HTM anomaly likelihood over a statistical ensemble), its maximum over the last
  *   `corroborationWindow` points E. An event of strength p scores (p + w·E) / (1 + w), w =
  *   `corroborationWeight`: an ARTime event that the statistics also saw rises, one they did not
- *   see sinks, which removes most of ARTime's false positives on noisy series;
+ *   see sinks, which removes most of ARTime's false positives on noisy series. An ARTime that
+ *   has to estimate its value range from the stream (no min/max hints: production, strict mode)
+ *   is less precise, and its events take w = `estimatedRangeWeight` instead;
+ * - **repeats** (repeat-mask.ts): an event no stronger than one of the last `repeatWindow` points
+ *   is multiplied by `repeatDamping`;
  * - **soft refractory** (soft-refractory.ts): after a score above `refractoryLevel`, scores are
- *   damped by 1 − e^(−gap/`refractoryTau`), so one anomaly is reported once.
+ *   damped by 1 − e^(−gap/`refractoryTau`), so one anomaly is reported once;
+ * - **evidence tier** (evidence-tier.ts): a point without an event scores `tierWeight` × E, damped
+ *   after alarms, so it ranks under every event: below the recommended threshold it flags
+ *   nothing, and a profile whose optimal threshold is that low gains the strongest statistical
+ *   alarms that no event saw.
  *
  * Band: the evidence detector's. NAB mode hands ARTime and the likelihood the file's min/max and
  * probation; strict mode runs on the stream alone (staged-artime.ts).
@@ -20,8 +28,10 @@ import Type from 'typebox';
 import type { Score } from '../../point.ts';
 import { type Detector, type DetectorFactory, type DetectorState, stepOf } from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
+import { EvidenceTier } from './evidence-tier.ts';
 import { type ExtremeData, NewExtreme } from './new-extreme.ts';
 import { RecentMax } from './recent-max.ts';
+import { RepeatMask } from './repeat-mask.ts';
 import { SoftRefractory } from './soft-refractory.ts';
 import { StagedArtime, type StagedArtimeData } from './staged-artime.ts';
 
@@ -45,6 +55,11 @@ export const VigilParams = Type.Object(
       default: 1,
       description: 'weight w of the evidence: score = (event + w·evidence) / (1 + w)',
     }),
+    estimatedRangeWeight: Type.Number({
+      minimum: 0,
+      default: 1.5,
+      description: "w for ARTime's events when it estimates its value range (no min/max hints)",
+    }),
     extremeTolerance: Type.Number({
       minimum: 0,
       default: 0.05,
@@ -66,6 +81,34 @@ export const VigilParams = Type.Object(
       minimum: 0,
       default: 30,
       description: 'refractory time constant in points: scores × (1 − e^(−gap/τ)); 0 disables',
+    }),
+    repeatWindow: Type.Integer({
+      minimum: 0,
+      default: 50,
+      description: 'an event no stronger than one of this many points back is a repeat; 0 disables',
+    }),
+    repeatDamping: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.05,
+      description: 'factor on the score of a repeat',
+    }),
+    tierWeight: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.1,
+      description: 'a point without an event scores this × its evidence (damped after alarms); 0 disables',
+    }),
+    tierAlarmLevel: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'evidence above this on a point without an event is an alarm of the tier',
+    }),
+    tierTau: Type.Number({
+      minimum: 0,
+      default: 100,
+      description: 'tier refractory time constant in points after an alarm; 0 disables',
     }),
     shortProbation: Type.Integer({
       minimum: 32,
@@ -95,10 +138,16 @@ export interface VigilParams {
   evidenceParams: Record<string, unknown>;
   corroborationWindow: number;
   corroborationWeight: number;
+  estimatedRangeWeight: number;
   extremeTolerance: number;
   extremeWeight: number;
   refractoryLevel: number;
   refractoryTau: number;
+  repeatWindow: number;
+  repeatDamping: number;
+  tierWeight: number;
+  tierAlarmLevel: number;
+  tierTau: number;
   shortProbation: number;
   longProbation: number;
   longRangeMargin: number;
@@ -113,6 +162,12 @@ interface VigilData {
   extreme: ExtremeData;
   /** Points since the last refractory event; null before the first. */
   since: number | null;
+  /** Whether ARTime estimates its value range (no min/max hints); absent in version 1. */
+  estimatedRange?: boolean;
+  /** Undamped event scores of the last `repeatWindow` points, oldest first; absent in version 1. */
+  repeats?: number[];
+  /** Points since the last alarm of the evidence tier; absent in version 1. */
+  tierSince?: number | null;
 }
 
 /** What `score` found for a point, kept so that `update` of the same point need not redo it. */
@@ -132,15 +187,28 @@ export class VigilDetector implements Detector {
   readonly #recent: RecentMax;
   readonly #extreme: NewExtreme;
   readonly #refractory: SoftRefractory;
+  readonly #repeats: RepeatMask;
+  readonly #tier: EvidenceTier;
+  /** ARTime's events take `estimatedRangeWeight` rather than `corroborationWeight`. */
+  readonly #estimatedRange: boolean;
   #pending: Pending | undefined;
 
-  constructor(p: VigilParams, artime: StagedArtime, evidence: Detector, data?: VigilData) {
+  constructor(
+    p: VigilParams,
+    artime: StagedArtime,
+    evidence: Detector,
+    estimatedRange: boolean,
+    data?: VigilData,
+  ) {
     this.#p = p;
     this.#artime = artime;
     this.#evidence = evidence;
+    this.#estimatedRange = estimatedRange;
     this.#recent = new RecentMax(p.corroborationWindow, data?.recent);
     this.#extreme = new NewExtreme(p.extremeTolerance, data?.extreme ?? null);
     this.#refractory = new SoftRefractory(p.refractoryLevel, p.refractoryTau, data?.since ?? null);
+    this.#repeats = new RepeatMask(p.repeatWindow, p.repeatDamping, data?.repeats);
+    this.#tier = new EvidenceTier(p.tierWeight, p.tierAlarmLevel, p.tierTau, data?.tierSince ?? null);
   }
 
   score(ts: number, value: number): Score {
@@ -149,7 +217,7 @@ export class VigilDetector implements Detector {
     const event = this.#artime.score(ts, value);
     const evidence = this.#evidence.score(ts, value);
     const raw = this.#fuse(value, event, evidence.score);
-    const score = this.#out(this.#refractory.damp(raw), evidence);
+    const score = this.#out(this.#final(raw, evidence.score), evidence);
     this.#pending = { ts, value, event, evidence, raw, score };
     return score;
   }
@@ -176,7 +244,7 @@ export class VigilDetector implements Detector {
     const event = this.#artime.step(ts, value);
     const evidence = stepOf(this.#evidence, ts, value);
     const raw = this.#fuse(value, event, evidence.score);
-    const score = this.#out(this.#refractory.damp(raw), evidence);
+    const score = this.#out(this.#final(raw, evidence.score), evidence);
     this.#commit(value, evidence.score, raw);
     return score;
   }
@@ -188,24 +256,37 @@ export class VigilDetector implements Detector {
       recent: this.#recent.toJSON(),
       extreme: this.#extreme.toJSON(),
       since: this.#refractory.toJSON(),
+      estimatedRange: this.#estimatedRange,
+      repeats: this.#repeats.toJSON(),
+      tierSince: this.#tier.toJSON(),
     };
-    return { detector: 'vigil', version: 1, data };
+    return { detector: 'vigil', version: 2, data };
   }
 
   /** The undamped score: an event's strength backed by the recent evidence, or 0 without an event. */
   #fuse(value: number, event: number, evidence: number): number {
     const p = this.#p;
     const extreme = this.#extreme.test(value) ? p.extremeWeight : 0;
-    const e = Math.max(clamp01(event), extreme);
+    const a = clamp01(event);
+    const e = Math.max(a, extreme);
     if (!(e > 0)) return 0;
-    const w = p.corroborationWeight;
+    const w = this.#estimatedRange && a > extreme ? p.estimatedRangeWeight : p.corroborationWeight;
     return (e + w * this.#recent.peek(clamp01(evidence))) / (1 + w);
   }
 
+  /** The output score: an event's, masked if a repeat and refractory-damped, or else the tier's. */
+  #final(raw: number, evidence: number): number {
+    if (raw > 0) return this.#refractory.damp(this.#repeats.damp(raw));
+    return this.#tier.score(clamp01(evidence));
+  }
+
   #commit(value: number, evidence: number, raw: number): void {
-    this.#recent.push(clamp01(evidence));
+    const e = clamp01(evidence);
+    this.#recent.push(e);
     this.#extreme.observe(value);
     this.#refractory.observe(raw);
+    this.#repeats.push(raw);
+    this.#tier.observe(raw > this.#p.refractoryLevel, raw > 0, e);
   }
 
   #out(score: number, evidence: Score): Score {
@@ -227,10 +308,16 @@ const DEFAULTS: VigilParams = {
   evidenceParams: {},
   corroborationWindow: 30,
   corroborationWeight: 1,
+  estimatedRangeWeight: 1.5,
   extremeTolerance: 0.05,
   extremeWeight: 0.5,
   refractoryLevel: 0.3,
   refractoryTau: 30,
+  repeatWindow: 50,
+  repeatDamping: 0.05,
+  tierWeight: 0.1,
+  tierAlarmLevel: 0.5,
+  tierTau: 100,
   shortProbation: 200,
   longProbation: 750,
   longRangeMargin: 0.5,
@@ -241,23 +328,24 @@ const DEFAULTS: VigilParams = {
 export function vigilDetector(source: DetectorSource): DetectorFactory<VigilParams> {
   return {
     name: 'vigil',
-    version: 1,
-    // NAB standard-profile optimum: 0.31 (nab mode), 0.26 (strict); bench/results/nab-vigil-*.json.
+    version: 2,
+    // NAB standard-profile optimum: 0.31 in nab mode; 0.057 in strict mode, which lies in the
+    // evidence tier (≤ tierWeight), and 0.3 keeps the tier silent; bench/results/nab-vigil-*.json.
     threshold: 0.3,
     description:
-      'Default: ARTime and new-extreme events, corroborated by the likelihood ensemble, with a soft refractory.',
+      'Default: ARTime and new-extreme events, corroborated by the likelihood ensemble, with repeat masking, a soft refractory and an evidence-only tier below every event.',
     params: VigilParams,
     defaults: DEFAULTS,
     // Two ARTime instances (both live during the first longProbation points of strict mode; the
     // long one at 362 bytes a category, as artime declares, plus its fixed part), the evidence
-    // detector, and the ring and counters here (read late: members may register later).
+    // detector, and the rings and counters here (read late: members may register later).
     get maxStateBytes() {
       return (
         stateBoundOf(source, 'artime') +
         362 * DEFAULTS.longMaxCategories +
         16384 +
         stateBoundOf(source, DEFAULTS.evidence) +
-        25 * DEFAULTS.corroborationWindow +
+        25 * (DEFAULTS.corroborationWindow + DEFAULTS.repeatWindow) +
         1024
       );
     },
@@ -269,7 +357,12 @@ export function vigilDetector(source: DetectorSource): DetectorFactory<VigilPara
       }
       const artime = new StagedArtime(source, params, hints, data?.artime);
       const evidence = source.create(params.evidence, params.evidenceParams, data?.evidence, hints);
-      return new VigilDetector(params, artime, evidence, data);
+      // A version-1 state did not record it; staged means no NAB hints, hence no min/max either.
+      const estimatedRange =
+        data !== undefined
+          ? (data.estimatedRange ?? data.artime.staged)
+          : hints?.min === undefined || hints.max === undefined;
+      return new VigilDetector(params, artime, evidence, estimatedRange, data);
     },
   };
 }

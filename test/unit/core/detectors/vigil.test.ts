@@ -92,7 +92,16 @@ function stubs(events: number[], evidence: number[], hintsSeen: DetectorHints[] 
     .register(vigilDetector(r));
 }
 
-const NO_EXTREMES = { evidence: 'evidence', extremeWeight: 0, refractoryTau: 0 };
+/** Events and their corroboration only: no extremes, refractory, repeat mask or evidence tier. */
+const NO_EXTREMES = {
+  evidence: 'evidence',
+  extremeWeight: 0,
+  refractoryTau: 0,
+  repeatWindow: 0,
+  tierWeight: 0,
+};
+/** What the NAB harness hands over: ARTime knows its range. */
+const NAB_HINTS = { min: 0, max: 1, probationaryLength: 100 };
 
 function run(r: DetectorRegistry, params: Record<string, unknown>, n: number, hints?: DetectorHints) {
   const d = r.create('vigil', params, undefined, hints);
@@ -103,27 +112,62 @@ describe('vigil', () => {
   it('scores an event by (strength + w·best evidence of the window) / (1 + w), and 0 elsewhere', () => {
     const events = [0, 0, 0, 0, 0, 0.6, 0, 0, 0, 0.6];
     const evidence = [0, 0.9, 0, 0, 0, 0.2, 0.9, 0.9, 0.9, 0];
-    const s = run(stubs(events, evidence), { ...NO_EXTREMES, corroborationWindow: 4 }, 10, {
-      probationaryLength: 100,
-    });
+    const s = run(stubs(events, evidence), { ...NO_EXTREMES, corroborationWindow: 4 }, 10, NAB_HINTS);
     // Point 5: evidence 0.9 at point 1 is 4 points back, inside the window; point 9 sees 0.9 at 8.
     expect(s[5]).toBeCloseTo((0.6 + 0.9) / 2, 15);
     expect(s[9]).toBeCloseTo((0.6 + 0.9) / 2, 15);
     expect(s.filter((_, i) => i !== 5 && i !== 9)).toEqual(new Array(8).fill(0));
-    const narrow = run(stubs(events, evidence), { ...NO_EXTREMES, corroborationWindow: 3 }, 6, {
-      probationaryLength: 100,
-    });
+    const narrow = run(stubs(events, evidence), { ...NO_EXTREMES, corroborationWindow: 3 }, 6, NAB_HINTS);
     expect(narrow[5]).toBeCloseTo((0.6 + 0.2) / 2, 15);
-    const weighted = run(stubs(events, evidence), { ...NO_EXTREMES, corroborationWeight: 3 }, 6, {
-      probationaryLength: 100,
-    });
+    const weighted = run(stubs(events, evidence), { ...NO_EXTREMES, corroborationWeight: 3 }, 6, NAB_HINTS);
     expect(weighted[5]).toBeCloseTo((0.6 + 3 * 0.9) / 4, 15);
+  });
+
+  it('weighs the evidence by estimatedRangeWeight when ARTime has no min/max hints', () => {
+    const events = [0, 0.6];
+    const evidence = [0.9, 0];
+    const p = { ...NO_EXTREMES, corroborationWeight: 1, estimatedRangeWeight: 3 };
+    expect(run(stubs(events, evidence), p, 2, NAB_HINTS)[1]).toBeCloseTo((0.6 + 0.9) / 2, 15);
+    expect(run(stubs(events, evidence), p, 2, { probationaryLength: 100 })[1]).toBeCloseTo(
+      (0.6 + 3 * 0.9) / 4,
+      15,
+    );
+    // Strict mode (no hints); the choice is kept in the state.
+    const r = stubs([0, 0.6, 0.6], [0.9, 0, 0]);
+    const d = r.create('vigil', p);
+    expect(d.step!(0, 1).score).toBe(0);
+    const restored = r.create('vigil', p, JSON.parse(JSON.stringify(d.snapshot())), NAB_HINTS);
+    expect(restored.step!(1, 1).score).toBeCloseTo((0.6 + 3 * 0.9) / 4, 15);
+  });
+
+  it('masks an event no stronger than one of the last repeatWindow points', () => {
+    const events = [0.6, 0, 0.6, 0, 0, 0.8, 0, 0, 0, 0.6];
+    const p = { ...NO_EXTREMES, corroborationWeight: 0, repeatWindow: 3, repeatDamping: 0.1 };
+    const s = run(stubs(events, []), p, 10, NAB_HINTS);
+    expect(s[0]).toBe(0.6);
+    expect(s[2]).toBeCloseTo(0.06, 15); // 0.6 two points back
+    expect(s[5]).toBe(0.8); // stronger: not a repeat
+    expect(s[9]).toBe(0.6); // 0.8 is four points back
+  });
+
+  it('scores points without an event by tierWeight × evidence, damped after alarms', () => {
+    const events = [0, 0, 0.8, 0, 0];
+    const evidence = [0.4, 0.6, 0.2, 0.3, 0.3];
+    const p = { ...NO_EXTREMES, corroborationWeight: 1, tierWeight: 0.1, tierAlarmLevel: 0.5, tierTau: 10 };
+    const s = run(stubs(events, evidence), p, 5, NAB_HINTS);
+    expect(s[0]).toBeCloseTo(0.04, 15);
+    expect(s[1]).toBeCloseTo(0.06, 15); // the first alarm itself is not damped
+    expect(s[2]).toBeCloseTo((0.8 + 0.6) / 2, 15); // an event: the tier is not involved
+    // The event (above the refractory level) is the latest alarm.
+    expect(s[3]).toBeCloseTo(0.03 * (1 - Math.exp(-1 / 10)), 15);
+    expect(s[4]).toBeCloseTo(0.03 * (1 - Math.exp(-2 / 10)), 15);
   });
 
   it('counts a new extreme as an event of extremeWeight', () => {
     const d = stubs([], new Array(10).fill(0.4)).create('vigil', {
       evidence: 'evidence',
       refractoryTau: 0,
+      tierWeight: 0,
     });
     for (const v of [10, 20, 15]) d.update(0, v);
     expect(d.score(0, 20.4).score).toBe(0);
@@ -132,9 +176,12 @@ describe('vigil', () => {
 
   it('damps the events that follow one above the refractory level', () => {
     const events = [0.8, 0.8, 0, 0, 0, 0, 0, 0, 0, 0, 0.8];
-    const s = run(stubs(events, []), { ...NO_EXTREMES, refractoryTau: 30, refractoryLevel: 0.3 }, 11, {
-      probationaryLength: 100,
-    });
+    const s = run(
+      stubs(events, []),
+      { ...NO_EXTREMES, refractoryTau: 30, refractoryLevel: 0.3 },
+      11,
+      NAB_HINTS,
+    );
     expect(s[0]).toBeCloseTo(0.4, 15);
     expect(s[1]).toBeCloseTo(0.4 * (1 - Math.exp(-1 / 30)), 15);
     expect(s[10]).toBeCloseTo(0.4 * (1 - Math.exp(-9 / 30)), 15);
@@ -144,20 +191,19 @@ describe('vigil', () => {
     const hintsSeen: DetectorHints[] = [];
     const nab = { min: 0, max: 1, probationaryLength: 600 };
     const events = new Array(1000).fill(1);
-    const withHints = run(stubs(events, [], hintsSeen), { ...NO_EXTREMES, corroborationWeight: 0 }, 800, nab);
+    const alone = { ...NO_EXTREMES, corroborationWeight: 0, estimatedRangeWeight: 0 };
+    const withHints = run(stubs(events, [], hintsSeen), alone, 800, nab);
     expect(hintsSeen).toEqual([nab]);
     expect(new Set(withHints)).toEqual(new Set([1])); // the stub's default-probation factor
     const strict = stubs(events, []);
-    const d = strict.create('vigil', { ...NO_EXTREMES, corroborationWeight: 0 });
+    const d = strict.create('vigil', alone);
     const s = Array.from({ length: 800 }, (_, i) => d.step!(i, 1).score);
     expect(s.slice(0, 750).every((x) => x === 1)).toBe(true);
     expect(s.slice(750).every((x) => x === 0.5)).toBe(true);
     // After the handoff the short instance is gone from the state, and a restore carries on.
     const state = JSON.parse(JSON.stringify(d.snapshot()));
     expect(state.data.artime).toMatchObject({ staged: true, t: 750, short: null });
-    expect(strict.create('vigil', { ...NO_EXTREMES, corroborationWeight: 0 }, state).step!(0, 1).score).toBe(
-      0.5,
-    );
+    expect(strict.create('vigil', alone, state).step!(0, 1).score).toBe(0.5);
   });
 
   it('passes the evidence band through and refuses a state of another evidence detector', () => {
