@@ -1,7 +1,9 @@
 /** The port contracts on the in-memory adapters. */
 import { MemoryCheckpoints } from '../../src/adapters/memory/checkpoint-store.ts';
+import { MemoryPartitionedLog } from '../../src/adapters/memory/partitioned-log.ts';
 import { MemoryPointStore } from '../../src/adapters/memory/point-store.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
+import { partitionedLogContract } from './partitioned-log.contract.ts';
 import { pointStoreContract } from './point-store.contract.ts';
 
 pointStoreContract('memory', async () => {
@@ -20,4 +22,10 @@ checkpointContract('memory', async () => {
     close: async () => {},
   });
   return open();
+});
+
+partitionedLogContract('memory', async () => {
+  const log = new MemoryPartitionedLog();
+  let n = 0;
+  return { log, topic: (name) => `${name}-${n++}`, close: () => log.close() };
 });
