@@ -43,7 +43,7 @@ export async function startDetector(
       return engine;
     },
     checkpointsFor: (p) => {
-      const store = out.checkpointsFor(`${topics.points}/${p}`);
+      const store = out.checkpointsFor(topics.points, p);
       return {
         load: () => store.load(),
         // After the checkpoint is durable, anomalies go to their topic too. A failed publish fails

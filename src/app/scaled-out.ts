@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { connectInflux, InfluxPointStore } from '../adapters/influx/index.ts';
 import { connectKafka, KafkaPartitionedLog } from '../adapters/kafka/index.ts';
 import { openPostgres } from '../adapters/postgres/index.ts';
+import { connectRedis, RedisCheckpointStates } from '../adapters/redis/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
@@ -20,8 +21,12 @@ export interface ScaledOut {
   configs: ConfigStore;
   anomalies: AnomalyStore;
   points: PointStore & PointSink;
-  /** Checkpoints of one partition: scores to InfluxDB, then anomalies, states and offset to PostgreSQL. */
-  checkpointsFor(partition: string): CheckpointStore;
+  /**
+   * Checkpoints of one partition of `topic`: scores to InfluxDB, then anomalies, states and offset
+   * to PostgreSQL in one transaction — or, with `redis.checkpointStates`, anomalies to PostgreSQL
+   * and then states and offset to Redis.
+   */
+  checkpointsFor(topic: string, partition: number): CheckpointStore;
   close(): Promise<void>;
 }
 
@@ -72,14 +77,33 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
       onError: (err) => logger.warn({ err }, 'kafka: retrying'),
     });
     const checkpoints = pg.checkpoints(points);
+    const redis = config.redis.checkpointStates
+      ? await connectRedis({ nodes: listOf(config.redis.nodes), keyPrefix: config.redis.keyPrefix })
+      : undefined;
     return {
       log,
       catalog: pg.catalog,
       configs: pg.configs,
       anomalies: pg.anomalies,
       points,
-      checkpointsFor: (partition) => checkpoints.forPartition(partition),
+      checkpointsFor: (topic, partition) => {
+        const pgStore = checkpoints.forPartition(`${topic}/${partition}`);
+        if (redis === undefined) return pgStore;
+        const states = new RedisCheckpointStates(redis, partition, {
+          keyPrefix: `${config.redis.keyPrefix}${topic}:`,
+        });
+        return {
+          // Scores and anomalies first (idempotent upserts; PostgreSQL's offset stays 0 here), then
+          // the states with their offset: a crash between the two replays from the older offset.
+          commit: async (data) => {
+            await pgStore.commit({ ...data, offset: 0, states: new Map() });
+            await states.commit(data.offset, data.states);
+          },
+          load: () => states.load(),
+        };
+      },
       close: async () => {
+        await redis?.close();
         await log.close();
         await kafka.close();
         await pg.close();

@@ -156,6 +156,11 @@ const Redis = Type.Object(
       description: 'comma-separated Redis Cluster seed nodes (env VIGIL_REDIS_NODES)',
     }),
     keyPrefix: Type.String({ default: 'vigil:' }),
+    checkpointStates: Type.Boolean({
+      default: false,
+      description:
+        'scaled out: keep detector state and the offset it reflects in Redis instead of PostgreSQL (scores still go to InfluxDB, anomalies to PostgreSQL)',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -56,6 +56,7 @@ function svc(name: string, ...args: string[]): string {
 async function scenario(
   name: string,
   faults: Record<number, (s: ClusterState, run: string) => Promise<void> | void>,
+  extra: Record<string, unknown> = {},
 ): Promise<ClusterState> {
   const run = `${name}${randomBytes(3).toString('hex')}`;
   const configFile = join(workDir, `${run}.json`);
@@ -67,7 +68,7 @@ async function scenario(
       kafka: { topicPrefix: `vigil-${run}`, partitions: 6 },
       postgres: { schema: run },
       influx: { database: run },
-      redis: { keyPrefix: `${run}:` },
+      redis: { keyPrefix: `${run}:`, ...((extra.redis as object) ?? {}) },
     }),
   );
   await cluster(['up', '--name', run, '--config', configFile, '--keep-services']);
@@ -114,23 +115,28 @@ describe('faults in the scaled-out deployment', () => {
     await scenario('det', { [at(0.4)]: (s) => kill9(s, 'detector', 1) });
   }, 900_000);
 
-  it('SIGTERM of a detector: it drains, checkpoints and leaves the group; the other takes over', async () => {
+  it('SIGTERM of a detector (states in Redis): it drains, checkpoints and leaves; the other takes over', async () => {
     let exited = false;
-    await scenario('term', {
-      [at(0.4)]: async (s) => {
-        const p = s.procs.find((x) => x.role === 'detector' && x.index === 1)!;
-        process.kill(p.pid, 'SIGTERM');
-        // Graceful shutdown ends the process by itself (bounded wait).
-        for (let i = 0; i < 600 && !exited; i++) {
-          try {
-            process.kill(p.pid, 0);
-            await new Promise((r) => setTimeout(r, 100));
-          } catch {
-            exited = true;
+    await scenario(
+      'term',
+      {
+        [at(0.4)]: async (s) => {
+          const p = s.procs.find((x) => x.role === 'detector' && x.index === 1)!;
+          process.kill(p.pid, 'SIGTERM');
+          // Graceful shutdown ends the process by itself (bounded wait).
+          for (let i = 0; i < 600 && !exited; i++) {
+            try {
+              process.kill(p.pid, 0);
+              await new Promise((r) => setTimeout(r, 100));
+            } catch {
+              exited = true;
+            }
           }
-        }
+        },
       },
-    });
+      // This scenario keeps detector state and offsets in Redis (redis.checkpointStates).
+      { redis: { checkpointStates: true } },
+    );
     expect(exited).toBe(true);
   }, 900_000);
 

@@ -67,7 +67,7 @@ export async function startWorker(
       return engine;
     },
     checkpointsFor: (p) => {
-      const store = out.checkpointsFor(`${opts.topic}/${p}`);
+      const store = out.checkpointsFor(opts.topic, p);
       return {
         load: () => store.load(),
         commit: async (data) => {
