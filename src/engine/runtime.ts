@@ -211,13 +211,18 @@ export class PartitionRuntime {
     try {
       while (this.#queue.length > 0 && !this.#serializing) {
         let done = 0;
-        while (this.#queue.length > 0 && done < PROCESS_SLICE) {
-          const e = this.#queue.shift()!;
+        // Index, then one splice per slice: shift() on a long array (a Kafka fetch brings ~25k
+        // entries) moves the whole array each time and took half the detector's CPU.
+        const q = this.#queue;
+        let k = 0;
+        while (k < q.length && done < PROCESS_SLICE) {
+          const e = q[k++]!;
           this.#d.engine.processBatch(e.batch, this.#out);
           this.#processedOffset = e.offset;
           this.#queuedPoints -= e.batch.seriesIds.length;
           done += e.batch.seriesIds.length;
         }
+        q.splice(0, k);
         if (this.#queue.length > 0) await this.#d.defer();
       }
     } finally {

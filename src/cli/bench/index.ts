@@ -1,6 +1,7 @@
 /** `vigil bench <name>`: each benchmark registers a subcommand from its own file. */
 import type { Command } from 'commander';
 import { registerIngest } from './ingest.ts';
+import { registerKafka } from './kafka.ts';
 import { registerNab } from './nab.ts';
 import { registerPeers } from './peers.ts';
 
@@ -9,6 +10,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('run a benchmark; prints figures and writes a JSON result (see bench/README.md)');
   registerIngest(bench);
+  registerKafka(bench);
   registerNab(bench);
   registerPeers(bench);
 }

@@ -3,9 +3,10 @@
  * - throughput (`single`, `batch100`): the topic is pre-filled, then one detector worker joins a
  *   fresh group and is timed from the start of the join until every point is scored, and until
  *   every point is stored (its final checkpoint committed);
- * - latency: the worker joins first, then a child process produces open-loop at a fixed rate with a
- *   spike every `probeEvery` messages; a spike's latency runs from its message's due time (when the
- *   append call starts, as long as the generator keeps up) to its anomaly committed in PostgreSQL.
+ * - latency: the worker joins first and scores a pre-filled warm-up (every series past its detector's
+ *   warm-up), then a child process produces open-loop at a fixed rate with a spike every
+ *   `probeEvery` messages; a spike's latency runs from its message's due time (when the append call
+ *   starts, as long as the generator keeps up) to its anomaly committed in PostgreSQL.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,7 +69,8 @@ export interface LatencyCase {
   atPointsPerSec: number;
   /** Measured part of the run (after the warm-up). */
   seconds: number;
-  warmupSeconds: number;
+  /** Messages pre-filled (and scored) before the timed part, so every series is past its warm-up. */
+  warmupMessages: number;
   probes: number;
   measured: number;
   missed: number;
@@ -107,13 +109,15 @@ const BYTES_PER_PARTITION_REQUEST = 512 * 1024;
 
 /** Appends `messages` messages of `workload` to `topic`, one request per chunk. */
 async function prefill(ctx: CaseContext, topic: string, workload: Workload, messages: number): Promise<void> {
-  const probe = workload.next();
-  const perPartition = Math.max(1, Math.floor(BYTES_PER_PARTITION_REQUEST / (probe.value.length + 70)));
+  if (messages <= 0) return;
+  // The first message sizes the chunks (all messages of a workload have the same size).
+  const first = workload.next();
+  const perPartition = Math.max(1, Math.floor(BYTES_PER_PARTITION_REQUEST / (first.value.length + 70)));
   const chunk = Math.min(50_000, perPartition * ctx.partitions);
   const bar = ctx.progress(`pre-fill ${topic}`, messages);
   const log = ctx.stack.admin;
   let pending: OutRecord[][] = Array.from({ length: ctx.partitions }, () => []);
-  pending[probe.partition]!.push(probe);
+  pending[first.partition]!.push(first);
   let done = 1;
   const flush = async () => {
     const groups = pending.filter((g) => g.length > 0);
@@ -245,8 +249,9 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
   await stack.out.log.ensureTopic(topic, ctx.partitions);
   await stack.out.log.ensureTopic(stack.topic('anomalies'), ctx.partitions);
   const series = ctx.ids.length;
-  // Each series needs the detector's warm-up (EWMA: 20 points) before a spike can score; 25 to spare.
-  const warmupMessages = Math.max(Math.ceil(o.rate * 2), Math.ceil((25 * series) / o.pointsPerMessage));
+  // Each series needs the detector's warm-up (EWMA: 20 points) before a spike can score: 25 points
+  // each, pre-filled at full speed and scored before the timed part starts.
+  const warmupMessages = Math.ceil((25 * series) / o.pointsPerMessage);
   // Probes step through the series (coprime step): no series is spiked twice in a row.
   let probeEvery = Math.max(1, Math.round(o.rate / o.probesPerSec));
   while (o.pointsPerMessage === 1 && gcd(probeEvery, series) !== 1) probeEvery++;
@@ -259,7 +264,7 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     warmupMessages,
   };
   const workload = new Workload(spec);
-  const messages = warmupMessages + Math.round(o.rate * o.seconds);
+  const messages = Math.round(o.rate * o.seconds);
   const stored = new Map<number, number>();
   const delivered = new Map<number, number>();
   const w = await worker(ctx, topic, o.checkpointIntervalMs, {
@@ -281,16 +286,22 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
       }
     },
   });
+  const warm = warmupMessages * o.pointsPerMessage;
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
   let generator: LatencyCase['generator'] & { points: number };
   let t0: number;
   try {
+    await prefill(ctx, topic, new Workload(spec), warmupMessages);
+    await until(ctx, `${o.name}: scoring the warm-up`, () => w.tasks.stats().pointsScored >= warm);
+    await w.flush();
+    w.commitMs.length = 0; // the warm-up's big commits are not what the timed part sees
     const job: LoadJob = {
       brokers: listOf(stack.config.kafka.brokers),
       clientId: `${stack.config.kafka.clientId}-loadgen`,
       topic,
       spec,
       rate: o.rate,
+      from: warmupMessages,
       messages,
     };
     writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
@@ -312,8 +323,8 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
       await until(
         ctx,
         `${o.name}: scoring ${generator.points} points`,
-        () => w.tasks.stats().pointsScored >= generator.points,
-        () => left.update(w.tasks.stats().pointsScored),
+        () => w.tasks.stats().pointsScored >= warm + generator.points,
+        () => left.update(w.tasks.stats().pointsScored - warm),
       );
     } finally {
       left.stop();
@@ -326,10 +337,10 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
   const latencies: number[] = [];
   const kafka: number[] = [];
   let probes = 0;
-  for (let i = warmupMessages; i < generator.sent; i++) {
+  for (let i = warmupMessages; i < warmupMessages + generator.sent; i++) {
     if (!workload.isProbe(i)) continue;
     probes++;
-    const due = t0 + (i * 1000) / o.rate;
+    const due = t0 + ((i - warmupMessages) * 1000) / o.rate;
     const at = stored.get(i);
     if (at !== undefined) latencies.push(at - due);
     const got = delivered.get(i);
@@ -343,7 +354,7 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     atMessagesPerSec: o.rate,
     atPointsPerSec: o.rate * o.pointsPerMessage,
     seconds: o.seconds,
-    warmupSeconds: warmupMessages / o.rate,
+    warmupMessages,
     probes,
     measured: latencies.length,
     missed: probes - latencies.length,
@@ -362,7 +373,7 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
       maxLagMs: generator.maxLagMs,
     },
     pointsProduced: generator.points,
-    pointsScored: w.tasks.stats().pointsScored,
+    pointsScored: w.tasks.stats().pointsScored - warm,
   };
 }
 

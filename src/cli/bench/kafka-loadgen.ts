@@ -2,7 +2,7 @@
  * Open-loop producer of `vigil bench kafka`'s latency case, run as a child process so the detector
  * worker under test keeps its event loop: `node kafka-loadgen.ts <job.json>`.
  *
- * Message i (kafka-workload.ts) is due at t0 + i/rate, whatever happened before; every millisecond
+ * Message `from` + i (kafka-workload.ts) is due at t0 + i/rate, whatever happened before; every millisecond
  * the messages due so far go out, one append per partition (the producer gathers concurrent appends
  * into one request, acks=all). Prints `{"t0": epochMs}` before the first message is due, then at the
  * end `{"sent", "points", "failed", "p99LagMs", "maxLagMs"}`: messages sent, points acknowledged,
@@ -22,7 +22,9 @@ export interface LoadJob {
   spec: WorkloadSpec;
   /** Messages per second. */
   rate: number;
-  /** Messages in all (the run lasts messages / rate seconds). */
+  /** Index of the first message to send (those before it are already in the topic). */
+  from: number;
+  /** Messages to send (the run lasts messages / rate seconds). */
   messages: number;
 }
 
@@ -30,6 +32,8 @@ const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadJob;
 const clients = connectKafka({ brokers: job.brokers, clientId: job.clientId });
 const log = new KafkaPartitionedLog(clients);
 const workload = new Workload(job.spec);
+workload.skip(job.from);
+const end = job.from + job.messages;
 
 // Connect to every partition's leader first: an empty batch per partition (it scores nothing).
 const empty = encodeBatch({
@@ -56,9 +60,9 @@ const byPartition: OutRecord[][] = Array.from({ length: job.spec.partitions }, (
 await new Promise<void>((done) => {
   const tick = () => {
     const now = performance.now();
-    const due = Math.min(job.messages, Math.floor(((now - start) * job.rate) / 1000) + 1);
+    const due = Math.min(end, job.from + Math.floor(((now - start) * job.rate) / 1000) + 1);
     if (now >= start && workload.index < due) {
-      lags.push(now - (start + (workload.index * 1000) / job.rate));
+      lags.push(now - (start + ((workload.index - job.from) * 1000) / job.rate));
       while (workload.index < due) {
         const m = workload.next();
         byPartition[m.partition]!.push(m);
@@ -78,7 +82,7 @@ await new Promise<void>((done) => {
         void p.finally(() => pending.delete(p));
       }
     }
-    if (workload.index < job.messages) setTimeout(tick, 1);
+    if (workload.index < end) setTimeout(tick, 1);
     else done();
   };
   setTimeout(tick, Math.max(0, start - performance.now()));
@@ -91,5 +95,5 @@ lags.sort((a, b) => a - b);
 const q = (p: number) =>
   lags.length === 0 ? 0 : lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]!;
 process.stdout.write(
-  `${JSON.stringify({ sent: workload.index, points, failed, p99LagMs: q(0.99), maxLagMs: q(1) })}\n`,
+  `${JSON.stringify({ sent: workload.index - job.from, points, failed, p99LagMs: q(0.99), maxLagMs: q(1) })}\n`,
 );

@@ -17,6 +17,16 @@ import type { Config } from '../../config/schema.ts';
 
 const SERVICES = ['kafka', 'postgres', 'influxdb'] as const;
 
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Runs each service's `up` and returns the `VIGIL_…` variables they print. */
 export function servicesUp(root: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -49,7 +59,7 @@ export interface Stack {
   /** Separate clients for the bench's own work (pre-fill, topic deletion). */
   admin: KafkaClients;
   topic(name: string): string;
-  /** Closes everything; unless `keep`, drops the run's topics, schema and database first. */
+  /** Closes everything; unless `keep`, drops the run's topics, schema and database. */
   close(keep: boolean): Promise<void>;
 }
 
@@ -90,21 +100,20 @@ export async function openStack(
       return full;
     },
     close: async (keep) => {
-      await out.close();
+      // Every step runs even when an earlier one failed (a worker that cannot leave its group
+      // must not leave the run's topics, schema and database behind).
+      const failed: unknown[] = [];
+      const step = (p: Promise<unknown>) => p.catch((err) => failed.push(err));
+      await step(out.close());
       if (!keep) {
-        await admin.topics.delete(topics).catch(() => {});
-        const client = new pg.Client({ connectionString: config.postgres.url });
-        await client.connect();
-        try {
-          await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-        } finally {
-          await client.end();
-        }
-        await new InfluxClient({ url: config.influx.url, database: name })
-          .command(`DROP DATABASE "${name}"`)
-          .catch(() => {});
+        await step(admin.topics.delete(topics));
+        await step(dropSchema(config.postgres.url, name));
+        await step(
+          new InfluxClient({ url: config.influx.url, database: name }).command(`DROP DATABASE "${name}"`),
+        );
       }
-      await admin.close();
+      await step(admin.close());
+      if (failed.length > 0) throw new AggregateError(failed, `bench kafka: clean-up of run ${run} failed`);
     },
   };
 }

@@ -81,10 +81,30 @@ export class Workload {
     return this.isProbe(i) ? i : -1;
   }
 
+  /** Moves past `n` messages without building them (what another process already sent). */
+  skip(n: number): void {
+    const m = this.spec.pointsPerMessage;
+    if (m === 1) {
+      this.#next += n;
+      return;
+    }
+    for (let k = 0; k < n; k++) {
+      const p = this.#partitionOfMessage(this.#next++);
+      this.#cursor[p] = (this.#cursor[p]! + m) % this.#byPartition[p]!.length;
+    }
+  }
+
+  /** The partition of message i of more than one point: round robin over those with series. */
+  #partitionOfMessage(i: number): number {
+    let p = i % this.spec.partitions;
+    while (this.#byPartition[p]!.length === 0) p = (p + 1) % this.spec.partitions;
+    return p;
+  }
+
   /** Messages in order; one `Workload` instance yields each message once. */
   next(): Message {
     const i = this.#next++;
-    const { ids, partitions, pointsPerMessage: m, base } = this.spec;
+    const { ids, pointsPerMessage: m, base } = this.spec;
     const batch: PointBatch = {
       seriesIds: new Int32Array(m),
       ts: new Float64Array(m),
@@ -96,9 +116,7 @@ export class Workload {
       partition = this.#partitionOfSeries[s]!;
       batch.seriesIds[0] = ids[s]!;
     } else {
-      // Round robin over the partitions that have series.
-      partition = i % partitions;
-      while (this.#byPartition[partition]!.length === 0) partition = (partition + 1) % partitions;
+      partition = this.#partitionOfMessage(i);
       const list = this.#byPartition[partition]!;
       let c = this.#cursor[partition]!;
       for (let j = 0; j < m; j++) {

@@ -55,6 +55,8 @@ export interface KafkaBenchResult {
   /** Names the run's topics (`vigil-bench-<run>.*`), schema and database (`bench_kafka_<run>`). */
   run: string;
   date: string;
+  /** `git describe --always --dirty` of the tree that ran. */
+  commit: string;
   command: string;
   detector: string;
   defaultDetector: string;
@@ -105,6 +107,14 @@ function progress(label: string, total: number): Progress {
     },
     stop: () => {},
   };
+}
+
+function gitDescribe(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function version(pkg: string): string {
@@ -296,6 +306,7 @@ export function registerKafka(bench: Command): void {
         name: 'kafka',
         run: stack.run,
         date: new Date().toISOString(),
+        commit: gitDescribe(),
         command: `npx vigil bench kafka ${process.argv.slice(4).join(' ')}`.trim(),
         detector: builtinDetectors().get(o.detector).name,
         defaultDetector: `default (= ${builtinDetectors().get('default').name})`,
