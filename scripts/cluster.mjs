@@ -133,7 +133,7 @@ export async function startRole(role, index, env, config) {
 async function up(o) {
   mkdirSync(stateDir, { recursive: true });
   const prev = readState();
-  if (prev !== undefined && prev.procs.every((p) => alive(p.pid))) {
+  if (prev?.procs.every((p) => alive(p.pid))) {
     log('already running');
     printEndpoints(prev);
     return;

@@ -185,6 +185,8 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('every package the code imports at run time is a production dependency', () => {
+    // Dev-only imports that run only from a checkout and fail with a clear error without it.
+    const devOnly = new Set(['kafkajs (src/cli/bench/kafka-peers.ts)']);
     const builtins = new Set(builtinModules);
     const missing = new Set<string>();
     for (const dir of ['bin', 'src']) {
@@ -202,7 +204,8 @@ describe('deploy/Dockerfile', () => {
           if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:')) continue;
           const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
           if (builtins.has(name)) continue;
-          if (pkg.dependencies[name] === undefined) missing.add(`${name} (${relative(root, file)})`);
+          const at = `${name} (${relative(root, file)})`;
+          if (pkg.dependencies[name] === undefined && !devOnly.has(at)) missing.add(at);
         }
       }
     }

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import { connectKafka, KafkaPartitionedLog } from '../../adapters/kafka/index.ts';
 import { decodeBatch } from '../../adapters/sqlite/codec.ts';
+import { VigilError } from '../../core/errors.ts';
 
 export type PeerClient = 'vigil-adapter' | 'platformatic-stream' | 'kafkajs';
 
@@ -161,8 +162,19 @@ async function viaStream(t: PeerTarget): Promise<PeerRun> {
 }
 
 async function viaKafkajs(t: PeerTarget): Promise<PeerRun> {
-  // A devDependency: a production install has no KafkaJS, and the rest of the bench runs without.
-  const { Kafka, logLevel } = await import('kafkajs');
+  // A devDependency: a production install (the image) has no KafkaJS, and the rest of the bench
+  // runs without it.
+  let kafkajs: typeof import('kafkajs');
+  try {
+    kafkajs = await import('kafkajs');
+  } catch (err) {
+    throw new VigilError(
+      'VIGIL_ERR_CONFIG',
+      'the KafkaJS comparison needs the dev dependency kafkajs: run the bench from a checkout installed with `npm ci`',
+      { cause: err },
+    );
+  }
+  const { Kafka, logLevel } = kafkajs;
   const kafka = new Kafka({ clientId: group('kafkajs'), brokers: t.brokers, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({
     groupId: group('kafkajs'),

@@ -124,7 +124,12 @@ describe('scaled-out roles on the in-memory log', () => {
       known: (k: string) => ids.get(k),
       count: async () => ids.size,
       resolve: async (keys: readonly string[]) =>
-        Int32Array.from(keys.map((k) => ids.get(k) ?? (ids.set(k, ids.size + 1), ids.size))),
+        Int32Array.from(
+          keys.map((k) => {
+            if (!ids.has(k)) ids.set(k, ids.size + 1);
+            return ids.get(k)!;
+          }),
+        ),
     };
     const ingest = new IngestService(
       new PartitionedSink(log, 'ingest', PARTITIONS),
