@@ -8,13 +8,15 @@ import type { QueryBackend } from '../adapters/http/query-routes.ts';
 import { openRedisCache } from '../adapters/redis/index.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
-import type { SeriesConfig } from '../ports/meta-store.ts';
+import { emptyStats } from '../engine/runtime.ts';
 import type { RoleHandle } from './detector.ts';
-import { IngestService, type SeriesRegistry } from './ingest-service.ts';
+import { ingestRoutesOptions } from './ingest-options.ts';
+import { IngestService } from './ingest-service.ts';
 import { createMetrics } from './metrics.ts';
 import { PartitionedSink } from './partitioned-sink.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
 import { listOf, openScaledOut, topicsOf } from './scaled-out.ts';
+import { defaultSeriesConfig, mergeSeriesConfig } from './series-config.ts';
 
 export async function startApi(config: Readonly<Config>): Promise<RoleHandle & { ingest: IngestService }> {
   const logger = roleLogger(config, 'api');
@@ -22,25 +24,10 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   const topics = topicsOf(config);
   await out.log.ensureTopic(topics.ingest, config.kafka.partitions);
   const registry = builtinDetectors();
-  const defaults: SeriesConfig = {
-    detector: config.engine.detector,
-    params: registry.resolveParams(config.engine.detector, config.engine.params),
-    threshold: config.engine.threshold ?? registry.thresholdOf(config.engine.detector),
-  };
+  const defaults = defaultSeriesConfig(config, registry);
 
-  // Series are immutable once registered, so ids seen here are cached for the process's life.
-  const ids = new Map<string, number>();
-  const series: SeriesRegistry = {
-    known: (key) => ids.get(key),
-    count: () => out.catalog.count(),
-    resolve: async (keys, now) => {
-      const resolved = await out.catalog.resolve(keys, now);
-      for (let i = 0; i < keys.length; i++) ids.set(keys[i]!, resolved[i]!);
-      return resolved;
-    },
-  };
   const sink = new PartitionedSink(out.log, topics.ingest, config.kafka.partitions);
-  const ingest = new IngestService(sink, series, config.ingest, Date.now);
+  const ingest = new IngestService(sink, out.catalog, config.ingest, Date.now);
   const cache = await openRedisCache({
     nodes: listOf(config.redis.nodes),
     keyPrefix: config.redis.keyPrefix,
@@ -49,15 +36,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   let seriesCount = 0;
   const metrics = createMetrics({
-    stats: () => ({
-      pointsAccepted: 0,
-      pointsScored: 0,
-      pointsLate: 0,
-      anomaliesOpened: 0,
-      rejected: { too_late: 0, duplicate: 0 },
-      checkpoints: 0,
-      lastCheckpointMs: 0,
-    }),
+    stats: emptyStats,
     lagPoints: () => sink.lagPoints,
     ingest: () => ingest.stats,
     seriesCount: () => seriesCount,
@@ -75,17 +54,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     anomalies: (q) => out.anomalies.anomalies(q),
     getConfig: configOf,
     setConfig: async (sid, partial) => {
-      const current = await configOf(sid);
-      const detector = partial.detector ?? current.detector;
-      const base =
-        partial.detector !== undefined && partial.detector !== current.detector ? {} : current.params;
-      const next: SeriesConfig = {
-        detector,
-        params: registry.resolveParams(detector, { ...base, ...(partial.params ?? {}) }),
-        threshold:
-          partial.threshold ??
-          (detector === current.detector ? current.threshold : registry.thresholdOf(detector)),
-      };
+      const next = mergeSeriesConfig(registry, await configOf(sid), partial);
       await out.configs.setConfig(sid, next);
       return next;
     },
@@ -93,23 +62,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   };
 
   const { app, url } = await roleHttp(config, logger, metrics, () => ingest.ready, {
-    ingest: {
-      sink: ingest,
-      limits: {
-        maxPoints: config.ingest.maxPointsPerRequest,
-        knownSeries: (key) => ids.has(key),
-        series: {
-          maxTagsPerSeries: config.ingest.maxTagsPerSeries,
-          maxNameLength: config.ingest.maxNameLength,
-          maxTagValueLength: config.ingest.maxTagValueLength,
-        },
-      },
-      now: Date.now,
-      observer: {
-        accepted: (format, n) => metrics.ingestPoints.inc({ format }, n),
-        skipped: (format, reason, n) => metrics.ingestSkipped.inc({ format, reason }, n),
-      },
-    },
+    ingest: ingestRoutesOptions(config, ingest, metrics, (key) => out.catalog.known(key) !== undefined),
     query,
     retryAfterSeconds: () => ingest.retryAfterSeconds,
   });

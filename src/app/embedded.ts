@@ -13,14 +13,16 @@ import { SqliteIngestDb } from '../adapters/sqlite/ingest-db.ts';
 import { openDatabase } from '../adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
 import type { Config } from '../config/schema.ts';
+import { selectAnomalies } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { Engine } from '../engine/engine.ts';
 import { PartitionRuntime } from '../engine/runtime.ts';
-import type { SeriesConfig } from '../ports/meta-store.ts';
+import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
 import { createMetrics } from './metrics.ts';
+import { defaultSeriesConfig, mergeSeriesConfig } from './series-config.ts';
 
 export interface EmbeddedServer {
   app: FastifyInstance;
@@ -53,11 +55,7 @@ export async function startEmbedded(
     synchronous: 'normal',
   });
   const registry = builtinDetectors();
-  const defaults: SeriesConfig = {
-    detector: config.engine.detector,
-    params: registry.resolveParams(config.engine.detector, config.engine.params),
-    threshold: config.engine.threshold ?? registry.thresholdOf(config.engine.detector),
-  };
+  const defaults = defaultSeriesConfig(config, registry);
   const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
   engine.loadConfigs(await ingestDb.allConfigs());
   const runtime = new PartitionRuntime({
@@ -98,32 +96,11 @@ export async function startEmbedded(
       // The newest form of each anomaly wins (stored < in-flight checkpoint < since it), then the filter.
       const byKey = new Map(stored.map((a) => [`${a.seriesId}:${a.start}`, a]));
       for (const a of runtime.unflushedAnomalies()) byKey.set(`${a.seriesId}:${a.start}`, a);
-      return [...byKey.values()]
-        .filter(
-          (a) =>
-            (q.seriesIds === undefined || q.seriesIds.includes(a.seriesId)) &&
-            (q.from === undefined || a.end >= q.from) &&
-            (q.to === undefined || a.start < q.to) &&
-            (q.minScore === undefined || a.peakScore >= q.minScore) &&
-            (q.openOnly !== true || a.open),
-        )
-        .sort((a, b) => b.start - a.start || a.seriesId - b.seriesId)
-        .slice(0, q.limit);
+      return selectAnomalies(byKey.values(), q);
     },
     getConfig: async (sid) => engine.configOf(sid),
     setConfig: async (sid, partial) => {
-      const current = engine.configOf(sid);
-      const detector = partial.detector ?? current.detector;
-      const base =
-        partial.detector !== undefined && partial.detector !== current.detector ? {} : current.params;
-      const next: SeriesConfig = {
-        detector,
-        params: registry.resolveParams(detector, { ...base, ...(partial.params ?? {}) }),
-        // A new detector brings its own recommended threshold unless one is given.
-        threshold:
-          partial.threshold ??
-          (detector === current.detector ? current.threshold : registry.thresholdOf(detector)),
-      };
+      const next = mergeSeriesConfig(registry, engine.configOf(sid), partial);
       await ingestDb.setConfig(sid, next);
       engine.setConfig(sid, next, {
         point: () => {},
@@ -138,23 +115,7 @@ export async function startEmbedded(
   const app = await buildHttpServer({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
-    ingest: {
-      sink: ingest,
-      limits: {
-        maxPoints: config.ingest.maxPointsPerRequest,
-        knownSeries: (key) => ingestDb.known(key) !== undefined,
-        series: {
-          maxTagsPerSeries: config.ingest.maxTagsPerSeries,
-          maxNameLength: config.ingest.maxNameLength,
-          maxTagValueLength: config.ingest.maxTagValueLength,
-        },
-      },
-      now: Date.now,
-      observer: {
-        accepted: (format, n) => metrics.ingestPoints.inc({ format }, n),
-        skipped: (format, reason, n) => metrics.ingestSkipped.inc({ format, reason }, n),
-      },
-    },
+    ingest: ingestRoutesOptions(config, ingest, metrics, (key) => ingestDb.known(key) !== undefined),
     query,
     health: {
       ready: () => ingest.ready,

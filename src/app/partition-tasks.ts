@@ -5,7 +5,7 @@
  */
 import { decodeBatch } from '../adapters/sqlite/codec.ts';
 import type { Engine } from '../engine/engine.ts';
-import { PartitionRuntime, type RuntimeStats } from '../engine/runtime.ts';
+import { emptyStats, PartitionRuntime, type RuntimeStats } from '../engine/runtime.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Log, LogEntry } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
@@ -26,21 +26,11 @@ interface Task {
   runtime: PartitionRuntime;
 }
 
-const zeroStats = (): RuntimeStats => ({
-  pointsAccepted: 0,
-  pointsScored: 0,
-  pointsLate: 0,
-  anomaliesOpened: 0,
-  rejected: { too_late: 0, duplicate: 0 },
-  checkpoints: 0,
-  lastCheckpointMs: 0,
-});
-
 export class PartitionTasks implements GroupHandlers {
   readonly #d: PartitionTasksDeps;
   readonly #tasks = new Map<number, Task>();
   /** Totals of partitions given away, so counters never go backwards. */
-  readonly #retired = zeroStats();
+  readonly #retired = emptyStats();
   #membership: GroupMembership | undefined;
 
   constructor(deps: PartitionTasksDeps) {
@@ -127,7 +117,7 @@ export class PartitionTasks implements GroupHandlers {
   }
 
   stats(): RuntimeStats {
-    const sum = zeroStats();
+    const sum = emptyStats();
     addStats(sum, this.#retired);
     for (const t of this.#tasks.values()) addStats(sum, t.runtime.stats);
     return sum;

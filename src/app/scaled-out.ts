@@ -17,7 +17,8 @@ import type { SeriesCatalog } from '../ports/series-catalog.ts';
 
 export interface ScaledOut {
   log: PartitionedLog;
-  catalog: SeriesCatalog;
+  /** With `known`: a synchronous lookup of the keys this process has seen (ingest's fast path). */
+  catalog: SeriesCatalog & { known(key: string): number | undefined };
   configs: ConfigStore;
   anomalies: AnomalyStore;
   points: PointStore & PointSink;

@@ -24,3 +24,22 @@ export interface AnomalyQuery {
   openOnly?: boolean;
   limit: number;
 }
+
+/** The anomalies of `list` that `q` selects, newest start first, at most `q.limit` (AnomalyStore order). */
+export function selectAnomalies(list: Iterable<Anomaly>, q: AnomalyQuery): Anomaly[] {
+  return [...list]
+    .filter((a) => matchesAnomalyQuery(a, q))
+    .sort((a, b) => b.start - a.start || a.seriesId - b.seriesId)
+    .slice(0, q.limit);
+}
+
+/** Whether `a` passes the filters of `q` (not its limit). */
+export function matchesAnomalyQuery(a: Anomaly, q: AnomalyQuery): boolean {
+  return (
+    (q.seriesIds === undefined || q.seriesIds.includes(a.seriesId)) &&
+    (q.from === undefined || a.end >= q.from) &&
+    (q.to === undefined || a.start < q.to) &&
+    (q.minScore === undefined || a.peakScore >= q.minScore) &&
+    (q.openOnly !== true || a.open)
+  );
+}

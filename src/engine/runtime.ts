@@ -37,6 +37,18 @@ export interface RuntimeStats {
   lastCheckpointMs: number;
 }
 
+export function emptyStats(): RuntimeStats {
+  return {
+    pointsAccepted: 0,
+    pointsScored: 0,
+    pointsLate: 0,
+    anomaliesOpened: 0,
+    rejected: { too_late: 0, duplicate: 0 },
+    checkpoints: 0,
+    lastCheckpointMs: 0,
+  };
+}
+
 interface Pending {
   batch: PointBatch;
   resolve: () => void;
@@ -51,15 +63,7 @@ const SERIALIZE_SLICE_MS = 4;
 
 export class PartitionRuntime {
   readonly #d: RuntimeDeps;
-  readonly stats: RuntimeStats = {
-    pointsAccepted: 0,
-    pointsScored: 0,
-    pointsLate: 0,
-    anomaliesOpened: 0,
-    rejected: { too_late: 0, duplicate: 0 },
-    checkpoints: 0,
-    lastCheckpointMs: 0,
-  };
+  readonly stats: RuntimeStats = emptyStats();
   #pending: Pending[] = [];
   #commitScheduled = false;
   #committing = false;

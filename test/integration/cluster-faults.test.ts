@@ -7,14 +7,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestPoint } from '../../src/core/point.ts';
 import { startTestServer, type TestServer } from '../helpers/embedded.ts';
 import { nabRequests, postPoints } from './support/nab-requests.ts';
-import { anomaliesOf, expectSameAnswer } from './support/same-answer.ts';
+import { anomaliesOf, expectSameAnswer, writeDeploymentConfig } from './support/same-answer.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 // A private set of services: faults here must not reach test files running beside this one.
@@ -60,17 +60,7 @@ async function scenario(
 ): Promise<ClusterState> {
   const run = `${name}${randomBytes(3).toString('hex')}`;
   const configFile = join(workDir, `${run}.json`);
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      logLevel: 'warn',
-      engine,
-      kafka: { topicPrefix: `vigil-${run}`, partitions: 6 },
-      postgres: { schema: run },
-      influx: { database: run },
-      redis: { keyPrefix: `${run}:`, ...((extra.redis as object) ?? {}) },
-    }),
-  );
+  writeDeploymentConfig(configFile, run, engine, (extra.redis as Record<string, unknown>) ?? {});
   await cluster(['up', '--name', run, '--config', configFile, '--keep-services']);
   const state = await cluster(['status', '--name', run]);
   try {

@@ -5,7 +5,7 @@
  * that `vigil serve` gives on the same requests.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster } from '../../scripts/cluster.mjs';
 import { startTestServer, type TestServer } from '../helpers/embedded.ts';
 import { nabRequests, postPoints } from './support/nab-requests.ts';
-import { expectSameAnswer, pointsOf } from './support/same-answer.ts';
+import { expectSameAnswer, pointsOf, writeDeploymentConfig } from './support/same-answer.ts';
 
 const run = `t${randomBytes(4).toString('hex')}`;
 const engine = { checkpointIntervalMs: 200, allowedLatenessMs: 60_000 };
@@ -25,16 +25,7 @@ describe('scaled-out deployment', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-'));
     const configFile = join(dir, 'config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        logLevel: 'warn',
-        engine,
-        kafka: { topicPrefix: `vigil-${run}`, partitions: 6 },
-        postgres: { schema: run },
-        influx: { database: run },
-      }),
-    );
+    writeDeploymentConfig(configFile, run, engine);
     await cluster(['up', '--name', run, '--config', configFile, '--keep-services']);
     const state = await cluster(['status', '--name', run]);
     clusterUrl = state.nginx;

@@ -2,7 +2,7 @@
  * Checkpoints in memory, one store per partition name, with the anomalies they committed: the
  * reference behaviour of the PostgreSQL checkpoint store, for tests of the roles without services.
  */
-import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
+import { type Anomaly, type AnomalyQuery, selectAnomalies } from '../../core/anomaly.ts';
 import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/checkpoint-store.ts';
 import type { AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointSink } from '../../ports/point-store.ts';
@@ -34,16 +34,6 @@ export class MemoryCheckpoints implements AnomalyStore {
   }
 
   async anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
-    return [...this.#anomalies.values()]
-      .filter(
-        (a) =>
-          (q.seriesIds === undefined || q.seriesIds.includes(a.seriesId)) &&
-          (q.from === undefined || a.end >= q.from) &&
-          (q.to === undefined || a.start < q.to) &&
-          (q.minScore === undefined || a.peakScore >= q.minScore) &&
-          (q.openOnly !== true || a.open),
-      )
-      .sort((a, b) => b.start - a.start || a.seriesId - b.seriesId)
-      .slice(0, q.limit);
+    return selectAnomalies(this.#anomalies.values(), q);
   }
 }

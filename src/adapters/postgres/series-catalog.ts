@@ -31,6 +31,11 @@ export class PgSeriesCatalog implements SeriesCatalog {
     this.#pools = pools;
   }
 
+  /** Id of a key this process has already resolved or looked up (series never change), else undefined. */
+  known(key: string): number | undefined {
+    return this.#byKey.get(key);
+  }
+
   async resolve(keys: readonly string[], nowMs: number): Promise<Int32Array> {
     const ids = new Int32Array(keys.length);
     const fresh = new Set<string>();

@@ -1,26 +1,17 @@
 /**
- * The detector worker `vigil bench kafka` measures: the same composition as `vigil detector`
- * (src/app/detector.ts) minus its HTTP server — a consumer-group member (KafkaPartitionedLog.join)
- * feeding PartitionTasks, one Engine + PartitionRuntime per partition, checkpoints on an interval
- * to PostgreSQL (anomalies, states, offsets) and InfluxDB (scores), then anomalies to their topic,
- * and the poll of per-series configs. Keep it in step with detector.ts.
+ * The detector worker `vigil bench kafka` measures: `startDetectorWorker`, exactly what
+ * `vigil detector` runs (src/app/detector-worker.ts), minus the HTTP server.
  *
  * The only additions are observers: `onStored` hears each checkpoint's anomalies right after
  * PostgreSQL committed them (before the publish to the anomalies topic), which is the moment the
  * latency case calls "stored"; `onRecords` sees records as the consumer delivers them; `commitMs`
  * collects how long each checkpoint's commit took.
  */
-import { setImmediate as yieldTurn } from 'node:timers/promises';
-import { PartitionTasks } from '../../app/partition-tasks.ts';
+import { type DetectorWorker, startDetectorWorker } from '../../app/detector-worker.ts';
 import type { ScaledOut } from '../../app/scaled-out.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Anomaly } from '../../core/anomaly.ts';
-import { builtinDetectors } from '../../core/detectors/index.ts';
-import { Engine } from '../../engine/engine.ts';
-import type { SeriesConfig } from '../../ports/meta-store.ts';
-import type { GroupHandlers, GroupMembership, InRecord } from '../../ports/partitioned-log.ts';
-
-const encoder = new TextEncoder();
+import type { InRecord } from '../../ports/partitioned-log.ts';
 
 export interface WorkerOptions {
   topic: string;
@@ -35,14 +26,9 @@ export interface WorkerOptions {
   onError?(err: unknown): void;
 }
 
-export interface BenchWorker {
-  tasks: PartitionTasks;
+export interface BenchWorker extends DetectorWorker {
   /** Durations of the PostgreSQL + InfluxDB commits of the checkpoints so far, ms. */
   commitMs: number[];
-  /** Checkpoints until everything scored so far is committed. */
-  flush(): Promise<void>;
-  /** Stops the timer and leaves the group (each partition drains and checkpoints on revoke). */
-  close(): Promise<void>;
 }
 
 export const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -53,85 +39,21 @@ export async function startWorker(
   out: ScaledOut,
   opts: WorkerOptions,
 ): Promise<BenchWorker> {
-  const registry = builtinDetectors();
-  const defaults: SeriesConfig = {
-    detector: config.engine.detector,
-    params: registry.resolveParams(config.engine.detector, config.engine.params),
-    threshold: config.engine.threshold ?? registry.thresholdOf(config.engine.detector),
-  };
   const commitMs: number[] = [];
-  const tasks = new PartitionTasks({
-    newEngine: async () => {
-      const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
-      engine.loadConfigs(await out.configs.allConfigs());
-      return engine;
+  const onRecords = opts.onRecords;
+  const onError = (err: unknown) => opts.onError?.(err);
+  const worker = await startDetectorWorker(config, out, {
+    topic: opts.topic,
+    anomaliesTopic: opts.anomaliesTopic,
+    group: opts.group,
+    checkpointIntervalMs: opts.checkpointIntervalMs,
+    committed: (data, ms) => {
+      commitMs.push(ms);
+      opts.onStored?.(data.anomalies, epochMs());
     },
-    checkpointsFor: (p) => {
-      const store = out.checkpointsFor(opts.topic, p);
-      return {
-        load: () => store.load(),
-        commit: async (data) => {
-          const started = performance.now();
-          await store.commit(data);
-          commitMs.push(performance.now() - started);
-          opts.onStored?.(data.anomalies, epochMs());
-          if (data.anomalies.length === 0) return;
-          await out.log.append(
-            opts.anomaliesTopic,
-            data.anomalies.map((a) => ({ partition: p, value: encoder.encode(JSON.stringify(a)) })),
-          );
-        },
-      };
-    },
-    defer: () => yieldTurn(),
-    soon: (fn) => setImmediate(fn),
-    now: () => performance.now(),
-    maxLagPoints: config.ingest.maxLagPoints,
+    ...(onRecords !== undefined ? { received: (records) => onRecords(records, epochMs()) } : {}),
+    checkpointFailed: onError,
+    configPollFailed: onError,
   });
-  const observe = opts.onRecords;
-  const handlers: GroupHandlers =
-    observe === undefined
-      ? tasks
-      : {
-          assigned: (ps) => tasks.assigned(ps),
-          startOffset: (p) => tasks.startOffset(p),
-          records: (p, records) => {
-            observe(records, epochMs());
-            return tasks.records(p, records);
-          },
-          revoked: (ps) => tasks.revoked(ps),
-        };
-  const membership: GroupMembership = await out.log.join(opts.group, opts.topic, handlers);
-  tasks.attach(membership);
-  const timer = setInterval(() => {
-    tasks.checkpointAll().catch((err) => opts.onError?.(err));
-  }, opts.checkpointIntervalMs);
-  // As `vigil detector` does: per-series configs set through the API reach the engines within a poll.
-  let polling = false;
-  const configTimer = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    out.configs
-      .allConfigs()
-      .then((configs) => tasks.applyConfigs(configs))
-      .catch((err) => opts.onError?.(err))
-      .finally(() => {
-        polling = false;
-      });
-  }, config.engine.configPollMs);
-  return {
-    tasks,
-    commitMs,
-    // A checkpoint already running may have started before the last points were scored: the
-    // second call starts one after it.
-    flush: async () => {
-      await tasks.checkpointAll();
-      await tasks.checkpointAll();
-    },
-    close: async () => {
-      clearInterval(timer);
-      clearInterval(configTimer);
-      await membership.close();
-    },
-  };
+  return { ...worker, commitMs };
 }

@@ -1,4 +1,5 @@
 /** Compares a deployment's stored output with `vigil serve`'s over the query API. */
+import { writeFileSync } from 'node:fs';
 import { expect } from 'vitest';
 
 export interface PointsOut {
@@ -56,4 +57,27 @@ export async function expectSameAnswer(
     got = await anomaliesOf(url);
   }
   expect(got).toEqual(want);
+}
+
+/**
+ * Writes the config of a test deployment named `run`: its own topics, PostgreSQL schema, InfluxDB
+ * database and Redis key prefix, so it shares the services with other runs without meeting them.
+ */
+export function writeDeploymentConfig(
+  file: string,
+  run: string,
+  engine: Record<string, unknown>,
+  redis: Record<string, unknown> = {},
+): void {
+  writeFileSync(
+    file,
+    JSON.stringify({
+      logLevel: 'warn',
+      engine,
+      kafka: { topicPrefix: `vigil-${run}`, partitions: 6 },
+      postgres: { schema: run },
+      influx: { database: run },
+      redis: { keyPrefix: `${run}:`, ...redis },
+    }),
+  );
 }

@@ -1,0 +1,29 @@
+/** The ingest routes' options as `vigil serve` and `vigil api` both wire them. */
+import type { IngestRoutesOptions, IngestSink } from '../adapters/http/ingest-routes.ts';
+import type { Config } from '../config/schema.ts';
+import type { Metrics } from './metrics.ts';
+
+export function ingestRoutesOptions(
+  config: Readonly<Config>,
+  sink: IngestSink,
+  metrics: Metrics,
+  knownSeries: (key: string) => boolean,
+): IngestRoutesOptions {
+  return {
+    sink,
+    limits: {
+      maxPoints: config.ingest.maxPointsPerRequest,
+      knownSeries,
+      series: {
+        maxTagsPerSeries: config.ingest.maxTagsPerSeries,
+        maxNameLength: config.ingest.maxNameLength,
+        maxTagValueLength: config.ingest.maxTagValueLength,
+      },
+    },
+    now: Date.now,
+    observer: {
+      accepted: (format, n) => metrics.ingestPoints.inc({ format }, n),
+      skipped: (format, reason, n) => metrics.ingestSkipped.inc({ format, reason }, n),
+    },
+  };
+}
