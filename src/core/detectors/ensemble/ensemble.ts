@@ -30,7 +30,7 @@ export interface EnsembleMember {
  * low-FP / low-FN): strict 67.65 / 59.80 / 72.40, NAB mode 69.72 / 61.21 / 74.64. Ablations
  * (strict, seasonal searching every 256 points): these three 66.1 / 58.2 / 70.8; without seasonal
  * 65.4 / 60.1 / 69.2; without relative-entropy 64.5 / 52.9 / 71.2; adding bocpd changed nothing,
- * adding robust-z cost 8 points.
+ * adding the old sliding-window robust-z (before its streaming-quantile rewrite) cost 8 points.
  */
 const DEFAULT_MEMBERS: EnsembleMember[] = [
   { name: 'seasonal' },
