@@ -54,7 +54,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     anomalies: (q) => out.anomalies.anomalies(q),
     getConfig: configOf,
     setConfig: async (sid, partial) => {
-      const next = mergeSeriesConfig(registry, await configOf(sid), partial);
+      const next = mergeSeriesConfig(registry, await configOf(sid), partial, config.engine.allowedLatenessMs);
       await out.configs.setConfig(sid, next);
       return next;
     },

@@ -1,16 +1,19 @@
 /**
  * The detector's work, without its HTTP server: a member of a consumer group on the points topic
- * feeding PartitionTasks (one Engine + PartitionRuntime per partition), checkpoints on an interval
- * (scores to InfluxDB, then anomalies, states and offset — see ScaledOut.checkpointsFor — then the
- * changed anomalies to their topic), and the poll of per-series configs. `vigil detector` and
+ * feeding PartitionTasks (one Engine + PartitionRuntime per partition), anomaly changes written
+ * as soon as a slice of points makes them (PostgreSQL, then their topic), checkpoints on an
+ * interval (scores to InfluxDB, then states and offset — see ScaledOut.checkpointsFor — once the
+ * anomalies up to that offset are stored), and the poll of per-series configs. `vigil detector` and
  * `vigil bench kafka` both run exactly this.
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { Config } from '../config/schema.ts';
+import type { Anomaly } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { Engine } from '../engine/engine.ts';
 import type { CheckpointData } from '../ports/checkpoint-store.ts';
-import type { GroupHandlers, InRecord } from '../ports/partitioned-log.ts';
+import type { GroupHandlers, InRecord, OutRecord } from '../ports/partitioned-log.ts';
+import { SharedAnomalyWriter } from './anomaly-writer.ts';
 import { PartitionTasks } from './partition-tasks.ts';
 import type { ScaledOut } from './scaled-out.ts';
 import { defaultSeriesConfig } from './series-config.ts';
@@ -22,8 +25,10 @@ export interface DetectorWorkerOptions {
   anomaliesTopic: string;
   group: string;
   checkpointIntervalMs: number;
-  /** A checkpoint is durable in storage (its anomalies are published next); `commitMs` it took. */
+  /** A checkpoint is durable in storage; `commitMs` it took. */
   committed?(data: CheckpointData, commitMs: number): void;
+  /** Anomaly changes are durable in PostgreSQL (they are published next); `writeMs` it took. */
+  anomaliesStored?(anomalies: readonly Anomaly[], writeMs: number): void;
   /** Records as the consumer hands them to the tasks. */
   received?(records: readonly InRecord[]): void;
   /** A checkpoint failed; the next tick retries it. */
@@ -49,6 +54,18 @@ export async function startDetectorWorker(
   built?: (tasks: PartitionTasks) => void,
 ): Promise<DetectorWorker> {
   const registry = builtinDetectors();
+  // Once stored, the changes go to their topic too. A failed publish fails the write, which the
+  // runtimes retry (upserts are idempotent), so the topic gets each change at least once.
+  const anomalyWriter = new SharedAnomalyWriter(async (byPartition) => {
+    const all = [...byPartition.values()].flat();
+    const started = performance.now();
+    await out.anomalies.write(all);
+    opts.anomaliesStored?.(all, performance.now() - started);
+    const records: OutRecord[] = [];
+    for (const [partition, list] of byPartition)
+      for (const a of list) records.push({ partition, value: encoder.encode(JSON.stringify(a)) });
+    await out.log.append(opts.anomaliesTopic, records);
+  });
   const defaults = defaultSeriesConfig(config, registry);
   const tasks = new PartitionTasks({
     newEngine: async () => {
@@ -60,21 +77,14 @@ export async function startDetectorWorker(
       const store = out.checkpointsFor(opts.topic, p);
       return {
         load: () => store.load(),
-        // After the checkpoint is durable, anomalies go to their topic too. A failed publish fails
-        // the checkpoint, which is retried as a whole (idempotent), so the topic gets each change
-        // at least once.
         commit: async (data) => {
           const started = performance.now();
           await store.commit(data);
           opts.committed?.(data, performance.now() - started);
-          if (data.anomalies.length === 0) return;
-          await out.log.append(
-            opts.anomaliesTopic,
-            data.anomalies.map((a) => ({ partition: p, value: encoder.encode(JSON.stringify(a)) })),
-          );
         },
       };
     },
+    anomalySinkFor: (p) => anomalyWriter.forPartition(p),
     defer: () => yieldTurn(),
     soon: (fn) => setImmediate(fn),
     now: () => performance.now(),

@@ -100,7 +100,12 @@ export async function startEmbedded(
     },
     getConfig: async (sid) => engine.configOf(sid),
     setConfig: async (sid, partial) => {
-      const next = mergeSeriesConfig(registry, engine.configOf(sid), partial);
+      const next = mergeSeriesConfig(
+        registry,
+        engine.configOf(sid),
+        partial,
+        config.engine.allowedLatenessMs,
+      );
       await ingestDb.setConfig(sid, next);
       engine.setConfig(sid, next, {
         point: () => {},

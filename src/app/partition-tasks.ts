@@ -8,12 +8,14 @@ import type { Engine } from '../engine/engine.ts';
 import { emptyStats, PartitionRuntime, type RuntimeStats } from '../engine/runtime.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Log, LogEntry } from '../ports/log.ts';
-import type { SeriesConfig } from '../ports/meta-store.ts';
+import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import type { GroupHandlers, GroupMembership, InRecord } from '../ports/partitioned-log.ts';
 
 export interface PartitionTasksDeps {
   newEngine(): Promise<Engine>;
   checkpointsFor(partition: number): CheckpointStore;
+  /** Where a partition's anomaly changes go at once (see RuntimeDeps.anomalies); else checkpoints. */
+  anomalySinkFor?(partition: number): AnomalySink;
   /** Runs between work slices (event-loop yield). */
   defer(): Promise<void>;
   soon(fn: () => void): void;
@@ -53,6 +55,7 @@ export class PartitionTasks implements GroupHandlers {
         engine: await this.#d.newEngine(),
         log: this.#progressLog(p),
         checkpoints: this.#d.checkpointsFor(p),
+        ...(this.#d.anomalySinkFor !== undefined ? { anomalies: this.#d.anomalySinkFor(p) } : {}),
         defer: this.#d.defer,
         soon: this.#d.soon,
         now: this.#d.now,

@@ -10,7 +10,7 @@ import { openPostgres } from '../adapters/postgres/index.ts';
 import { connectRedis, RedisCheckpointStates } from '../adapters/redis/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
-import type { AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
+import type { AnomalySink, AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
 import type { PartitionedLog } from '../ports/partitioned-log.ts';
 import type { PointSink, PointStore } from '../ports/point-store.ts';
 import type { SeriesCatalog } from '../ports/series-catalog.ts';
@@ -20,7 +20,8 @@ export interface ScaledOut {
   /** With `known`: a synchronous lookup of the keys this process has seen (ingest's fast path). */
   catalog: SeriesCatalog & { known(key: string): number | undefined };
   configs: ConfigStore;
-  anomalies: AnomalyStore;
+  /** Reads (replica-tolerant) and the detectors' immediate writes (primary). */
+  anomalies: AnomalyStore & AnomalySink;
   points: PointStore & PointSink;
   /**
    * Checkpoints of one partition of `topic`: scores to InfluxDB, then anomalies, states and offset

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { VigilError } from '../core/errors.ts';
+import { resampleProblem } from '../core/resample.ts';
 import { type Config, ConfigSchema } from './schema.ts';
 
 /** Environment variables and the config key each sets. Values are parsed as JSON where possible. */
@@ -90,7 +91,11 @@ export function validateConfig(input: unknown): Readonly<Config> {
       });
     throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
   }
-  return deepFreeze(withDefaults as Config);
+  const config = withDefaults as Config;
+  const resample = config.engine.resample;
+  const problem = resample && resampleProblem(resample, config.engine.allowedLatenessMs);
+  if (problem) throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  engine.${problem}`);
+  return deepFreeze(config);
 }
 
 function deepFreeze<T>(o: T): T {

@@ -3,6 +3,7 @@
  * the TypeScript type is derived from the schema. docs/configuration.md documents each key.
  */
 import Type, { type Static } from 'typebox';
+import { AGGREGATES } from '../core/resample.ts';
 
 const Http = Type.Object(
   {
@@ -69,6 +70,22 @@ const Engine = Type.Object(
         description:
           "score ≥ threshold is anomalous; unset: the detector's own recommended threshold (vigil 0.3, fast 0.5, others 0.9995)",
       }),
+    ),
+    resample: Type.Optional(
+      Type.Object(
+        {
+          intervalMs: Type.Integer({ minimum: 1, description: 'bucket width; buckets align to the epoch' }),
+          aggregate: Type.Union(
+            AGGREGATES.map((a) => Type.Literal(a)),
+            { description: 'what a bucket becomes: mean, sum, min, max, first, last or count' },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'score every series resampled to fixed buckets (unset: every point); per-series configs may override',
+        },
+      ),
     ),
     allowedLatenessMs: Type.Integer({
       minimum: 0,

@@ -25,6 +25,16 @@ export interface AnomalyQuery {
   limit: number;
 }
 
+/**
+ * Whether `next` is not an older form of the same run than `stored`. A run's forms only grow: each
+ * extension adds a point, and the closing form repeats the last one's points with `open` false. A
+ * store that keeps only forms passing this test never moves a row backwards, whoever writes late
+ * (a replay from an older checkpoint, a member that lost its partition and does not know yet).
+ */
+export function supersedes(next: Anomaly, stored: Anomaly): boolean {
+  return next.points > stored.points || (next.points === stored.points && (stored.open || !next.open));
+}
+
 /** The anomalies of `list` that `q` selects, newest start first, at most `q.limit` (AnomalyStore order). */
 export function selectAnomalies(list: Iterable<Anomaly>, q: AnomalyQuery): Anomaly[] {
   return [...list]

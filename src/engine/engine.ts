@@ -1,13 +1,15 @@
 /**
  * The streaming engine: per-series detector state, score-then-learn, event-time rules and anomaly
- * runs. Pure and synchronous: no I/O, no clock. The runtime feeds it log entries in offset order
+ * runs, and resampling where a series' config asks for it. Pure and synchronous: no I/O, no clock. The runtime feeds it log entries in offset order
  * and collects what it emits; because detectors are deterministic, replaying the same entries
  * from a checkpoint gives the same output as an uninterrupted run.
  */
 import type { Anomaly } from '../core/anomaly.ts';
 import { type Detector, type DetectorState, stepOf } from '../core/detectors/detector.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
+import { VigilError } from '../core/errors.ts';
 import type { ScoredPoint } from '../core/point.ts';
+import { type Resample, Resampler, resampleProblem } from '../core/resample.ts';
 import type { PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
 import { accept, admit, newClock, recentOf, type SeriesClock } from './admission.ts';
@@ -32,6 +34,8 @@ export interface EngineOptions {
 interface SeriesTask extends SeriesClock {
   config: SeriesConfig;
   detector: Detector;
+  /** The open buckets when the config resamples, else null. */
+  resampler: Resampler | null;
   run: Anomaly | null;
   dirty: boolean;
 }
@@ -42,6 +46,8 @@ interface SerializedTask {
   lastTs: number;
   recent: number[];
   run: Anomaly | null;
+  /** Open buckets of a resampled series (Resampler.snapshot), with the resampling they are of. */
+  buckets?: { resample: Resample; open: number[] };
 }
 
 /** Series serialized between two yields of `serializeDirty` (about 0.2 ms for EWMA state). */
@@ -72,15 +78,26 @@ export class Engine {
    * belongs to the old detector); an open anomaly run is closed.
    */
   setConfig(seriesId: number, config: SeriesConfig, out: EngineOutput): void {
-    // Validates the name and params before anything changes.
+    // Validates the name, params and resampling before anything changes.
     const detector = this.#opts.registry.create(config.detector, config.params);
+    this.#checkResample(config);
     this.#overrides.set(seriesId, config);
     const task = this.#tasks[seriesId];
     if (task !== undefined) {
       this.#closeRun(task, out);
       task.config = config;
       task.detector = detector;
+      // Points in open buckets belonged to the old config's series view: they are dropped.
+      task.resampler = config.resample === undefined ? null : new Resampler(config.resample);
       this.#markDirty(seriesId, task);
+    }
+  }
+
+  #checkResample(config: SeriesConfig): void {
+    if (config.resample === undefined) return;
+    const problem = resampleProblem(config.resample, this.#opts.allowedLatenessMs);
+    if (problem !== undefined) {
+      throw new VigilError('VIGIL_ERR_BAD_REQUEST', problem, { location: { field: 'resample' } });
     }
   }
 
@@ -104,16 +121,22 @@ export class Engine {
     }
     if (!task.dirty) this.#markDirty(seriesId, task);
     const verdict = admit(task, ts, this.#opts.allowedLatenessMs);
-    if (verdict === 'next') {
-      const s = stepOf(task.detector, ts, value);
-      const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
-      accept(task, ts);
-      out.point(seriesId, p, false);
-      this.#trackRun(seriesId, task, p, out);
+    if (verdict === 'duplicate' || verdict === 'too_late') {
+      out.rejected(verdict, seriesId, ts);
       return;
     }
-    if (verdict !== 'late') {
-      out.rejected(verdict, seriesId, ts);
+    if (task.resampler !== null) {
+      // Late points join their bucket before it is scored: the detector sees the buckets in order.
+      accept(task, ts);
+      task.resampler.add(ts, value);
+      task.resampler.close(task.lastTs, this.#opts.allowedLatenessMs, (bts, bv) =>
+        this.#scoreNext(seriesId, task, bts, bv, out),
+      );
+      return;
+    }
+    if (verdict === 'next') {
+      accept(task, ts);
+      this.#scoreNext(seriesId, task, ts, value, out);
       return;
     }
     // Late but allowed: judged by the current model, not learned from, not part of anomaly runs.
@@ -123,8 +146,17 @@ export class Engine {
     out.point(seriesId, p, true);
   }
 
-  #newTask(config: SeriesConfig, detector: Detector): SeriesTask {
-    return { ...newClock(), config, detector, run: null, dirty: false };
+  /** Scores a point (raw or a closed bucket) in time order and learns from it. */
+  #scoreNext(seriesId: number, task: SeriesTask, ts: number, value: number, out: EngineOutput): void {
+    const s = stepOf(task.detector, ts, value);
+    const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
+    out.point(seriesId, p, false);
+    this.#trackRun(seriesId, task, p, out);
+  }
+
+  #newTask(config: SeriesConfig, detector: Detector, buckets?: number[]): SeriesTask {
+    const resampler = config.resample === undefined ? null : new Resampler(config.resample, buckets);
+    return { ...newClock(), config, detector, resampler, run: null, dirty: false };
   }
 
   #markDirty(id: number, task: SeriesTask): void {
@@ -161,6 +193,9 @@ export class Engine {
         recent: recentOf(t),
         run: t.run,
       };
+      if (t.resampler !== null && t.config.resample !== undefined) {
+        s.buckets = { resample: t.config.resample, open: t.resampler.snapshot() };
+      }
       if (this.#overrides.has(id)) s.config = t.config;
       into.set(id, JSON.stringify(s));
       if (++n % SERIALIZE_STEP === 0) yield;
@@ -187,7 +222,9 @@ export class Engine {
         config.params,
         same ? s.detector : undefined,
       );
-      const task = this.#newTask(config, detector);
+      // Buckets kept under another resampling (config changed since) are dropped, like the state.
+      const buckets = same && sameResample(s.buckets?.resample, config) ? s.buckets?.open : undefined;
+      const task = this.#newTask(config, detector, buckets);
       task.run = s.run;
       for (const ts of s.recent) accept(task, ts);
       task.lastTs = s.lastTs;
@@ -235,6 +272,15 @@ export class Engine {
     out.anomaly({ ...task.run });
     task.run = null;
   }
+}
+
+function sameResample(stored: Resample | undefined, now: SeriesConfig): boolean {
+  return (
+    stored !== undefined &&
+    now.resample !== undefined &&
+    stored.intervalMs === now.resample.intervalMs &&
+    stored.aggregate === now.resample.aggregate
+  );
 }
 
 function toScored(

@@ -2,7 +2,9 @@
  * The runtime around the Engine for one partition: accepts validated ingest batches, makes them
  * durable in the Log with group commit (one transaction for everything that arrived in the same
  * turn, one log entry per request so each request stays atomic), feeds committed entries to the
- * engine, and checkpoints engine output together with the log offset it reflects.
+ * engine, and checkpoints engine output together with the log offset it reflects. With an
+ * AnomalySink, anomaly changes skip the checkpoint: they are written as soon as a slice of points
+ * makes them, and each checkpoint waits until the changes up to its offset are durable.
  *
  * No I/O of its own: the ports do it; timing comes from the injected `defer` and from whoever
  * calls `checkpoint()` (the composition root runs it on an interval).
@@ -12,7 +14,7 @@ import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Log, LogEntry, PointBatch } from '../ports/log.ts';
-import type { SeriesConfig } from '../ports/meta-store.ts';
+import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import type { Engine, EngineOutput, RejectReason } from './engine.ts';
 
 export interface RuntimeDeps {
@@ -25,6 +27,8 @@ export interface RuntimeDeps {
   soon: (fn: () => void) => void;
   /** Monotonic milliseconds, for the checkpoint duration metric. */
   now: () => number;
+  /** Where anomaly changes go at once; without it they are part of the checkpoints. */
+  anomalies?: AnomalySink;
 }
 
 export interface RuntimeStats {
@@ -55,8 +59,16 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** Points the engine processes per turn before yielding to I/O. */
+/** Points the engine processes per turn at most before yielding to I/O … */
 const PROCESS_SLICE = 20_000;
+/**
+ * … or milliseconds, whichever comes first: a heavy detector (~6 µs per point) would otherwise hold
+ * the thread for 100 ms+, and consumed records, anomaly writes and requests wait behind it.
+ */
+const PROCESS_SLICE_MS = 5;
+
+/** Points between two reads of the clock within a slice. */
+const CLOCK_EVERY = 256;
 
 /** A checkpoint serializes engine state for at most about this long per turn. */
 const SERIALIZE_SLICE_MS = 4;
@@ -82,6 +94,11 @@ export class PartitionRuntime {
   /** Anomalies of the checkpoint being written (likewise still served from here). */
   #inflightAnomalies: Anomaly[] = [];
   #checkpointing: Promise<void> | null = null;
+  /** Anomaly forms waiting for the sink (latest per run), and those being written. */
+  #sinkPending = new Map<string, Anomaly>();
+  #sinkInflight: Anomaly[] = [];
+  #sinkWriting: Promise<void> | null = null;
+  #sinkScheduled = false;
   #closed = false;
   readonly #out: EngineOutput;
 
@@ -100,7 +117,20 @@ export class PartitionRuntime {
       },
       anomaly: (a) => {
         if (a.points === 1 && a.open) this.stats.anomaliesOpened++;
-        this.#anomalies.set(`${a.seriesId}:${a.start}`, a);
+        if (this.#d.anomalies === undefined) {
+          this.#anomalies.set(runKey(a), a);
+          return;
+        }
+        this.#sinkPending.set(runKey(a), a);
+        if (this.#sinkScheduled) return;
+        // After the slice that made it: one write carries every change of the slice.
+        this.#sinkScheduled = true;
+        this.#d.soon(() => {
+          this.#sinkScheduled = false;
+          // A failed write keeps its forms pending: the next change or checkpoint retries them,
+          // and the checkpoint reports the error.
+          this.#flushAnomalies().catch(() => {});
+        });
       },
       rejected: (reason) => {
         this.stats.rejected[reason]++;
@@ -219,12 +249,18 @@ export class PartitionRuntime {
         // entries) moves the whole array each time and took half the detector's CPU.
         const q = this.#queue;
         let k = 0;
+        const sliceStart = this.#d.now();
+        let nextClock = CLOCK_EVERY;
         while (k < q.length && done < PROCESS_SLICE) {
           const e = q[k++]!;
           this.#d.engine.processBatch(e.batch, this.#out);
           this.#processedOffset = e.offset;
           this.#queuedPoints -= e.batch.seriesIds.length;
           done += e.batch.seriesIds.length;
+          if (done >= nextClock) {
+            if (this.#d.now() - sliceStart > PROCESS_SLICE_MS) break;
+            nextClock = done + CLOCK_EVERY;
+          }
         }
         q.splice(0, k);
         if (this.#queue.length > 0) await this.#d.defer();
@@ -291,6 +327,8 @@ export class PartitionRuntime {
     }
     const started = this.#d.now();
     try {
+      // The offset must not move past anomaly changes that are not stored yet.
+      if (this.#d.anomalies !== undefined) await this.#flushAnomalies();
       await this.#d.checkpoints.commit({ offset, points, anomalies, states });
     } catch (err) {
       // Nothing was committed: put the output back (ahead of newer output) so the next try has it.
@@ -301,7 +339,7 @@ export class PartitionRuntime {
       }
       this.#tails = points;
       for (const a of anomalies) {
-        const k = `${a.seriesId}:${a.start}`;
+        const k = runKey(a);
         if (!this.#anomalies.has(k)) this.#anomalies.set(k, a);
       }
       this.#d.engine.markDirty(states.keys());
@@ -315,6 +353,34 @@ export class PartitionRuntime {
     this.stats.lastCheckpointMs = this.#d.now() - started;
   }
 
+  /**
+   * Writes every anomaly change pending now (after the write in flight, so a run's forms reach the
+   * sink in the order they were made); resolves once they are durable. A failed write puts its
+   * forms back under any newer ones and rejects.
+   */
+  async #flushAnomalies(): Promise<void> {
+    const sink = this.#d.anomalies;
+    if (sink === undefined) return;
+    while (this.#sinkWriting !== null) await this.#sinkWriting.catch(() => {});
+    if (this.#sinkPending.size === 0) return;
+    const list = [...this.#sinkPending.values()];
+    this.#sinkPending = new Map();
+    this.#sinkInflight = list;
+    const writing = sink.write(list);
+    this.#sinkWriting = writing;
+    try {
+      await writing;
+    } catch (err) {
+      const back = new Map(list.map((a) => [runKey(a), a]));
+      for (const [k, a] of this.#sinkPending) back.set(k, a);
+      this.#sinkPending = back;
+      throw err;
+    } finally {
+      this.#sinkWriting = null;
+      this.#sinkInflight = [];
+    }
+  }
+
   /** Scored points with from ≤ ts < to not yet in the PointStore, for queries to merge with stored ones. */
   unflushed(seriesId: number, from: number, to: number): ScoredPoint[] {
     const out: ScoredPoint[] = [];
@@ -326,7 +392,9 @@ export class PartitionRuntime {
   /** Anomalies changed since the last checkpoint (newer than what the store holds). */
   unflushedAnomalies(): Anomaly[] {
     // Newer forms (since the checkpoint began) come last, so a caller keying by (series, start) keeps them.
-    return this.#inflightAnomalies.concat([...this.#anomalies.values()]);
+    return this.#inflightAnomalies.concat([...this.#anomalies.values()], this.#sinkInflight, [
+      ...this.#sinkPending.values(),
+    ]);
   }
 
   async close(): Promise<void> {
@@ -337,3 +405,5 @@ export class PartitionRuntime {
     await this.checkpoint();
   }
 }
+
+const runKey = (a: Anomaly): string => `${a.seriesId}:${a.start}`;

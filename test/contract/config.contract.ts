@@ -29,5 +29,23 @@ export function configContract(name: string, open: () => Promise<ConfigsUnderTes
       expect([...(await s.configs.allConfigs()).keys()].sort()).toEqual([5, 8]);
       await s.close();
     });
+
+    it('keeps a resampling with the config, and its removal', async () => {
+      let s = await open();
+      const resampled = {
+        detector: 'ewma',
+        params: {},
+        threshold: 0.9,
+        resample: { intervalMs: 60_000, aggregate: 'max' as const },
+      };
+      await s.configs.setConfig(3, resampled);
+      await s.configs.setConfig(4, { ...resampled, resample: { intervalMs: 10, aggregate: 'count' } });
+      await s.configs.setConfig(4, { detector: 'ewma', params: {}, threshold: 0.9 });
+      s = await s.reopen();
+      expect(await s.configs.getConfig(3)).toEqual(resampled);
+      expect(await s.configs.getConfig(4)).toEqual({ detector: 'ewma', params: {}, threshold: 0.9 });
+      expect((await s.configs.allConfigs()).get(3)).toEqual(resampled);
+      await s.close();
+    });
   });
 }

@@ -2,6 +2,7 @@
 import { MemoryCheckpoints } from '../../src/adapters/memory/checkpoint-store.ts';
 import { MemoryPartitionedLog } from '../../src/adapters/memory/partitioned-log.ts';
 import { MemoryPointStore } from '../../src/adapters/memory/point-store.ts';
+import { anomalySinkContract } from './anomaly-sink.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { partitionedLogContract } from './partitioned-log.contract.ts';
 import { pointStoreContract } from './point-store.contract.ts';
@@ -21,6 +22,12 @@ checkpointContract('memory', async () => {
     reopen: async () => open(),
     close: async () => {},
   });
+  return open();
+});
+
+anomalySinkContract('memory', async () => {
+  const cps = new MemoryCheckpoints(new MemoryPointStore());
+  const open = () => ({ sink: cps, anomalies: cps, reopen: async () => open(), close: async () => {} });
   return open();
 });
 

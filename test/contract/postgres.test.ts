@@ -11,6 +11,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { MemoryPointStore } from '../../src/adapters/memory/point-store.ts';
 import { openPostgres, type PostgresConfig, type PostgresStores } from '../../src/adapters/postgres/index.ts';
 import { service } from '../support/services.ts';
+import { anomalySinkContract } from './anomaly-sink.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
@@ -73,4 +74,8 @@ for (const replica of [false, true]) {
       anomalies: pgs.anomalies,
     }));
   });
+
+  anomalySinkContract(name, async () =>
+    reopenable(freshConfig(replica), (pgs) => ({ sink: pgs.anomalies, anomalies: pgs.anomalies })),
+  );
 }

@@ -5,8 +5,9 @@ import type { Anomaly } from '../../core/anomaly.ts';
 import { downsample } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { ScoredPoint } from '../../core/point.ts';
+import { AGGREGATES } from '../../core/resample.ts';
 import { matches, parseSelector } from '../../core/selector.ts';
-import type { SeriesConfig } from '../../ports/meta-store.ts';
+import type { SeriesConfig, SeriesConfigChange } from '../../ports/meta-store.ts';
 import type { SeriesInfo } from '../../ports/series-catalog.ts';
 
 /** What the query routes need from the running system. */
@@ -24,7 +25,7 @@ export interface QueryBackend {
     limit: number;
   }): Promise<Anomaly[]>;
   getConfig(seriesId: number): Promise<SeriesConfig>;
-  setConfig(seriesId: number, config: Partial<SeriesConfig>): Promise<SeriesConfig>;
+  setConfig(seriesId: number, config: SeriesConfigChange): Promise<SeriesConfig>;
   detectorNames(): string[];
 }
 
@@ -49,11 +50,27 @@ const AnomalyOut = Type.Object({
   open: Type.Boolean(),
 });
 
+const Resample = Type.Object(
+  {
+    intervalMs: Type.Integer({ minimum: 1, description: 'bucket width in ms; buckets align to the epoch' }),
+    aggregate: Type.Union(
+      AGGREGATES.map((a) => Type.Literal(a)),
+      { description: 'what a bucket becomes' },
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'score the series resampled to fixed buckets, each scored once the lateness has passed its end (absent: every point)',
+  },
+);
+
 const ConfigOut = Type.Object({
   series: Type.String(),
   detector: Type.String(),
   params: Type.Record(Type.String(), Type.Unknown()),
   threshold: Type.Number(),
+  resample: Type.Optional(Resample),
 });
 
 function timeParam(v: string | undefined, field: string, fallback: number): number {
@@ -261,6 +278,7 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
             detector: Type.Optional(Type.String()),
             params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
             threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+            resample: Type.Optional(Type.Union([Resample, Type.Null()])),
           },
           { additionalProperties: false },
         ),
@@ -269,7 +287,7 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
     },
     async (req) => {
       const s = await mustSeries(b, (req.query as { series: string }).series);
-      const body = req.body as Partial<SeriesConfig>;
+      const body = req.body as SeriesConfigChange;
       return { series: s.key, ...(await b.setConfig(s.id, body)) };
     },
   );

@@ -27,6 +27,7 @@
  * InfluxDB keeps times up to 2262-04-11T23:47:16.854Z (int64 nanoseconds); a later point fails
  * the write with VIGIL_ERR_STORAGE.
  */
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { VigilError } from '../../core/errors.ts';
 import { finiteOrNaN } from '../../core/math/finite.ts';
 import type { ScoredPoint } from '../../core/point.ts';
@@ -49,6 +50,12 @@ const RESERVED_TAGS = new Set<string>(['time', '_measurement', '_field', SERIES_
 const MAX_INFLUX_MS = 9_223_372_036_854;
 /** Lines a write gathers before it sends them, so a big checkpoint never sits in memory as text. */
 const FLUSH_LINES = 20_000;
+/**
+ * Lines formatted between two yields of the event loop (~3.5 µs each): a detector's checkpoint
+ * formats its points on the thread that scores, and must not hold up scoring or the anomaly
+ * writes for the whole batch.
+ */
+const YIELD_LINES = 1_000;
 /** Series whose measurement and tag prefix stay cached; beyond it the oldest are dropped. */
 const CACHE_SERIES = 100_000;
 
@@ -80,6 +87,7 @@ export class InfluxPointStore implements PointSink, PointStore {
 
   async write(points: ReadonlyMap<number, PointColumns>): Promise<void> {
     let lines: string[] = [];
+    let sinceYield = 0;
     for (const [sid, cols] of points) {
       if (cols.length === 0) continue;
       const target = await this.#target(sid);
@@ -111,6 +119,10 @@ export class InfluxPointStore implements PointSink, PointStore {
             `${field('value', value)}${field('score', score)}${field('expected', expected)}` +
             `${field('lower', lower)}${field('upper', upper)} ${ts}`,
         );
+        if (++sinceYield === YIELD_LINES) {
+          sinceYield = 0;
+          await yieldTurn();
+        }
       }
       if (lines.length >= FLUSH_LINES) {
         await this.#client.write(lines, 'ms', this.#database);

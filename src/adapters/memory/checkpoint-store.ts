@@ -2,12 +2,12 @@
  * Checkpoints in memory, one store per partition name, with the anomalies they committed: the
  * reference behaviour of the PostgreSQL checkpoint store, for tests of the roles without services.
  */
-import { type Anomaly, type AnomalyQuery, selectAnomalies } from '../../core/anomaly.ts';
+import { type Anomaly, type AnomalyQuery, selectAnomalies, supersedes } from '../../core/anomaly.ts';
 import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/checkpoint-store.ts';
-import type { AnomalyStore } from '../../ports/meta-store.ts';
+import type { AnomalySink, AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointSink } from '../../ports/point-store.ts';
 
-export class MemoryCheckpoints implements AnomalyStore {
+export class MemoryCheckpoints implements AnomalyStore, AnomalySink {
   readonly #sink: PointSink;
   readonly #offsets = new Map<string, number>();
   readonly #states = new Map<number, { partition: string; state: string }>();
@@ -21,7 +21,7 @@ export class MemoryCheckpoints implements AnomalyStore {
     return {
       commit: async (d: CheckpointData) => {
         await this.#sink.write(d.points);
-        for (const a of d.anomalies) this.#anomalies.set(`${a.seriesId}:${a.start}`, { ...a });
+        this.#upsert(d.anomalies);
         for (const [sid, state] of d.states) this.#states.set(sid, { partition: name, state });
         this.#offsets.set(name, d.offset);
       },
@@ -31,6 +31,18 @@ export class MemoryCheckpoints implements AnomalyStore {
         return { offset: this.#offsets.get(name) ?? 0, states };
       },
     };
+  }
+
+  async write(anomalies: readonly Anomaly[]): Promise<void> {
+    this.#upsert(anomalies);
+  }
+
+  #upsert(list: readonly Anomaly[]): void {
+    for (const a of list) {
+      const k = `${a.seriesId}:${a.start}`;
+      const stored = this.#anomalies.get(k);
+      if (stored === undefined || supersedes(a, stored)) this.#anomalies.set(k, { ...a });
+    }
   }
 
   async anomalies(q: AnomalyQuery): Promise<Anomaly[]> {

@@ -1,13 +1,13 @@
 /**
- * AnomalyStore on PostgreSQL: reads the anomalies that checkpoints committed (see
- * checkpoint-store.ts). Reads tolerate lag (replica, see PgPools), so anomalies stay queryable
+ * AnomalyStore and AnomalySink on PostgreSQL: reads the anomalies that checkpoints (see
+ * checkpoint-store.ts) or the detectors' sinks wrote; `write` upserts them on the primary. Reads tolerate lag (replica, see PgPools), so anomalies stay queryable
  * while the primary is down. Same filters as the embedded store: `from` keeps anomalies that end
  * at or after it, `to` those that start before it; newest start first, ties by series id.
  */
 import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
-import type { AnomalyStore } from '../../ports/meta-store.ts';
+import type { AnomalySink, AnomalyStore } from '../../ports/meta-store.ts';
 import { float8, floatOrNaN, int } from './codec.ts';
-import type { PgPools, Row } from './pools.ts';
+import type { PgPools, Query, Row } from './pools.ts';
 
 const toAnomaly = (r: Row): Anomaly => ({
   seriesId: int(r.series_id),
@@ -25,12 +25,17 @@ const toAnomaly = (r: Row): Anomaly => ({
 const ceilInt = (t: number): number =>
   Math.min(Number.MAX_SAFE_INTEGER, Math.max(Number.MIN_SAFE_INTEGER, Math.ceil(t)));
 
-export class PgAnomalyStore implements AnomalyStore {
+export class PgAnomalyStore implements AnomalyStore, AnomalySink {
   readonly #pools: PgPools;
 
   /** Does not own `pools`. */
   constructor(pools: PgPools) {
     this.#pools = pools;
+  }
+
+  async write(anomalies: readonly Anomaly[]): Promise<void> {
+    if (anomalies.length === 0) return;
+    await this.#pools.write('write anomalies', (query) => upsertAnomalies(query, anomalies));
   }
 
   async anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
@@ -58,4 +63,41 @@ export class PgAnomalyStore implements AnomalyStore {
     );
     return rows.map(toAnomaly);
   }
+}
+
+/**
+ * One statement for all anomalies; the last of several with the same (series, start) wins, and a
+ * stored form newer than the one written stays.
+ */
+export async function upsertAnomalies(query: Query, list: readonly Anomaly[]): Promise<void> {
+  if (list.length === 0) return;
+  // ON CONFLICT DO UPDATE refuses to touch one row twice in a statement.
+  const latest = new Map<string, Anomaly>();
+  for (const a of list) latest.set(`${a.seriesId}:${a.start}`, a);
+  const rows = [...latest.values()];
+  await query(
+    `INSERT INTO anomalies
+       (series_id, start_ms, end_ms, peak_score, peak_value, peak_expected, direction, points, detector, open)
+     SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
+                          $7::text[], $8::int[], $9::text[], $10::bool[])
+     ON CONFLICT (series_id, start_ms) DO UPDATE SET
+       end_ms = EXCLUDED.end_ms, peak_score = EXCLUDED.peak_score, peak_value = EXCLUDED.peak_value,
+       peak_expected = EXCLUDED.peak_expected, direction = EXCLUDED.direction, points = EXCLUDED.points,
+       detector = EXCLUDED.detector, open = EXCLUDED.open
+     -- supersedes() in core/anomaly.ts: a run's forms only grow, so an older one is left out.
+     WHERE anomalies.points < EXCLUDED.points
+        OR (anomalies.points = EXCLUDED.points AND (anomalies.open OR NOT EXCLUDED.open))`,
+    [
+      rows.map((a) => a.seriesId),
+      rows.map((a) => a.start),
+      rows.map((a) => a.end),
+      rows.map((a) => float8(a.peakScore)),
+      rows.map((a) => float8(a.peakValue)),
+      rows.map((a) => (Number.isNaN(a.peakExpected) ? null : float8(a.peakExpected))),
+      rows.map((a) => a.direction),
+      rows.map((a) => a.points),
+      rows.map((a) => a.detector),
+      rows.map((a) => a.open),
+    ],
+  );
 }

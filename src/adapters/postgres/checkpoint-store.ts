@@ -13,12 +13,12 @@
  * would otherwise pair older offsets with newer states, and a replay would apply points twice. The
  * same offset again is accepted, so retrying a commit whose reply was lost is harmless.
  */
-import type { Anomaly } from '../../core/anomaly.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/checkpoint-store.ts';
 import type { PointSink } from '../../ports/point-store.ts';
-import { float8, int } from './codec.ts';
-import type { PgPools, Query } from './pools.ts';
+import { upsertAnomalies } from './anomaly-store.ts';
+import { int } from './codec.ts';
+import type { PgPools } from './pools.ts';
 
 export class PgCheckpoints {
   readonly #pools: PgPools;
@@ -97,35 +97,4 @@ class PartitionCheckpoints implements CheckpointStore {
       };
     });
   }
-}
-
-/** One statement for all anomalies; the last of several with the same (series, start) wins. */
-async function upsertAnomalies(query: Query, list: readonly Anomaly[]): Promise<void> {
-  if (list.length === 0) return;
-  // ON CONFLICT DO UPDATE refuses to touch one row twice in a statement.
-  const latest = new Map<string, Anomaly>();
-  for (const a of list) latest.set(`${a.seriesId}:${a.start}`, a);
-  const rows = [...latest.values()];
-  await query(
-    `INSERT INTO anomalies
-       (series_id, start_ms, end_ms, peak_score, peak_value, peak_expected, direction, points, detector, open)
-     SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
-                          $7::text[], $8::int[], $9::text[], $10::bool[])
-     ON CONFLICT (series_id, start_ms) DO UPDATE SET
-       end_ms = EXCLUDED.end_ms, peak_score = EXCLUDED.peak_score, peak_value = EXCLUDED.peak_value,
-       peak_expected = EXCLUDED.peak_expected, direction = EXCLUDED.direction, points = EXCLUDED.points,
-       detector = EXCLUDED.detector, open = EXCLUDED.open`,
-    [
-      rows.map((a) => a.seriesId),
-      rows.map((a) => a.start),
-      rows.map((a) => a.end),
-      rows.map((a) => float8(a.peakScore)),
-      rows.map((a) => float8(a.peakValue)),
-      rows.map((a) => (Number.isNaN(a.peakExpected) ? null : float8(a.peakExpected))),
-      rows.map((a) => a.direction),
-      rows.map((a) => a.points),
-      rows.map((a) => a.detector),
-      rows.map((a) => a.open),
-    ],
-  );
 }

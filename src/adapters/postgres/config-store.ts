@@ -3,6 +3,7 @@
  * primary when it resolves; reads tolerate lag (replica, see PgPools), which also keeps them
  * answering while the primary is down. This process always reads its own writes.
  */
+import type { Resample } from '../../core/resample.ts';
 import type { ConfigStore, SeriesConfig } from '../../ports/meta-store.ts';
 import { float8, int } from './codec.ts';
 import type { PgPools, Row } from './pools.ts';
@@ -11,6 +12,7 @@ const toConfig = (row: Row): SeriesConfig => ({
   detector: row.detector as string,
   params: row.params as Record<string, unknown>,
   threshold: row.threshold as number,
+  ...(row.resample !== null ? { resample: row.resample as Resample } : {}),
 });
 
 export class PgConfigStore implements ConfigStore {
@@ -24,7 +26,7 @@ export class PgConfigStore implements ConfigStore {
   async getConfig(seriesId: number): Promise<SeriesConfig | undefined> {
     const rows = await this.#pools.read(
       'get config',
-      'SELECT detector, params, threshold FROM series_config WHERE series_id = $1',
+      'SELECT detector, params, threshold, resample FROM series_config WHERE series_id = $1',
       [seriesId],
     );
     return rows.length === 0 ? undefined : toConfig(rows[0]!);
@@ -33,10 +35,18 @@ export class PgConfigStore implements ConfigStore {
   async setConfig(seriesId: number, config: SeriesConfig): Promise<void> {
     await this.#pools.write('set config', (query) =>
       query(
-        `INSERT INTO series_config (series_id, detector, params, threshold) VALUES ($1, $2, $3::jsonb, $4::float8)
+        `INSERT INTO series_config (series_id, detector, params, threshold, resample)
+         VALUES ($1, $2, $3::jsonb, $4::float8, $5::jsonb)
          ON CONFLICT (series_id) DO UPDATE
-         SET detector = EXCLUDED.detector, params = EXCLUDED.params, threshold = EXCLUDED.threshold`,
-        [seriesId, config.detector, JSON.stringify(config.params), float8(config.threshold)],
+         SET detector = EXCLUDED.detector, params = EXCLUDED.params, threshold = EXCLUDED.threshold,
+             resample = EXCLUDED.resample`,
+        [
+          seriesId,
+          config.detector,
+          JSON.stringify(config.params),
+          float8(config.threshold),
+          config.resample === undefined ? null : JSON.stringify(config.resample),
+        ],
       ),
     );
   }
@@ -44,7 +54,7 @@ export class PgConfigStore implements ConfigStore {
   async allConfigs(): Promise<Map<number, SeriesConfig>> {
     const rows = await this.#pools.read(
       'list configs',
-      'SELECT series_id, detector, params, threshold FROM series_config ORDER BY series_id',
+      'SELECT series_id, detector, params, threshold, resample FROM series_config ORDER BY series_id',
     );
     return new Map(rows.map((row) => [int(row.series_id), toConfig(row)]));
   }

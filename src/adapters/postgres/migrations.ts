@@ -61,6 +61,11 @@ CREATE TABLE checkpoint_states (
 CREATE INDEX checkpoint_states_by_partition ON checkpoint_states (partition);
 `,
   },
+  {
+    version: 2,
+    name: 'per-series resampling',
+    sql: 'ALTER TABLE series_config ADD COLUMN resample jsonb',
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

@@ -4,7 +4,7 @@
  * appends of many interleaved series cost one B-tree append each (a table keyed by (series, ts)
  * takes interleaved series ~10× slower; see ../shared/research/perf-anchors.md §4).
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
 import { VigilError } from '../../core/errors.ts';
 import { parseSeriesKey } from '../../core/series.ts';
 import type { Log, LogEntry, PointBatch } from '../../ports/log.ts';
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS series_config (
   series_id INTEGER PRIMARY KEY,
   detector TEXT NOT NULL,
   params TEXT NOT NULL,
-  threshold REAL NOT NULL
+  threshold REAL NOT NULL,
+  resample TEXT -- JSON of SeriesConfig.resample; NULL: every point
 );
 -- offset of the last truncation, so offsets stay monotonic when the log is empty
 CREATE TABLE IF NOT EXISTS log_meta (id INTEGER PRIMARY KEY CHECK (id = 1), truncated INTEGER NOT NULL);
@@ -58,6 +59,10 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
   ) {
     this.#db = db;
     db.exec(SCHEMA);
+    // Data dirs made before resampling existed lack the column.
+    const columns = db.prepare('PRAGMA table_info(series_config)').all();
+    if (!columns.some((c) => c.name === 'resample'))
+      db.exec('ALTER TABLE series_config ADD COLUMN resample TEXT');
     this.#writer = writer.kind === 'worker' ? new LogWriter(writer.path, writer.synchronous) : null;
     for (const row of db.prepare('SELECT id, key, created_ms FROM series').iterate()) {
       this.#remember(Number(row.id), String(row.key), Number(row.created_ms));
@@ -194,34 +199,31 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
 
   async getConfig(seriesId: number): Promise<SeriesConfig | undefined> {
     const row = this.#db
-      .prepare('SELECT detector, params, threshold FROM series_config WHERE series_id = ?')
+      .prepare('SELECT detector, params, threshold, resample FROM series_config WHERE series_id = ?')
       .get(seriesId);
-    if (row === undefined) return undefined;
-    return {
-      detector: String(row.detector),
-      params: JSON.parse(String(row.params)),
-      threshold: Number(row.threshold),
-    };
+    return row === undefined ? undefined : configOfRow(row);
   }
 
   async setConfig(seriesId: number, c: SeriesConfig): Promise<void> {
     this.#db
       .prepare(
-        'INSERT OR REPLACE INTO series_config (series_id, detector, params, threshold) VALUES (?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO series_config (series_id, detector, params, threshold, resample) VALUES (?, ?, ?, ?, ?)',
       )
-      .run(seriesId, c.detector, JSON.stringify(c.params), c.threshold);
+      .run(
+        seriesId,
+        c.detector,
+        JSON.stringify(c.params),
+        c.threshold,
+        c.resample === undefined ? null : JSON.stringify(c.resample),
+      );
   }
 
   async allConfigs(): Promise<Map<number, SeriesConfig>> {
     const out = new Map<number, SeriesConfig>();
     for (const row of this.#db
-      .prepare('SELECT series_id, detector, params, threshold FROM series_config')
+      .prepare('SELECT series_id, detector, params, threshold, resample FROM series_config')
       .iterate()) {
-      out.set(Number(row.series_id), {
-        detector: String(row.detector),
-        params: JSON.parse(String(row.params)),
-        threshold: Number(row.threshold),
-      });
+      out.set(Number(row.series_id), configOfRow(row));
     }
     return out;
   }
@@ -243,4 +245,14 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
       });
     }
   }
+}
+
+function configOfRow(row: Record<string, SQLOutputValue>): SeriesConfig {
+  const c: SeriesConfig = {
+    detector: String(row.detector),
+    params: JSON.parse(String(row.params)),
+    threshold: Number(row.threshold),
+  };
+  if (row.resample !== null) c.resample = JSON.parse(String(row.resample));
+  return c;
 }

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { listOf } from '../../app/scaled-out.ts';
 import type { OutRecord } from '../../ports/partitioned-log.ts';
@@ -84,6 +85,12 @@ export interface LatencyCase {
   /** Checkpoint commits (InfluxDB, then PostgreSQL) during the run, ms. */
   commitP50Ms: number | null;
   commitP99Ms: number | null;
+  /** PostgreSQL writes of anomaly changes (the alert path, outside the checkpoints). */
+  anomalyWriteP50Ms: number | null;
+  anomalyWriteP99Ms: number | null;
+  /** The worker's event-loop delay while the generator ran (perf_hooks, 10 ms resolution). */
+  loopDelayP99Ms: number | null;
+  loopDelayMaxMs: number | null;
   generator: { sent: number; failed: number; p99LagMs: number; maxLagMs: number };
   pointsProduced: number;
   pointsScored: number;
@@ -287,6 +294,8 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     },
   });
   const warm = warmupMessages * o.pointsPerMessage;
+  // How long the worker's thread was busy between turns while the generator ran (10 ms buckets).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
   let generator: LatencyCase['generator'] & { points: number };
   let t0: number;
@@ -295,6 +304,7 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     await until(ctx, `${o.name}: scoring the warm-up`, () => w.tasks.stats().pointsScored >= warm);
     await w.flush();
     w.commitMs.length = 0; // the warm-up's big commits are not what the timed part sees
+    w.anomalyWriteMs.length = 0;
     const job: LoadJob = {
       brokers: listOf(stack.config.kafka.brokers),
       clientId: `${stack.config.kafka.clientId}-loadgen`,
@@ -312,9 +322,11 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     );
     const started = performance.now();
     const timer = setInterval(() => bar.update(Math.floor((performance.now() - started) / 1000)), 500);
+    loopDelay.enable();
     try {
       ({ t0, generator } = await loadgen(join(dir, 'job.json')));
     } finally {
+      loopDelay.disable();
       clearInterval(timer);
       bar.stop();
     }
@@ -366,6 +378,10 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     deliveredP99Ms: quantile(kafka, 0.99),
     commitP50Ms: quantile(w.commitMs, 0.5),
     commitP99Ms: quantile(w.commitMs, 0.99),
+    anomalyWriteP50Ms: quantile(w.anomalyWriteMs, 0.5),
+    anomalyWriteP99Ms: quantile(w.anomalyWriteMs, 0.99),
+    loopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : null,
+    loopDelayMaxMs: loopDelay.count > 0 ? loopDelay.max / 1e6 : null,
     generator: {
       sent: generator.sent,
       failed: generator.failed,

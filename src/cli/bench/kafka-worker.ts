@@ -2,9 +2,9 @@
  * The detector worker `vigil bench kafka` measures: `startDetectorWorker`, exactly what
  * `vigil detector` runs (src/app/detector-worker.ts), minus the HTTP server.
  *
- * The only additions are observers: `onStored` hears each checkpoint's anomalies right after
- * PostgreSQL committed them (before the publish to the anomalies topic), which is the moment the
- * latency case calls "stored"; `onRecords` sees records as the consumer delivers them; `commitMs`
+ * The only additions are observers: `onStored` hears anomaly changes right after PostgreSQL
+ * committed them (before the publish to the anomalies topic), which is the moment the latency case
+ * calls "stored"; `onRecords` sees records as the consumer delivers them; `commitMs`
  * collects how long each checkpoint's commit took.
  */
 import { type DetectorWorker, startDetectorWorker } from '../../app/detector-worker.ts';
@@ -18,7 +18,7 @@ export interface WorkerOptions {
   anomaliesTopic: string;
   group: string;
   checkpointIntervalMs: number;
-  /** Anomalies of a checkpoint just committed to PostgreSQL, with the time (epoch ms, fractional). */
+  /** Anomaly changes just committed to PostgreSQL, with the time (epoch ms, fractional). */
   onStored?(anomalies: readonly Anomaly[], at: number): void;
   /** Records as the consumer hands them to the tasks, with the time (epoch ms, fractional). */
   onRecords?(records: readonly InRecord[], at: number): void;
@@ -29,6 +29,8 @@ export interface WorkerOptions {
 export interface BenchWorker extends DetectorWorker {
   /** Durations of the PostgreSQL + InfluxDB commits of the checkpoints so far, ms. */
   commitMs: number[];
+  /** Durations of the PostgreSQL writes of anomaly changes so far, ms. */
+  anomalyWriteMs: number[];
 }
 
 export const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -40,6 +42,7 @@ export async function startWorker(
   opts: WorkerOptions,
 ): Promise<BenchWorker> {
   const commitMs: number[] = [];
+  const anomalyWriteMs: number[] = [];
   const onRecords = opts.onRecords;
   const onError = (err: unknown) => opts.onError?.(err);
   const worker = await startDetectorWorker(config, out, {
@@ -47,13 +50,16 @@ export async function startWorker(
     anomaliesTopic: opts.anomaliesTopic,
     group: opts.group,
     checkpointIntervalMs: opts.checkpointIntervalMs,
-    committed: (data, ms) => {
+    committed: (_data, ms) => {
       commitMs.push(ms);
-      opts.onStored?.(data.anomalies, epochMs());
+    },
+    anomaliesStored: (anomalies, ms) => {
+      anomalyWriteMs.push(ms);
+      opts.onStored?.(anomalies, epochMs());
     },
     ...(onRecords !== undefined ? { received: (records) => onRecords(records, epochMs()) } : {}),
     checkpointFailed: onError,
     configPollFailed: onError,
   });
-  return { ...worker, commitMs };
+  return { ...worker, commitMs, anomalyWriteMs };
 }

@@ -232,11 +232,21 @@ function table(r: KafkaBenchResult): string {
         ]),
       ]),
       ...grid([
-        ['case', 'kafka p50/p99 ms', 'commit p50/p99 ms', 'generator lag p99/max ms', 'sent failed'],
+        [
+          'case',
+          'kafka p50/p99 ms',
+          'anomaly write p50/p99 ms',
+          'checkpoint commit p50/p99 ms',
+          'event loop delay p99/max ms',
+          'generator lag p99/max ms',
+          'sent failed',
+        ],
         ...lat.map((c) => [
           c.case,
           `${fmt(c.deliveredP50Ms, 1)}/${fmt(c.deliveredP99Ms, 1)}`,
+          `${fmt(c.anomalyWriteP50Ms, 1)}/${fmt(c.anomalyWriteP99Ms, 1)}`,
           `${fmt(c.commitP50Ms, 1)}/${fmt(c.commitP99Ms, 1)}`,
+          `${fmt(c.loopDelayP99Ms, 1)}/${fmt(c.loopDelayMaxMs, 1)}`,
           `${fmt(c.generator.p99LagMs, 1)}/${fmt(c.generator.maxLagMs, 1)}`,
           fmt(c.generator.failed),
         ]),
