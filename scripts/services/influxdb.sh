@@ -20,10 +20,7 @@ ping_ok() {
 running() { pid_alive "$PIDFILE" && [ -s "$DIR/port.http" ] && ping_ok "$(cat "$DIR/port.http")"; }
 
 # Test files run in parallel and each calls `up`: one start or stop at a time.
-lock() {
-  exec 9> "$DIR/lock"
-  flock -w 120 9 || die "another influxdb.sh holds $DIR/lock"
-}
+lock() { svc_lock "$DIR/lock" 120; }
 
 write_config() {
   cat > "$CONF" <<EOF

@@ -28,11 +28,7 @@ broker_port() { port_of "$SVC" "broker$1"; }
 controller_port() { port_of "$SVC" "controller$1"; }
 
 # Test files run in parallel and each calls `up`: one start or stop at a time.
-lock() {
-  # The nodes are started with fd 9 closed, or they would hold the lock for their lifetime.
-  exec 9> "$DIR/lock"
-  flock -w 300 9 || die "another kafka.sh holds $DIR/lock"
-}
+lock() { svc_lock "$DIR/lock" 300; }
 
 # install_jars: the broker, its tools (storage formatter, quorum status) and a log4j2 backend.
 install_jars() {

@@ -45,6 +45,14 @@ wait_until() {
 }
 
 # pid_alive PIDFILE: true when the process recorded in PIDFILE runs.
+# One action at a time per lock file (test files run in parallel and may all call `up` at once):
+# holds fd 9 until the script exits. Daemons MUST be started with fd 9 closed (`9>&-`), or they
+# would hold the lock for their lifetime.
+svc_lock() { # <lock file> <seconds to wait>
+  exec 9>"$1"
+  flock -w "$2" 9 || die "another $SVC action held $1 for $2 s"
+}
+
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # stop_pid PIDFILE [SECONDS]: TERM, wait, then KILL; removes the pid file.

@@ -17,10 +17,7 @@ CONF="$DIR/nginx.conf"
 # and after `reload` proof that the new workers (and so the new upstreams) are in place.
 PROBE=/_vigil_lb/config
 
-lock() {
-  exec 9> "$DIR/lock"
-  flock -w 120 9 || die "another nginx.sh holds $DIR/lock"
-}
+lock() { svc_lock "$DIR/lock" 120; }
 
 generation() { printf '%s' "$1" | cksum | cut -d' ' -f1; }
 

@@ -125,11 +125,7 @@ env_lines() {
     "VIGIL_PG_REPLICA_URL=postgres://vigil@127.0.0.1:$R_PORT/vigil"
 }
 
-lock() {
-  # Parallel test files call `up` at once; one of them does the work, the others wait and reuse it.
-  exec 9>"$DIR/lock"
-  flock -w 600 9 || die "could not lock $DIR/lock"
-}
+lock() { svc_lock "$DIR/lock" 600; }
 
 cmd="${1:-}"
 case "$cmd" in

@@ -21,11 +21,10 @@ NODE_TIMEOUT_MS=2000
 
 # One action at a time per state dir: test files run in parallel and may all call `up` at once
 # (even choosing the ports below must not race). The lock file sits beside the state dir, which
-# `down` deletes; daemons are started with fd 9 closed so they do not keep holding it.
+# `down` deletes; daemons are started with fd 9 closed so they do not keep holding it (svc_lock).
 case "${1:-}" in
 up | down | kill-master | start-node)
-  exec 9>"$SERVICES_DIR/redis.lock"
-  flock -w 600 9 || die "another redis.sh action held the lock for 10 minutes"
+  svc_lock "$SERVICES_DIR/redis.lock" 600
   ;;
 esac
 

@@ -31,7 +31,7 @@ export async function startDetector(
   const metrics = createMetrics({
     stats: () => tasks?.stats() ?? emptyStats(),
     lagPoints: () => tasks?.lagPoints() ?? 0,
-    seriesCount: () => 0,
+    seriesCount: () => tasks?.seriesCount() ?? 0,
   });
   const { app, url } = await roleHttp(config, logger, metrics, () => ready);
   await out.log.ensureTopic(topics.points, config.kafka.partitions);

@@ -126,6 +126,13 @@ export class PartitionTasks implements GroupHandlers {
     return sum;
   }
 
+  /** Series with state in this member's partitions. */
+  seriesCount(): number {
+    let n = 0;
+    for (const t of this.#tasks.values()) n += t.runtime.seriesCount;
+    return n;
+  }
+
   lagPoints(): number {
     let n = 0;
     for (const t of this.#tasks.values()) n += t.runtime.lagPoints;

@@ -49,6 +49,13 @@ export class ProcessorTasks implements GroupHandlers {
     return [...this.#filters.keys()].sort((a, b) => a - b);
   }
 
+  /** Series the filters of this member's partitions remember. */
+  get seriesCount(): number {
+    let n = 0;
+    for (const f of this.#filters.values()) n += f.seriesCount;
+    return n;
+  }
+
   async assigned(partitions: readonly number[]): Promise<void> {
     for (const p of partitions)
       if (!this.#filters.has(p)) this.#filters.set(p, new AdmissionFilter(this.#latenessMs));

@@ -29,7 +29,7 @@ export async function startProcessor(
       lastCheckpointMs: 0,
     }),
     lagPoints: () => 0,
-    seriesCount: () => 0,
+    seriesCount: () => tasks.seriesCount,
   });
   const { app, url } = await roleHttp(config, logger, metrics, () => ready);
   await out.log.ensureTopic(topics.ingest, config.kafka.partitions);

@@ -210,6 +210,8 @@ describe('scaled-out roles on the in-memory log', () => {
       expect(await caughtUp()).toBe(true);
       await d3.checkpointAll();
       expect(d3.partitions).toEqual([0, 1, 2, 3]);
+      expect(d3.seriesCount()).toBe(12); // the vigil_series gauge of a detector
+      expect(processors[0]!.seriesCount + processors[1]!.seriesCount).toBe(12);
 
       for (const [sid, byTs] of expected.points) {
         const got = await pointStore.range(sid, 0, Number.MAX_SAFE_INTEGER);
