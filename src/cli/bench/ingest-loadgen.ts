@@ -1,20 +1,29 @@
 /**
  * Open-loop load generator for `vigil bench ingest`, run as its own process:
- *   node ingest-loadgen.ts <url> <pointsPerSec> <seconds> <seriesCount> <batch> <connections>
+ *   node ingest-loadgen.ts <url> <pointsPerSec> <seconds> <seriesCount> <batch> <connections> [raw|node]
  * Request i is due at start + i / requestRate whatever happened before (open loop); its latency
  * runs from that scheduled time to the end of the response, so a stalled server shows up as
- * latency instead of silently slowing the generator (coordinated omission). Prints one JSON line.
+ * latency instead of silently slowing the generator (coordinated omission). A request waits for a
+ * free keep-alive connection (one request in flight per connection, no pipelining), and that wait
+ * counts as latency too. Prints one JSON line.
+ *
+ * The generator shares the machine with the server, so it is kept cheap: bodies are assembled
+ * from pre-rendered fragments, and the `raw` client (default) writes HTTP/1.1 requests on plain
+ * sockets and reads only the status line and Content-Length of each response; `node` uses
+ * node:http's client (about twice the CPU per request), for comparison. The JSON line reports the
+ * generator's own CPU use.
  */
 import http from 'node:http';
+import net from 'node:net';
 
-const [url, rateArg, secondsArg, seriesArg, batchArg, connArg] = process.argv.slice(2);
+const [url, rateArg, secondsArg, seriesArg, batchArg, connArg, clientArg] = process.argv.slice(2);
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
 const seriesCount = Number(seriesArg);
 const batch = Number(batchArg);
 const connections = Number(connArg);
+const client = clientArg === 'node' ? 'node' : 'raw';
 const target = new URL('/api/v1/points', url);
-const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 
 const requestRate = rate / batch;
 const total = Math.max(1, Math.floor(requestRate * seconds));
@@ -29,28 +38,34 @@ let inFlight = 0;
 let maxInFlight = 0;
 
 // Series round-robin; each series' timestamps advance by 1 s per visit, so no point repeats.
+// Values come from a table of 4,096 rendered numbers (a wave plus a step pattern).
 let cursor = 0;
 const T0 = Date.UTC(2026, 0, 1);
-const tags = Array.from(
+const prefixes = Array.from(
   { length: seriesCount },
-  (_, s) => `{"host":"h${s % 1000}","dc":"d${Math.floor(s / 1000)}"}`,
+  (_, s) => `{"metric":"bench_cpu","tags":{"host":"h${s % 1000}","dc":"d${Math.floor(s / 1000)}"},"ts":`,
 );
+const VALUES = Array.from({ length: 4096 }, (_, k) => (50 + 10 * Math.sin(k / 10) + (k % 7)).toFixed(3));
+let tsRound = -1;
+let tsText = '';
 function body(): string {
   let out = '{"points":[';
   for (let j = 0; j < batch; j++) {
     const s = cursor % seriesCount;
-    const round = Math.floor(cursor / seriesCount);
+    const round = (cursor - s) / seriesCount;
     cursor++;
-    const v = 50 + 10 * Math.sin(round / 10 + s) + (round % 7);
-    out += `${j === 0 ? '' : ','}{"metric":"bench_cpu","tags":${tags[s]},"ts":${T0 + round * 1000},"value":${v.toFixed(3)}}`;
+    if (round !== tsRound) {
+      tsRound = round;
+      tsText = String(T0 + round * 1000);
+    }
+    out += `${j === 0 ? '' : ','}${prefixes[s]}${tsText},"value":${VALUES[(round * 31 + s) & 4095]}}`;
   }
   return `${out}]}`;
 }
 
-function send(i: number, due: number): void {
-  const payload = body();
-  inFlight++;
-  if (inFlight > maxInFlight) maxInFlight = inFlight;
+// --- node:http client ---
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+function sendNode(i: number, due: number, payload: string): void {
   const req = http.request(
     target,
     {
@@ -67,6 +82,83 @@ function send(i: number, due: number): void {
   req.end(payload);
 }
 
+// --- raw client: keep-alive sockets, one request in flight each ---
+interface Conn {
+  socket: net.Socket;
+  busy: { i: number; due: number } | null;
+  buf: string;
+}
+const idle: Conn[] = [];
+const waiting: { i: number; due: number; payload: string }[] = [];
+let waitHead = 0;
+const head = `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nContent-Length: `;
+
+function openConn(): void {
+  const c: Conn = { socket: net.connect(Number(target.port), target.hostname), busy: null, buf: '' };
+  c.socket.setNoDelay(true);
+  c.socket.setEncoding('latin1');
+  c.socket.on('data', (d: string) => onData(c, d));
+  const lost = () => {
+    if (c.busy !== null) finish(c.busy.i, c.busy.due, 0);
+    c.busy = null;
+    const k = idle.indexOf(c);
+    if (k >= 0) idle.splice(k, 1);
+    if (completed < total) setTimeout(openConn, 10);
+  };
+  c.socket.on('error', () => {});
+  c.socket.on('close', lost);
+  c.socket.on('connect', () => release(c));
+}
+
+/** Parses whole responses out of `c.buf`: status line, headers, then Content-Length body bytes. */
+function onData(c: Conn, d: string): void {
+  c.buf += d;
+  for (;;) {
+    const end = c.buf.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const m = /\r\ncontent-length:\s*(\d+)/i.exec(c.buf.slice(0, end));
+    const length = m === null ? 0 : Number(m[1]);
+    if (c.buf.length < end + 4 + length) return;
+    const status = Number(c.buf.slice(9, 12));
+    c.buf = c.buf.slice(end + 4 + length);
+    const r = c.busy;
+    c.busy = null;
+    if (r !== null) finish(r.i, r.due, status);
+    release(c);
+  }
+}
+
+function release(c: Conn): void {
+  if (waitHead < waiting.length) {
+    const w = waiting[waitHead++]!;
+    if (waitHead > 4096) {
+      waiting.splice(0, waitHead);
+      waitHead = 0;
+    }
+    write(c, w.i, w.due, w.payload);
+  } else idle.push(c);
+}
+
+function write(c: Conn, i: number, due: number, payload: string): void {
+  c.busy = { i, due };
+  // Bodies are ASCII: string length = byte length.
+  c.socket.write(`${head}${payload.length}\r\n\r\n${payload}`, 'latin1');
+}
+
+function sendRaw(i: number, due: number, payload: string): void {
+  const c = idle.pop();
+  if (c === undefined) waiting.push({ i, due, payload });
+  else write(c, i, due, payload);
+}
+
+function send(i: number, due: number): void {
+  const payload = body();
+  inFlight++;
+  if (inFlight > maxInFlight) maxInFlight = inFlight;
+  if (client === 'node') sendNode(i, due, payload);
+  else sendRaw(i, due, payload);
+}
+
 function finish(i: number, due: number, status: number): void {
   const now = performance.now();
   inFlight--;
@@ -80,6 +172,8 @@ function finish(i: number, due: number, status: number): void {
   if (completed === total) report();
 }
 
+if (client === 'raw') for (let k = 0; k < connections; k++) openConn();
+const cpuAtStart = process.cpuUsage();
 const start = performance.now() + 50;
 let next = 0;
 function tick(): void {
@@ -105,6 +199,7 @@ function report(): void {
   clearTimeout(watchdog);
   const elapsed = (lastCompletion - start) / 1000;
   const sorted = latencies.slice(0, completed).sort();
+  const cpu = process.cpuUsage(cpuAtStart);
   process.stdout.write(
     `${JSON.stringify({
       atRate: rate,
@@ -119,6 +214,8 @@ function report(): void {
       maxMs: sorted[sorted.length - 1] ?? Number.NaN,
       maxStallMs: maxStall,
       maxInFlight,
+      client,
+      generatorCpuPercent: Math.round((100 * (cpu.user + cpu.system)) / 1e6 / Math.max(elapsed, seconds)),
     })}\n`,
   );
   agent.destroy();

@@ -27,6 +27,9 @@ export interface IngestRun {
   rejected: number;
   failed: number;
   seconds: number;
+  /** The load generator's HTTP client, and the CPU it used (% of one core) during the run. */
+  client: 'raw' | 'node';
+  generatorCpuPercent: number;
 }
 
 interface Options {
@@ -39,6 +42,7 @@ interface Options {
   at: string;
   rates: string;
   detector: string;
+  client: string;
 }
 
 async function waitReady(url: string): Promise<void> {
@@ -58,7 +62,16 @@ function load(url: string, rate: number, seconds: number, o: Options): Promise<I
   return new Promise((res, rej) => {
     const child = spawn(
       process.execPath,
-      [join(HERE, 'ingest-loadgen.ts'), url, String(rate), String(seconds), o.series, o.batch, o.connections],
+      [
+        join(HERE, 'ingest-loadgen.ts'),
+        url,
+        String(rate),
+        String(seconds),
+        o.series,
+        o.batch,
+        o.connections,
+        o.client,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
@@ -80,7 +93,7 @@ function sustained(r: IngestRun): boolean {
 
 function line(r: IngestRun): string {
   const f = (x: number) => x.toFixed(1).padStart(8);
-  return `${r.case.padEnd(14)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}`;
+  return `${r.case.padEnd(14)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  generator CPU ${r.generatorCpuPercent} %`;
 }
 
 export function registerIngest(bench: Command): void {
@@ -95,6 +108,11 @@ export function registerIngest(bench: Command): void {
     .option('--connections <n>', 'keep-alive connections', '64')
     .option('--at <rate>', 'fixed rate for the latency run (points/s)', '250000')
     .option(
+      '--client <kind>',
+      "load generator's HTTP client: raw (keep-alive sockets, cheapest) or node (node:http)",
+      'raw',
+    )
+    .option(
       '--detector <name>',
       'detector of the started server (the ingest path is what is measured)',
       'ewma',
@@ -105,6 +123,9 @@ export function registerIngest(bench: Command): void {
       '200000,300000,400000,500000,600000,700000,800000',
     )
     .action(async (o: Options) => {
+      if (o.client !== 'raw' && o.client !== 'node') {
+        throw new Error(`--client must be raw or node (got ${JSON.stringify(o.client)})`);
+      }
       let server: ChildProcess | undefined;
       let dataDir: string | undefined;
       let url = o.url;
