@@ -9,7 +9,10 @@
  * becomes a sibling of that node, otherwise descend along the node's own cut. A point inside the
  * box cannot be separated there, so no number is drawn for it. An exact duplicate of a sampled point
  * raises that leaf's multiplicity. CoDisp (collusive displacement) of the inserted point is the
- * largest sibling-count / subtree-count ratio along its path, as rrcf computes it.
+ * largest sibling-count / subtree-count ratio along its path, as rrcf computes it. Against a leaf
+ * the cut is drawn like any other; rrcf 0.4.4, its latest release, always cuts there on dimension
+ * 0 (a bug of its merged box, kLabUM/rrcf#101, fixed on its main branch only), which this does not
+ * copy. A test holds every CoDisp to a literal pointer-based RRCF that draws the same numbers.
  *
  * Contract: `insert` returns the CoDisp averaged over trees; `codisp` returns what `insert` would
  * return, without changing anything (the random stream included). `forgetOldest` drops the oldest

@@ -1,7 +1,8 @@
 /**
  * Streaming robust random cut forest with shingling, rrcf's README streaming recipe: every
  * point (the last `shingleSize` values) goes into every tree; once a tree holds more than
- * `treeSize` points the oldest is forgotten (FIFO). The raw score is the point's collusive
+ * `treeSize` points the oldest is forgotten (FIFO; the README's own loop never forgets its first
+ * point, an off-by-one not copied here). The raw score is the point's collusive
  * displacement (CoDisp) averaged over the trees, computed as if the point were inserted (rrcf
  * inserts, then asks codisp), using the state before the point.
  *
