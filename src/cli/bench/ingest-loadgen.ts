@@ -1,6 +1,6 @@
 /**
  * Open-loop load generator for `vigil bench ingest`, run as its own process:
- *   node ingest-loadgen.ts <url> <pointsPerSec> <seconds> <seriesCount> <batch> <connections> [raw|node]
+ *   node ingest-loadgen.ts <url> <pointsPerSec> <seconds> <seriesCount> <batch> <connections> [raw|node] [t0]
  * Request i is due at start + i / requestRate whatever happened before (open loop); its latency
  * runs from that scheduled time to the end of the response, so a stalled server shows up as
  * latency instead of silently slowing the generator (coordinated omission). A request waits for a
@@ -16,7 +16,7 @@
 import http from 'node:http';
 import net from 'node:net';
 
-const [url, rateArg, secondsArg, seriesArg, batchArg, connArg, clientArg] = process.argv.slice(2);
+const [url, rateArg, secondsArg, seriesArg, batchArg, connArg, clientArg, t0Arg] = process.argv.slice(2);
 const rate = Number(rateArg);
 const seconds = Number(secondsArg);
 const seriesCount = Number(seriesArg);
@@ -37,10 +37,11 @@ let maxStall = 0;
 let inFlight = 0;
 let maxInFlight = 0;
 
-// Series round-robin; each series' timestamps advance by 1 s per visit, so no point repeats.
+// Series round-robin; each series' timestamps advance by 1 s per visit from t0, so no point repeats
+// (the caller gives each run a t0 past the previous run's points, or the engine would reject them).
 // Values come from a table of 4,096 rendered numbers (a wave plus a step pattern).
 let cursor = 0;
-const T0 = Date.UTC(2026, 0, 1);
+const T0 = t0Arg === undefined ? Date.UTC(2026, 0, 1) : Number(t0Arg);
 const prefixes = Array.from(
   { length: seriesCount },
   (_, s) => `{"metric":"bench_cpu","tags":{"host":"h${s % 1000}","dc":"d${Math.floor(s / 1000)}"},"ts":`,

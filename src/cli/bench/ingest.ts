@@ -27,6 +27,12 @@ export interface IngestRun {
   rejected: number;
   failed: number;
   seconds: number;
+  /**
+   * Points of the run the engine scored, and rejected (duplicate or too late), once it caught up:
+   * each run's timestamps follow the previous run's, so all of them should be scored.
+   */
+  scored: number;
+  engineRejected: number;
   /** The load generator's HTTP client, and the CPU it used (% of one core) during the run. */
   client: 'raw' | 'node';
   generatorCpuPercent: number;
@@ -58,7 +64,34 @@ async function waitReady(url: string): Promise<void> {
   throw new Error(`server at ${url} did not become ready`);
 }
 
-function load(url: string, rate: number, seconds: number, o: Options): Promise<IngestRun> {
+/** Points scored and rejected by the engine so far (the server's /metrics). */
+async function engineCounts(url: string): Promise<{ scored: number; rejected: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const scored = Number(/^vigil_points_scored_total (\d+)/m.exec(text)?.[1] ?? 0);
+  let rejected = 0;
+  for (const m of text.matchAll(/^vigil_points_rejected_total\{[^}]*\} (\d+)/gm)) rejected += Number(m[1]);
+  return { scored, rejected };
+}
+
+/** Event time of the next run's first points: each run starts after the previous one's. */
+let nextT0 = Date.UTC(2026, 0, 1);
+
+async function load(url: string, rate: number, seconds: number, o: Options): Promise<IngestRun> {
+  const t0 = nextT0;
+  nextT0 += (Math.ceil((rate * seconds) / Number(o.series)) + 2) * 1000;
+  const before = await engineCounts(url);
+  const run = await generate(url, rate, seconds, o, t0);
+  // Let the engine catch up (at most 60 s), so the next run starts with an empty queue.
+  const sent = run.ok * Number(o.batch);
+  let after = await engineCounts(url);
+  for (let i = 0; i < 600 && after.scored + after.rejected - before.scored - before.rejected < sent; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    after = await engineCounts(url);
+  }
+  return { ...run, scored: after.scored - before.scored, engineRejected: after.rejected - before.rejected };
+}
+
+function generate(url: string, rate: number, seconds: number, o: Options, t0: number): Promise<IngestRun> {
   return new Promise((res, rej) => {
     const child = spawn(
       process.execPath,
@@ -71,6 +104,7 @@ function load(url: string, rate: number, seconds: number, o: Options): Promise<I
         o.batch,
         o.connections,
         o.client,
+        String(t0),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -80,8 +114,11 @@ function load(url: string, rate: number, seconds: number, o: Options): Promise<I
     });
     child.on('exit', (code) => {
       if (code !== 0) return rej(new Error(`load generator exited ${code}`));
-      const r = JSON.parse(out.trim().split('\n').pop()!) as Omit<IngestRun, 'name' | 'case' | 'seconds'>;
-      res({ name: 'ingest', case: '', seconds, ...r });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as Omit<
+        IngestRun,
+        'name' | 'case' | 'seconds' | 'scored' | 'engineRejected'
+      >;
+      res({ name: 'ingest', case: '', seconds, scored: 0, engineRejected: 0, ...r });
     });
   });
 }
@@ -93,7 +130,7 @@ function sustained(r: IngestRun): boolean {
 
 function line(r: IngestRun): string {
   const f = (x: number) => x.toFixed(1).padStart(8);
-  return `${r.case.padEnd(14)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  generator CPU ${r.generatorCpuPercent} %`;
+  return `${r.case.padEnd(14)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %`;
 }
 
 export function registerIngest(bench: Command): void {
