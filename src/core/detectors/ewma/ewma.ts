@@ -58,6 +58,32 @@ export class EwmaDetector implements Detector {
     };
   }
 
+  /** score then update, fused: the clamped value and the floored sd are computed once. */
+  step(_ts: number, raw: number): Score {
+    const value = tame(raw);
+    if (this.#n === 0) {
+      this.#mean = value;
+      this.#sd = 0;
+      this.#n = 1;
+      return { score: 0, expected: Number.NaN, lower: Number.NaN, upper: Number.NaN };
+    }
+    const mean = this.#mean;
+    const sd = Math.max(this.#sd, this.#p.minStd, Math.abs(mean) * 1e-9);
+    const half = this.#p.bandSigmas * sd;
+    const d = value - mean;
+    const s: Score = {
+      score: this.#n < this.#p.warmup ? 0 : twoSidedConfidence(d / sd),
+      expected: mean,
+      lower: finiteOrNaN(mean - half),
+      upper: finiteOrNaN(mean + half),
+    };
+    const a = Math.max(this.#p.alpha, 1 / (this.#n + 1));
+    this.#mean = mean + a * d;
+    this.#sd = Math.sqrt(1 - a) * hypot2(this.#sd, Math.sqrt(a) * d);
+    this.#n++;
+    return s;
+  }
+
   update(_ts: number, raw: number): void {
     const value = tame(raw);
     if (this.#n === 0) {
