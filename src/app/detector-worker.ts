@@ -35,6 +35,8 @@ export interface DetectorWorkerOptions {
   checkpointFailed(err: unknown): void;
   /** The config poll changed `n` series' configs, or failed (retried at the next poll). */
   configsApplied?(n: number): void;
+  /** A stored config this worker's engine refuses; reported once per series and config. */
+  configRefused?(seriesId: number, err: unknown): void;
   configPollFailed(err: unknown): void;
 }
 
@@ -112,13 +114,19 @@ export async function startDetectorWorker(
   }, opts.checkpointIntervalMs);
   // Per-series configs set through any API server reach the running engines within a poll.
   let polling = false;
+  const refusedOnce = new Set<string>();
   const configTimer = setInterval(() => {
     if (polling) return;
     polling = true;
     out.configs
       .allConfigs()
       .then((configs) => {
-        const n = tasks.applyConfigs(configs);
+        const n = tasks.applyConfigs(configs, (sid, err) => {
+          const key = `${sid}:${JSON.stringify(configs.get(sid))}`;
+          if (refusedOnce.has(key)) return;
+          refusedOnce.add(key);
+          opts.configRefused?.(sid, err);
+        });
         if (n > 0) opts.configsApplied?.(n);
       })
       .catch(opts.configPollFailed)

@@ -46,6 +46,11 @@ export async function startDetector(
       checkpointIntervalMs: config.engine.checkpointIntervalMs,
       checkpointFailed: (err) => logger.error({ err }, 'checkpoint failed; will retry'),
       configsApplied: (changed) => logger.info({ changed }, 'applied per-series configs'),
+      configRefused: (seriesId, err) =>
+        logger.error(
+          { seriesId, err },
+          'a stored per-series config is refused here; the series keeps its config',
+        ),
       configPollFailed: (err) => logger.warn({ err }, 'reading per-series configs failed; will retry'),
     },
     (t) => {

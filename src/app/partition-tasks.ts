@@ -96,15 +96,23 @@ export class PartitionTasks implements GroupHandlers {
   /**
    * Applies per-series configs stored since the tasks started (the API writes them to the
    * ConfigStore): each series whose config differs from its engine's gets the new one.
-   * Returns how many changed.
+   * Returns how many changed. A config the engine refuses (e.g. a resampling too fine for this
+   * detector's lateness) leaves that series as it was and goes to `refused`; the others apply.
    */
-  applyConfigs(configs: ReadonlyMap<number, SeriesConfig>): number {
+  applyConfigs(
+    configs: ReadonlyMap<number, SeriesConfig>,
+    refused?: (seriesId: number, err: unknown) => void,
+  ): number {
     let changed = 0;
     for (const t of this.#tasks.values()) {
       for (const [sid, c] of configs) {
         if (JSON.stringify(t.runtime.configOf(sid)) === JSON.stringify(c)) continue;
-        t.runtime.setConfig(sid, c);
-        changed++;
+        try {
+          t.runtime.setConfig(sid, c);
+          changed++;
+        } catch (err) {
+          refused?.(sid, err);
+        }
       }
     }
     return changed;

@@ -92,9 +92,22 @@ describe('scaled-out roles on the in-memory log', () => {
     });
     tasks.attach(await log.join('det', 'points', tasks));
     const next = { detector: 'robust-z', params: {}, threshold: 0.99 };
-    const configs = new Map([[7, next]]);
-    expect(tasks.applyConfigs(configs)).toBe(2); // both partitions' engines now know it
-    expect(tasks.applyConfigs(configs)).toBe(0); // nothing changes twice
+    // A config this engine refuses (too fine a resampling for its 5 s lateness) leaves its series
+    // alone and is reported; the others still apply.
+    const refused: number[] = [];
+    const bad = {
+      detector: 'ewma',
+      params: {},
+      threshold: 0.9,
+      resample: { intervalMs: 1, aggregate: 'mean' as const },
+    };
+    const configs = new Map<number, typeof next>([
+      [7, next],
+      [9, bad],
+    ]);
+    expect(tasks.applyConfigs(configs, (sid) => refused.push(sid))).toBe(2); // both partitions' engines now know 7
+    expect(refused).toEqual([9, 9]);
+    expect(tasks.applyConfigs(new Map([[7, next]]))).toBe(0); // nothing changes twice
     const scored: string[] = [];
     // Series 7 is now scored by robust-z: an anomaly run it opens names that detector.
     const rows = Array.from({ length: 200 }, (_, i) => i);
