@@ -92,6 +92,8 @@ export interface LatencyCase {
   loopDelayP99Ms: number | null;
   loopDelayMaxMs: number | null;
   generator: { sent: number; failed: number; p99LagMs: number; maxLagMs: number };
+  /** False when the generator's sends failed (the machine could not produce the rate). */
+  valid: boolean;
   pointsProduced: number;
   pointsScored: number;
 }
@@ -390,6 +392,8 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     },
     pointsProduced: generator.points,
     pointsScored: w.tasks.stats().pointsScored - warm,
+    // Sends that failed mean the generator did not produce the rate: the latencies are not of it.
+    valid: generator.failed === 0,
   };
 }
 

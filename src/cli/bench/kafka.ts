@@ -228,7 +228,7 @@ function table(r: KafkaBenchResult): string {
           fmt(c.p90Ms, 1),
           fmt(c.p99Ms, 1),
           fmt(c.maxMs, 1),
-          `${c.probes} (${c.missed})`,
+          `${c.probes} (${c.missed})${c.valid ? '' : ' INVALID: sends failed'}`,
         ]),
       ]),
       ...grid([
@@ -428,6 +428,11 @@ export function registerKafka(bench: Command): void {
       writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
       process.stdout.write(`wrote ${o.json}\n`);
       for (const f of result.failures) process.stderr.write(`bench kafka: ${f.case} failed: ${f.error}\n`);
+      for (const c of result.cases)
+        if ('atMessagesPerSec' in c && !c.valid)
+          process.stderr.write(
+            `bench kafka: ${c.case}: ${c.generator.failed} sends failed — the generator did not produce ${c.atMessagesPerSec} messages/s here, so its latencies are not of that rate\n`,
+          );
       if (result.failures.length > 0) process.exitCode = 1;
     });
 }
