@@ -4,8 +4,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
-import { VigilError } from '../core/errors.ts';
-import { resampleProblem } from '../core/resample.ts';
+import { checkResample } from '../core/resample.ts';
 import type { SeriesConfig, SeriesConfigChange } from '../ports/meta-store.ts';
 
 export function defaultSeriesConfig(config: Readonly<Config>, registry: DetectorRegistry): SeriesConfig {
@@ -32,12 +31,7 @@ export function mergeSeriesConfig(
   const detector = partial.detector ?? current.detector;
   const same = detector === current.detector;
   const resample = partial.resample === undefined ? current.resample : (partial.resample ?? undefined);
-  if (resample !== undefined) {
-    const problem = resampleProblem(resample, allowedLatenessMs);
-    if (problem !== undefined) {
-      throw new VigilError('VIGIL_ERR_BAD_REQUEST', problem, { location: { field: 'resample' } });
-    }
-  }
+  if (resample !== undefined) checkResample(resample, allowedLatenessMs);
   return {
     detector,
     params: registry.resolveParams(detector, { ...(same ? current.params : {}), ...(partial.params ?? {}) }),

@@ -3,7 +3,7 @@
  * the TypeScript type is derived from the schema. docs/configuration.md documents each key.
  */
 import Type, { type Static } from 'typebox';
-import { AGGREGATES } from '../core/resample.ts';
+import { resampleSchema } from '../core/resample.ts';
 
 const Http = Type.Object(
   {
@@ -72,19 +72,8 @@ const Engine = Type.Object(
       }),
     ),
     resample: Type.Optional(
-      Type.Object(
-        {
-          intervalMs: Type.Integer({ minimum: 1, description: 'bucket width; buckets align to the epoch' }),
-          aggregate: Type.Union(
-            AGGREGATES.map((a) => Type.Literal(a)),
-            { description: 'what a bucket becomes: mean, sum, min, max, first, last or count' },
-          ),
-        },
-        {
-          additionalProperties: false,
-          description:
-            'score every series resampled to fixed buckets (unset: every point); per-series configs may override',
-        },
+      resampleSchema(
+        'score every series resampled to fixed buckets (unset: every point); per-series configs may override',
       ),
     ),
     allowedLatenessMs: Type.Integer({

@@ -8,6 +8,8 @@
  * engine owns one per resampled series and snapshots its open buckets with the detector state.
  */
 
+import Type from 'typebox';
+import { VigilError } from './errors.ts';
 import { finiteOrNaN } from './math/finite.ts';
 
 export const AGGREGATES = ['mean', 'sum', 'min', 'max', 'first', 'last', 'count'] as const;
@@ -16,6 +18,20 @@ export type Aggregate = (typeof AGGREGATES)[number];
 export interface Resample {
   intervalMs: number;
   aggregate: Aggregate;
+}
+
+/** The JSON schema of a Resample (config file and HTTP API), with what it means where it is used. */
+export function resampleSchema(description: string) {
+  return Type.Object(
+    {
+      intervalMs: Type.Integer({ minimum: 1, description: 'bucket width in ms; buckets align to the epoch' }),
+      aggregate: Type.Union(
+        AGGREGATES.map((a) => Type.Literal(a)),
+        { description: 'what a bucket becomes: mean, sum, min, max, first, last or count' },
+      ),
+    },
+    { additionalProperties: false, description },
+  );
 }
 
 /** Most buckets a series may hold open at once (`ceil(lateness / interval) + 1`). */
@@ -37,6 +53,14 @@ export function resampleProblem(r: Resample, allowedLatenessMs: number): string 
     );
   }
   return undefined;
+}
+
+/** Throws VIGIL_ERR_BAD_REQUEST (field `resample`) when `r` cannot be used with this lateness. */
+export function checkResample(r: Resample, allowedLatenessMs: number): void {
+  const problem = resampleProblem(r, allowedLatenessMs);
+  if (problem !== undefined) {
+    throw new VigilError('VIGIL_ERR_BAD_REQUEST', problem, { location: { field: 'resample' } });
+  }
 }
 
 /** Fields per bucket in a snapshot: start, n, sum, min, max, first, firstTs, last, lastTs. */

@@ -7,9 +7,8 @@
 import type { Anomaly } from '../core/anomaly.ts';
 import { type Detector, type DetectorState, stepOf } from '../core/detectors/detector.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
-import { VigilError } from '../core/errors.ts';
 import type { ScoredPoint } from '../core/point.ts';
-import { type Resample, Resampler, resampleProblem } from '../core/resample.ts';
+import { checkResample, type Resample, Resampler } from '../core/resample.ts';
 import type { PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
 import { accept, admit, newClock, recentOf, type SeriesClock } from './admission.ts';
@@ -95,10 +94,7 @@ export class Engine {
 
   #checkResample(config: SeriesConfig): void {
     if (config.resample === undefined) return;
-    const problem = resampleProblem(config.resample, this.#opts.allowedLatenessMs);
-    if (problem !== undefined) {
-      throw new VigilError('VIGIL_ERR_BAD_REQUEST', problem, { location: { field: 'resample' } });
-    }
+    checkResample(config.resample, this.#opts.allowedLatenessMs);
   }
 
   /** Loads overrides at start, before any state is restored or points processed. */

@@ -5,7 +5,7 @@ import type { Anomaly } from '../../core/anomaly.ts';
 import { downsample } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { ScoredPoint } from '../../core/point.ts';
-import { AGGREGATES } from '../../core/resample.ts';
+import { resampleSchema } from '../../core/resample.ts';
 import { matches, parseSelector } from '../../core/selector.ts';
 import type { SeriesConfig, SeriesConfigChange } from '../../ports/meta-store.ts';
 import type { SeriesInfo } from '../../ports/series-catalog.ts';
@@ -50,19 +50,8 @@ const AnomalyOut = Type.Object({
   open: Type.Boolean(),
 });
 
-const Resample = Type.Object(
-  {
-    intervalMs: Type.Integer({ minimum: 1, description: 'bucket width in ms; buckets align to the epoch' }),
-    aggregate: Type.Union(
-      AGGREGATES.map((a) => Type.Literal(a)),
-      { description: 'what a bucket becomes' },
-    ),
-  },
-  {
-    additionalProperties: false,
-    description:
-      'score the series resampled to fixed buckets, each scored once the lateness has passed its end (absent: every point)',
-  },
+const Resample = resampleSchema(
+  'score the series resampled to fixed buckets, each scored once the lateness has passed its end (absent: every point)',
 );
 
 const ConfigOut = Type.Object({
