@@ -1,9 +1,10 @@
 /**
  * Composition root of `vigil serve`: everything in one process. SQLite (`node:sqlite`) under the
- * data dir, the engine in this thread, the HTTP API on one port.
+ * data dir, the HTTP API on one port. This thread parses requests, makes them durable in the log
+ * and answers; the engine (scoring, scored-point store, checkpoints) runs on its own thread
+ * (./engine-thread.ts), so scoring never holds up a request.
  */
 import { join, resolve } from 'node:path';
-import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { QueryBackend } from '../adapters/http/query-routes.ts';
@@ -11,22 +12,19 @@ import { buildHttpServer } from '../adapters/http/server.ts';
 import { MemoryCache } from '../adapters/memory/cache.ts';
 import { SqliteIngestDb } from '../adapters/sqlite/ingest-db.ts';
 import { openDatabase } from '../adapters/sqlite/open.ts';
-import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
 import type { Config } from '../config/schema.ts';
-import { selectAnomalies } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
-import type { ScoredPoint } from '../core/point.ts';
-import { Engine } from '../engine/engine.ts';
-import { PartitionRuntime } from '../engine/runtime.ts';
+import { EngineThread } from './engine-thread.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
 import { createMetrics } from './metrics.ts';
-import { defaultSeriesConfig, mergeSeriesConfig } from './series-config.ts';
+import { mergeSeriesConfig } from './series-config.ts';
 
 export interface EmbeddedServer {
   app: FastifyInstance;
-  runtime: PartitionRuntime;
+  /** The engine thread: `drain()`, `checkpoint()`, `stats`. */
+  engine: EngineThread;
   ingest: IngestService;
   /** Address the server listens on, once `start` resolved. */
   url: string;
@@ -47,32 +45,28 @@ export async function startEmbedded(
     path: logPath,
     synchronous: config.storage.synchronous,
   });
-  // Everything in store.db is rebuilt from the log after a crash, so it needs no fsync per commit.
-  const storePath = join(dataDir, 'store.db');
-  const storeDb = new SqliteStoreDb(openDatabase(storePath, 'normal'), {
-    kind: 'worker',
-    path: storePath,
-    synchronous: 'normal',
-  });
   const registry = builtinDetectors();
-  const defaults = defaultSeriesConfig(config, registry);
-  const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
-  engine.loadConfigs(await ingestDb.allConfigs());
-  const runtime = new PartitionRuntime({
-    engine,
+  const engine = new EngineThread({
+    init: {
+      config: structuredClone(config) as Config,
+      logPath,
+      storePath: join(dataDir, 'store.db'),
+      configs: await ingestDb.allConfigs(),
+    },
     log: ingestDb,
-    checkpoints: storeDb,
-    defer: () => yieldTurn(),
-    soon: (fn) => setImmediate(fn),
-    now: () => performance.now(),
+    onLog: (level, msg, err) => logger[level]({ err }, msg),
+    failed: (err) => {
+      logger.fatal({ err }, 'engine thread failed; nothing is scored until the server restarts');
+      ingest.setReady(false);
+    },
   });
-  const ingest = new IngestService(runtime, ingestDb, config.ingest, Date.now);
+  const ingest = new IngestService(engine, ingestDb, config.ingest, Date.now);
   const cache = new MemoryCache();
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   const metrics = createMetrics({
-    stats: () => runtime.stats,
-    lagPoints: () => runtime.lagPoints,
+    stats: () => engine.stats,
+    lagPoints: () => engine.lagPoints,
     ingest: () => ingest.stats,
     seriesCount: () => ingestDb.size,
   });
@@ -84,34 +78,18 @@ export async function startEmbedded(
       return id === undefined ? undefined : ingestDb.info(id);
     },
     seriesById: async (id) => ingestDb.info(id),
-    points: async (sid, from, to) => {
-      const stored = await storeDb.range(sid, from, to);
-      const recent = runtime.unflushed(sid, from, to);
-      const all: ScoredPoint[] = stored.concat(recent);
-      all.sort((a, b) => a.ts - b.ts);
-      return all;
-    },
-    anomalies: async (q) => {
-      const stored = await storeDb.anomalies(q);
-      // The newest form of each anomaly wins (stored < in-flight checkpoint < since it), then the filter.
-      const byKey = new Map(stored.map((a) => [`${a.seriesId}:${a.start}`, a]));
-      for (const a of runtime.unflushedAnomalies()) byKey.set(`${a.seriesId}:${a.start}`, a);
-      return selectAnomalies(byKey.values(), q);
-    },
-    getConfig: async (sid) => engine.configOf(sid),
+    points: (sid, from, to) => engine.points(sid, from, to),
+    anomalies: (q) => engine.anomalies(q),
+    getConfig: (sid) => engine.configOf(sid),
     setConfig: async (sid, partial) => {
       const next = mergeSeriesConfig(
         registry,
-        engine.configOf(sid),
+        await engine.configOf(sid),
         partial,
         config.engine.allowedLatenessMs,
       );
       await ingestDb.setConfig(sid, next);
-      engine.setConfig(sid, next, {
-        point: () => {},
-        anomaly: () => {},
-        rejected: () => {},
-      });
+      await engine.setConfig(sid, next);
       return next;
     },
     detectorNames: () => registry.names(),
@@ -139,8 +117,8 @@ export async function startEmbedded(
     try {
       url = await app.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
+      await engine.close();
       await ingestDb.close();
-      await storeDb.close();
       throw new VigilError(
         'VIGIL_ERR_CONFIG',
         `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
@@ -149,26 +127,20 @@ export async function startEmbedded(
     }
   }
   // Serve /healthz and /readyz (503) while recovering; ingest answers 503 until ready.
-  const rec = await runtime.recover();
+  const rec = await engine.recover();
   logger.info({ dataDir, checkpointOffset: rec.offset, replayedEntries: rec.replayedEntries }, 'recovered');
   ingest.setReady(true);
-
-  const timer = setInterval(() => {
-    runtime.checkpoint().catch((err) => logger.error({ err }, 'checkpoint failed; will retry'));
-  }, config.engine.checkpointIntervalMs);
 
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       ingest.setReady(false);
-      clearInterval(timer);
       await app.close();
-      await runtime.close();
+      await engine.close();
       await ingestDb.close();
-      await storeDb.close();
     })();
     return closing;
   };
   if (url !== '') logger.info({ url, dataDir }, 'vigil listening');
-  return { app, runtime, ingest, url, close, knownSeries: (key) => ingestDb.known(key) !== undefined };
+  return { app, engine, ingest, url, close, knownSeries: (key) => ingestDb.known(key) !== undefined };
 }

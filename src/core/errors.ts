@@ -84,6 +84,11 @@ export const ERRORS = {
     retriable: true,
     summary: 'A backing service (Kafka, PostgreSQL primary, Redis, InfluxDB) is unreachable; retry later.',
   },
+  VIGIL_ERR_ENGINE: {
+    status: 500,
+    retriable: true,
+    summary: 'The embedded engine thread failed; restart the server (it recovers from its log).',
+  },
   VIGIL_ERR_BAD_CSV: { status: 400, retriable: false, summary: 'A CSV file cannot be parsed.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -21,8 +21,7 @@ export class PointColumns {
   upper: Float64Array;
   flags: Uint8Array;
 
-  constructor(capacity = 8) {
-    const buf = new ArrayBuffer(capacity * BYTES_PER_POINT);
+  constructor(capacity = 8, buf = new ArrayBuffer(capacity * BYTES_PER_POINT)) {
     this.ts = new Float64Array(buf, 0, capacity);
     this.value = new Float64Array(buf, 8 * capacity, capacity);
     this.score = new Float64Array(buf, 16 * capacity, capacity);
@@ -30,6 +29,18 @@ export class PointColumns {
     this.lower = new Float64Array(buf, 32 * capacity, capacity);
     this.upper = new Float64Array(buf, 40 * capacity, capacity);
     this.flags = new Uint8Array(buf, 48 * capacity, capacity);
+  }
+
+  /** Columns over `buffer` (another PointColumns' `buffer`, e.g. sent between threads) holding `length` points. */
+  static wrap(buffer: ArrayBuffer, length: number): PointColumns {
+    const c = new PointColumns(buffer.byteLength / BYTES_PER_POINT, buffer);
+    c.length = length;
+    return c;
+  }
+
+  /** The one backing store of all seven columns. */
+  get buffer(): ArrayBuffer {
+    return this.ts.buffer as ArrayBuffer;
   }
 
   static of(points: readonly ScoredPoint[]): PointColumns {

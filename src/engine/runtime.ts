@@ -16,6 +16,7 @@ import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Log, LogEntry, PointBatch } from '../ports/log.ts';
 import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import type { Engine, EngineOutput, RejectReason } from './engine.ts';
+import { GroupCommit } from './group-commit.ts';
 
 export interface RuntimeDeps {
   engine: Engine;
@@ -53,12 +54,6 @@ export function emptyStats(): RuntimeStats {
   };
 }
 
-interface Pending {
-  batch: PointBatch;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 /** Points the engine processes per turn at most before yielding to I/O … */
 const PROCESS_SLICE = 20_000;
 /**
@@ -76,9 +71,7 @@ const SERIALIZE_SLICE_MS = 4;
 export class PartitionRuntime {
   readonly #d: RuntimeDeps;
   readonly stats: RuntimeStats = emptyStats();
-  #pending: Pending[] = [];
-  #commitScheduled = false;
-  #committing = false;
+  readonly #commits: GroupCommit;
   /** Committed entries not yet processed by the engine. */
   #queue: { offset: number; batch: PointBatch }[] = [];
   #queuedPoints = 0;
@@ -109,6 +102,14 @@ export class PartitionRuntime {
 
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
+    this.#commits = new GroupCommit(deps.log, deps.soon, (entries) => {
+      for (const e of entries) {
+        this.#queue.push(e);
+        this.#queuedPoints += e.batch.seriesIds.length;
+        this.stats.pointsAccepted += e.batch.seriesIds.length;
+      }
+      void this.#process();
+    });
     this.#out = {
       point: (sid, p, late) => {
         let tail = this.#tails.get(sid);
@@ -194,43 +195,7 @@ export class PartitionRuntime {
 
   /** Resolves once the batch is durable in the log. Scoring happens after, asynchronously. */
   submit(batch: PointBatch): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ batch, resolve, reject });
-      if (!this.#commitScheduled) {
-        this.#commitScheduled = true;
-        this.#d.soon(() => this.#commit());
-      }
-    });
-  }
-
-  #commit(): void {
-    this.#commitScheduled = false;
-    // One append at a time: requests arriving meanwhile form the next group (group commit).
-    if (this.#committing || this.#pending.length === 0) return;
-    const group = this.#pending;
-    this.#pending = [];
-    this.#committing = true;
-    this.#d.log
-      .append(group.map((p) => p.batch))
-      .then(
-        (offsets) => {
-          for (let i = 0; i < group.length; i++) {
-            const b = group[i]!.batch;
-            this.#queue.push({ offset: offsets[i]!, batch: b });
-            this.#queuedPoints += b.seriesIds.length;
-            this.stats.pointsAccepted += b.seriesIds.length;
-            group[i]!.resolve();
-          }
-          void this.#process();
-        },
-        (err) => {
-          for (const p of group) p.reject(err);
-        },
-      )
-      .finally(() => {
-        this.#committing = false;
-        if (this.#pending.length > 0) this.#commit();
-      });
+    return this.#commits.submit(batch);
   }
 
   /**
@@ -282,13 +247,7 @@ export class PartitionRuntime {
 
   /** Resolves when every accepted point has been scored (for tests, replay and shutdown). */
   async drain(): Promise<void> {
-    while (
-      this.#pending.length > 0 ||
-      this.#queue.length > 0 ||
-      this.#processing ||
-      this.#commitScheduled ||
-      this.#committing
-    ) {
+    while (this.#commits.busy || this.#queue.length > 0 || this.#processing) {
       await this.#d.defer();
     }
   }

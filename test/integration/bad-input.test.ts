@@ -250,7 +250,7 @@ const cases: Case[] = [
 
 describe('bad input is refused whole, with a precise error', () => {
   it.each(cases)('$name → $status $code', async (c) => {
-    const before = server.runtime.stats.pointsAccepted;
+    const before = server.engine.stats.pointsAccepted;
     const r = await post(c.path, c.body, c.headers);
     const body = (await r.json()) as Record<string, unknown>;
     expect(r.status, JSON.stringify(body)).toBe(c.status);
@@ -258,7 +258,7 @@ describe('bad input is refused whole, with a precise error', () => {
     expect(typeof body.error).toBe('string');
     expect((body.error as string).length).toBeGreaterThan(5);
     if (c.where) expect(body).toMatchObject(c.where);
-    expect(server.runtime.stats.pointsAccepted).toBe(before);
+    expect(server.engine.stats.pointsAccepted).toBe(before);
     const series = (await (await fetch(`${server.url}/api/v1/series`)).json()) as {
       series: { key: string }[];
     };

@@ -87,7 +87,7 @@ describe('faults in the scaled-out deployment', () => {
     ({ requests, series } = nabRequests(400, { maxFiles: 8 }));
     embedded = await startTestServer({ engine });
     for (const r of requests) await postPoints(embedded.url, r);
-    await embedded.runtime.drain();
+    await embedded.engine.drain();
   }, 600_000);
 
   afterAll(async () => {

@@ -42,7 +42,7 @@ describe('scaled-out deployment', () => {
     const { requests, series, distinct } = nabRequests(1000);
     // One request in flight per deployment, so both see the same order (each acknowledged first).
     for (const r of requests) await Promise.all([postPoints(clusterUrl, r), postPoints(embedded.url, r)]);
-    await embedded.runtime.drain();
+    await embedded.engine.drain();
     const scored = (await Promise.all(series.map((k) => pointsOf(embedded.url, k)))).reduce(
       (n, p) => n + p.total,
       0,

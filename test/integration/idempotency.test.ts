@@ -26,14 +26,14 @@ describe('Idempotency-Key', () => {
   it('a retried request with the same key is acknowledged without being stored again', async () => {
     const body = { points: [{ metric: 'idem', tags: {}, ts: 1000, value: 1 }] };
     expect((await post(body, 'req-1')).status).toBe(204);
-    expect(s.runtime.stats.pointsAccepted).toBe(1);
+    expect(s.engine.stats.pointsAccepted).toBe(1);
     expect((await post(body, 'req-1')).status).toBe(204);
-    expect(s.runtime.stats.pointsAccepted).toBe(1);
+    expect(s.engine.stats.pointsAccepted).toBe(1);
     expect(await metric('vigil_ingest_deduplicated_requests_total')).toBe(1);
     // Another key, or none, is a new request (its points are then rejected as duplicates).
     expect((await post(body, 'req-2')).status).toBe(204);
     expect((await post(body)).status).toBe(204);
-    expect(s.runtime.stats.pointsAccepted).toBe(3);
+    expect(s.engine.stats.pointsAccepted).toBe(3);
   });
 
   it('a key that is not 1..255 printable ASCII is a 400 naming the header', async () => {

@@ -35,7 +35,7 @@ describe('ingest rate limit', () => {
     expect(accepted).toBeLessThan(10);
     expect(code).toBe('VIGIL_ERR_RATE_LIMITED');
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-    expect(s.runtime.stats.pointsAccepted).toBe(accepted);
+    expect(s.engine.stats.pointsAccepted).toBe(accepted);
     const text = await (await fetch(`${s.url}/metrics`)).text();
     expect(text).toContain(`vigil_ingest_rate_limited_requests_total ${10 - accepted}`);
   });

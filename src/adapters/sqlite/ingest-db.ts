@@ -72,7 +72,7 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
     this.#end = end === null ? truncated : Math.max(Number(end), truncated);
     this.#insertSeries = db.prepare('INSERT INTO series (key, created_ms) VALUES (?, ?)');
     this.#insertLog = db.prepare('INSERT INTO log (offset, points, batch) VALUES (?, ?, ?)');
-    this.#readLog = db.prepare('SELECT offset, batch FROM log WHERE offset > ? ORDER BY offset LIMIT ?');
+    this.#readLog = db.prepare(READ_LOG);
   }
 
   #remember(id: number, key: string, createdMs: number): void {
@@ -173,11 +173,7 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
   }
 
   async read(after: number, limit: number): Promise<LogEntry[]> {
-    const out: LogEntry[] = [];
-    for (const row of this.#readLog.iterate(after, limit)) {
-      out.push({ offset: Number(row.offset), batch: decodeBatch(row.batch as Uint8Array) });
-    }
-    return out;
+    return readLog(this.#readLog, after, limit);
   }
 
   async endOffset(): Promise<number> {
@@ -245,6 +241,38 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
       });
     }
   }
+}
+
+/**
+ * Reads the point log of a `log.db` that a SqliteIngestDb elsewhere (another thread) writes: the
+ * embedded engine thread replays the log after its checkpoint through this on recovery.
+ */
+export class SqliteLogReader {
+  readonly #db: DatabaseSync;
+  readonly #read: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#read = db.prepare(READ_LOG);
+  }
+
+  read(after: number, limit: number): LogEntry[] {
+    return readLog(this.#read, after, limit);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+const READ_LOG = 'SELECT offset, batch FROM log WHERE offset > ? ORDER BY offset LIMIT ?';
+
+function readLog(stmt: StatementSync, after: number, limit: number): LogEntry[] {
+  const out: LogEntry[] = [];
+  for (const row of stmt.iterate(after, limit)) {
+    out.push({ offset: Number(row.offset), batch: decodeBatch(row.batch as Uint8Array) });
+  }
+  return out;
 }
 
 function configOfRow(row: Record<string, SQLOutputValue>): SeriesConfig {

@@ -27,6 +27,16 @@ describe('PointColumns', () => {
     expect(some.map((p) => p.ts)).toEqual([1010, 1011]);
   });
 
+  it('is rebuilt from its one buffer after a transfer to another thread', async () => {
+    const pts = Array.from({ length: 11 }, (_, i) => pt(i));
+    const sent = PointColumns.of(pts);
+    // structuredClone with transfer detaches the buffer here, as postMessage between threads does.
+    const buffer = structuredClone(sent.buffer, { transfer: [sent.buffer] });
+    expect(sent.buffer.byteLength).toBe(0);
+    const got = PointColumns.wrap(buffer, pts.length);
+    expect(Array.from({ length: got.length }, (_, i) => got.at(i))).toEqual(pts);
+  });
+
   it('round-trips through the chunk codec, NaN bands included', () => {
     const pts = Array.from({ length: 9 }, (_, i) => pt(i));
     const out: ScoredPoint[] = [];

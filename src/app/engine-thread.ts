@@ -1,0 +1,204 @@
+/**
+ * Main-thread side of the embedded engine thread (./engine-worker.ts). Ingest batches are made
+ * durable here (group commit onto the log, whose own writer thread does the fsyncs) and each
+ * request is answered as soon as its entry is durable; the committed entries are then sent to the
+ * engine thread, which scores them, stores the scored points and anomalies and checkpoints.
+ * Queries that need the engine's output (points, anomalies, configs) are calls to that thread.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/schema.ts';
+import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
+import { ERRORS, type ErrorCode, VigilError } from '../core/errors.ts';
+import type { ScoredPoint } from '../core/point.ts';
+import { PointColumns } from '../core/point-columns.ts';
+import { GroupCommit } from '../engine/group-commit.ts';
+import { emptyStats, type RuntimeStats } from '../engine/runtime.ts';
+import type { Log, LogEntry, PointBatch } from '../ports/log.ts';
+import type { SeriesConfig } from '../ports/meta-store.ts';
+import type { BatchSink } from './ingest-service.ts';
+
+export interface EngineThreadInit {
+  config: Config;
+  logPath: string;
+  storePath: string;
+  /** The stored per-series configs, as of the start. */
+  configs: Map<number, SeriesConfig>;
+}
+
+/** Calls to the engine thread, each answered by one `reply`. */
+export type EngineCall = { id: number; kind: 'call' } & (
+  | { op: 'recover'; args: [] }
+  | { op: 'drain'; args: [] }
+  | { op: 'checkpoint'; args: [] }
+  | { op: 'close'; args: [] }
+  | { op: 'points'; args: [seriesId: number, from: number, to: number] }
+  | { op: 'anomalies'; args: [AnomalyQuery] }
+  | { op: 'configOf'; args: [seriesId: number] }
+  | { op: 'setConfig'; args: [seriesId: number, config: SeriesConfig] }
+);
+
+/** Main thread → engine thread. */
+export type EngineRequest = EngineCall | { kind: 'entries'; entries: LogEntry[] };
+
+/** Engine thread → main thread. */
+export type EngineMessage =
+  | { kind: 'reply'; id: number; ok: true; value: unknown }
+  | { kind: 'reply'; id: number; ok: false; message: string; code: string | undefined }
+  | { kind: 'progress'; consumed: number; stats: RuntimeStats; seriesCount: number }
+  | { kind: 'truncate'; upTo: number }
+  | { kind: 'log'; level: 'error' | 'warn'; msg: string; err: string };
+
+type Op = EngineCall['op'];
+type ArgsOf<O extends Op> = Extract<EngineCall, { op: O }>['args'];
+
+export interface EngineThreadDeps {
+  init: EngineThreadInit;
+  /** The log the main thread appends to (and truncates when the engine thread says). */
+  log: Log;
+  /** Messages the engine thread logs. */
+  onLog: (level: 'error' | 'warn', msg: string, err: string) => void;
+  /** Called once if the thread dies; nothing is scored after that. */
+  failed: (err: Error) => void;
+}
+
+export class EngineThread implements BatchSink {
+  readonly #worker: Worker;
+  readonly #commits: GroupCommit;
+  readonly #log: Log;
+  readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  #nextId = 1;
+  #dead: Error | null = null;
+  /** Points of the committed entries the engine thread has taken off its queue. */
+  #consumed = 0;
+  #stats: RuntimeStats = emptyStats();
+  #seriesCount = 0;
+
+  constructor(deps: EngineThreadDeps) {
+    this.#log = deps.log;
+    this.#worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { workerData: deps.init });
+    this.#commits = new GroupCommit(
+      deps.log,
+      (fn) => setImmediate(fn),
+      (entries) => this.#worker.postMessage({ kind: 'entries', entries } satisfies EngineRequest),
+    );
+    this.#worker.on('message', (m: EngineMessage) => {
+      switch (m.kind) {
+        case 'reply': {
+          const c = this.#calls.get(m.id);
+          if (c === undefined) return;
+          this.#calls.delete(m.id);
+          if (m.ok) c.resolve(m.value);
+          else c.reject(new VigilError(knownCode(m.code), m.message));
+          return;
+        }
+        case 'progress':
+          this.#consumed = m.consumed;
+          this.#stats = m.stats;
+          this.#seriesCount = m.seriesCount;
+          return;
+        case 'truncate':
+          this.#log
+            .truncate(m.upTo)
+            .catch((err: Error) => deps.onLog('warn', 'log truncation failed', err.message));
+          return;
+        case 'log':
+          deps.onLog(m.level, m.msg, m.err);
+          return;
+      }
+    });
+    const die = (err: Error) => {
+      if (this.#dead !== null) return;
+      this.#dead = err;
+      for (const c of this.#calls.values()) c.reject(this.#deadError());
+      this.#calls.clear();
+      deps.failed(err);
+    };
+    this.#worker.on('error', die);
+    this.#worker.on('exit', (code) => die(new Error(`engine thread exited with code ${code}`)));
+  }
+
+  #deadError(): VigilError {
+    return new VigilError('VIGIL_ERR_ENGINE', `the engine thread failed: ${this.#dead?.message}`);
+  }
+
+  #call<O extends Op>(op: O, ...args: ArgsOf<O>): Promise<unknown> {
+    if (this.#dead !== null) return Promise.reject(this.#deadError());
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#calls.set(id, { resolve, reject });
+      this.#worker.postMessage({ kind: 'call', id, op, args } as EngineRequest);
+    });
+  }
+
+  /** Restores the last checkpoint and replays the log after it; then checkpoints run on the interval. */
+  recover(): Promise<{ offset: number; replayedEntries: number }> {
+    return this.#call('recover') as Promise<{ offset: number; replayedEntries: number }>;
+  }
+
+  /** Resolves once the batch is durable in the log; the engine thread scores it after. */
+  submit(batch: PointBatch): Promise<void> {
+    if (this.#dead !== null) return Promise.reject(this.#deadError());
+    return this.#commits.submit(batch);
+  }
+
+  /** Points durable but not yet scored (as of the engine thread's last report, ≤ 20 ms old). */
+  get lagPoints(): number {
+    return this.#commits.pointsCommitted - this.#consumed;
+  }
+
+  /** The engine's counters as last reported; `pointsAccepted` counts what was made durable here. */
+  get stats(): RuntimeStats {
+    return { ...this.#stats, pointsAccepted: this.#commits.pointsCommitted };
+  }
+
+  /** Series the engine holds state for (as last reported). */
+  get seriesCount(): number {
+    return this.#seriesCount;
+  }
+
+  /** Resolves when every point submitted so far is durable and scored. */
+  async drain(): Promise<void> {
+    while (this.#commits.busy) await new Promise((r) => setImmediate(r));
+    await this.#call('drain');
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.#call('checkpoint');
+  }
+
+  /** Scored points with from ≤ ts < to, stored and not yet stored, by time. */
+  async points(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
+    const r = (await this.#call('points', seriesId, from, to)) as { buffer: ArrayBuffer; length: number };
+    const cols = PointColumns.wrap(r.buffer, r.length);
+    const out: ScoredPoint[] = new Array(r.length);
+    for (let i = 0; i < r.length; i++) out[i] = cols.at(i);
+    return out;
+  }
+
+  anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
+    return this.#call('anomalies', q) as Promise<Anomaly[]>;
+  }
+
+  configOf(seriesId: number): Promise<SeriesConfig> {
+    return this.#call('configOf', seriesId) as Promise<SeriesConfig>;
+  }
+
+  /** Applies a (stored) config change between two engine slices: the series starts afresh. */
+  async setConfig(seriesId: number, config: SeriesConfig): Promise<void> {
+    await this.#call('setConfig', seriesId, config);
+  }
+
+  /** Waits for pending commits, drains and checkpoints the engine, and ends the thread. */
+  async close(): Promise<void> {
+    if (this.#dead === null) {
+      while (this.#commits.busy) await new Promise((r) => setImmediate(r));
+      await this.#call('close');
+    }
+    this.#dead ??= new Error('closed');
+    await this.#worker.terminate();
+  }
+}
+
+function knownCode(code: string | undefined): ErrorCode {
+  return code !== undefined && code in ERRORS ? (code as ErrorCode) : 'VIGIL_ERR_ENGINE';
+}

@@ -1,0 +1,143 @@
+/**
+ * The engine thread of `vigil serve` (a worker; ./engine-thread.ts is its main-thread side): the
+ * Engine and its PartitionRuntime, the scored-point store (`store.db`) and the checkpoints. The
+ * main thread parses requests and makes them durable in the log; the committed entries come here
+ * in offset order and are scored here, so scoring and checkpoint serialisation never hold up
+ * the event loop that answers requests.
+ *
+ * Messages: see EngineRequest / EngineMessage in ./engine-thread.ts.
+ */
+import { setImmediate as yieldTurn } from 'node:timers/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteLogReader } from '../adapters/sqlite/ingest-db.ts';
+import { openDatabase } from '../adapters/sqlite/open.ts';
+import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
+import { selectAnomalies } from '../core/anomaly.ts';
+import { builtinDetectors } from '../core/detectors/index.ts';
+import { PointColumns } from '../core/point-columns.ts';
+import { Engine } from '../engine/engine.ts';
+import { PartitionRuntime } from '../engine/runtime.ts';
+import type { Log, LogEntry } from '../ports/log.ts';
+import type { EngineCall, EngineMessage, EngineRequest, EngineThreadInit } from './engine-thread.ts';
+import { defaultSeriesConfig } from './series-config.ts';
+
+/** How often the thread reports its progress (scored counts, lag) to the main thread at most. */
+const PROGRESS_EVERY_MS = 20;
+
+const init = workerData as EngineThreadInit;
+const port = parentPort!;
+const post = (m: EngineMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+const registry = builtinDetectors();
+const engine = new Engine({
+  registry,
+  defaults: defaultSeriesConfig(init.config, registry),
+  allowedLatenessMs: init.config.engine.allowedLatenessMs,
+});
+engine.loadConfigs(init.configs);
+const reader = new SqliteLogReader(openDatabase(init.logPath, init.config.storage.synchronous));
+const store = new SqliteStoreDb(openDatabase(init.storePath, 'normal'), {
+  kind: 'worker',
+  path: init.storePath,
+  synchronous: 'normal',
+});
+// The main thread appends (group commit) and truncates the log; this thread only reads it.
+const log: Log = {
+  append: () => Promise.reject(new Error('the engine thread does not append to the log')),
+  read: async (after, limit) => reader.read(after, limit),
+  endOffset: async () => 0,
+  truncate: async (upTo) => post({ kind: 'truncate', upTo }),
+};
+const runtime = new PartitionRuntime({
+  engine,
+  log,
+  checkpoints: store,
+  defer: () => yieldTurn(),
+  soon: (fn) => setImmediate(fn),
+  now: () => performance.now(),
+});
+
+/** Points of the entries received from the main thread. */
+let received = 0;
+let lastReported = -1;
+function report(): void {
+  const s = runtime.stats;
+  const sum = s.pointsScored + s.rejected.too_late + s.rejected.duplicate + s.checkpoints + received;
+  if (sum === lastReported) return;
+  lastReported = sum;
+  post({
+    kind: 'progress',
+    consumed: received - runtime.lagPoints,
+    stats: { ...s, rejected: { ...s.rejected } },
+    seriesCount: runtime.seriesCount,
+  });
+}
+const progress = setInterval(report, PROGRESS_EVERY_MS);
+let checkpoints: NodeJS.Timeout | undefined;
+
+async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
+  switch (req.op) {
+    case 'recover': {
+      const rec = await runtime.recover();
+      checkpoints = setInterval(() => {
+        runtime.checkpoint().catch((err: Error) => {
+          post({ kind: 'log', level: 'error', msg: 'checkpoint failed; will retry', err: err.message });
+        });
+      }, init.config.engine.checkpointIntervalMs);
+      return { value: rec };
+    }
+    case 'drain':
+      await runtime.drain();
+      report();
+      return { value: null };
+    case 'checkpoint':
+      await runtime.checkpoint();
+      report();
+      return { value: null };
+    case 'points': {
+      const [sid, from, to] = req.args;
+      const all = (await store.range(sid, from, to)).concat(runtime.unflushed(sid, from, to));
+      all.sort((a, b) => a.ts - b.ts);
+      const cols = PointColumns.of(all);
+      return { value: { buffer: cols.buffer, length: cols.length }, transfer: [cols.buffer] };
+    }
+    case 'anomalies': {
+      const [q] = req.args;
+      const stored = await store.anomalies(q);
+      // The newest form of each anomaly wins (stored < in-flight checkpoint < since it), then the filter.
+      const byKey = new Map(stored.map((a) => [`${a.seriesId}:${a.start}`, a]));
+      for (const a of runtime.unflushedAnomalies()) byKey.set(`${a.seriesId}:${a.start}`, a);
+      return { value: selectAnomalies(byKey.values(), q) };
+    }
+    case 'configOf':
+      return { value: runtime.configOf(req.args[0]) };
+    case 'setConfig':
+      runtime.setConfig(req.args[0], req.args[1]);
+      return { value: null };
+    case 'close':
+      clearInterval(checkpoints);
+      clearInterval(progress);
+      await runtime.close();
+      report();
+      await store.close();
+      reader.close();
+      return { value: null };
+  }
+}
+
+port.on('message', (m: EngineRequest) => {
+  if (m.kind === 'entries') {
+    for (const e of m.entries as LogEntry[]) received += e.batch.seriesIds.length;
+    runtime.enqueue(m.entries);
+    return;
+  }
+  answer(m).then(
+    ({ value, transfer }) => post({ kind: 'reply', id: m.id, ok: true, value }, transfer),
+    (err: Error) => post({ kind: 'reply', id: m.id, ok: false, message: err.message, code: codeOf(err) }),
+  );
+});
+
+function codeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
