@@ -55,6 +55,7 @@ const runtime = new PartitionRuntime({
   defer: () => yieldTurn(),
   soon: (fn) => setImmediate(fn),
   now: () => performance.now(),
+  flushAt: init.config.engine.flushPoints,
 });
 
 /** Points of the entries received from the main thread. */

@@ -92,6 +92,12 @@ const Engine = Type.Object(
       description:
         'how often scores, anomalies and detector state are committed with the log offset; bounds replay after a crash',
     }),
+    flushPoints: Type.Integer({
+      minimum: 0,
+      default: 100_000,
+      description:
+        'embedded: scored points held in memory that make the engine write them to store.db ahead of the next checkpoint (series with at least 16 pending points), so the disk sees small writes instead of one burst per checkpoint; 0: only at checkpoints',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -30,6 +30,11 @@ export interface RuntimeDeps {
   now: () => number;
   /** Where anomaly changes go at once; without it they are part of the checkpoints. */
   anomalies?: AnomalySink;
+  /**
+   * Scored points held since the last write that start a points flush (`flush`), where the
+   * CheckpointStore can write points ahead of a checkpoint; 0 or absent: points wait for checkpoints.
+   */
+  flushAt?: number;
 }
 
 export interface RuntimeStats {
@@ -68,6 +73,9 @@ const CLOCK_EVERY = 256;
 /** A checkpoint serializes engine state for at most about this long per turn. */
 const SERIALIZE_SLICE_MS = 4;
 
+/** A points flush takes a series' pending points once it has this many (shorter tails wait). */
+const FLUSH_MIN_POINTS = 16;
+
 export class PartitionRuntime {
   readonly #d: RuntimeDeps;
   readonly stats: RuntimeStats = emptyStats();
@@ -86,6 +94,12 @@ export class PartitionRuntime {
    * capacity instead of doubling up from 8 (seven typed arrays per growth, per series).
    */
   #tailSizes: number[] = [];
+  /** Points held in #tails, and those of them the last flush left (tails too short to take). */
+  #tailPoints = 0;
+  #flushBase = 0;
+  #flushing: Promise<void> | null = null;
+  #flushScheduled = false;
+  readonly #flushAt: number;
   #anomalies = new Map<string, Anomaly>();
   /** Output of the checkpoint being written (still visible to queries until it is durable). */
   #inflight = new Map<number, PointColumns>();
@@ -102,6 +116,7 @@ export class PartitionRuntime {
 
   constructor(deps: RuntimeDeps) {
     this.#d = deps;
+    this.#flushAt = deps.flushAt !== undefined && deps.flushAt > 0 ? deps.flushAt : Number.POSITIVE_INFINITY;
     this.#commits = new GroupCommit(deps.log, deps.soon, (entries) => {
       for (const e of entries) {
         this.#queue.push(e);
@@ -120,6 +135,19 @@ export class PartitionRuntime {
         tail.push(p);
         this.stats.pointsScored++;
         if (late) this.stats.pointsLate++;
+        if (
+          ++this.#tailPoints - this.#flushBase >= this.#flushAt &&
+          !this.#flushScheduled &&
+          this.#flushing === null &&
+          this.#checkpointing === null
+        ) {
+          this.#flushScheduled = true;
+          this.#d.soon(() => {
+            this.#flushScheduled = false;
+            // A failed flush puts its points back; the next flush or checkpoint writes them.
+            this.flush().catch(() => {});
+          });
+        }
       },
       anomaly: (a) => {
         if (a.points === 1 && a.open) this.stats.anomaliesOpened++;
@@ -258,10 +286,68 @@ export class PartitionRuntime {
    */
   checkpoint(): Promise<void> {
     if (this.#checkpointing !== null) return this.#checkpointing;
-    this.#checkpointing = this.#doCheckpoint().finally(() => {
+    this.#checkpointing = (async () => {
+      // One write at a time: a flush in flight holds #inflight.
+      if (this.#flushing !== null) await this.#flushing.catch(() => {});
+      await this.#doCheckpoint();
+    })().finally(() => {
       this.#checkpointing = null;
     });
     return this.#checkpointing;
+  }
+
+  /**
+   * Writes the pending points of every series with at least FLUSH_MIN_POINTS of them ahead of the
+   * next checkpoint (where the CheckpointStore can), so a checkpoint interval's points do not reach
+   * the disk in one burst; state and anomalies wait for the checkpoint. No-op while a checkpoint
+   * is being written.
+   */
+  flush(): Promise<void> {
+    const store = this.#d.checkpoints;
+    if (store.flushPoints === undefined || this.#checkpointing !== null) return Promise.resolve();
+    this.#flushing ??= this.#doFlush(store.flushPoints.bind(store)).finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
+  }
+
+  async #doFlush(write: (offset: number, points: Map<number, PointColumns>) => Promise<void>): Promise<void> {
+    // Every pending point comes from an entry at or below this offset.
+    const offset = this.#processedOffset;
+    const points = new Map<number, PointColumns>();
+    let moved = 0;
+    for (const [sid, cols] of this.#tails) {
+      if (cols.length < FLUSH_MIN_POINTS) continue;
+      points.set(sid, cols);
+      moved += cols.length;
+      this.#tailSizes[sid] = Math.max(8, Math.ceil(cols.length * 1.25));
+      this.#tails.delete(sid);
+    }
+    this.#tailPoints -= moved;
+    this.#flushBase = this.#tailPoints;
+    if (points.size === 0) return;
+    this.#inflight = points;
+    try {
+      await write(offset, points);
+    } catch (err) {
+      this.#putBack(points);
+      throw err;
+    } finally {
+      this.#inflight = new Map();
+    }
+  }
+
+  /** Puts the points of a failed write back ahead of those scored since. */
+  #putBack(points: Map<number, PointColumns>): void {
+    for (const [sid, ps] of this.#tails) {
+      const older = points.get(sid);
+      if (older === undefined) points.set(sid, ps);
+      else older.append(ps);
+    }
+    this.#tails = points;
+    this.#tailPoints = 0;
+    for (const c of points.values()) this.#tailPoints += c.length;
+    this.#flushBase = 0;
   }
 
   async #doCheckpoint(): Promise<void> {
@@ -270,6 +356,8 @@ export class PartitionRuntime {
     for (const [sid, cols] of points) this.#tailSizes[sid] = Math.max(8, Math.ceil(cols.length * 1.25));
     const anomalies = [...this.#anomalies.values()];
     this.#tails = new Map();
+    this.#tailPoints = 0;
+    this.#flushBase = 0;
     this.#anomalies = new Map();
     this.#inflight = points;
     this.#inflightAnomalies = anomalies;
@@ -302,12 +390,7 @@ export class PartitionRuntime {
       await this.#d.checkpoints.commit({ offset, points, anomalies, states });
     } catch (err) {
       // Nothing was committed: put the output back (ahead of newer output) so the next try has it.
-      for (const [sid, ps] of this.#tails) {
-        const older = points.get(sid);
-        if (older === undefined) points.set(sid, ps);
-        else older.append(ps);
-      }
-      this.#tails = points;
+      this.#putBack(points);
       for (const a of anomalies) {
         const k = runKey(a);
         if (!this.#anomalies.has(k)) this.#anomalies.set(k, a);

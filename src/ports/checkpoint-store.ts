@@ -25,6 +25,16 @@ export interface Checkpoint {
 export interface CheckpointStore {
   /** Writes a checkpoint atomically. May yield between slices; resolves once durable. */
   commit(data: CheckpointData): Promise<void>;
-  /** The last committed checkpoint; `{offset: 0, states: empty}` when there is none. */
+  /**
+   * The last committed checkpoint; `{offset: 0, states: empty}` when there is none. Points that
+   * `flushPoints` wrote past its offset are dropped first: the replay from the offset scores them
+   * again.
+   */
   load(): Promise<Checkpoint>;
+  /**
+   * Optional: writes scored points ahead of the next checkpoint, so that one checkpoint's points
+   * are not written in one burst. `offset` is the log offset the points reach (all of them come from
+   * entries at or below it); they become part of the output once a checkpoint at or past it commits.
+   */
+  flushPoints?(offset: number, points: Map<number, PointColumns>): Promise<void>;
 }

@@ -19,7 +19,7 @@ export class CheckpointWriter {
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#insertChunk = db.prepare(
-      'INSERT INTO chunks (series_id, start_ts, end_ts, points, data) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO chunks (series_id, start_ts, end_ts, points, data, upto) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.#upsertAnomaly = db.prepare(
       `INSERT OR REPLACE INTO anomalies
@@ -48,7 +48,7 @@ export class CheckpointWriter {
         const chunk = p.chunkBytes.subarray(ci[r + 1]!, ci[r + 1]! + ci[r + 2]!);
         const [lo, hi] = chunkTimeRange(chunk);
         const n = new Uint32Array(chunk.buffer, chunk.byteOffset, 1)[0]!;
-        lastRowid = Number(this.#insertChunk.run(ci[r]!, lo, hi, n, chunk).lastInsertRowid);
+        lastRowid = Number(this.#insertChunk.run(ci[r]!, lo, hi, n, chunk, p.offset).lastInsertRowid);
         if ((r / 3) % WRITE_STEP === WRITE_STEP - 1) yield;
       }
       for (let i = 0; i < p.anomalies.length; i++) {
@@ -72,7 +72,7 @@ export class CheckpointWriter {
         this.#upsertState.run(si[r]!, p.stateBytes.subarray(si[r + 1]!, si[r + 1]! + si[r + 2]!));
         if ((r / 3) % WRITE_STEP === WRITE_STEP - 1) yield;
       }
-      this.#setOffset.run(p.offset);
+      if (!p.pointsOnly) this.#setOffset.run(p.offset);
       this.#db.exec('COMMIT');
       committed = true;
       return lastRowid;

@@ -97,6 +97,8 @@ export interface PackedCheckpoint {
   stateIndex: Float64Array;
   stateBytes: Uint8Array;
   anomalies: Anomaly[];
+  /** Points flushed ahead of a checkpoint: the checkpoint offset stays as it is. */
+  pointsOnly: boolean;
 }
 
 /** The buffers of `p` to list as transferables. */
@@ -133,6 +135,7 @@ export function* packCheckpoint(
     points: ReadonlyMap<number, PointColumns>;
     anomalies: readonly Anomaly[];
     states: ReadonlyMap<number, string>;
+    pointsOnly?: boolean;
   },
   spare?: SpareBuffers,
 ): Generator<void, PackedCheckpoint> {
@@ -188,6 +191,7 @@ export function* packCheckpoint(
     stateIndex,
     stateBytes,
     anomalies: [...data.anomalies],
+    pointsOnly: data.pointsOnly === true,
   };
 }
 

@@ -1,11 +1,12 @@
 /**
  * Worker thread that owns the log's write connection. Commits (with their fsync under
  * `synchronous = FULL`) happen here, so the main thread keeps parsing requests meanwhile; requests
- * that arrive during a commit form the next group.
+ * that arrive during a commit form the next group. Truncations go in slices, appends in between.
  *
  * Messages in:  { id, kind: 'append', first, batches: Uint8Array[] }  |  { id, kind: 'truncate', upTo }
  * Messages out: { id, ok: true } | { id, ok: false, message }
  */
+import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './open.ts';
 
@@ -23,24 +24,56 @@ const insert = db.prepare('INSERT INTO log (offset, points, batch) VALUES (?, ?,
 const del = db.prepare('DELETE FROM log WHERE offset <= ?');
 const mark = db.prepare('UPDATE log_meta SET truncated = MAX(truncated, ?)');
 
-parentPort!.on('message', (req: Request) => {
+/**
+ * Log rows one truncation transaction deletes at most. A checkpoint interval's rows (~12,000 at
+ * 250,000 points/s in 100-point requests) deleted at once held the write lock for 20–70 ms, and
+ * every ingest request waited behind it; in slices, appends that arrive meanwhile go in between.
+ */
+const TRUNCATE_ROWS = 500;
+const oldest = db.prepare('SELECT MIN(offset) AS m FROM log');
+
+function tx(fn: () => void): void {
+  db.exec('BEGIN IMMEDIATE');
   try {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      if (req.kind === 'append') {
-        let o = req.first;
-        for (const b of req.batches) insert.run(o++, b.points, b.bytes);
-      } else {
-        del.run(req.upTo);
-        mark.run(req.upTo);
-      }
-      db.exec('COMMIT');
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw err;
-    }
-    parentPort!.postMessage({ id: req.id, ok: true });
+    fn();
+    db.exec('COMMIT');
   } catch (err) {
-    parentPort!.postMessage({ id: req.id, ok: false, message: (err as Error).message });
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+async function truncate(upTo: number): Promise<void> {
+  for (;;) {
+    const m = oldest.get()!.m;
+    const end = m === null ? upTo : Math.min(upTo, Number(m) + TRUNCATE_ROWS - 1);
+    tx(() => {
+      del.run(end);
+      mark.run(end);
+    });
+    if (end >= upTo) return;
+    await yieldTurn();
+  }
+}
+
+parentPort!.on('message', (req: Request) => {
+  const done = (err?: unknown) =>
+    parentPort!.postMessage(
+      err === undefined
+        ? { id: req.id, ok: true }
+        : { id: req.id, ok: false, message: (err as Error).message },
+    );
+  if (req.kind === 'truncate') {
+    truncate(req.upTo).then(() => done(), done);
+    return;
+  }
+  try {
+    tx(() => {
+      let o = req.first;
+      for (const b of req.batches) insert.run(o++, b.points, b.bytes);
+    });
+    done();
+  } catch (err) {
+    done(err);
   }
 });

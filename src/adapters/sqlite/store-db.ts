@@ -12,6 +12,7 @@ import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { ScoredPoint } from '../../core/point.ts';
+import type { PointColumns } from '../../core/point-columns.ts';
 import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/checkpoint-store.ts';
 import type { AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointStore } from '../../ports/point-store.ts';
@@ -25,7 +26,8 @@ CREATE TABLE IF NOT EXISTS chunks (
   start_ts REAL NOT NULL,
   end_ts REAL NOT NULL,
   points INTEGER NOT NULL,
-  data BLOB NOT NULL
+  data BLOB NOT NULL,
+  upto INTEGER NOT NULL DEFAULT 0 -- log offset the chunk's points reach (see flushPoints)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, end_ts);
 CREATE TABLE IF NOT EXISTS anomalies (
@@ -95,6 +97,14 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
   ) {
     this.#db = db;
     db.exec(SCHEMA);
+    // Data dirs made before points were flushed between checkpoints lack the column.
+    if (
+      !db
+        .prepare('PRAGMA table_info(chunks)')
+        .all()
+        .some((c) => c.name === 'upto')
+    )
+      db.exec('ALTER TABLE chunks ADD COLUMN upto INTEGER NOT NULL DEFAULT 0');
     if (writer.kind === 'worker') {
       // The worker's connection checkpoints the WAL; a checkpoint here would block this thread.
       db.exec('PRAGMA wal_autocheckpoint = 0');
@@ -110,7 +120,15 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     this.#visibleRowid = Number(db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
   }
 
-  async commit(data: CheckpointData): Promise<void> {
+  commit(data: CheckpointData): Promise<void> {
+    return this.#write(data);
+  }
+
+  flushPoints(offset: number, points: Map<number, PointColumns>): Promise<void> {
+    return this.#write({ offset, points, anomalies: [], states: new Map(), pointsOnly: true });
+  }
+
+  async #write(data: CheckpointData & { pointsOnly?: boolean }): Promise<void> {
     // Packing copies the points and states, so the caller's maps are free again once it is done.
     const packed = await sliced(packCheckpoint(data, this.#thread?.takeSpare()));
     let lastRowid: number;
@@ -131,6 +149,17 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
 
   async load(): Promise<Checkpoint> {
     const offset = Number(this.#db.prepare('SELECT offset FROM checkpoint WHERE id = 1').get()!.offset);
+    // Flushed after the last checkpoint: the replay from `offset` scores these points again. Chunks
+    // are written in offset order, so these are the newest rows: walk back from the end to find them.
+    let keep = 0;
+    for (const row of this.#db.prepare('SELECT rowid, upto FROM chunks ORDER BY rowid DESC').iterate()) {
+      if (Number(row.upto) <= offset) {
+        keep = Number(row.rowid);
+        break;
+      }
+    }
+    this.#db.prepare('DELETE FROM chunks WHERE rowid > ?').run(keep);
+    this.#visibleRowid = Number(this.#db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
     const states = new Map<number, string>();
     for (const row of this.#db.prepare('SELECT series_id, state FROM states').iterate()) {
       states.set(Number(row.series_id), String(row.state));

@@ -1,7 +1,13 @@
-/** A data dir made before per-series resampling existed opens, keeps its configs and takes new ones. */
+/**
+ * Data dirs made by older versions open and keep their data: series_config before per-series
+ * resampling, chunks before points were flushed between checkpoints.
+ */
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
+import { encodeChunk } from '../../../../src/adapters/sqlite/codec.ts';
 import { SqliteIngestDb } from '../../../../src/adapters/sqlite/ingest-db.ts';
+import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
+import { PointColumns } from '../../../../src/core/point-columns.ts';
 
 describe('SQLite series_config upgrade', () => {
   it('adds the resample column to an old table', async () => {
@@ -21,5 +27,18 @@ describe('SQLite series_config upgrade', () => {
     expect(await store.getConfig(2)).toEqual(resampled);
     // Opening again finds the column in place.
     expect(await new SqliteIngestDb(db).getConfig(2)).toEqual(resampled);
+  });
+});
+
+describe('SQLite chunks upgrade', () => {
+  it('adds the upto column to an old chunks table; old chunks survive load() and stay readable', async () => {
+    const db = new DatabaseSync(':memory:');
+    db.exec(`CREATE TABLE chunks (series_id INTEGER NOT NULL, start_ts REAL NOT NULL, end_ts REAL NOT NULL,
+      points INTEGER NOT NULL, data BLOB NOT NULL)`);
+    const p = { ts: 5, value: 1, score: 0.1, expected: 1, lower: 0, upper: 2, anomalous: false };
+    db.prepare('INSERT INTO chunks VALUES (7, 5, 5, 1, ?)').run(encodeChunk(PointColumns.of([p])));
+    const store = new SqliteStoreDb(db);
+    expect((await store.load()).offset).toBe(0);
+    expect(await store.range(7, 0, 10)).toEqual([p]);
   });
 });

@@ -96,6 +96,46 @@ for (const writer of ['inline', 'worker'] as const) {
       await store.close();
     });
 
+    it('flushed points are readable at once; on load, those flushed past the checkpoint are dropped', async () => {
+      const dir = freshDir();
+      const store = openStore(dir, writer);
+      await store.commit({
+        offset: 5,
+        points: new Map([[1, run(1, 0, 10)]]),
+        anomalies: [],
+        states: new Map(),
+      });
+      await store.flushPoints(8, new Map([[1, run(1, 10, 5)]]));
+      await store.flushPoints(9, new Map([[2, run(2, 0, 4)]]));
+      expect((await store.range(1, 0, 100)).map((p) => p.ts)).toEqual(
+        Array.from({ length: 15 }, (_, i) => i),
+      );
+      expect((await store.load()).offset).toBe(5); // a flush leaves the checkpoint offset alone
+      // load() dropped the flushes past offset 5 (the replay from 5 scores them again).
+      expect((await store.range(1, 0, 100)).map((p) => p.ts)).toEqual(
+        Array.from({ length: 10 }, (_, i) => i),
+      );
+      expect(await store.range(2, 0, 100)).toEqual([]);
+      // A flush reaching no further than the checkpoint after it survives the next load.
+      await store.flushPoints(9, new Map([[1, run(1, 10, 5)]]));
+      await store.commit({
+        offset: 9,
+        points: new Map([[1, run(1, 15, 1)]]),
+        anomalies: [],
+        states: new Map(),
+      });
+      await store.close();
+      const reopened = openStore(dir, writer);
+      expect((await reopened.load()).offset).toBe(9);
+      expect((await reopened.range(1, 0, 100)).map((p) => p.ts)).toEqual(
+        Array.from({ length: 16 }, (_, i) => i),
+      );
+      // Rows written after the drop are not visible before their write resolves (rowids go on growing).
+      await reopened.flushPoints(12, new Map([[3, run(3, 0, 2)]]));
+      expect((await reopened.range(3, 0, 100)).length).toBe(2);
+      await reopened.close();
+    });
+
     it('a failed commit leaves nothing of itself behind, and the next one succeeds', async () => {
       const store = openStore(freshDir(), writer);
       await store.commit({
