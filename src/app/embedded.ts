@@ -40,10 +40,13 @@ export async function startEmbedded(
   const logger = pino({ level: config.logLevel, base: { service: 'vigil' } });
   const dataDir = resolve(config.dataDir);
   const logPath = join(dataDir, 'log.db');
+  // The log writer thread hands each committed append to the engine thread through this channel.
+  const entries = new MessageChannel();
   const ingestDb = new SqliteIngestDb(openDatabase(logPath, config.storage.synchronous), {
     kind: 'worker',
     path: logPath,
     synchronous: config.storage.synchronous,
+    forward: entries.port1,
   });
   const registry = builtinDetectors();
   const engine = new EngineThread({
@@ -52,6 +55,7 @@ export async function startEmbedded(
       logPath,
       storePath: join(dataDir, 'store.db'),
       configs: await ingestDb.allConfigs(),
+      entries: entries.port2,
     },
     log: ingestDb,
     onLog: (level, msg, err) => logger[level]({ err }, msg),

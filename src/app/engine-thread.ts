@@ -5,7 +5,7 @@
  * engine thread, which scores them, stores the scored points and anomalies and checkpoints.
  * Queries that need the engine's output (points, anomalies, configs) are calls to that thread.
  */
-import { Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import { ERRORS, type ErrorCode, VigilError } from '../core/errors.ts';
@@ -13,7 +13,7 @@ import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { GroupCommit } from '../engine/group-commit.ts';
 import { emptyStats, type RuntimeStats } from '../engine/runtime.ts';
-import type { Log, LogEntry, PointBatch } from '../ports/log.ts';
+import type { Log, PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
 import type { BatchSink } from './ingest-service.ts';
 
@@ -23,6 +23,11 @@ export interface EngineThreadInit {
   storePath: string;
   /** The stored per-series configs, as of the start. */
   configs: Map<number, SeriesConfig>;
+  /**
+   * Where the committed log entries arrive from, in offset order: the log writer thread's forward
+   * port (see src/adapters/sqlite/log-worker.ts), as `{ first, batches: Uint8Array[] }`.
+   */
+  entries: MessagePort;
 }
 
 /** Calls to the engine thread, each answered by one `reply`. */
@@ -36,9 +41,6 @@ export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'configOf'; args: [seriesId: number] }
   | { op: 'setConfig'; args: [seriesId: number, config: SeriesConfig] }
 );
-
-/** Main thread → engine thread. */
-export type EngineRequest = EngineCall | { kind: 'entries'; entries: LogEntry[] };
 
 /** Engine thread → main thread. */
 export type EngineMessage =
@@ -75,11 +77,15 @@ export class EngineThread implements BatchSink {
 
   constructor(deps: EngineThreadDeps) {
     this.#log = deps.log;
-    this.#worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { workerData: deps.init });
+    this.#worker = new Worker(new URL('./engine-worker.ts', import.meta.url), {
+      workerData: deps.init,
+      transferList: [deps.init.entries],
+    });
+    // The log writer thread sends the committed entries to the engine thread itself.
     this.#commits = new GroupCommit(
       deps.log,
       (fn) => setImmediate(fn),
-      (entries) => this.#worker.postMessage({ kind: 'entries', entries } satisfies EngineRequest),
+      () => {},
     );
     this.#worker.on('message', (m: EngineMessage) => {
       switch (m.kind) {
@@ -126,7 +132,7 @@ export class EngineThread implements BatchSink {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#calls.set(id, { resolve, reject });
-      this.#worker.postMessage({ kind: 'call', id, op, args } as EngineRequest);
+      this.#worker.postMessage({ kind: 'call', id, op, args } as EngineCall);
     });
   }
 

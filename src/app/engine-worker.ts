@@ -9,6 +9,7 @@
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { batchOf } from '../adapters/sqlite/codec.ts';
 import { SqliteLogReader } from '../adapters/sqlite/ingest-db.ts';
 import { openDatabase } from '../adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
@@ -18,7 +19,7 @@ import { PointColumns } from '../core/point-columns.ts';
 import { Engine } from '../engine/engine.ts';
 import { PartitionRuntime } from '../engine/runtime.ts';
 import type { Log, LogEntry } from '../ports/log.ts';
-import type { EngineCall, EngineMessage, EngineRequest, EngineThreadInit } from './engine-thread.ts';
+import type { EngineCall, EngineMessage, EngineThreadInit } from './engine-thread.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 
 /** How often the thread reports its progress (scored counts, lag) to the main thread at most. */
@@ -126,12 +127,18 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
   }
 }
 
-port.on('message', (m: EngineRequest) => {
-  if (m.kind === 'entries') {
-    for (const e of m.entries as LogEntry[]) received += e.batch.seriesIds.length;
-    runtime.enqueue(m.entries);
-    return;
+// Committed entries, straight from the log writer thread.
+init.entries.on('message', (m: { first: number; batches: Uint8Array[] }) => {
+  const entries: LogEntry[] = new Array(m.batches.length);
+  for (let i = 0; i < m.batches.length; i++) {
+    const batch = batchOf(m.batches[i]!);
+    received += batch.seriesIds.length;
+    entries[i] = { offset: m.first + i, batch };
   }
+  runtime.enqueue(entries);
+});
+
+port.on('message', (m: EngineCall) => {
   answer(m).then(
     ({ value, transfer }) => post({ kind: 'reply', id: m.id, ok: true, value }, transfer),
     (err: Error) => post({ kind: 'reply', id: m.id, ok: false, message: err.message, code: codeOf(err) }),

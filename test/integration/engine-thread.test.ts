@@ -24,7 +24,14 @@ function setup(storePath?: string) {
   dirs.push(dir);
   const config = validateConfig({ dataDir: dir, engine: { detector: 'ewma', checkpointIntervalMs: 60_000 } });
   const logPath = join(dir, 'log.db');
-  const log = new SqliteIngestDb(openDatabase(logPath, 'normal'));
+  // As in `vigil serve`: the log writer thread forwards committed entries to the engine thread.
+  const channel = new MessageChannel();
+  const log = new SqliteIngestDb(openDatabase(logPath, 'normal'), {
+    kind: 'worker',
+    path: logPath,
+    synchronous: 'normal',
+    forward: channel.port1,
+  });
   const failures: Error[] = [];
   const engine = new EngineThread({
     init: {
@@ -32,6 +39,7 @@ function setup(storePath?: string) {
       logPath,
       storePath: storePath ?? join(dir, 'store.db'),
       configs: new Map(),
+      entries: channel.port2,
     },
     log,
     onLog: () => {},

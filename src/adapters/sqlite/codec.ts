@@ -19,6 +19,22 @@ export function encodeBatch(b: PointBatch): Uint8Array {
   return new Uint8Array(buf);
 }
 
+/**
+ * The batch in `bytes` (encodeBatch's layout) as views over it when they can be (the bytes start
+ * 8-byte aligned, as an encoded batch passed between threads does), else a decoded copy.
+ */
+export function batchOf(bytes: Uint8Array): PointBatch {
+  if (bytes.byteOffset % 8 !== 0) return decodeBatch(bytes);
+  const buf = bytes.buffer;
+  const at = bytes.byteOffset;
+  const n = new Uint32Array(buf, at, 1)[0]!;
+  return {
+    ts: new Float64Array(buf, at + 8, n),
+    values: new Float64Array(buf, at + 8 + 8 * n, n),
+    seriesIds: new Int32Array(buf, at + 8 + 16 * n, n),
+  };
+}
+
 export function decodeBatch(bytes: Uint8Array): PointBatch {
   // Copy: SQLite hands out buffers without alignment guarantees for typed-array views.
   const buf = bytes.slice().buffer;

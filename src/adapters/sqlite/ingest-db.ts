@@ -5,6 +5,7 @@
  * takes interleaved series ~10× slower; see ../shared/research/perf-anchors.md §4).
  */
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
+import type { MessagePort } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.ts';
 import { parseSeriesKey } from '../../core/series.ts';
 import type { Log, LogEntry, PointBatch } from '../../ports/log.ts';
@@ -53,7 +54,9 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
    */
   constructor(
     db: DatabaseSync,
-    writer: { kind: 'inline' } | { kind: 'worker'; path: string; synchronous: 'full' | 'normal' } = {
+    writer:
+      | { kind: 'inline' }
+      | { kind: 'worker'; path: string; synchronous: 'full' | 'normal'; forward?: MessagePort } = {
       kind: 'inline',
     },
   ) {
@@ -63,7 +66,8 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
     const columns = db.prepare('PRAGMA table_info(series_config)').all();
     if (!columns.some((c) => c.name === 'resample'))
       db.exec('ALTER TABLE series_config ADD COLUMN resample TEXT');
-    this.#writer = writer.kind === 'worker' ? new LogWriter(writer.path, writer.synchronous) : null;
+    this.#writer =
+      writer.kind === 'worker' ? new LogWriter(writer.path, writer.synchronous, writer.forward) : null;
     for (const row of db.prepare('SELECT id, key, created_ms FROM series').iterate()) {
       this.#remember(Number(row.id), String(row.key), Number(row.created_ms));
     }

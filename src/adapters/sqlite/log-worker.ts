@@ -5,14 +5,18 @@
  *
  * Messages in:  { id, kind: 'append', first, batches: Uint8Array[] }  |  { id, kind: 'truncate', upTo }
  * Messages out: { id, ok: true } | { id, ok: false, message }
+ * With a `forward` port, each committed append also goes there as { first, batches: Uint8Array[] }
+ * (the encoded batches, transferred): the embedded engine thread takes its entries from here, so
+ * the main thread does not copy them a second time.
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './open.ts';
 
 interface Init {
   path: string;
   synchronous: 'full' | 'normal';
+  forward?: MessagePort;
 }
 type Request =
   | { id: number; kind: 'append'; first: number; batches: { points: number; bytes: Uint8Array }[] }
@@ -73,6 +77,13 @@ parentPort!.on('message', (req: Request) => {
       for (const b of req.batches) insert.run(o++, b.points, b.bytes);
     });
     done();
+    if (init.forward !== undefined) {
+      const batches = req.batches.map((b) => b.bytes);
+      init.forward.postMessage(
+        { first: req.first, batches },
+        batches.map((b) => b.buffer as ArrayBuffer),
+      );
+    }
   } catch (err) {
     done(err);
   }

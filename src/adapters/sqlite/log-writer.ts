@@ -1,5 +1,5 @@
 /** Main-thread side of the log-writer worker (./log-worker.ts): one request in flight at a time. */
-import { Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.ts';
 
 type Pending = { resolve: () => void; reject: (err: unknown) => void };
@@ -10,9 +10,11 @@ export class LogWriter {
   #next = 1;
   #failed: Error | null = null;
 
-  constructor(path: string, synchronous: 'full' | 'normal') {
+  /** `forward`: where the worker sends each committed append's entries (see log-worker.ts). */
+  constructor(path: string, synchronous: 'full' | 'normal', forward?: MessagePort) {
     this.#worker = new Worker(new URL('./log-worker.ts', import.meta.url), {
-      workerData: { path, synchronous },
+      workerData: { path, synchronous, forward },
+      transferList: forward === undefined ? [] : [forward],
     });
     this.#worker.on('message', (m: { id: number; ok: boolean; message?: string }) => {
       const p = this.#pending.get(m.id);
