@@ -9,6 +9,7 @@
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../adapters/os/thread-priority.ts';
 import { batchOf } from '../adapters/sqlite/codec.ts';
 import { SqliteLogReader } from '../adapters/sqlite/ingest-db.ts';
 import { openDatabase } from '../adapters/sqlite/open.ts';
@@ -26,6 +27,7 @@ import { defaultSeriesConfig } from './series-config.ts';
 const PROGRESS_EVERY_MS = 20;
 
 const init = workerData as EngineThreadInit;
+lowerThreadPriority(5);
 const port = parentPort!;
 const post = (m: EngineMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 

@@ -10,6 +10,7 @@
  * handed back for the next checkpoint to pack into)
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../os/thread-priority.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
 import type { PackedCheckpoint, SpareBuffers } from './codec.ts';
 import { openDatabase } from './open.ts';
@@ -22,6 +23,7 @@ interface Init {
 type Request = { id: number; kind: 'commit'; packed: PackedCheckpoint } | { id: number; kind: 'close' };
 
 const init = workerData as Init;
+lowerThreadPriority(5);
 const db = openDatabase(init.path, init.synchronous);
 // WAL checkpoints happen after each commit's reply instead of inside its COMMIT (see below).
 db.exec('PRAGMA wal_autocheckpoint = 0');

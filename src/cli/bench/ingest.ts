@@ -33,6 +33,8 @@ export interface IngestRun {
    */
   scored: number;
   engineRejected: number;
+  /** Keep-alive connections of the load generator, each carrying one request at a time. */
+  connections: number;
   /** The load generator's HTTP client, and the CPU it used (% of one core) during the run. */
   client: 'raw' | 'node';
   generatorCpuPercent: number;
@@ -45,6 +47,7 @@ interface Options {
   series: string;
   batch: string;
   connections: string;
+  maxConnections: string;
   at: string;
   rates: string;
   detector: string;
@@ -76,11 +79,17 @@ async function engineCounts(url: string): Promise<{ scored: number; rejected: nu
 /** Event time of the next run's first points: each run starts after the previous one's. */
 let nextT0 = Date.UTC(2026, 0, 1);
 
-async function load(url: string, rate: number, seconds: number, o: Options): Promise<IngestRun> {
+async function load(
+  url: string,
+  rate: number,
+  seconds: number,
+  o: Options,
+  connections: number,
+): Promise<IngestRun> {
   const t0 = nextT0;
   nextT0 += (Math.ceil((rate * seconds) / Number(o.series)) + 2) * 1000;
   const before = await engineCounts(url);
-  const run = await generate(url, rate, seconds, o, t0);
+  const run = await generate(url, rate, seconds, o, t0, connections);
   // Let the engine catch up (at most 60 s), so the next run starts with an empty queue.
   const sent = run.ok * Number(o.batch);
   let after = await engineCounts(url);
@@ -88,10 +97,22 @@ async function load(url: string, rate: number, seconds: number, o: Options): Pro
     await new Promise((r) => setTimeout(r, 100));
     after = await engineCounts(url);
   }
-  return { ...run, scored: after.scored - before.scored, engineRejected: after.rejected - before.rejected };
+  return {
+    ...run,
+    connections,
+    scored: after.scored - before.scored,
+    engineRejected: after.rejected - before.rejected,
+  };
 }
 
-function generate(url: string, rate: number, seconds: number, o: Options, t0: number): Promise<IngestRun> {
+function generate(
+  url: string,
+  rate: number,
+  seconds: number,
+  o: Options,
+  t0: number,
+  connections: number,
+): Promise<IngestRun> {
   return new Promise((res, rej) => {
     const child = spawn(
       process.execPath,
@@ -102,7 +123,7 @@ function generate(url: string, rate: number, seconds: number, o: Options, t0: nu
         String(seconds),
         o.series,
         o.batch,
-        o.connections,
+        String(connections),
         o.client,
         String(t0),
       ],
@@ -116,9 +137,9 @@ function generate(url: string, rate: number, seconds: number, o: Options, t0: nu
       if (code !== 0) return rej(new Error(`load generator exited ${code}`));
       const r = JSON.parse(out.trim().split('\n').pop()!) as Omit<
         IngestRun,
-        'name' | 'case' | 'seconds' | 'scored' | 'engineRejected'
+        'name' | 'case' | 'seconds' | 'scored' | 'engineRejected' | 'connections'
       >;
-      res({ name: 'ingest', case: '', seconds, scored: 0, engineRejected: 0, ...r });
+      res({ name: 'ingest', case: '', seconds, connections, scored: 0, engineRejected: 0, ...r });
     });
   });
 }
@@ -130,7 +151,7 @@ function sustained(r: IngestRun): boolean {
 
 function line(r: IngestRun): string {
   const f = (x: number) => x.toFixed(1).padStart(8);
-  return `${r.case.padEnd(14)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %`;
+  return `${r.case.padEnd(14)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %  connections ${r.connections}`;
 }
 
 export function registerIngest(bench: Command): void {
@@ -142,7 +163,12 @@ export function registerIngest(bench: Command): void {
     .option('--url <url>', 'benchmark a running server instead of starting one')
     .option('--series <n>', 'distinct series', '10000')
     .option('--batch <n>', 'points per request', '100')
-    .option('--connections <n>', 'keep-alive connections', '64')
+    .option('--connections <n>', 'keep-alive connections of the fixed-rate (latency) run', '64')
+    .option(
+      '--max-connections <n>',
+      'keep-alive connections of the search for the maximum rate (each carries one request at a time, so 64 cap 500,000 points/s at 12.8 ms per request)',
+      '256',
+    )
     .option('--at <rate>', 'fixed rate for the latency run (points/s)', '250000')
     .option(
       '--client <kind>',
@@ -194,10 +220,12 @@ export function registerIngest(bench: Command): void {
         process.stdout.write(
           `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? o.detector : 'of that server'})\n`,
         );
-        await load(url, 50_000, 3, o); // warm-up: JIT, series registration
+        const latencyConns = Number(o.connections);
+        const maxConns = Number(o.maxConnections);
+        await load(url, 50_000, 3, o, latencyConns); // warm-up: JIT, series registration
         let best: IngestRun | undefined;
         for (const rate of o.rates.split(',').map(Number)) {
-          const r = await load(url, rate, Math.min(10, seconds), o);
+          const r = await load(url, rate, Math.min(10, seconds), o, maxConns);
           r.case = 'probe';
           process.stdout.write(`${line(r)}\n`);
           if (!sustained(r)) break;
@@ -208,7 +236,7 @@ export function registerIngest(bench: Command): void {
         // down by 10 % until a rate holds (at most four tries).
         let rate = best?.atRate;
         for (let tries = 0; rate !== undefined && tries < 4; tries++) {
-          const confirm = await load(url, rate, seconds, o);
+          const confirm = await load(url, rate, seconds, o, maxConns);
           confirm.case = 'max-sustained';
           const ok = sustained(confirm);
           process.stdout.write(`${line(confirm)}${ok ? '' : '  (not sustained)'}\n`);
@@ -218,7 +246,7 @@ export function registerIngest(bench: Command): void {
           }
           rate = Math.round((rate * 0.9) / 1000) * 1000;
         }
-        const fixed = await load(url, Number(o.at), seconds, o);
+        const fixed = await load(url, Number(o.at), seconds, o, latencyConns);
         fixed.case = `at-${o.at}`;
         process.stdout.write(`${line(fixed)}\n`);
         results.push(fixed);
