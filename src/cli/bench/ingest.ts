@@ -33,6 +33,8 @@ export interface IngestRun {
    */
   scored: number;
   engineRejected: number;
+  /** Whether the run met the sustained criteria (see `sustained`); the last confirm try is kept either way. */
+  sustained?: boolean;
   /** Keep-alive connections of the load generator, each carrying one request at a time. */
   connections: number;
   /** The load generator's HTTP client, and the CPU it used (% of one core) during the run. */
@@ -239,6 +241,7 @@ export function registerIngest(bench: Command): void {
           const confirm = await load(url, rate, seconds, o, maxConns);
           confirm.case = 'max-sustained';
           const ok = sustained(confirm);
+          confirm.sustained = ok;
           process.stdout.write(`${line(confirm)}${ok ? '' : '  (not sustained)'}\n`);
           if (ok || tries === 3) {
             results.push(confirm);
