@@ -39,10 +39,12 @@ const engine = new Engine({
 });
 engine.loadConfigs(init.configs);
 const reader = new SqliteLogReader(openDatabase(init.logPath, init.config.storage.synchronous));
+// The log is truncated once a checkpoint is committed, so under `storage.synchronous: full` a
+// checkpoint must survive power loss too (fsynced), or the points it holds would be in neither.
 const store = new SqliteStoreDb(openDatabase(init.storePath, 'normal'), {
   kind: 'worker',
   path: init.storePath,
-  synchronous: 'normal',
+  synchronous: init.config.storage.synchronous,
 });
 // The main thread appends (group commit) and truncates the log; this thread only reads it.
 const log: Log = {

@@ -42,6 +42,11 @@ parentPort!.on('message', (req: Request) => {
   };
   const transfer = [spare.chunks, spare.states];
   try {
+    // A points flush needs no fsync of its own: nothing is truncated behind it, and the next
+    // checkpoint's commit syncs the whole WAL, its frames included.
+    db.exec(
+      `PRAGMA synchronous = ${req.packed.pointsOnly || init.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`,
+    );
     const steps = writer.write(req.packed);
     let r = steps.next();
     while (r.done !== true) r = steps.next();
