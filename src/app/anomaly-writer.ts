@@ -1,8 +1,10 @@
 /**
  * One writer for the anomaly changes of every partition a detector worker owns: changes that arrive
- * while a write is in flight go together in the next one, so storage sees one statement (and the
- * anomalies topic one append) per round instead of one per partition. Each partition's runtime
- * waits for its own write before the next (see PartitionRuntime), so a run's forms stay in order.
+ * while a round is being stored go together in the next one, so storage sees one statement (and
+ * the anomalies topic one append) per round instead of one per partition. A round is stored, then
+ * published; the next round's store does not wait for that publish, but publishes keep the order
+ * of the stores. Each partition's runtime waits for its own write before the next (see
+ * PartitionRuntime), so a run's forms stay in order.
  */
 import type { Anomaly } from '../core/anomaly.ts';
 import type { AnomalySink } from '../ports/meta-store.ts';
@@ -14,19 +16,29 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/** Writes one round: every change, grouped by the partition that made it (in arrival order). */
-export type WriteRound = (byPartition: ReadonlyMap<number, readonly Anomaly[]>) => Promise<void>;
+/** The two steps of a round: every change, grouped by the partition that made it (in arrival order). */
+export interface RoundWriter {
+  /** Makes the round durable (PostgreSQL). Rounds are stored one at a time, in order. */
+  store(byPartition: ReadonlyMap<number, readonly Anomaly[]>): Promise<void>;
+  /** Then hands it on (the anomalies topic), one round at a time, in the order they were stored. */
+  publish(byPartition: ReadonlyMap<number, readonly Anomaly[]>): Promise<void>;
+}
 
 export class SharedAnomalyWriter {
-  readonly #write: WriteRound;
+  readonly #w: RoundWriter;
   #waiting: Waiting[] = [];
-  #writing = false;
+  #storing = false;
+  /** The publish of the last stored round (settled, never rejecting): the next publish follows it. */
+  #published: Promise<void> = Promise.resolve();
 
-  constructor(write: WriteRound) {
-    this.#write = write;
+  constructor(writer: RoundWriter) {
+    this.#w = writer;
   }
 
-  /** The sink a partition's runtime writes to; it resolves once the round holding it is durable. */
+  /**
+   * The sink a partition's runtime writes to; it resolves once the round holding it is stored and
+   * published, and rejects if either failed (the runtime then writes the changes again).
+   */
   forPartition(partition: number): AnomalySink {
     return {
       write: (anomalies) =>
@@ -39,8 +51,8 @@ export class SharedAnomalyWriter {
   }
 
   async #run(): Promise<void> {
-    if (this.#writing) return;
-    this.#writing = true;
+    if (this.#storing) return;
+    this.#storing = true;
     try {
       while (this.#waiting.length > 0) {
         const round = this.#waiting;
@@ -52,14 +64,26 @@ export class SharedAnomalyWriter {
           else list.push(...w.anomalies);
         }
         try {
-          await this.#write(byPartition);
-          for (const w of round) w.resolve();
+          await this.#w.store(byPartition);
         } catch (err) {
           for (const w of round) w.reject(err);
+          continue;
         }
+        // The next round is stored while this one is published: a publish (acks=all) took as long
+        // as the store, and every new change waited for both.
+        const publishing = this.#published.then(() => this.#w.publish(byPartition));
+        this.#published = publishing.catch(() => {});
+        publishing.then(
+          () => {
+            for (const w of round) w.resolve();
+          },
+          (err: unknown) => {
+            for (const w of round) w.reject(err);
+          },
+        );
       }
     } finally {
-      this.#writing = false;
+      this.#storing = false;
     }
   }
 }

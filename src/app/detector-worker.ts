@@ -58,15 +58,19 @@ export async function startDetectorWorker(
   const registry = builtinDetectors();
   // Once stored, the changes go to their topic too. A failed publish fails the write, which the
   // runtimes retry (upserts are idempotent), so the topic gets each change at least once.
-  const anomalyWriter = new SharedAnomalyWriter(async (byPartition) => {
-    const all = [...byPartition.values()].flat();
-    const started = performance.now();
-    await out.anomalies.write(all);
-    opts.anomaliesStored?.(all, performance.now() - started);
-    const records: OutRecord[] = [];
-    for (const [partition, list] of byPartition)
-      for (const a of list) records.push({ partition, value: encoder.encode(JSON.stringify(a)) });
-    await out.log.append(opts.anomaliesTopic, records);
+  const anomalyWriter = new SharedAnomalyWriter({
+    store: async (byPartition) => {
+      const all = [...byPartition.values()].flat();
+      const started = performance.now();
+      await out.anomalies.write(all);
+      opts.anomaliesStored?.(all, performance.now() - started);
+    },
+    publish: async (byPartition) => {
+      const records: OutRecord[] = [];
+      for (const [partition, list] of byPartition)
+        for (const a of list) records.push({ partition, value: encoder.encode(JSON.stringify(a)) });
+      await out.log.append(opts.anomaliesTopic, records);
+    },
   });
   const defaults = defaultSeriesConfig(config, registry);
   const tasks = new PartitionTasks({
