@@ -33,9 +33,10 @@ export interface EngineThreadInit {
 /** Calls to the engine thread, each answered by one `reply`. */
 export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'recover'; args: [] }
-  | { op: 'drain'; args: [] }
+  // drain/close: first wait for every entry up to this offset (they come over another port).
+  | { op: 'drain'; args: [upTo: number] }
   | { op: 'checkpoint'; args: [] }
-  | { op: 'close'; args: [] }
+  | { op: 'close'; args: [upTo: number] }
   | { op: 'points'; args: [seriesId: number, from: number, to: number] }
   | { op: 'anomalies'; args: [AnomalyQuery] }
   | { op: 'configOf'; args: [seriesId: number] }
@@ -74,6 +75,8 @@ export class EngineThread implements BatchSink {
   #consumed = 0;
   #stats: RuntimeStats = emptyStats();
   #seriesCount = 0;
+  /** Offset of the last entry made durable (the engine thread gets it from the log writer). */
+  #committedOffset = 0;
 
   constructor(deps: EngineThreadDeps) {
     this.#log = deps.log;
@@ -85,7 +88,9 @@ export class EngineThread implements BatchSink {
     this.#commits = new GroupCommit(
       deps.log,
       (fn) => setImmediate(fn),
-      () => {},
+      (entries) => {
+        this.#committedOffset = entries[entries.length - 1]!.offset;
+      },
     );
     this.#worker.on('message', (m: EngineMessage) => {
       switch (m.kind) {
@@ -165,7 +170,7 @@ export class EngineThread implements BatchSink {
   /** Resolves when every point submitted so far is durable and scored. */
   async drain(): Promise<void> {
     while (this.#commits.busy) await new Promise((r) => setImmediate(r));
-    await this.#call('drain');
+    await this.#call('drain', this.#committedOffset);
   }
 
   async checkpoint(): Promise<void> {
@@ -198,7 +203,7 @@ export class EngineThread implements BatchSink {
   async close(): Promise<void> {
     if (this.#dead === null) {
       while (this.#commits.busy) await new Promise((r) => setImmediate(r));
-      await this.#call('close');
+      await this.#call('close', this.#committedOffset);
     }
     this.#dead ??= new Error('closed');
     await this.#worker.terminate();

@@ -80,6 +80,16 @@ function report(): void {
 }
 const progress = setInterval(report, PROGRESS_EVERY_MS);
 let checkpoints: NodeJS.Timeout | undefined;
+/** Offset of the last entry received from the log writer. */
+let receivedOffset = 0;
+
+/**
+ * Resolves once the entries up to `offset` have arrived: the main thread learns that an entry is
+ * durable on one port, and this thread receives it on another, so a call can overtake it.
+ */
+async function arrived(offset: number): Promise<void> {
+  while (receivedOffset < offset && runtime.processedOffset < offset) await yieldTurn();
+}
 
 async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
   switch (req.op) {
@@ -93,6 +103,7 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       return { value: rec };
     }
     case 'drain':
+      await arrived(req.args[0]);
       await runtime.drain();
       report();
       return { value: null };
@@ -123,6 +134,7 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
     case 'close':
       clearInterval(checkpoints);
       clearInterval(progress);
+      await arrived(req.args[0]);
       await runtime.close();
       report();
       await store.close();
@@ -139,6 +151,7 @@ init.entries.on('message', (m: { first: number; batches: Uint8Array[] }) => {
     received += batch.seriesIds.length;
     entries[i] = { offset: m.first + i, batch };
   }
+  receivedOffset = m.first + m.batches.length - 1;
   runtime.enqueue(entries);
 });
 

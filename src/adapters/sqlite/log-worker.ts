@@ -76,7 +76,6 @@ parentPort!.on('message', (req: Request) => {
       let o = req.first;
       for (const b of req.batches) insert.run(o++, b.points, b.bytes);
     });
-    done();
     if (init.forward !== undefined) {
       const batches = req.batches.map((b) => b.bytes);
       init.forward.postMessage(
@@ -84,6 +83,7 @@ parentPort!.on('message', (req: Request) => {
         batches.map((b) => b.buffer as ArrayBuffer),
       );
     }
+    done();
   } catch (err) {
     done(err);
   }
