@@ -187,7 +187,16 @@ format_all() {
   # A half-formatted cluster (one node wiped) cannot rejoin under a new id: start over.
   for n in "${NODES[@]}"; do rm -rf "$(node_dir "$n")/data"; mkdir -p "$(node_dir "$n")/data"; done
   local id
-  id="$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+  # An id starting with '-' reads as an option to the storage tool (Kafka's own Uuid.randomUuid
+  # draws again in that case, and so do we).
+  id="$(python3 -c '
+import base64, uuid
+while True:
+    i = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not i.startswith("-"):
+        print(i)
+        break
+')"
   log "formatting a new cluster $id"
   local pids=()
   for n in "${NODES[@]}"; do
