@@ -1,11 +1,11 @@
 /**
  * The engine thread of `vigil serve` (a worker; ./engine-thread.ts is its main-thread side): the
  * Engine and its PartitionRuntime, the scored-point store (`store.db`) and the checkpoints. The
- * main thread parses requests and makes them durable in the log; the committed entries come here
- * in offset order and are scored here, so scoring and checkpoint serialisation never hold up
- * the event loop that answers requests.
+ * main thread parses requests and makes them durable in the log; the log writer thread sends the
+ * committed entries here (`init.entries`) in offset order, and they are scored here, so scoring and
+ * checkpoint serialisation never hold up the event loop that answers requests.
  *
- * Messages: see EngineRequest / EngineMessage in ./engine-thread.ts.
+ * Messages: EngineCall in, EngineMessage out (./engine-thread.ts).
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -63,7 +63,7 @@ const runtime = new PartitionRuntime({
   flushAt: init.config.engine.flushPoints,
 });
 
-/** Points of the entries received from the main thread. */
+/** Points of the entries received from the log writer thread. */
 let received = 0;
 let lastReported = -1;
 function report(): void {
