@@ -224,3 +224,18 @@ export function chunkTimeRange(chunk: Uint8Array): [number, number] {
   }
   return [lo, hi];
 }
+
+/** Chunk rowids as chunk_runs stores them: little-endian float64s. */
+export function encodeRowids(ids: readonly number[]): Uint8Array {
+  const out = new Uint8Array(8 * ids.length);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < ids.length; i++) view.setFloat64(8 * i, ids[i]!, true);
+  return out;
+}
+
+export function decodeRowids(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ids = new Array<number>(bytes.byteLength >> 3);
+  for (let i = 0; i < ids.length; i++) ids[i] = view.getFloat64(8 * i, true);
+  return ids;
+}

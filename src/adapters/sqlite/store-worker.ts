@@ -18,6 +18,7 @@ import { openDatabase } from './open.ts';
 interface Init {
   path: string;
   synchronous: 'full' | 'normal';
+  compactAt?: number;
 }
 
 type Request = { id: number; kind: 'commit'; packed: PackedCheckpoint } | { id: number; kind: 'close' };
@@ -27,7 +28,7 @@ lowerThreadPriority(5);
 const db = openDatabase(init.path, init.synchronous);
 // WAL checkpoints happen after each commit's reply instead of inside its COMMIT (see below).
 db.exec('PRAGMA wal_autocheckpoint = 0');
-const writer = new CheckpointWriter(db);
+const writer = new CheckpointWriter(db, init.compactAt);
 
 parentPort!.on('message', (req: Request) => {
   if (req.kind === 'close') {
@@ -55,9 +56,14 @@ parentPort!.on('message', (req: Request) => {
     parentPort!.postMessage({ id: req.id, ok: false, message: (err as Error).message, spare }, transfer);
     return;
   }
-  // The commit is visible (and, for a process crash, safe) already: copying the WAL back into the
-  // database file is housekeeping that need not delay the reply. A failure here leaves the frames
-  // in the WAL, where readers still find them; the next commit's checkpoint tries again.
+  // The commit is visible (and, for a process crash, safe) already: compacting the chunk directory
+  // and copying the WAL back into the database file are housekeeping that need not delay the
+  // reply. A failed compaction leaves the entries where they were (readers find them there); a
+  // failed WAL checkpoint leaves the frames in the WAL, where readers still find them; the next
+  // checkpoint tries both again.
+  try {
+    if (!req.packed.pointsOnly) writer.compactIfDue();
+  } catch {}
   try {
     writer.checkpointWal();
   } catch {}

@@ -18,9 +18,9 @@ export class StoreWriter {
   #failed: Error | null = null;
   #spare: SpareBuffers | undefined;
 
-  constructor(path: string, synchronous: 'full' | 'normal') {
+  constructor(path: string, synchronous: 'full' | 'normal', compactAt?: number) {
     this.#worker = new Worker(new URL('./store-worker.ts', import.meta.url), {
-      workerData: { path, synchronous },
+      workerData: { path, synchronous, compactAt },
     });
     this.#worker.on('message', (m: Reply) => {
       if (m.spare !== undefined) this.#spare = m.spare;

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeChunkInto, packCheckpoint } from '../../../../src/adapters/sqlite/codec.ts';
 import { openDatabase } from '../../../../src/adapters/sqlite/open.ts';
@@ -27,12 +28,31 @@ const freshDir = () => {
 
 type Writer = 'inline' | 'worker';
 
-function openStore(dir: string, writer: Writer): SqliteStoreDb {
+function openStore(dir: string, writer: Writer, compactAt?: number): SqliteStoreDb {
   const path = join(dir, 'store.db');
   return new SqliteStoreDb(
     openDatabase(path, 'normal'),
-    writer === 'worker' ? { kind: 'worker', path, synchronous: 'normal' } : { kind: 'inline' },
+    writer === 'worker'
+      ? { kind: 'worker', path, synchronous: 'normal', compactAt }
+      : { kind: 'inline', compactAt },
   );
+}
+
+/** Rows of the chunk directory's two tables, read on a connection of its own. */
+function directoryRows(dir: string): { recent: number; runs: number; runChunks: number } {
+  const db = new DatabaseSync(join(dir, 'store.db'), { readOnly: true });
+  try {
+    const recent = Number(db.prepare('SELECT COUNT(*) AS n FROM chunk_recent').get()!.n);
+    let runs = 0;
+    let runChunks = 0;
+    for (const r of db.prepare('SELECT chunks FROM chunk_runs').iterate()) {
+      runs++;
+      runChunks += r.chunks === null ? 1 : (r.chunks as Uint8Array).byteLength / 8;
+    }
+    return { recent, runs, runChunks };
+  } finally {
+    db.close();
+  }
 }
 
 /** `n` points of series `sid` from ts `t0`, value = sid·1000 + ts. */
@@ -133,6 +153,49 @@ for (const writer of ['inline', 'worker'] as const) {
       // Rows written after the drop are not visible before their write resolves (rowids go on growing).
       await reopened.flushPoints(12, new Map([[3, run(3, 0, 2)]]));
       expect((await reopened.range(3, 0, 100)).length).toBe(2);
+      await reopened.close();
+    });
+
+    it('compaction moves the chunk directory into runs after a checkpoint; reads, load and reopen see the same points', async () => {
+      const dir = freshDir();
+      // Compacts after any checkpoint that follows at least 20 new chunks.
+      const store = openStore(dir, writer, 20);
+      const tsOf = (ps: ScoredPoint[]) => ps.map((p) => p.ts);
+      const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
+      // Round k writes 5 points of series 1..8 as a flush, then as a checkpoint.
+      let t0 = 0;
+      for (let k = 1; k <= 3; k++) {
+        const batch = () => new Map(Array.from({ length: 8 }, (_, i) => [i + 1, run(i + 1, t0, 5)] as const));
+        await store.flushPoints(2 * k - 1, batch());
+        t0 += 5;
+        await store.commit({ offset: 2 * k, points: batch(), anomalies: [], states: new Map() });
+        t0 += 5;
+        expect(tsOf(await store.range(3, 0, 1000))).toEqual(upTo(t0));
+      }
+      // 16 chunks after round 1 (not yet 20), 32 after round 2: compacted into one run per series;
+      // round 3's 16 chunks wait in chunk_recent.
+      expect(directoryRows(dir)).toEqual({ recent: 16, runs: 8, runChunks: 32 });
+      // A range inside one run and the recent tail reads only what it asks for.
+      expect(tsOf(await store.range(8, 12, 23))).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]);
+      expect((await store.range(8, 12, 23)).every((p) => p.value === 8000 + p.ts)).toBe(true);
+      // A flush past the last checkpoint: readable now, dropped by load (the replay redoes it).
+      await store.flushPoints(7, new Map([[3, run(3, t0, 5)]]));
+      expect(tsOf(await store.range(3, 0, 1000))).toEqual(upTo(t0 + 5));
+      await store.close();
+      const reopened = openStore(dir, writer, 20);
+      expect((await reopened.load()).offset).toBe(6);
+      expect(tsOf(await reopened.range(3, 0, 1000))).toEqual(upTo(t0));
+      expect(directoryRows(dir)).toEqual({ recent: 16, runs: 8, runChunks: 32 });
+      // The next checkpoint (16 + 8 chunks) compacts the recent tail into a second run per series.
+      await reopened.commit({
+        offset: 8,
+        points: new Map(Array.from({ length: 8 }, (_, i) => [i + 1, run(i + 1, t0, 5)] as const)),
+        anomalies: [],
+        states: new Map(),
+      });
+      expect(directoryRows(dir)).toEqual({ recent: 0, runs: 16, runChunks: 56 });
+      expect(tsOf(await reopened.range(3, 0, 1000))).toEqual(upTo(t0 + 5));
+      expect(tsOf(await reopened.range(5, 0, 1000))).toEqual(upTo(t0 + 5));
       await reopened.close();
     });
 
