@@ -8,5 +8,22 @@ if (major < 24) {
   );
   process.exit(1);
 }
+// `serve` runs with V8's garbage collection on the thread that allocates, without helper threads:
+// with its five busy threads on two cores, the engine thread's scavenges ran on helpers at normal
+// priority and took the cores from the thread that answers requests (alternating runs at 250,000
+// points/s: p99 median 14 vs 24 ms; bench/README.md, Ingest). V8 reads the flag only at start, so
+// the process replaces itself (same pid) with one started with it.
+if (
+  process.argv[2] === 'serve' &&
+  !process.execArgv.includes('--single-threaded-gc') &&
+  process.env.VIGIL_PARALLEL_GC !== '1'
+) {
+  process.execve(process.execPath, [
+    process.execPath,
+    '--single-threaded-gc',
+    ...process.execArgv,
+    ...process.argv.slice(1),
+  ]);
+}
 const { main } = await import('../src/cli/main.ts');
 await main(process.argv);
