@@ -11,10 +11,11 @@ if (major < 24) {
 // `serve` runs with V8's garbage collection on the thread that allocates, without helper threads:
 // with its five busy threads on two cores, the engine thread's scavenges ran on helpers at normal
 // priority and took the cores from the thread that answers requests (alternating runs at 250,000
-// points/s: p99 median 14 vs 24 ms; bench/README.md, Ingest). V8 reads the flag only at start, so
+// points/s: p99 median 15.5 vs 21.6 ms; bench/README.md, Ingest). V8 reads the flag only at start, so
 // the process replaces itself (same pid) with one started with it.
 if (
   process.argv[2] === 'serve' &&
+  typeof process.execve === 'function' && // not on Windows
   !process.execArgv.includes('--single-threaded-gc') &&
   process.env.VIGIL_PARALLEL_GC !== '1'
 ) {
