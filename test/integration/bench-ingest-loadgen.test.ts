@@ -44,6 +44,8 @@ describe('bench ingest load generator', () => {
     const r = await run('raw');
     expect(r).toMatchObject({ client: 'raw', requests: 200, ok: 200, failed: 0, rejected: 0 });
     expect(r.p50Ms).toBeGreaterThan(0);
+    // A 1 s run is one 10 s window: its p99 is the run's.
+    expect(r.p99ByWindowMs).toEqual([r.p99Ms]);
     expect((await accepted()) - before).toBe(2000);
   });
 

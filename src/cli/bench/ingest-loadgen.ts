@@ -196,6 +196,17 @@ function pct(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
+const WINDOW_S = 10;
+
+/** Latencies of the completed requests, grouped by the `seconds`-long window they were due in. */
+function windows(seconds: number): Float64Array[] {
+  const per = Math.max(1, Math.round(seconds * requestRate));
+  const out: Float64Array[] = [];
+  for (let from = 0; from < completed; from += per)
+    out.push(latencies.slice(from, Math.min(completed, from + per)));
+  return out;
+}
+
 function report(): void {
   clearTimeout(watchdog);
   const elapsed = (lastCompletion - start) / 1000;
@@ -214,6 +225,8 @@ function report(): void {
       p999Ms: pct(sorted, 0.999),
       maxMs: sorted[sorted.length - 1] ?? Number.NaN,
       maxStallMs: maxStall,
+      // Where in the run the tail is: p99 of the requests due in each 10 s.
+      p99ByWindowMs: windows(WINDOW_S).map((w) => pct(w.sort(), 0.99)),
       maxInFlight,
       client,
       generatorCpuPercent: Math.round((100 * (cpu.user + cpu.system)) / 1e6 / Math.max(elapsed, seconds)),

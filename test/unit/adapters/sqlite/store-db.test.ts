@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { decodeChunkInto, packCheckpoint } from '../../../../src/adapters/sqlite/codec.ts';
 import { openDatabase } from '../../../../src/adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
@@ -172,8 +172,9 @@ for (const writer of ['inline', 'worker'] as const) {
         t0 += 5;
         expect(tsOf(await store.range(3, 0, 1000))).toEqual(upTo(t0));
       }
-      // 16 chunks after round 1 (not yet 20), 32 after round 2: compacted into one run per series;
-      // round 3's 16 chunks wait in chunk_recent.
+      // 16 chunks after round 1 (not yet 20), 32 after round 2: compacted into one run per series
+      // (on the worker before round 3's writes, which queue behind it); round 3's 16 chunks wait
+      // in chunk_recent.
       expect(directoryRows(dir)).toEqual({ recent: 16, runs: 8, runChunks: 32 });
       // A range inside one run and the recent tail reads only what it asks for.
       expect(tsOf(await store.range(8, 12, 23))).toEqual([12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22]);
@@ -193,7 +194,10 @@ for (const writer of ['inline', 'worker'] as const) {
         anomalies: [],
         states: new Map(),
       });
-      expect(directoryRows(dir)).toEqual({ recent: 0, runs: 16, runChunks: 56 });
+      // On the worker, the compaction runs after the commit's reply.
+      await vi.waitFor(() => expect(directoryRows(dir)).toEqual({ recent: 0, runs: 16, runChunks: 56 }), {
+        timeout: 5000,
+      });
       expect(tsOf(await reopened.range(3, 0, 1000))).toEqual(upTo(t0 + 5));
       expect(tsOf(await reopened.range(5, 0, 1000))).toEqual(upTo(t0 + 5));
       await reopened.close();
