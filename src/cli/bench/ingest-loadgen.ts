@@ -27,7 +27,8 @@ const target = new URL('/api/v1/points', url);
 
 const requestRate = rate / batch;
 const total = Math.max(1, Math.floor(requestRate * seconds));
-const latencies = new Float64Array(total);
+/** By request index; NaN until the request completes. */
+const latencies = new Float64Array(total).fill(Number.NaN);
 let completed = 0;
 let ok = 0;
 let failed = 0;
@@ -198,19 +199,22 @@ function pct(sorted: Float64Array, p: number): number {
 
 const WINDOW_S = 10;
 
+/** Latencies of the completed requests among those indexed from..to (all by default). */
+const done = (from = 0, to = total) => latencies.slice(from, to).filter((x) => !Number.isNaN(x));
+
 /** Latencies of the completed requests, grouped by the `seconds`-long window they were due in. */
 function windows(seconds: number): Float64Array[] {
   const per = Math.max(1, Math.round(seconds * requestRate));
   const out: Float64Array[] = [];
-  for (let from = 0; from < completed; from += per)
-    out.push(latencies.slice(from, Math.min(completed, from + per)));
+  for (let from = 0; from < next; from += per) out.push(done(from, Math.min(next, from + per)));
   return out;
 }
 
 function report(): void {
   clearTimeout(watchdog);
   const elapsed = (lastCompletion - start) / 1000;
-  const sorted = latencies.slice(0, completed).sort();
+  // Requests still out when the watchdog fires are left out (they count in requests - ok).
+  const sorted = done().sort();
   const cpu = process.cpuUsage(cpuAtStart);
   process.stdout.write(
     `${JSON.stringify({
