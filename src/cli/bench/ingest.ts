@@ -23,7 +23,10 @@ export interface IngestRun {
   p99Ms: number;
   p999Ms: number;
   maxStallMs: number;
-  /** p99 of the requests due in each 10 s of the run, in order (where in the run the tail is); null for a window with none completed. */
+  /**
+   * p99 of the requests due in each 10 s of the run, in order (where in the run the tail is); null
+   * for a window with none completed.
+   */
   p99ByWindowMs: number[];
   ok: number;
   rejected: number;
