@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { chunkTimeRange, encodeRowids, type PackedCheckpoint } from './codec.ts';
+import { writeTransaction } from './open.ts';
 
 /** Rows written between two yields of `write`. */
 const WRITE_STEP = 32;
@@ -25,6 +26,8 @@ export class CheckpointWriter {
   readonly #upsertState: StatementSync;
   readonly #setOffset: StatementSync;
   readonly #insertRecent: StatementSync;
+  readonly #recentEntries: StatementSync;
+  readonly #insertRun: StatementSync;
   readonly #compactAt: number;
   /** chunk_recent entries (those written by this writer, plus those there when it opened). */
   #recent: number;
@@ -36,6 +39,11 @@ export class CheckpointWriter {
     this.#recent = Number(db.prepare('SELECT COUNT(*) AS n FROM chunk_recent').get()!.n);
     this.#insertRecent = db.prepare(
       'INSERT INTO chunk_recent (series_id, end_ts, start_ts, chunk) VALUES (?, ?, ?, ?)',
+    );
+    // Primary-key order: grouped by series.
+    this.#recentEntries = db.prepare('SELECT series_id, end_ts, start_ts, chunk FROM chunk_recent');
+    this.#insertRun = db.prepare(
+      'INSERT OR REPLACE INTO chunk_runs (series_id, end_ts, start_ts, first, chunks) VALUES (?, ?, ?, ?, ?)',
     );
     this.#insertChunk = db.prepare(
       'INSERT INTO chunks (series_id, start_ts, end_ts, points, data, upto) VALUES (?, ?, ?, ?, ?, ?)',
@@ -111,11 +119,7 @@ export class CheckpointWriter {
     const db = this.#db;
     // Inline, another write's transaction may be open on this connection: compact next time.
     if (this.#recent < this.#compactAt || db.isTransaction) return;
-    const insertRun = db.prepare(
-      'INSERT OR REPLACE INTO chunk_runs (series_id, end_ts, start_ts, first, chunks) VALUES (?, ?, ?, ?, ?)',
-    );
-    db.exec('BEGIN IMMEDIATE');
-    try {
+    writeTransaction(db, () => {
       let sid = -1;
       let lo = 0;
       let hi = 0;
@@ -123,10 +127,9 @@ export class CheckpointWriter {
       const emit = () => {
         if (ids.length === 0) return;
         ids.sort((a, b) => a - b);
-        insertRun.run(sid, hi, lo, ids[0]!, ids.length === 1 ? null : encodeRowids(ids));
+        this.#insertRun.run(sid, hi, lo, ids[0]!, ids.length === 1 ? null : encodeRowids(ids));
       };
-      // Primary-key order: grouped by series.
-      for (const row of db.prepare('SELECT series_id, end_ts, start_ts, chunk FROM chunk_recent').iterate()) {
+      for (const row of this.#recentEntries.iterate()) {
         const s = Number(row.series_id);
         const start = Number(row.start_ts);
         const end = Number(row.end_ts);
@@ -143,12 +146,8 @@ export class CheckpointWriter {
       }
       emit();
       db.exec('DELETE FROM chunk_recent');
-      db.exec('COMMIT');
-      this.#recent = 0;
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw err;
-    }
+    });
+    this.#recent = 0;
   }
 
   /**

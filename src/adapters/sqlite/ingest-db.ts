@@ -13,6 +13,7 @@ import type { ConfigStore, SeriesConfig } from '../../ports/meta-store.ts';
 import type { SeriesCatalog, SeriesInfo } from '../../ports/series-catalog.ts';
 import { decodeBatch, encodeBatch } from './codec.ts';
 import { LogWriter } from './log-writer.ts';
+import { writeTransaction } from './open.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS series (
@@ -234,12 +235,9 @@ export class SqliteIngestDb implements Log, SeriesCatalog, ConfigStore {
   }
 
   #tx(fn: () => void): void {
-    this.#db.exec('BEGIN IMMEDIATE');
     try {
-      fn();
-      this.#db.exec('COMMIT');
+      writeTransaction(this.#db, fn);
     } catch (err) {
-      this.#db.exec('ROLLBACK');
       throw new VigilError('VIGIL_ERR_STORAGE', `log.db write failed: ${(err as Error).message}`, {
         cause: err,
       });

@@ -11,7 +11,7 @@
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from './open.ts';
+import { openDatabase, writeTransaction } from './open.ts';
 
 interface Init {
   path: string;
@@ -36,16 +36,7 @@ const mark = db.prepare('UPDATE log_meta SET truncated = MAX(truncated, ?)');
 const TRUNCATE_ROWS = 500;
 const oldest = db.prepare('SELECT MIN(offset) AS m FROM log');
 
-function tx(fn: () => void): void {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    fn();
-    db.exec('COMMIT');
-  } catch (err) {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    throw err;
-  }
-}
+const tx = (fn: () => void) => writeTransaction(db, fn);
 
 async function truncate(upTo: number): Promise<void> {
   for (;;) {

@@ -1,4 +1,4 @@
-/** Opens a SQLite database in WAL mode with the pragmas Vigil relies on. */
+/** Opens a SQLite database in WAL mode with the pragmas Vigil relies on; runs write transactions. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -13,4 +13,17 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
     PRAGMA temp_store = MEMORY;
     PRAGMA cache_size = -65536;`);
   return db;
+}
+
+/** Runs `fn` in one write transaction (BEGIN IMMEDIATE): committed if it returns, rolled back if it throws. */
+export function writeTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
 }

@@ -23,6 +23,7 @@ import type { AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointStore } from '../../ports/point-store.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
 import { decodeChunkInto, decodeRowids, packCheckpoint } from './codec.ts';
+import { writeTransaction } from './open.ts';
 import { StoreWriter } from './store-writer.ts';
 
 const SCHEMA = `
@@ -192,16 +193,11 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
         break;
       }
     }
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    writeTransaction(this.#db, () => {
       this.#db.prepare('DELETE FROM chunks WHERE rowid > ?').run(keep);
       // Compaction only ever moves chunks a checkpoint covers into chunk_runs.
       this.#db.prepare('DELETE FROM chunk_recent WHERE chunk > ?').run(keep);
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    });
     this.#visibleRowid = Number(this.#db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
     const states = new Map<number, string>();
     for (const row of this.#db.prepare('SELECT series_id, state FROM states').iterate()) {
@@ -314,18 +310,13 @@ function decodeAll(
  * per-chunk index goes.
  */
 function upgradeToDirectory(db: DatabaseSync): void {
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  writeTransaction(db, () =>
     db.exec(`INSERT INTO chunk_runs (series_id, end_ts, start_ts, first, chunks)
-      SELECT series_id, end_ts, start_ts, rowid, NULL FROM chunks
-      WHERE upto <= (SELECT offset FROM checkpoint WHERE id = 1)`);
-    db.exec(`INSERT INTO chunk_recent (series_id, end_ts, start_ts, chunk)
-      SELECT series_id, end_ts, start_ts, rowid FROM chunks
-      WHERE upto > (SELECT offset FROM checkpoint WHERE id = 1)`);
-    db.exec('DROP INDEX IF EXISTS chunks_by_series');
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+        SELECT series_id, end_ts, start_ts, rowid, NULL FROM chunks
+        WHERE upto <= (SELECT offset FROM checkpoint WHERE id = 1);
+      INSERT INTO chunk_recent (series_id, end_ts, start_ts, chunk)
+        SELECT series_id, end_ts, start_ts, rowid FROM chunks
+        WHERE upto > (SELECT offset FROM checkpoint WHERE id = 1);
+      DROP INDEX IF EXISTS chunks_by_series;`),
+  );
 }

@@ -27,7 +27,7 @@ export interface IngestRun {
    * p99 of the requests due in each 10 s of the run, in order (where in the run the tail is); null
    * for a window with none completed.
    */
-  p99ByWindowMs: number[];
+  p99ByWindowMs: (number | null)[];
   ok: number;
   rejected: number;
   failed: number;
@@ -158,7 +158,7 @@ function sustained(r: IngestRun): boolean {
 
 function line(r: IngestRun): string {
   const f = (x: number) => x.toFixed(1).padStart(8);
-  return `${r.case.padEnd(22)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %  connections ${r.connections}  p99 by 10 s ${(r.p99ByWindowMs ?? []).map((x) => (x ?? Number.NaN).toFixed(1)).join(' ')}`;
+  return `${r.case.padEnd(22)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %  connections ${r.connections}  p99 by 10 s ${r.p99ByWindowMs.map((x) => (x === null ? '-' : x.toFixed(1))).join(' ')}`;
 }
 
 export function registerIngest(bench: Command): void {
