@@ -102,7 +102,7 @@ function nextRequest(withHead: boolean): Buffer {
   }
   const out = slab.subarray(slabAt, slabAt + size);
   slabAt += size;
-  out.latin1Write(headText, 0);
+  out.write(headText, 0, 'latin1');
   scratch.copy(out, headText.length, HEAD_ROOM, HEAD_ROOM + length);
   return out;
 }
