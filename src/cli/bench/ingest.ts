@@ -1,7 +1,8 @@
 /**
  * `vigil bench ingest`: open-loop load of 100-point JSON batches over 10,000 series into a running
  * server (started here on a throwaway data dir unless --url is given). Finds the highest sustained
- * rate with short probes, confirms it for --seconds, then measures latency at --at points/s.
+ * rate with short probes, confirms it for --seconds, then measures latency at --at points/s; the
+ * fixed rate runs twice, before and after the search, each after an unmeasured warm-up at it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -180,7 +181,7 @@ export function registerIngest(bench: Command): void {
     .option('--at <rate>', 'fixed rate for the latency run (points/s)', '250000')
     .option(
       '--warmup-seconds <n>',
-      'unmeasured run at the fixed rate before the measured ones (after 3 s at 50,000 points/s that register the series)',
+      'unmeasured run at the fixed rate before each fixed-rate run (the first after 3 s at 50,000 points/s that register the series)',
       '10',
     )
     .option(
@@ -235,19 +236,23 @@ export function registerIngest(bench: Command): void {
         );
         const latencyConns = Number(o.connections);
         const maxConns = Number(o.maxConnections);
-        // Warm-up, not measured: the series registered at a low rate, then --warmup-seconds at the
-        // fixed rate, so the measured runs see a server past its start (JIT tiers, heap sizes, its
-        // first checkpoints, which write every series' state new). Printed, not kept.
-        await load(url, 50_000, 3, o, latencyConns);
         const warmupSeconds = Number(o.warmupSeconds);
         if (!Number.isFinite(warmupSeconds) || warmupSeconds < 0) {
           throw new Error(`--warmup-seconds must be a number ≥ 0 (got ${JSON.stringify(o.warmupSeconds)})`);
         }
-        if (warmupSeconds > 0) {
-          const warm = await load(url, Number(o.at), warmupSeconds, o, latencyConns);
+        // Unmeasured, before each fixed-rate run: --warmup-seconds at that rate, so the run sees
+        // the server in its steady state at it — past its start (JIT tiers, heap sizes, the first
+        // checkpoints, which write every series' state new), or past the overload of the search
+        // (the old generation it promoted, its I/O). Printed, not kept.
+        const serverUrl = url;
+        const warmUp = async () => {
+          if (warmupSeconds === 0) return;
+          const warm = await load(serverUrl, Number(o.at), warmupSeconds, o, latencyConns);
           warm.case = 'warm-up (not kept)';
           process.stdout.write(`${line(warm)}\n`);
-        }
+        };
+        await load(url, 50_000, 3, o, latencyConns); // registers the series
+        await warmUp();
         const results: IngestRun[] = [];
         // The fixed rate twice: on the young store first, and again after the search, whose long
         // runs leave a store of tens of millions of points (latency grows with it).
@@ -278,6 +283,7 @@ export function registerIngest(bench: Command): void {
           }
           rate = Math.round((rate * 0.9) / 1000) * 1000;
         }
+        await warmUp();
         const fixed = await load(url, Number(o.at), seconds, o, latencyConns);
         fixed.case = `at-${o.at}`;
         process.stdout.write(`${line(fixed)}\n`);
