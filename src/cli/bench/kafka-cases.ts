@@ -91,7 +91,14 @@ export interface LatencyCase {
   /** The worker's event-loop delay while the generator ran (perf_hooks, 10 ms resolution). */
   loopDelayP99Ms: number | null;
   loopDelayMaxMs: number | null;
-  generator: { sent: number; failed: number; p99LagMs: number; maxLagMs: number };
+  generator: {
+    sent: number;
+    failed: number;
+    /** The first failed send's error message; null when none failed. */
+    firstError: string | null;
+    p99LagMs: number;
+    maxLagMs: number;
+  };
   /** False when the generator's sends failed (the machine could not produce the rate). */
   valid: boolean;
   pointsProduced: number;
@@ -387,6 +394,7 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     generator: {
       sent: generator.sent,
       failed: generator.failed,
+      firstError: generator.firstError ?? null,
       p99LagMs: generator.p99LagMs,
       maxLagMs: generator.maxLagMs,
     },

@@ -5,8 +5,9 @@
  * Message `from` + i (kafka-workload.ts) is due at t0 + i/rate, whatever happened before; every millisecond
  * the messages due so far go out, one append per partition (the producer gathers concurrent appends
  * into one request, acks=all). Prints `{"t0": epochMs}` before the first message is due, then at the
- * end `{"sent", "points", "failed", "p99LagMs", "maxLagMs"}`: messages sent, points acknowledged,
- * messages whose append failed (they may still have been stored), and how late an append started
+ * end `{"sent", "points", "failed", "firstError", "p99LagMs", "maxLagMs"}`: messages sent, points
+ * acknowledged, messages whose append failed (they may still have been stored) and the first
+ * failure's message, and how late an append started
  * against its due time (the generator falling behind on a busy machine).
  */
 import { readFileSync } from 'node:fs';
@@ -53,6 +54,8 @@ process.stdout.write(`${JSON.stringify({ t0 })}\n`);
 
 const lags: number[] = [];
 let failed = 0;
+/** The first failed send's error (the others are usually the same), for the report. */
+let firstError: string | null = null;
 let points = 0;
 const pending = new Set<Promise<void>>();
 const byPartition: OutRecord[][] = Array.from({ length: job.spec.partitions }, () => []);
@@ -74,8 +77,9 @@ await new Promise<void>((done) => {
           () => {
             points += n * job.spec.pointsPerMessage;
           },
-          () => {
+          (err: unknown) => {
             failed += n;
+            firstError ??= err instanceof Error ? err.message : String(err);
           },
         );
         pending.add(p);
@@ -95,5 +99,5 @@ lags.sort((a, b) => a - b);
 const q = (p: number) =>
   lags.length === 0 ? 0 : lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]!;
 process.stdout.write(
-  `${JSON.stringify({ sent: workload.index - job.from, points, failed, p99LagMs: q(0.99), maxLagMs: q(1) })}\n`,
+  `${JSON.stringify({ sent: workload.index - job.from, points, failed, firstError, p99LagMs: q(0.99), maxLagMs: q(1) })}\n`,
 );

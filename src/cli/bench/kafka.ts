@@ -431,7 +431,7 @@ export function registerKafka(bench: Command): void {
       for (const c of result.cases)
         if ('atMessagesPerSec' in c && !c.valid)
           process.stderr.write(
-            `bench kafka: ${c.case}: ${c.generator.failed} sends failed — the generator did not produce ${c.atMessagesPerSec} messages/s here, so its latencies are not of that rate\n`,
+            `bench kafka: ${c.case}: ${c.generator.failed} sends failed (first: ${c.generator.firstError}) — the generator did not produce ${c.atMessagesPerSec} messages/s here, so its latencies are not of that rate\n`,
           );
       if (result.failures.length > 0) process.exitCode = 1;
     });
