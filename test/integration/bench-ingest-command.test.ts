@@ -1,0 +1,83 @@
+/**
+ * `vigil bench ingest` end to end, shortened: it starts its own server, warms up at the fixed rate
+ * before each fixed-rate run (printed, not kept), probes, confirms, and writes the three kept
+ * results, each with every accepted point scored by the engine.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function bench(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/vigil.mjs'), 'bench', 'ingest', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+interface Run {
+  case: string;
+  atRate: number;
+  ok: number;
+  failed: number;
+  rejected: number;
+  scored: number;
+  engineRejected: number;
+  pointsPerSec: number;
+  p99Ms: number;
+  sustained?: boolean;
+}
+
+describe('vigil bench ingest', () => {
+  it('warms up before each fixed-rate run and keeps the young, the maximum and the final run', async () => {
+    const json = join(dir, 'ingest.json');
+    const { code, out } = await bench([
+      '--seconds',
+      '2',
+      '--warmup-seconds',
+      '1',
+      '--rates',
+      '10000,20000',
+      '--at',
+      '10000',
+      '--series',
+      '50',
+      '--batch',
+      '10',
+      '--connections',
+      '4',
+      '--max-connections',
+      '8',
+      '--json',
+      json,
+    ]);
+    expect(code).toBe(0);
+    // One warm-up before the young-store run, one before the run after the search.
+    expect(out.match(/^warm-up \(not kept\) +rate +10000\/s/gm)).toHaveLength(2);
+    const runs = JSON.parse(readFileSync(json, 'utf8')) as Run[];
+    expect(runs.map((r) => r.case)).toEqual(['at-10000-young-store', 'max-sustained', 'at-10000']);
+    for (const r of runs) {
+      expect(r.failed).toBe(0);
+      expect(r.rejected).toBe(0);
+      expect(r.ok).toBeGreaterThan(0);
+      // The command waited for the engine: every accepted point of the run was scored.
+      expect(r.scored).toBe(r.ok * 10);
+      expect(r.engineRejected).toBe(0);
+    }
+    const max = runs[1]!;
+    expect(max.sustained).toBe(true);
+    expect([10000, 20000]).toContain(max.atRate);
+  }, 120_000);
+});
