@@ -9,7 +9,10 @@ import type { PointColumns } from '../core/point-columns.ts';
 
 export interface CheckpointData {
   offset: number;
-  /** New scored points per series since the previous checkpoint (append-ordered). */
+  /**
+   * New scored points per series since the previous checkpoint (append-ordered). The columns are
+   * the caller's again once `commit` settles (it reuses them): a store copies what it keeps.
+   */
   points: Map<number, PointColumns>;
   /** Anomalies opened, extended or closed since the previous checkpoint (upsert on series+start). */
   anomalies: Anomaly[];
@@ -35,6 +38,7 @@ export interface CheckpointStore {
    * Optional: writes scored points ahead of the next checkpoint, so that one checkpoint's points
    * are not written in one burst. `offset` is the log offset the points reach (all of them come from
    * entries at or below it); they become part of the output once a checkpoint at or past it commits.
+   * As with `commit`, the columns are the caller's again once it settles.
    */
   flushPoints?(offset: number, points: Map<number, PointColumns>): Promise<void>;
 }
