@@ -358,6 +358,8 @@ class Scanner {
     } catch {
       return undefined; // the scanner accepted something JSON does not: leave it to the reference path
     }
+    // No escape reaches these JSON.parse calls (string() refuses a backslash), so V8's misreading
+    // of escaped keys (./json-exact.ts) cannot apply here.
     if (metric === lastMetric) metric = lastMetric;
     else lastMetric = metric;
     const key = seriesKey(metric, tags);

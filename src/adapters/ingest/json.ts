@@ -8,6 +8,7 @@ import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch } from './batch.ts';
 import { jsonErrorOffset, lineAndColumn } from './json-error.ts';
+import { parseJsonExact } from './json-exact.ts';
 import { NO_TAGS, parseJsonPointsFast } from './json-fast.ts';
 import type { IngestLimits } from './limits.ts';
 
@@ -82,10 +83,13 @@ function isBlank(text: string, start: number, end: number): boolean {
   return true;
 }
 
-/** JSON.parse with its SyntaxError turned into VIGIL_ERR_BAD_JSON; `line` 0 means a whole body. */
+/**
+ * JSON.parse (exact for escaped keys, see ./json-exact.ts) with its SyntaxError turned into
+ * VIGIL_ERR_BAD_JSON; `line` 0 means a whole body.
+ */
 function parseJson(text: string, line: number): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const location: ErrorLocation = {};
