@@ -24,6 +24,7 @@ const batch = Number(batchArg);
 const connections = Number(connArg);
 const client = clientArg === 'node' ? 'node' : 'raw';
 const target = new URL('/api/v1/points', url);
+const head = `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nContent-Length: `;
 
 const requestRate = rate / batch;
 const total = Math.max(1, Math.floor(requestRate * seconds));
@@ -58,20 +59,29 @@ let tsBytes = latin1('');
 /**
  * Request bytes are written into slabs of 4 MiB, each request a slice of one: building a body as
  * a string of ~300 pieces and encoding it on write took the generator's CPU twice over (half of it
- * in the garbage collector), CPU the server on the same two cores then lacked.
+ * in the garbage collector), CPU the server on the same two cores then lacked. The body is written
+ * first, HEAD_MAX bytes into its slot, and the HTTP head (which holds its length) right before it.
  */
 const SLAB_BYTES = 4 << 20;
-let slab = Buffer.allocUnsafe(SLAB_BYTES);
+const longest = (bufs: readonly Buffer[]) => bufs.reduce((m, b) => Math.max(m, b.length), 0);
+/** The head with the longest Content-Length a body can have. */
+const HEAD_MAX = head.length + 16 + 4;
+/** A point: a comma, its prefix, a timestamp (≤ 16 digits), its value. */
+const MAX_REQUEST =
+  HEAD_MAX + OPEN.length + CLOSE.length + batch * (1 + longest(prefixes) + 16 + longest(VALUES));
+let slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, MAX_REQUEST));
 let slabAt = 0;
-const scratch = Buffer.allocUnsafe(64 + batch * 256);
-const HEAD_ROOM = 64;
 
-/** Writes the next body into `scratch` from HEAD_ROOM on; returns its length. */
-function bodyInto(): number {
-  let at = HEAD_ROOM;
+/** The next request's bytes (with the HTTP head for the raw client, the body alone for node:http). */
+function nextRequest(withHead: boolean): Buffer {
+  if (slabAt + MAX_REQUEST > slab.length) {
+    slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, MAX_REQUEST));
+    slabAt = 0;
+  }
+  const bodyAt = slabAt + HEAD_MAX;
+  let at = bodyAt;
   const put = (b: Buffer) => {
-    b.copy(scratch, at);
-    at += b.length;
+    at += b.copy(slab, at);
   };
   put(OPEN);
   for (let j = 0; j < batch; j++) {
@@ -82,29 +92,17 @@ function bodyInto(): number {
       tsRound = round;
       tsBytes = latin1(String(T0 + round * 1000));
     }
-    if (j > 0) scratch[at++] = 0x2c; // ','
+    if (j > 0) slab[at++] = 0x2c; // ','
     put(prefixes[s]!);
     put(tsBytes);
     put(VALUES[(round * 31 + s) & 4095]!);
   }
   put(CLOSE);
-  return at - HEAD_ROOM;
-}
-
-/** The next request's bytes (with the HTTP head for the raw client, the body alone for node:http). */
-function nextRequest(withHead: boolean): Buffer {
-  const length = bodyInto();
-  const headText = withHead ? `${head}${length}\r\n\r\n` : '';
-  const size = headText.length + length;
-  if (slabAt + size > SLAB_BYTES) {
-    slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
-    slabAt = 0;
-  }
-  const out = slab.subarray(slabAt, slabAt + size);
-  slabAt += size;
-  out.write(headText, 0, 'latin1');
-  scratch.copy(out, headText.length, HEAD_ROOM, HEAD_ROOM + length);
-  return out;
+  const headText = withHead ? `${head}${at - bodyAt}\r\n\r\n` : '';
+  const from = bodyAt - headText.length;
+  slab.write(headText, from, 'latin1');
+  slabAt = at;
+  return slab.subarray(from, at);
 }
 
 // --- node:http client ---
@@ -135,7 +133,6 @@ interface Conn {
 const idle: Conn[] = [];
 const waiting: { i: number; due: number; payload: Buffer }[] = [];
 let waitHead = 0;
-const head = `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nContent-Length: `;
 
 function openConn(): void {
   const c: Conn = { socket: net.connect(Number(target.port), target.hostname), busy: null, buf: '' };
