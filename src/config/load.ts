@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { VigilError } from '../core/errors.ts';
+import { parseJsonExact } from '../core/json-exact.ts';
 import { resampleProblem } from '../core/resample.ts';
 import { type Config, ConfigSchema } from './schema.ts';
 
@@ -59,7 +60,7 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
       throw new VigilError('VIGIL_ERR_CONFIG', `cannot read config file ${sources.file}`, { cause: err });
     }
     try {
-      Object.assign(tree, JSON.parse(text));
+      Object.assign(tree, parseJsonExact(text));
     } catch (err) {
       throw new VigilError('VIGIL_ERR_CONFIG', `config file ${sources.file} is not valid JSON`, {
         cause: err,

@@ -359,7 +359,7 @@ class Scanner {
       return undefined; // the scanner accepted something JSON does not: leave it to the reference path
     }
     // No escape reaches these JSON.parse calls (string() refuses a backslash), so V8's misreading
-    // of escaped keys (./json-exact.ts) cannot apply here.
+    // of escaped keys (../../core/json-exact.ts) cannot apply here.
     if (metric === lastMetric) metric = lastMetric;
     else lastMetric = metric;
     const key = seriesKey(metric, tags);

@@ -4,11 +4,11 @@
  * name so that a typo (`"valeu"`) fails loudly instead of silently writing nothing.
  */
 import { type ErrorCode, type ErrorLocation, VigilError } from '../../core/errors.ts';
+import { parseJsonExact } from '../../core/json-exact.ts';
 import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
 import { parseTimestamp } from '../../core/time.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch } from './batch.ts';
 import { jsonErrorOffset, lineAndColumn } from './json-error.ts';
-import { parseJsonExact } from './json-exact.ts';
 import { NO_TAGS, parseJsonPointsFast } from './json-fast.ts';
 import type { IngestLimits } from './limits.ts';
 
@@ -84,7 +84,7 @@ function isBlank(text: string, start: number, end: number): boolean {
 }
 
 /**
- * JSON.parse (exact for escaped keys, see ./json-exact.ts) with its SyntaxError turned into
+ * JSON.parse (exact for escaped keys, see ../../core/json-exact.ts) with its SyntaxError turned into
  * VIGIL_ERR_BAD_JSON; `line` 0 means a whole body.
  */
 function parseJson(text: string, line: number): unknown {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonPoints, parseNdjsonPoints } from '../../../../src/adapters/ingest/json.ts';
-import { parseJsonExact } from '../../../../src/adapters/ingest/json-exact.ts';
+import { parseJsonExact } from '../../../../src/core/json-exact.ts';
 import { LIMITS } from './helpers.ts';
 
 /** Leaves V8 an object transition on a key of two backslashes after the key `n`. */
