@@ -1,0 +1,396 @@
+/**
+ * `vigil bench kafka`, the run (the command and its options: kafka.ts): one detector worker (the `vigil detector` path: KafkaPartitionedLog.join +
+ * PartitionTasks, checkpoints to PostgreSQL + InfluxDB) on the local deployment's services, which
+ * it brings up through scripts/services/*.sh when they are not running. Cases (kafka-cases.ts):
+ * `single` (1-point messages) and `batch100` (100-point messages) for throughput, `latency` at a
+ * fixed rate (default: half the single case's) with a short and the default checkpoint interval,
+ * and `peers`: the Kafka client layer against KafkaJS on the same topics (kafka-peers.ts).
+ * Everything lives under names unique to the run and is deleted at the end (unless --keep).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { listOf } from '../../app/scaled-out.ts';
+import { builtinDetectors } from '../../core/detectors/index.ts';
+import { CASES, type KafkaBenchOptions } from './kafka.ts';
+import {
+  type CaseContext,
+  type LatencyCase,
+  latencyCase,
+  type Progress,
+  type ThroughputCase,
+  throughputCase,
+} from './kafka-cases.ts';
+import { type PeerClient, type PeerRun, runPeer } from './kafka-peers.ts';
+import { openStack, servicesUp } from './kafka-stack.ts';
+import { seriesKeyOf } from './kafka-workload.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../../..');
+const PEERS: PeerClient[] = ['vigil-adapter', 'platformatic-stream', 'kafkajs'];
+
+export interface KafkaBenchResult {
+  name: 'kafka';
+  /** Names the run's topics (`vigil-bench-<run>.*`), schema and database (`bench_kafka_<run>`). */
+  run: string;
+  date: string;
+  /** `git describe --always --dirty` of the tree that ran. */
+  commit: string;
+  command: string;
+  detector: string;
+  defaultDetector: string;
+  series: number;
+  partitions: number;
+  cases: (ThroughputCase | LatencyCase)[];
+  peers: (PeerRun & { vsKafkajs?: number })[];
+  /** Cases that did not complete, with the reason. */
+  failures: { case: string; error: string }[];
+  machine: {
+    cpus: number;
+    cpu: string;
+    node: string;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+    note: string;
+  };
+  versions: Record<string, string>;
+}
+
+const int = (s: string, what: string): number => {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${what}: must be a whole number, got "${s}"`);
+  return n;
+};
+
+const fmt = (x: number | null | undefined, digits = 0): string =>
+  x === null || x === undefined
+    ? '-'
+    : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function progress(label: string, total: number): Progress {
+  if (process.stdout.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} |{bar}| {value}/{total}`, stream: process.stdout, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0);
+    return { update: (v) => bar.update(v), stop: () => bar.stop() };
+  }
+  // Without a terminal: a line every 5 s at most.
+  let last = performance.now();
+  return {
+    update: (v) => {
+      if (performance.now() - last < 5_000) return;
+      last = performance.now();
+      process.stdout.write(`${label}: ${fmt(v)}/${fmt(total)}\n`);
+    },
+    stop: () => {},
+  };
+}
+
+function gitDescribe(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function version(pkg: string): string {
+  try {
+    return (
+      JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }
+    ).version;
+  } catch {
+    return 'absent';
+  }
+}
+
+interface PeerTopic {
+  label: string;
+  topic: string;
+  messages: number;
+  points: number;
+}
+
+/** Each client `rounds` times on each topic, in alternating order; the best run of each counts. */
+async function peers(
+  brokers: string[],
+  topics: readonly PeerTopic[],
+  rounds: number,
+  timeoutMs: number,
+): Promise<KafkaBenchResult['peers']> {
+  const out: KafkaBenchResult['peers'] = [];
+  for (const t of topics) {
+    const best = new Map<PeerClient, PeerRun>();
+    for (let round = 0; round < rounds; round++) {
+      // Alternate the order, so a slow spell of the machine does not always hit the same client.
+      for (const client of round % 2 === 0 ? PEERS : [...PEERS].reverse()) {
+        const run = await runPeer(client, { brokers, ...t, timeoutMs });
+        process.stdout.write(
+          `peers ${t.label} round ${round + 1}: ${client} ${fmt(run.messagesPerSec)} messages/s\n`,
+        );
+        const prev = best.get(client);
+        if (prev === undefined || run.messagesPerSec > prev.messagesPerSec) best.set(client, run);
+      }
+    }
+    const kafkajs = best.get('kafkajs')!.messagesPerSec;
+    for (const client of PEERS) {
+      const run = best.get(client)!;
+      out.push(client === 'kafkajs' ? run : { ...run, vsKafkajs: run.messagesPerSec / Math.max(1, kafkajs) });
+    }
+  }
+  return out;
+}
+
+/** Columns padded to their widest cell: the first left-aligned, the others right-aligned. */
+function grid(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, k) => Math.max(...rows.map((r) => r[k]!.length)));
+  return rows.map((r) =>
+    r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]!) : cell.padStart(widths[k]!))).join('  '),
+  );
+}
+
+function table(r: KafkaBenchResult): string {
+  const lines: string[] = [];
+  const thr = r.cases.filter((c): c is ThroughputCase => 'messagesPerSec' in c);
+  const lat = r.cases.filter((c): c is LatencyCase => 'atMessagesPerSec' in c);
+  if (thr.length > 0) {
+    lines.push(
+      ...grid([
+        ['case', 'messages', 'pts/msg', 'messages/s', 'points/s', 'join ms', 'scored s', 'stored s'],
+        ...thr.map((c) => [
+          c.case,
+          fmt(c.messages),
+          String(c.pointsPerMessage),
+          fmt(c.messagesPerSec),
+          fmt(c.pointsPerSec),
+          fmt(c.joinMs),
+          fmt(c.seconds, 2),
+          fmt(c.storedSeconds, 2),
+        ]),
+      ]),
+      ...grid([
+        ['case', 'stored pts/s', 'checkpoints', 'commit p50 ms', 'commit max ms', 'scored/produced'],
+        ...thr.map((c) => [
+          c.case,
+          fmt(c.storedPointsPerSec),
+          fmt(c.checkpoints),
+          fmt(c.commitP50Ms, 1),
+          fmt(c.commitMaxMs, 1),
+          `${fmt(c.pointsScored)}/${fmt(c.points)}`,
+        ]),
+      ]),
+    );
+  }
+  if (lat.length > 0) {
+    lines.push(
+      '',
+      ...grid([
+        [
+          'case',
+          'ckpt ms',
+          'at msg/s',
+          'at pts/s',
+          'p50 ms',
+          'p90 ms',
+          'p99 ms',
+          'max ms',
+          'probes (missed)',
+        ],
+        ...lat.map((c) => [
+          c.case,
+          fmt(c.checkpointIntervalMs),
+          fmt(c.atMessagesPerSec),
+          fmt(c.atPointsPerSec),
+          fmt(c.p50Ms, 1),
+          fmt(c.p90Ms, 1),
+          fmt(c.p99Ms, 1),
+          fmt(c.maxMs, 1),
+          `${c.probes} (${c.missed})${c.valid ? '' : ' INVALID: sends failed'}`,
+        ]),
+      ]),
+      ...grid([
+        [
+          'case',
+          'kafka p50/p99 ms',
+          'anomaly write p50/p99 ms',
+          'checkpoint commit p50/p99 ms',
+          'event loop delay p99/max ms',
+          'generator lag p99/max ms',
+          'sent failed',
+        ],
+        ...lat.map((c) => [
+          c.case,
+          `${fmt(c.deliveredP50Ms, 1)}/${fmt(c.deliveredP99Ms, 1)}`,
+          `${fmt(c.anomalyWriteP50Ms, 1)}/${fmt(c.anomalyWriteP99Ms, 1)}`,
+          `${fmt(c.commitP50Ms, 1)}/${fmt(c.commitP99Ms, 1)}`,
+          `${fmt(c.loopDelayP99Ms, 1)}/${fmt(c.loopDelayMaxMs, 1)}`,
+          `${fmt(c.generator.p99LagMs, 1)}/${fmt(c.generator.maxLagMs, 1)}`,
+          fmt(c.generator.failed),
+        ]),
+      ]),
+    );
+  }
+  if (r.peers.length > 0) {
+    lines.push(
+      '',
+      ...grid([
+        ['consume + decode, no engine', 'topic', 'messages/s', 'points/s', 'first record ms', 'vs kafkajs'],
+        ...r.peers.map((p) => [
+          p.via.startsWith('KafkaPartitionedLog')
+            ? 'our adapter (@platformatic/kafka)'
+            : p.client === 'kafkajs'
+              ? `kafkajs ${r.versions.kafkajs}`
+              : '@platformatic/kafka stream alone',
+          p.topic,
+          fmt(p.messagesPerSec),
+          fmt(p.pointsPerSec),
+          fmt(p.firstRecordMs),
+          p.vsKafkajs === undefined ? '' : `${p.vsKafkajs.toFixed(2)}×`,
+        ]),
+      ]),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The command's work, loaded only when `vigil bench kafka` runs (see kafka.ts). */
+export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
+  const cases = new Set(listOf(o.cases));
+  for (const c of cases) {
+    if (!(CASES as readonly string[]).includes(c)) throw new Error(`--cases: unknown case "${c}"`);
+  }
+  const seriesCount = int(o.series, '--series');
+  const partitions = int(o.partitions, '--partitions');
+  const timeoutMs = int(o.timeout, '--timeout') * 1000;
+  const loadBefore = loadavg();
+  process.stdout.write('bench kafka: bringing up kafka, postgres, influxdb (scripts/services)…\n');
+  const env = servicesUp(ROOT);
+  const stack = await openStack(env, {
+    'engine.detector': o.detector,
+    'kafka.partitions': partitions,
+  });
+  const result: KafkaBenchResult = {
+    name: 'kafka',
+    run: stack.run,
+    date: new Date().toISOString(),
+    commit: gitDescribe(),
+    command: `npx vigil bench kafka ${process.argv.slice(4).join(' ')}`.trim(),
+    detector: builtinDetectors().get(o.detector).name,
+    defaultDetector: `default (= ${builtinDetectors().get('default').name})`,
+    series: seriesCount,
+    partitions,
+    cases: [],
+    peers: [],
+    failures: [],
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: [],
+      note: 'shared machine: other work may run beside the benchmark; the producer, brokers, databases and the worker share its cores',
+    },
+    versions: {
+      '@platformatic/kafka': version('@platformatic/kafka'),
+      kafkajs: version('kafkajs'),
+      pg: version('pg'),
+    },
+  };
+  try {
+    const keys = Array.from({ length: seriesCount }, (_, n) => seriesKeyOf(n));
+    const ids = Array.from(await stack.out.catalog.resolve(keys, Date.now()));
+    const ctx: CaseContext = {
+      stack,
+      ids,
+      partitions,
+      timeoutMs,
+      progress,
+      warn: (t) => process.stderr.write(`bench kafka: ${t}\n`),
+    };
+    process.stdout.write(
+      `bench kafka: run ${stack.run}, ${fmt(seriesCount)} series on ${partitions} partitions, detector ${result.detector}, ` +
+        `checkpoint every ${stack.config.engine.checkpointIntervalMs} ms in the throughput cases\n`,
+    );
+    // A case that fails (a broker restarted by other work, a bound reached) is reported and
+    // the others still run; the command then exits non-zero.
+    const attempt = async (name: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        result.failures.push({ case: name, error });
+        ctx.warn(`${name} failed: ${error}`);
+      }
+    };
+    const topics: PeerTopic[] = [];
+    for (const [name, ppm, n] of [
+      ['single', 1, int(o.messages, '--messages')],
+      ['batch100', 100, int(o.batchMessages, '--batch-messages')],
+    ] as const) {
+      if (!cases.has(name)) continue;
+      await attempt(name, async () => {
+        const c = await throughputCase(ctx, name, ppm, n);
+        result.cases.push(c);
+        topics.push({ label: name, topic: stack.topic(name), messages: n, points: c.points });
+        process.stdout.write(table({ ...result, cases: [c], peers: [] }));
+      });
+    }
+    if (cases.has('peers')) {
+      await attempt('peers', async () => {
+        if (topics.length === 0) throw new Error('peers need the topic of single or batch100');
+        const rounds = Math.max(1, int(o.peerRounds, '--peer-rounds'));
+        result.peers.push(...(await peers(listOf(stack.config.kafka.brokers), topics, rounds, timeoutMs)));
+      });
+    }
+    if (cases.has('latency')) {
+      const single = result.cases.find((c): c is ThroughputCase => c.case === 'single');
+      const ppm = int(o.latencyPoints, '--latency-points');
+      const intervals = listOf(o.checkpointMs).map((s) => int(s, '--checkpoint-ms'));
+      const defaultMs = stack.config.engine.checkpointIntervalMs;
+      let first = true;
+      for (const ms of intervals) {
+        const name = ms === defaultMs ? 'latency-default-checkpoint' : first ? 'latency' : `latency-${ms}ms`;
+        if (ms !== defaultMs) first = false;
+        await attempt(name, async () => {
+          if (o.at === undefined && single === undefined)
+            throw new Error('without the single case, give --at');
+          const rate = o.at !== undefined ? int(o.at, '--at') : Math.round(single!.messagesPerSec / 2);
+          const c = await latencyCase(ctx, {
+            name,
+            checkpointIntervalMs: ms,
+            pointsPerMessage: ppm,
+            rate,
+            seconds: int(o.seconds, '--seconds'),
+            probesPerSec: 50,
+          });
+          result.cases.push(c);
+          process.stdout.write(table({ ...result, cases: [c], peers: [] }));
+        });
+      }
+    }
+  } finally {
+    await stack.close(o.keep === true);
+  }
+  result.machine.loadAverageAfter = loadavg();
+  process.stdout.write(`\n${table(result)}`);
+  try {
+    process.stdout.write(`uptime: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
+  } catch {
+    // no uptime(1): the load averages are in the JSON anyway
+  }
+  mkdirSync(dirname(o.json), { recursive: true });
+  writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`wrote ${o.json}\n`);
+  for (const f of result.failures) process.stderr.write(`bench kafka: ${f.case} failed: ${f.error}\n`);
+  for (const c of result.cases)
+    if ('atMessagesPerSec' in c && !c.valid)
+      process.stderr.write(
+        `bench kafka: ${c.case}: ${c.generator.failed} sends failed (first: ${c.generator.firstError}) — the generator did not produce ${c.atMessagesPerSec} messages/s here, so its latencies are not of that rate\n`,
+      );
+  if (result.failures.length > 0) process.exitCode = 1;
+}
