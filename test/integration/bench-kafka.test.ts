@@ -43,7 +43,13 @@ it('runs every case with tiny counts and reports every point scored', { timeout:
   expect(r.machine).toMatchObject({ cpus: positive, node: expect.stringMatching(/^v\d+/) });
 
   const byCase = new Map(r.cases.map((c: { case: string }) => [c.case, c]));
-  expect([...byCase.keys()]).toEqual(['single', 'batch100', 'latency', 'latency-default-checkpoint']);
+  expect([...byCase.keys()]).toEqual([
+    'single',
+    'batch100',
+    'latency',
+    'latency-default-checkpoint',
+    'transport',
+  ]);
   for (const [name, messages, perMessage] of [
     ['single', 300, 1],
     ['batch100', 20, 100],
@@ -73,6 +79,24 @@ it('runs every case with tiny counts and reports every point scored', { timeout:
     expect(c.pointsProduced).toBe(600);
     expect(c.pointsScored).toBe(c.pointsProduced);
   }
+
+  // The Kafka leg alone: every message due after the skipped first half second arrived.
+  const t = byCase.get('transport') as Record<string, unknown> & {
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+  };
+  expect(t).toMatchObject({
+    transportMessagesPerSec: 600,
+    skipSeconds: 0.5,
+    sent: 300,
+    measured: 300,
+    valid: true,
+  });
+  expect(t.generator).toMatchObject({ sent: 600, failed: 0 });
+  expect(t.p50Ms).toBeGreaterThan(0);
+  expect(t.p99Ms).toBeGreaterThanOrEqual(t.p50Ms);
+  expect(t.maxMs).toBeGreaterThanOrEqual(t.p99Ms);
 
   // Each client read all of each topic.
   expect(r.peers).toHaveLength(6);

@@ -429,3 +429,134 @@ function loadgen(
     });
   });
 }
+
+/**
+ * The Kafka leg alone, as the latency case's spikes travel it but with nothing else in the way:
+ * the same generator (1-point messages, open loop, one append per partition per millisecond,
+ * acks=all) and a group member on the same adapter whose handler only notes the time each record
+ * arrives — no engine, no checkpoints, no stores. What the latency case's `kafka` column cannot
+ * show: how much of an anomaly's latency the brokers and clients take on this machine by
+ * themselves. Every message counts (from its due time to its handler), except those due in the
+ * first `skipSeconds`, which see the new topic's first appends and fetches.
+ */
+export interface TransportCase {
+  case: 'transport';
+  transportMessagesPerSec: number;
+  seconds: number;
+  skipSeconds: number;
+  /** Messages due after the skipped start that reached the handler, of those sent. */
+  measured: number;
+  sent: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p99Ms: number | null;
+  p999Ms: number | null;
+  maxMs: number | null;
+  /** Event-loop delay of the process holding the group member (it does nothing else). */
+  loopDelayP99Ms: number | null;
+  loopDelayMaxMs: number | null;
+  generator: LatencyCase['generator'];
+  valid: boolean;
+}
+
+export async function transportCase(
+  ctx: CaseContext,
+  o: { rate: number; seconds: number; skipSeconds: number },
+): Promise<TransportCase> {
+  const { stack } = ctx;
+  const topic = stack.topic('transport');
+  await stack.out.log.ensureTopic(topic, ctx.partitions);
+  const spec: WorkloadSpec = {
+    ids: ctx.ids,
+    partitions: ctx.partitions,
+    pointsPerMessage: 1,
+    base: nextBase(),
+    probeEvery: 0,
+    warmupMessages: 0,
+  };
+  const messages = Math.round(o.rate * o.seconds);
+  // Arrival time of message i (its point's ts is base + i); NaN until it arrives.
+  const arrived = new Float64Array(messages).fill(Number.NaN);
+  let received = 0;
+  const membership = await stack.out.log.join(`${topic}-transport`, topic, {
+    assigned: async () => {},
+    startOffset: async () => undefined,
+    records: async (_p, records) => {
+      const at = performance.timeOrigin + performance.now();
+      for (const r of records) {
+        if (r.value.byteLength < 16) continue; // the generator's empty connecting batches
+        const i = new DataView(r.value.buffer, r.value.byteOffset, 16).getFloat64(8, true) - spec.base;
+        if (i >= 0 && i < messages && Number.isNaN(arrived[i]!)) {
+          arrived[i] = at;
+          received++;
+        }
+      }
+    },
+    revoked: async () => {},
+  });
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
+  let t0: number;
+  let generator: LatencyCase['generator'] & { points: number };
+  try {
+    const job: LoadJob = {
+      brokers: listOf(stack.config.kafka.brokers),
+      clientId: `${stack.config.kafka.clientId}-transport`,
+      topic,
+      spec,
+      rate: o.rate,
+      from: 0,
+      messages,
+    };
+    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
+    const bar = ctx.progress(`transport at ${o.rate} messages/s: seconds`, Math.ceil(o.seconds));
+    const started = performance.now();
+    const timer = setInterval(() => bar.update(Math.floor((performance.now() - started) / 1000)), 500);
+    loopDelay.enable();
+    try {
+      ({ t0, generator } = await loadgen(join(dir, 'job.json')));
+    } finally {
+      loopDelay.disable();
+      clearInterval(timer);
+      bar.stop();
+    }
+    // What was acknowledged is readable: wait for it (bounded; what never arrives is reported).
+    await until(
+      { ...ctx, timeoutMs: Math.min(ctx.timeoutMs, 30_000) },
+      `transport: receiving ${generator.sent} messages`,
+      () => received >= generator.sent - generator.failed,
+    ).catch((err: unknown) => ctx.warn(`transport: ${err instanceof Error ? err.message : String(err)}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await membership.close();
+  }
+  const from = Math.ceil(o.skipSeconds * o.rate);
+  const latencies: number[] = [];
+  for (let i = from; i < generator.sent; i++) {
+    const at = arrived[i]!;
+    if (!Number.isNaN(at)) latencies.push(at - (t0 + (i * 1000) / o.rate));
+  }
+  return {
+    case: 'transport',
+    transportMessagesPerSec: o.rate,
+    seconds: o.seconds,
+    skipSeconds: o.skipSeconds,
+    measured: latencies.length,
+    sent: Math.max(0, generator.sent - from),
+    p50Ms: quantile(latencies, 0.5),
+    p90Ms: quantile(latencies, 0.9),
+    p99Ms: quantile(latencies, 0.99),
+    p999Ms: quantile(latencies, 0.999),
+    maxMs: quantile(latencies, 1),
+    loopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : null,
+    loopDelayMaxMs: loopDelay.count > 0 ? loopDelay.max / 1e6 : null,
+    generator: {
+      sent: generator.sent,
+      failed: generator.failed,
+      firstError: generator.firstError ?? null,
+      p99LagMs: generator.p99LagMs,
+      maxLagMs: generator.maxLagMs,
+    },
+    valid: generator.failed === 0,
+  };
+}

@@ -22,7 +22,9 @@ import {
   latencyCase,
   type Progress,
   type ThroughputCase,
+  type TransportCase,
   throughputCase,
+  transportCase,
 } from './kafka-cases.ts';
 import { type PeerClient, type PeerRun, runPeer } from './kafka-peers.ts';
 import { openStack, servicesUp } from './kafka-stack.ts';
@@ -44,7 +46,7 @@ export interface KafkaBenchResult {
   defaultDetector: string;
   series: number;
   partitions: number;
-  cases: (ThroughputCase | LatencyCase)[];
+  cases: (ThroughputCase | LatencyCase | TransportCase)[];
   peers: (PeerRun & { vsKafkajs?: number })[];
   /** Cases that did not complete, with the reason. */
   failures: { case: string; error: string }[];
@@ -235,6 +237,38 @@ function table(r: KafkaBenchResult): string {
       ]),
     );
   }
+  const tra = r.cases.filter((c): c is TransportCase => 'transportMessagesPerSec' in c);
+  if (tra.length > 0) {
+    lines.push(
+      '',
+      ...grid([
+        [
+          'kafka alone (no engine, no stores)',
+          'at msg/s',
+          'p50 ms',
+          'p90 ms',
+          'p99 ms',
+          'p99.9 ms',
+          'max ms',
+          'measured/sent',
+          'loop delay p99/max ms',
+          'generator lag p99/max ms',
+        ],
+        ...tra.map((c) => [
+          `${c.case} (first ${c.skipSeconds} s not counted)`,
+          fmt(c.transportMessagesPerSec),
+          fmt(c.p50Ms, 1),
+          fmt(c.p90Ms, 1),
+          fmt(c.p99Ms, 1),
+          fmt(c.p999Ms, 1),
+          fmt(c.maxMs, 1),
+          `${fmt(c.measured)}/${fmt(c.sent)}${c.valid ? '' : ' INVALID: sends failed'}`,
+          `${fmt(c.loopDelayP99Ms, 1)}/${fmt(c.loopDelayMaxMs, 1)}`,
+          `${fmt(c.generator.p99LagMs, 1)}/${fmt(c.generator.maxLagMs, 1)}`,
+        ]),
+      ]),
+    );
+  }
   if (r.peers.length > 0) {
     lines.push(
       '',
@@ -373,6 +407,18 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
         });
       }
     }
+    if (cases.has('transport')) {
+      await attempt('transport', async () => {
+        const single = result.cases.find((c): c is ThroughputCase => c.case === 'single');
+        if (o.at === undefined && single === undefined) throw new Error('without the single case, give --at');
+        const rate = o.at !== undefined ? int(o.at, '--at') : Math.round(single!.messagesPerSec / 2);
+        const seconds = int(o.seconds, '--seconds');
+        // The first appends and fetches of the new topic are not counted: 2 s, or half a shorter run.
+        const c = await transportCase(ctx, { rate, seconds, skipSeconds: Math.min(2, seconds / 2) });
+        result.cases.push(c);
+        process.stdout.write(table({ ...result, cases: [c], peers: [] }));
+      });
+    }
   } finally {
     await stack.close(o.keep === true);
   }
@@ -387,6 +433,11 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
   writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`wrote ${o.json}\n`);
   for (const f of result.failures) process.stderr.write(`bench kafka: ${f.case} failed: ${f.error}\n`);
+  for (const c of result.cases)
+    if ('transportMessagesPerSec' in c && !c.valid)
+      process.stderr.write(
+        `bench kafka: transport: ${c.generator.failed} sends failed (first: ${c.generator.firstError})\n`,
+      );
   for (const c of result.cases)
     if ('atMessagesPerSec' in c && !c.valid)
       process.stderr.write(

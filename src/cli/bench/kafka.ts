@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CASES = ['single', 'batch100', 'peers', 'latency'] as const;
+export const CASES = ['single', 'batch100', 'peers', 'latency', 'transport'] as const;
 
 export interface KafkaBenchOptions {
   json: string;
@@ -42,8 +42,15 @@ export function registerKafka(bench: Command): void {
     .option('--series <n>', 'distinct series (registered in the catalog)', '10000')
     .option('--partitions <n>', 'partitions of each topic', '12')
     .option('--detector <name>', 'detector of the worker', 'ewma')
-    .option('--at <rate>', "messages/s of the latency runs (default: half the single case's messages/s)")
-    .option('--seconds <n>', 'measured seconds of each latency run (after its warm-up)', '20')
+    .option(
+      '--at <rate>',
+      "messages/s of the latency and transport runs (default: half the single case's messages/s)",
+    )
+    .option(
+      '--seconds <n>',
+      'measured seconds of each latency run (after its warm-up) and of the transport run',
+      '20',
+    )
     .option('--checkpoint-ms <list>', 'checkpoint intervals of the latency runs', '20,5000')
     .option('--latency-points <n>', 'points per message in the latency runs', '1')
     .option('--peer-rounds <n>', 'runs of each client on each topic; the best counts', '2')
