@@ -123,6 +123,24 @@ it('an append across partitions is read in full; an aborted transaction is never
   }
 });
 
+it("appends that pile up past the brokers' batch limit go out in several requests, all of them stored", async () => {
+  // 40 appends of 40 kB to one partition, made at once: 1.6 MB, above the brokers' default
+  // message.max.bytes (1 MiB) for one record batch. As one request the broker refuses them all.
+  const t = topic('pile');
+  await log.ensureTopic(t, 1);
+  const n = 40;
+  const value = (i: number) => Buffer.alloc(40_000, i);
+  await Promise.all(Array.from({ length: n }, (_, i) => log.append(t, [{ partition: 0, value: value(i) }])));
+
+  const r = recorder('m', []);
+  const m = await log.join(`plog-${run}-pile`, t, r.handlers);
+  await until('every appended record', () => r.count() === n);
+  await m.close();
+  const got = r.got.get(0)!;
+  expect(got.map((x) => x.value[0])).toEqual(Array.from({ length: n }, (_, i) => i)); // in append order
+  expect(got.every((x, i) => Buffer.from(x.value).equals(value(i)))).toBe(true);
+});
+
 it('members start where the owner says, else at the group commit; a leaving member revokes first', async () => {
   const t = topic('handover');
   const group = `plog-${run}-handover`;

@@ -6,6 +6,11 @@
  * Batching: sends that arrive within `lingerMs`, or while the previous request is in flight, go
  * out together as one produce request (one record batch per partition). One request is in flight
  * at a time, which keeps the records of one partition in the order their sends were called.
+ * A request takes whole sends, in order, while each partition's record batch stays within
+ * MAX_BATCH_BYTES; the rest wait for the next request. (Brokers refuse a record batch above
+ * `message.max.bytes`, 1 MiB by default: without the bound, sends that piled up behind a slow
+ * request went out as one batch too big to store, failed together, and the next pile was bigger.)
+ * A send that is bigger by itself goes alone, and the broker's refusal is its error.
  *
  * Idempotence: the producer has a producer id and numbers its batches, so the broker drops a batch
  * the client re-sends after a lost reply: retries inside one `send` never duplicate. A `send` that
@@ -43,6 +48,11 @@ interface Pending {
   resolve: (offsets: Produced[]) => void;
   reject: (err: unknown) => void;
 }
+
+/** Bound on one partition's record batch in a request: half the brokers' default message.max.bytes. */
+export const MAX_BATCH_BYTES = 512 * 1024;
+/** Bytes a record adds to its batch beyond key and value (headers, varints, a bound). */
+const RECORD_OVERHEAD_BYTES = 70;
 
 export class KafkaProducer {
   readonly #client: ProducerClient;
@@ -101,13 +111,43 @@ export class KafkaProducer {
       this.#timer = null;
     }
     if (this.#queue.length === 0) return;
-    const batch = this.#queue;
-    this.#queue = [];
+    const batch = this.#take();
     this.#inFlight = this.#produce(batch).finally(() => {
       this.#inFlight = null;
       // What queued meanwhile has waited at least as long as a linger: send it right away.
       if (this.#queue.length > 0) this.#flushNow();
     });
+  }
+
+  /** The sends of the next request: the longest prefix of the queue within MAX_BATCH_BYTES per partition. */
+  #take(): Pending[] {
+    const used = new Map<string, Map<number, number>>();
+    let n = 0;
+    for (; n < this.#queue.length; n++) {
+      const p = this.#queue[n]!;
+      let byPartition = used.get(p.topic);
+      if (byPartition === undefined) used.set(p.topic, (byPartition = new Map()));
+      let over = false;
+      for (let k = 0; k < p.records.length; k++) {
+        const r = p.records[k]!;
+        const partition = p.partitions[k]!;
+        const total =
+          (byPartition.get(partition) ?? 0) +
+          r.value.byteLength +
+          (r.key?.byteLength ?? 0) +
+          RECORD_OVERHEAD_BYTES;
+        byPartition.set(partition, total);
+        if (total > MAX_BATCH_BYTES) over = true;
+      }
+      // The first send always goes, even alone over the bound.
+      if (over && n > 0) break;
+    }
+    if (n === this.#queue.length) {
+      const all = this.#queue;
+      this.#queue = [];
+      return all;
+    }
+    return this.#queue.splice(0, Math.max(1, n));
   }
 
   async #produce(batch: Pending[]): Promise<void> {
