@@ -29,6 +29,8 @@ interface Task {
 }
 
 export class PartitionTasks implements GroupHandlers {
+  /** Whose turn `checkpointNext` takes. */
+  #turn = 0;
   readonly #d: PartitionTasksDeps;
   readonly #tasks = new Map<number, Task>();
   /** Totals of partitions given away, so counters never go backwards. */
@@ -118,9 +120,26 @@ export class PartitionTasks implements GroupHandlers {
     return changed;
   }
 
-  /** Checkpoints every partition (the composition root calls it on an interval). */
+  /** Checkpoints every partition at once (a flush, or the last word before closing). */
   async checkpointAll(): Promise<void> {
     await Promise.all([...this.#tasks.values()].map((t) => t.runtime.checkpoint()));
+  }
+
+  /**
+   * Checkpoints the next partition in turn (by partition number). The composition root calls it
+   * every interval / partitionCount(), so each partition still checkpoints once per interval but
+   * no two at the same moment.
+   */
+  checkpointNext(): Promise<void> {
+    const partitions = [...this.#tasks.keys()].sort((a, b) => a - b);
+    if (partitions.length === 0) return Promise.resolve();
+    const p = partitions[this.#turn++ % partitions.length]!;
+    return this.#tasks.get(p)!.runtime.checkpoint();
+  }
+
+  /** Partitions this member owns now. */
+  partitionCount(): number {
+    return this.#tasks.size;
   }
 
   async drain(): Promise<void> {

@@ -78,6 +78,56 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 describe('scaled-out roles on the in-memory log', () => {
+  it('checkpointNext takes the partitions in turn, one at a time, each once per round', async () => {
+    const log = new MemoryPartitionedLog();
+    await log.ensureTopic('points', 3);
+    const store = new MemoryCheckpoints(new MemoryPointStore());
+    const committed: number[] = [];
+    const tasks = new PartitionTasks({
+      newEngine: async () => newEngine(),
+      checkpointsFor: (p) => {
+        const inner = store.forPartition(`points/${p}`);
+        return {
+          load: () => inner.load(),
+          commit: async (data) => {
+            committed.push(p);
+            await inner.commit(data);
+          },
+        };
+      },
+      defer: () => yieldTurn(),
+      soon: (fn) => setImmediate(fn),
+      now: () => 0,
+      maxLagPoints: 1e9,
+    });
+    tasks.attach(await log.join('det', 'points', tasks));
+    expect(tasks.partitionCount()).toBe(3);
+    // One point for each partition (series p on partition p), so each has something to commit.
+    const round = async (ts: number) => {
+      await log.append(
+        'points',
+        [0, 1, 2].map((p) => ({
+          partition: p,
+          value: encodeBatch({
+            seriesIds: Int32Array.of(p + 1),
+            ts: Float64Array.of(ts),
+            values: Float64Array.of(1),
+          }),
+        })),
+      );
+      await until(() => tasks.stats().pointsScored === (ts - 999) * 3, `round ${ts} scored`);
+    };
+    await round(1000);
+    await tasks.checkpointNext();
+    expect(committed).toEqual([0]);
+    await tasks.checkpointNext();
+    await tasks.checkpointNext();
+    expect(committed).toEqual([0, 1, 2]);
+    await round(1001);
+    for (let i = 0; i < 3; i++) await tasks.checkpointNext();
+    expect(committed).toEqual([0, 1, 2, 0, 1, 2]);
+  });
+
   it('a per-series config stored by the API reaches the detector tasks that own the series', async () => {
     const log = new MemoryPartitionedLog();
     await log.ensureTopic('points', 2);
