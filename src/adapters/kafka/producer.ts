@@ -126,7 +126,10 @@ export class KafkaProducer {
     for (; n < this.#queue.length; n++) {
       const p = this.#queue[n]!;
       let byPartition = used.get(p.topic);
-      if (byPartition === undefined) used.set(p.topic, (byPartition = new Map()));
+      if (byPartition === undefined) {
+        byPartition = new Map();
+        used.set(p.topic, byPartition);
+      }
       let over = false;
       for (let k = 0; k < p.records.length; k++) {
         const r = p.records[k]!;

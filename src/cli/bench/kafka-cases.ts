@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { listOf } from '../../app/scaled-out.ts';
 import type { OutRecord } from '../../ports/partitioned-log.ts';
@@ -305,7 +305,6 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
   const warm = warmupMessages * o.pointsPerMessage;
   // How long the worker's thread was busy between turns while the generator ran (10 ms buckets).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
   let generator: LatencyCase['generator'] & { points: number };
   let t0: number;
   try {
@@ -323,22 +322,12 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
       from: warmupMessages,
       messages,
     };
-    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
-    const total = messages / o.rate;
-    const bar = ctx.progress(
+    ({ t0, generator } = await generate(
+      ctx,
+      job,
       `${o.name} (checkpoint ${o.checkpointIntervalMs} ms): seconds`,
-      Math.ceil(total),
-    );
-    const started = performance.now();
-    const timer = setInterval(() => bar.update(Math.floor((performance.now() - started) / 1000)), 500);
-    loopDelay.enable();
-    try {
-      ({ t0, generator } = await loadgen(join(dir, 'job.json')));
-    } finally {
-      loopDelay.disable();
-      clearInterval(timer);
-      bar.stop();
-    }
+      loopDelay,
+    ));
     const left = ctx.progress(`${o.name}: points scored after the generator finished`, generator.points);
     try {
       await until(
@@ -352,7 +341,6 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     }
     await w.flush();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
     await w.close();
   }
   const latencies: number[] = [];
@@ -403,6 +391,37 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     // Sends that failed mean the generator did not produce the rate: the latencies are not of it.
     valid: generator.failed === 0,
   };
+}
+
+type GeneratorRun = { t0: number; generator: LatencyCase['generator'] & { points: number } };
+
+/**
+ * Runs the load generator on `job` (a child process) with a progress bar of its seconds,
+ * `loopDelay` measuring this thread meanwhile; resolves with its start time and summary.
+ */
+async function generate(
+  ctx: CaseContext,
+  job: LoadJob,
+  label: string,
+  loopDelay: ELDHistogram,
+): Promise<GeneratorRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
+  try {
+    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
+    const bar = ctx.progress(label, Math.ceil(job.messages / job.rate));
+    const started = performance.now();
+    const timer = setInterval(() => bar.update(Math.floor((performance.now() - started) / 1000)), 500);
+    loopDelay.enable();
+    try {
+      return await loadgen(join(dir, 'job.json'));
+    } finally {
+      loopDelay.disable();
+      clearInterval(timer);
+      bar.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs the load generator; resolves with its start time and summary. */
@@ -495,7 +514,6 @@ export async function transportCase(
     revoked: async () => {},
   });
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
   let t0: number;
   let generator: LatencyCase['generator'] & { points: number };
   try {
@@ -508,18 +526,7 @@ export async function transportCase(
       from: 0,
       messages,
     };
-    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
-    const bar = ctx.progress(`transport at ${o.rate} messages/s: seconds`, Math.ceil(o.seconds));
-    const started = performance.now();
-    const timer = setInterval(() => bar.update(Math.floor((performance.now() - started) / 1000)), 500);
-    loopDelay.enable();
-    try {
-      ({ t0, generator } = await loadgen(join(dir, 'job.json')));
-    } finally {
-      loopDelay.disable();
-      clearInterval(timer);
-      bar.stop();
-    }
+    ({ t0, generator } = await generate(ctx, job, `transport at ${o.rate} messages/s: seconds`, loopDelay));
     // What was acknowledged is readable: wait for it (bounded; what never arrives is reported).
     await until(
       { ...ctx, timeoutMs: Math.min(ctx.timeoutMs, 30_000) },
@@ -527,7 +534,6 @@ export async function transportCase(
       () => received >= generator.sent - generator.failed,
     ).catch((err: unknown) => ctx.warn(`transport: ${err instanceof Error ? err.message : String(err)}`));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
     await membership.close();
   }
   const from = Math.ceil(o.skipSeconds * o.rate);
