@@ -22,13 +22,8 @@ const points = Number(values.points);
 const series = Number(values.series);
 const client = new InfluxClient({ url, database });
 
-async function statement(q: string): Promise<void> {
-  const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
-  if (!res.ok) throw new Error(`${q}: HTTP ${res.status} ${await res.text()}`);
-}
-
-await statement(`DROP DATABASE ${database}`);
-await statement(`CREATE DATABASE ${database}`);
+await client.command(`DROP DATABASE ${database}`);
+await client.ensureDatabase();
 let ts = 1_800_000_000_000;
 try {
   for (const fields of [7, 2, 7, 2]) {
@@ -57,5 +52,5 @@ try {
     );
   }
 } finally {
-  await statement(`DROP DATABASE ${database}`);
+  await client.command(`DROP DATABASE ${database}`);
 }

@@ -117,12 +117,13 @@ export async function startDetectorWorker(
   // per interval, but their state serialisation, InfluxDB formatting and store transactions no
   // longer land in the same few event-loop turns, which held fetched records (and so anomalies)
   // back by hundreds of milliseconds at every interval.
+  const gap = () => opts.checkpointIntervalMs / Math.max(1, tasks.partitionCount());
   let timer: NodeJS.Timeout;
   const turn = () => {
     tasks.checkpointNext().catch(opts.checkpointFailed);
-    timer = setTimeout(turn, opts.checkpointIntervalMs / Math.max(1, tasks.partitionCount()));
+    timer = setTimeout(turn, gap());
   };
-  timer = setTimeout(turn, opts.checkpointIntervalMs / Math.max(1, tasks.partitionCount()));
+  timer = setTimeout(turn, gap());
   // Per-series configs set through any API server reach the running engines within a poll.
   let polling = false;
   const refusedOnce = new Set<string>();

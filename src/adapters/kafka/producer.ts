@@ -142,15 +142,10 @@ export class KafkaProducer {
         byPartition.set(partition, total);
         if (total > MAX_BATCH_BYTES) over = true;
       }
-      // The first send always goes, even alone over the bound.
+      // The first send always goes, even alone over the bound (so n ≥ 1).
       if (over && n > 0) break;
     }
-    if (n === this.#queue.length) {
-      const all = this.#queue;
-      this.#queue = [];
-      return all;
-    }
-    return this.#queue.splice(0, Math.max(1, n));
+    return this.#queue.splice(0, n);
   }
 
   async #produce(batch: Pending[]): Promise<void> {

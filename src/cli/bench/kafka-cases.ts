@@ -286,9 +286,10 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
   const w = await worker(ctx, topic, o.checkpointIntervalMs, {
     onRecords: (records, at) => {
       for (const r of records) {
-        // encodeBatch layout: [n:u32][pad:u32][ts:f64×n]…; a probe's spike is its first point.
-        if (r.value.byteLength < 16) continue;
-        const i = workload.probeOf(new DataView(r.value.buffer, r.value.byteOffset, 16).getFloat64(8, true));
+        // A probe's spike is its message's first point.
+        const ts = firstTs(r.value);
+        if (ts === undefined) continue;
+        const i = workload.probeOf(ts);
         if (i >= 0) delivered.set(i, at);
       }
     },
@@ -377,20 +378,37 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     commitP99Ms: quantile(w.commitMs, 0.99),
     anomalyWriteP50Ms: quantile(w.anomalyWriteMs, 0.5),
     anomalyWriteP99Ms: quantile(w.anomalyWriteMs, 0.99),
-    loopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : null,
-    loopDelayMaxMs: loopDelay.count > 0 ? loopDelay.max / 1e6 : null,
-    generator: {
-      sent: generator.sent,
-      failed: generator.failed,
-      firstError: generator.firstError ?? null,
-      p99LagMs: generator.p99LagMs,
-      maxLagMs: generator.maxLagMs,
-    },
+    ...loopDelayMs(loopDelay),
+    generator: generatorSummary(generator),
     pointsProduced: generator.points,
     pointsScored: w.tasks.stats().pointsScored - warm,
     // Sends that failed mean the generator did not produce the rate: the latencies are not of it.
     valid: generator.failed === 0,
   };
+}
+
+/** The ts of a message's first point (encodeBatch layout: [n:u32][pad:u32][ts:f64×n]…); none when empty. */
+function firstTs(value: Uint8Array): number | undefined {
+  if (value.byteLength < 16) return undefined;
+  return new DataView(value.buffer, value.byteOffset, 16).getFloat64(8, true);
+}
+
+/** What a case reports of its generator's run. */
+function generatorSummary(g: GeneratorRun['generator']): LatencyCase['generator'] {
+  return {
+    sent: g.sent,
+    failed: g.failed,
+    firstError: g.firstError ?? null,
+    p99LagMs: g.p99LagMs,
+    maxLagMs: g.maxLagMs,
+  };
+}
+
+/** p99 and max of an event-loop delay histogram, in ms (null when it recorded nothing). */
+function loopDelayMs(h: ELDHistogram): { loopDelayP99Ms: number | null; loopDelayMaxMs: number | null } {
+  return h.count > 0
+    ? { loopDelayP99Ms: h.percentile(99) / 1e6, loopDelayMaxMs: h.max / 1e6 }
+    : { loopDelayP99Ms: null, loopDelayMaxMs: null };
 }
 
 type GeneratorRun = { t0: number; generator: LatencyCase['generator'] & { points: number } };
@@ -503,8 +521,9 @@ export async function transportCase(
     records: async (_p, records) => {
       const at = performance.timeOrigin + performance.now();
       for (const r of records) {
-        if (r.value.byteLength < 16) continue; // the generator's empty connecting batches
-        const i = new DataView(r.value.buffer, r.value.byteOffset, 16).getFloat64(8, true) - spec.base;
+        const ts = firstTs(r.value);
+        if (ts === undefined) continue; // the generator's empty connecting batches
+        const i = ts - spec.base;
         if (i >= 0 && i < messages && Number.isNaN(arrived[i]!)) {
           arrived[i] = at;
           received++;
@@ -554,15 +573,8 @@ export async function transportCase(
     p99Ms: quantile(latencies, 0.99),
     p999Ms: quantile(latencies, 0.999),
     maxMs: quantile(latencies, 1),
-    loopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : null,
-    loopDelayMaxMs: loopDelay.count > 0 ? loopDelay.max / 1e6 : null,
-    generator: {
-      sent: generator.sent,
-      failed: generator.failed,
-      firstError: generator.firstError ?? null,
-      p99LagMs: generator.p99LagMs,
-      maxLagMs: generator.maxLagMs,
-    },
+    ...loopDelayMs(loopDelay),
+    generator: generatorSummary(generator),
     valid: generator.failed === 0,
   };
 }

@@ -381,8 +381,14 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
         result.peers.push(...(await peers(listOf(stack.config.kafka.brokers), topics, rounds, timeoutMs)));
       });
     }
-    if (cases.has('latency')) {
+    // The latency and transport runs' rate: --at, else half the single case's messages/s.
+    const fixedRate = (): number => {
+      if (o.at !== undefined) return int(o.at, '--at');
       const single = result.cases.find((c): c is ThroughputCase => c.case === 'single');
+      if (single === undefined) throw new Error('without the single case, give --at');
+      return Math.round(single.messagesPerSec / 2);
+    };
+    if (cases.has('latency')) {
       const ppm = int(o.latencyPoints, '--latency-points');
       const intervals = listOf(o.checkpointMs).map((s) => int(s, '--checkpoint-ms'));
       const defaultMs = stack.config.engine.checkpointIntervalMs;
@@ -391,14 +397,11 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
         const name = ms === defaultMs ? 'latency-default-checkpoint' : first ? 'latency' : `latency-${ms}ms`;
         if (ms !== defaultMs) first = false;
         await attempt(name, async () => {
-          if (o.at === undefined && single === undefined)
-            throw new Error('without the single case, give --at');
-          const rate = o.at !== undefined ? int(o.at, '--at') : Math.round(single!.messagesPerSec / 2);
           const c = await latencyCase(ctx, {
             name,
             checkpointIntervalMs: ms,
             pointsPerMessage: ppm,
-            rate,
+            rate: fixedRate(),
             seconds: int(o.seconds, '--seconds'),
             probesPerSec: 50,
           });
@@ -409,9 +412,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     }
     if (cases.has('transport')) {
       await attempt('transport', async () => {
-        const single = result.cases.find((c): c is ThroughputCase => c.case === 'single');
-        if (o.at === undefined && single === undefined) throw new Error('without the single case, give --at');
-        const rate = o.at !== undefined ? int(o.at, '--at') : Math.round(single!.messagesPerSec / 2);
+        const rate = fixedRate();
         const seconds = int(o.seconds, '--seconds');
         // The first appends and fetches of the new topic are not counted: 2 s, or half a shorter run.
         const c = await transportCase(ctx, { rate, seconds, skipSeconds: Math.min(2, seconds / 2) });
