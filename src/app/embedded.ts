@@ -102,6 +102,7 @@ export async function startEmbedded(
   const app = await buildHttpServer({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    queryTimeoutMs: config.http.queryTimeoutMs,
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => ingestDb.known(key) !== undefined),
     query,
     health: {

@@ -27,6 +27,7 @@ export async function roleHttp(
   const app = await buildHttpServer({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    queryTimeoutMs: config.http.queryTimeoutMs,
     ...(routes.ingest !== undefined ? { ingest: routes.ingest } : {}),
     ...(routes.query !== undefined ? { query: routes.query } : {}),
     health: {

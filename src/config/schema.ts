@@ -19,6 +19,12 @@ const Http = Type.Object(
       default: 16 * 1024 * 1024,
       description: 'largest accepted request body after decompression (413 above)',
     }),
+    queryTimeoutMs: Type.Integer({
+      minimum: 100,
+      default: 10_000,
+      description:
+        'how long one query may run (selector matching, reads) before it answers 503; a query whose client disconnects stops too',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -54,6 +54,18 @@ export const ERRORS = {
     retriable: false,
     summary: 'Accepting the request would exceed `ingest.maxSeries` distinct series.',
   },
+  VIGIL_ERR_IDEMPOTENCY_CONFLICT: {
+    status: 422,
+    retriable: false,
+    summary:
+      'The `Idempotency-Key` was already used with a different body; a retry must repeat the body byte for byte.',
+  },
+  VIGIL_ERR_QUERY_TIMEOUT: {
+    status: 503,
+    retriable: true,
+    summary:
+      'The query ran past `http.queryTimeoutMs` (or its client went away); narrow the selector or range.',
+  },
   VIGIL_ERR_NOT_FOUND: { status: 404, retriable: false, summary: 'The resource does not exist.' },
   VIGIL_ERR_UNKNOWN_DETECTOR: {
     status: 400,

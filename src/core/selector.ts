@@ -1,7 +1,12 @@
 /**
  * Series selectors in Prometheus' syntax: `metric`, `metric{host="a"}`, `{region=~"eu-.*",env!="dev"}`.
  * Operators: = != =~ !~ (regexes are fully anchored, as in PromQL).
+ *
+ * Regexes use RE2 syntax and run on re2js, a linear-time engine, as Prometheus does: a selector
+ * comes from an unauthenticated query string, and V8's backtracking engine takes exponential time
+ * on patterns like `(a+)+` (a 27-character tag value froze the server for 3 s).
  */
+import { RE2JS } from 're2js';
 import { VigilError } from './errors.ts';
 import type { Tags } from './series.ts';
 
@@ -9,7 +14,20 @@ export interface Matcher {
   name: string;
   op: '=' | '!=' | '=~' | '!~';
   value: string;
-  re?: RegExp;
+  re?: FullMatcher;
+}
+
+/** A compiled, fully anchored regex; linear in the length of the input. */
+export interface FullMatcher {
+  test(input: string): boolean;
+}
+
+/** The longest regex a selector may carry; RE2 compiles in time and memory linear in it. */
+export const MAX_SELECTOR_REGEX = 4096;
+
+function compileFull(pattern: string): FullMatcher {
+  const re = RE2JS.compile(pattern);
+  return { test: (input) => re.matches(input) };
 }
 
 export interface Selector {
@@ -62,10 +80,12 @@ export function parseSelector(text: string): Selector {
     i++;
     const matcher: Matcher = { name, op: op!, value };
     if (op === '=~' || op === '!~') {
+      if (value.length > MAX_SELECTOR_REGEX)
+        fail(`regular expression for ${name} is longer than ${MAX_SELECTOR_REGEX}`);
       try {
-        matcher.re = new RegExp(`^(?:${value})$`);
-      } catch {
-        fail(`invalid regular expression for ${name}`);
+        matcher.re = compileFull(value);
+      } catch (e) {
+        fail(`invalid regular expression for ${name} (RE2 syntax): ${(e as Error).message}`);
       }
     }
     if (name === '__name__' && op === '=') sel.metric = value;

@@ -3,6 +3,7 @@
  * client-compatible) and Prometheus remote_write 1.0. Each request is validated whole before
  * anything is stored and acknowledged only once durable.
  */
+import type { Readable, Transform } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -58,8 +59,8 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addHook('preParsing', async (req, _reply, payload) => {
     const enc = req.headers['content-encoding'];
-    if (enc === 'gzip') return payload.pipe(createGunzip());
-    if (enc === 'deflate') return payload.pipe(createInflate());
+    if (enc === 'gzip') return decoded(payload, createGunzip());
+    if (enc === 'deflate') return decoded(payload, createInflate());
     if (enc !== undefined && enc !== 'identity' && enc !== 'snappy') {
       throw new VigilError('VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${enc} is not supported`);
     }
@@ -143,6 +144,20 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
       return reply.code(204).send();
     },
   );
+}
+
+/**
+ * The decompressed body, carrying the count of compressed bytes read as `receivedEncodedLength`:
+ * fastify compares that, not the decompressed length, with `Content-Length` (without it every
+ * compressed body sent with a Content-Length, as curl and Telegraf send, was refused with 400).
+ */
+function decoded(payload: Readable, decoder: Transform): Transform & { receivedEncodedLength: number } {
+  const out = decoder as Transform & { receivedEncodedLength: number };
+  out.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => {
+    out.receivedEncodedLength += chunk.length;
+  });
+  return payload.pipe(out);
 }
 
 function normalisePrecision(p: (typeof PRECISIONS)[number]): Precision {

@@ -9,6 +9,7 @@ import { resampleSchema } from '../../core/resample.ts';
 import { matches, parseSelector } from '../../core/selector.ts';
 import type { SeriesConfig, SeriesConfigChange } from '../../ports/meta-store.ts';
 import type { SeriesInfo } from '../../ports/series-catalog.ts';
+import { QueryBudget } from './query-budget.ts';
 
 /** What the query routes need from the running system. */
 export interface QueryBackend {
@@ -85,7 +86,13 @@ async function mustSeries(b: QueryBackend, key: string): Promise<SeriesInfo> {
 
 const nn = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
-export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBackend }): Promise<void> {
+export interface QueryRoutesOptions {
+  backend: QueryBackend;
+  /** `http.queryTimeoutMs`: how long one query may run before it answers 503. */
+  timeoutMs: number;
+}
+
+export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
   const b = opts.backend;
 
   app.get(
@@ -106,14 +113,15 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
       const sel = q.match === undefined ? undefined : parseSelector(q.match);
       const out: { key: string; metric: string; tags: Record<string, string> }[] = [];
       let truncated = false;
-      for (const s of await b.series()) {
-        if (sel !== undefined && !matches(sel, s.metric, s.tags)) continue;
+      await new QueryBudget(req, opts.timeoutMs).scan(await b.series(), (s) => {
+        if (sel !== undefined && !matches(sel, s.metric, s.tags)) return true;
         if (out.length === q.limit) {
           truncated = true;
-          break;
+          return false;
         }
         out.push({ key: s.key, metric: s.metric, tags: { ...s.tags } });
-      }
+        return true;
+      });
       out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
       return { series: out, truncated };
     },
@@ -209,7 +217,10 @@ export async function queryRoutes(app: FastifyInstance, opts: { backend: QueryBa
       if (q.match !== undefined) {
         const sel = parseSelector(q.match);
         const m: number[] = [];
-        for (const s of await b.series()) if (matches(sel, s.metric, s.tags)) m.push(s.id);
+        await new QueryBudget(req, opts.timeoutMs).scan(await b.series(), (s) => {
+          if (matches(sel, s.metric, s.tags)) m.push(s.id);
+          return true;
+        });
         ids = ids === undefined ? m : ids.filter((i) => m.includes(i));
       }
       const list = await b.anomalies({

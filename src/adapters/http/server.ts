@@ -14,6 +14,8 @@ export interface HttpServerOptions {
   ingest?: IngestRoutesOptions;
   /** Absent on roles without the query API (processor, detector). */
   query?: QueryBackend;
+  /** `http.queryTimeoutMs`. */
+  queryTimeoutMs: number;
   health: HealthOptions;
   retryAfterSeconds: () => number;
   observeRequest: (method: string, route: string, status: number, seconds: number) => void;
@@ -48,7 +50,8 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   if (o.ingest !== undefined) await app.register(ingestRoutes, o.ingest);
-  if (o.query !== undefined) await app.register(queryRoutes, { backend: o.query });
+  if (o.query !== undefined)
+    await app.register(queryRoutes, { backend: o.query, timeoutMs: o.queryTimeoutMs });
   await app.register(healthRoutes, o.health);
   return app;
 }
