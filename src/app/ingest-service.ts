@@ -93,11 +93,15 @@ export class IngestService {
     return this.#limits.retryAfterSeconds;
   }
 
-  /** `knownKeys`, when given, holds each point's canonical series key (parsers build them anyway). */
+  /**
+   * `knownKeys`, when given, holds each point's canonical series key (parsers build them anyway).
+   * `idempotency`: the client's key and a fingerprint of the request; a repeat with the same
+   * fingerprint is skipped, one with another fingerprint is refused (a retry must repeat its body).
+   */
   async ingest(
     points: readonly IngestPoint[],
     knownKeys?: readonly string[],
-    idempotencyKey?: string,
+    idempotency?: { key: string; fingerprint: string },
   ): Promise<void> {
     const limit = this.#rateLimit;
     if (limit !== undefined) {
@@ -110,21 +114,28 @@ export class IngestService {
         );
       }
     }
-    const dedup = idempotencyKey === undefined ? undefined : this.#dedup;
-    const cacheKey = `idem:${idempotencyKey}`;
+    const dedup = idempotency === undefined ? undefined : this.#dedup;
+    const cacheKey = `idem:${idempotency?.key}`;
     if (dedup !== undefined) {
       const seen = await dedup.cache.get(cacheKey).catch(() => {
         this.stats.dedupErrors++;
         return undefined;
       });
       if (seen !== undefined) {
+        if (seen !== idempotency!.fingerprint) {
+          throw new VigilError(
+            'VIGIL_ERR_IDEMPOTENCY_CONFLICT',
+            `Idempotency-Key ${JSON.stringify(idempotency!.key)} was used for a request with another body within ingest.idempotencyTtlMs; nothing was stored`,
+            { location: { field: 'Idempotency-Key' } },
+          );
+        }
         this.stats.deduplicated++;
         return;
       }
     }
     await this.#ingest(points, knownKeys);
     if (dedup !== undefined) {
-      await dedup.cache.set(cacheKey, '1', dedup.ttlMs).catch(() => {
+      await dedup.cache.set(cacheKey, idempotency!.fingerprint, dedup.ttlMs).catch(() => {
         this.stats.dedupErrors++;
       });
     }

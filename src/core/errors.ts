@@ -66,6 +66,17 @@ export const ERRORS = {
     summary:
       'The query ran past `http.queryTimeoutMs` (or its client went away); narrow the selector or range.',
   },
+  VIGIL_ERR_FORBIDDEN: { status: 403, retriable: false, summary: 'The request may not read or change this.' },
+  VIGIL_ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    retriable: true,
+    summary: 'The client sent its request too slowly (headers or body); the connection is closed.',
+  },
+  VIGIL_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    retriable: false,
+    summary: 'The request headers are larger than the server accepts (16 KiB in all).',
+  },
   VIGIL_ERR_NOT_FOUND: { status: 404, retriable: false, summary: 'The resource does not exist.' },
   VIGIL_ERR_UNKNOWN_DETECTOR: {
     status: 400,

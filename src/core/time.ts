@@ -31,6 +31,15 @@ export function parseRfc3339(s: string): number {
   return ms;
 }
 
+/**
+ * True for a number of epoch milliseconds that is almost surely epoch *seconds* of 2001..5138:
+ * read as ms it falls in 1970-01-12..1973-03-03, where no live metric is. Ingest of a numeric
+ * timestamp refuses it instead of storing the point in 1970.
+ */
+export function looksLikeSeconds(ms: number): boolean {
+  return ms >= 1e9 && ms < 1e11;
+}
+
 /** Epoch ms from a JSON value: an integer-valued number or an RFC 3339 string, within range. */
 export function parseTimestamp(v: unknown): number {
   let ts: number;

@@ -2,6 +2,8 @@
  * One error shape for every HTTP error: `{"error": message, "code": VIGIL_ERR_*, line?, index?, field?}`.
  * `error` is the key InfluxDB clients and Telegraf read, so the same body serves them too.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { type ErrorCode, isVigilError } from '../../core/errors.ts';
 
@@ -12,6 +14,34 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VIGIL_ERR_BAD_REQUEST',
 };
 
+const BY_STATUS: Record<number, ErrorCode> = {
+  403: 'VIGIL_ERR_FORBIDDEN',
+  404: 'VIGIL_ERR_NOT_FOUND',
+  413: 'VIGIL_ERR_BODY_TOO_LARGE',
+  415: 'VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE',
+};
+
+/**
+ * Answers requests that never reached a route (a malformed request line, headers over Node's
+ * 16 KiB, a client too slow to send them) in the one error shape; fastify's default wrote its own.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, ErrorCode, string] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'VIGIL_ERR_REQUEST_TIMEOUT', 'the request was not received in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'VIGIL_ERR_HEADERS_TOO_LARGE', 'request headers are larger than 16 KiB']
+        : [400, 'VIGIL_ERR_BAD_REQUEST', `malformed HTTP request (${err.code ?? 'parse error'})`];
+  const body = JSON.stringify({ error: message, code });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
 export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: () => number): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isVigilError(err)) {
@@ -20,13 +50,7 @@ export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: () 
     }
     const status = err.statusCode ?? 500;
     if (status < 500) {
-      const code: ErrorCode =
-        FASTIFY_CODES[err.code] ??
-        (status === 413
-          ? 'VIGIL_ERR_BODY_TOO_LARGE'
-          : status === 415
-            ? 'VIGIL_ERR_UNSUPPORTED_MEDIA_TYPE'
-            : 'VIGIL_ERR_BAD_REQUEST');
+      const code: ErrorCode = FASTIFY_CODES[err.code] ?? BY_STATUS[status] ?? 'VIGIL_ERR_BAD_REQUEST';
       const message =
         code === 'VIGIL_ERR_BODY_TOO_LARGE' ? 'request body is larger than http.bodyLimitBytes' : err.message;
       const field = err.validation?.[0]?.instancePath?.replace(/^\//, '').replaceAll('/', '.');

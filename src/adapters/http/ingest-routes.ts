@@ -3,6 +3,7 @@
  * client-compatible) and Prometheus remote_write 1.0. Each request is validated whole before
  * anything is stored and acknowledged only once durable.
  */
+import { createHash } from 'node:crypto';
 import type { Readable, Transform } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -14,16 +15,27 @@ import { parseJsonPoints, parseNdjsonPoints } from '../ingest/json.ts';
 import type { IngestLimits } from '../ingest/limits.ts';
 import { parseLineProtocol } from '../ingest/line-protocol.ts';
 import { decodeRemoteWrite } from '../ingest/remote-write.ts';
+import { checkLineProtocolType, checkRemoteWriteType, jsonFlavour } from './media-types.ts';
+import { utf8Text } from './utf8-body.ts';
+
+/** A request's `Idempotency-Key` and a fingerprint of what it asked (path, query, decoded body). */
+export interface Idempotency {
+  key: string;
+  fingerprint: string;
+}
 
 export interface IngestSink {
-  /** `idempotencyKey`: the client's `Idempotency-Key` header; a repeat of a stored request is skipped. */
-  ingest(points: readonly IngestPoint[], keys?: readonly string[], idempotencyKey?: string): Promise<void>;
+  /**
+   * `idempotency`: a repeat of a stored request (same key, same fingerprint) is skipped; the same
+   * key with another fingerprint is refused with VIGIL_ERR_IDEMPOTENCY_CONFLICT.
+   */
+  ingest(points: readonly IngestPoint[], keys?: readonly string[], idempotency?: Idempotency): Promise<void>;
 }
 
 /** Keys are opaque to us but bounded: printable ASCII, at most 255 characters. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+function idempotencyOf(req: FastifyRequest): Idempotency | undefined {
   const v = req.headers['idempotency-key'];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !IDEMPOTENCY_KEY.test(v)) {
@@ -35,7 +47,9 @@ function idempotencyKeyOf(req: FastifyRequest): string | undefined {
       },
     );
   }
-  return v;
+  const hash = createHash('sha256').update(req.url).update('\0');
+  if (req.body instanceof Buffer) hash.update(req.body);
+  return { key: v, fingerprint: hash.digest('base64url') };
 }
 
 export interface IngestObserver {
@@ -57,6 +71,14 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
   // Bodies arrive raw: the parsers give precise errors (line, index, field) that a generic parser would not.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // The Content-Type is checked before the body is read, decompressed or parsed.
+  app.addHook('onRequest', async (req) => {
+    const ct = req.headers['content-type'];
+    const path = req.routeOptions.url;
+    if (path === '/api/v1/points') jsonFlavour(ct);
+    else if (path === '/write') checkLineProtocolType(ct);
+    else if (path === '/api/v1/write') checkRemoteWriteType(ct);
+  });
   app.addHook('preParsing', async (req, _reply, payload) => {
     const enc = req.headers['content-encoding'];
     if (enc === 'gzip') return decoded(payload, createGunzip());
@@ -69,7 +91,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
 
   const accept = async (format: string, parsed: IngestBatch, req: FastifyRequest) => {
     // The parsers built each point's series key already; the sink reuses them.
-    await opts.sink.ingest(parsed.points, parsed.keys, idempotencyKeyOf(req));
+    await opts.sink.ingest(parsed.points, parsed.keys, idempotencyOf(req));
     opts.observer.accepted(format, parsed.points.length);
     for (const [reason, n] of Object.entries(parsed.skipped)) opts.observer.skipped(format, reason, n);
   };
@@ -85,12 +107,11 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
       },
     },
     async (req, reply) => {
-      const text = bodyText(req);
-      const ct = String(req.headers['content-type'] ?? 'application/json');
-      const parsed = ct.includes('ndjson')
-        ? parseNdjsonPoints(text, opts.limits)
-        : parseJsonPoints(text, opts.limits);
-      await accept(ct.includes('ndjson') ? 'ndjson' : 'json', parsed, req);
+      const flavour = jsonFlavour(req.headers['content-type']);
+      const text = utf8Text(req.body, 'VIGIL_ERR_BAD_JSON');
+      const parsed =
+        flavour === 'ndjson' ? parseNdjsonPoints(text, opts.limits) : parseJsonPoints(text, opts.limits);
+      await accept(flavour, parsed, req);
       return reply.code(204).send();
     },
   );
@@ -115,7 +136,12 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
     async (req, reply) => {
       const q = req.query as { precision?: (typeof PRECISIONS)[number] };
       const precision = normalisePrecision(q.precision ?? 'ns');
-      const parsed = parseLineProtocol(bodyText(req), precision, opts.now(), opts.limits);
+      const parsed = parseLineProtocol(
+        utf8Text(req.body, 'VIGIL_ERR_BAD_LINE_PROTOCOL'),
+        precision,
+        opts.now(),
+        opts.limits,
+      );
       await accept('influx', parsed, req);
       return reply.code(204).send();
     },
@@ -162,10 +188,4 @@ function decoded(payload: Readable, decoder: Transform): Transform & { receivedE
 
 function normalisePrecision(p: (typeof PRECISIONS)[number]): Precision {
   return p === 'n' ? 'ns' : p === 'u' ? 'us' : p;
-}
-
-function bodyText(req: FastifyRequest): string {
-  const body = req.body;
-  if (body instanceof Buffer) return body.toString('utf8');
-  return '';
 }

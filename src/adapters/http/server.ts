@@ -2,7 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { installErrorHandler } from './errors.ts';
+import { clientErrorHandler, installErrorHandler } from './errors.ts';
 import { type HealthOptions, healthRoutes } from './health-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
 import { type QueryBackend, queryRoutes } from './query-routes.ts';
@@ -28,6 +28,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
     // Per-request logs would dominate at ingest rates; latency goes to /metrics instead.
     logController: new LogController({ disableRequestLogging: true }),
     keepAliveTimeout: 65_000,
+    clientErrorHandler,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
   });
   installErrorHandler(app, o.retryAfterSeconds);

@@ -20,7 +20,7 @@
 
 import type { IngestPoint } from '../../core/point.ts';
 import { type SeriesLimits, seriesKey, type Tags, validateSeries } from '../../core/series.ts';
-import { parseTimestamp } from '../../core/time.ts';
+import { looksLikeSeconds, parseTimestamp } from '../../core/time.ts';
 import type { IngestBatch } from './batch.ts';
 import type { IngestLimits } from './limits.ts';
 
@@ -271,7 +271,7 @@ class Scanner {
         if (p === FAIL) return FAIL;
         if (field === TS) {
           ts = parseTimestamp(this.num);
-          if (Number.isNaN(ts)) return FAIL;
+          if (Number.isNaN(ts) || looksLikeSeconds(ts)) return FAIL;
         } else {
           value = this.num;
           if (!Number.isFinite(value)) return FAIL;
@@ -358,6 +358,8 @@ class Scanner {
     } catch {
       return undefined; // the scanner accepted something JSON does not: leave it to the reference path
     }
+    // A repeated tag name: JSON.parse kept the last; the reference path refuses the body.
+    if (tags !== NO_TAGS && Object.keys(tags).length !== pairsIn(t, tagsStart, tagsEnd)) return undefined;
     // No escape reaches these JSON.parse calls (string() refuses a backslash), so V8's misreading
     // of escaped keys (../../core/json-exact.ts) cannot apply here.
     if (metric === lastMetric) metric = lastMetric;
@@ -534,4 +536,16 @@ class Scanner {
     this.num = v;
     return p;
   }
+}
+
+/** Name-value pairs in the object text t[start, end): colons outside strings. No escapes reach here. */
+function pairsIn(t: string, start: number, end: number): number {
+  let pairs = 0;
+  let inString = false;
+  for (let i = start + 1; i < end - 1; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x22) inString = !inString;
+    else if (c === 0x3a && !inString) pairs++;
+  }
+  return pairs;
 }

@@ -6,10 +6,11 @@
 import { type ErrorCode, type ErrorLocation, VigilError } from '../../core/errors.ts';
 import { parseJsonExact } from '../../core/json-exact.ts';
 import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
-import { parseTimestamp } from '../../core/time.ts';
+import { looksLikeSeconds, parseTimestamp } from '../../core/time.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch } from './batch.ts';
 import { jsonErrorOffset, lineAndColumn } from './json-error.ts';
 import { NO_TAGS, parseJsonPointsFast } from './json-fast.ts';
+import { checkJsonShape } from './json-shape.ts';
 import type { IngestLimits } from './limits.ts';
 
 /** Parses a JSON body `{"points":[…]}`. Errors locate the point by its array index. */
@@ -23,7 +24,7 @@ export function parseJsonPoints(text: string, limits: IngestLimits): IngestBatch
  * benchmark only.
  */
 export function parseJsonPointsReference(text: string, limits: IngestLimits): IngestBatch {
-  const body = parseJson(text, 0);
+  const body = parseJson(text, 0, limits.maxPoints);
   if (!isPlainObject(body)) {
     throw new VigilError('VIGIL_ERR_BAD_JSON', 'body must be a JSON object {"points": [...]}', {
       location: {},
@@ -68,7 +69,7 @@ export function parseNdjsonPoints(text: string, limits: IngestLimits): IngestBat
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     if (!isBlank(text, start, end)) {
       if (batch.full) throw batchTooLarge(limits.maxPoints, `line ${line}`, { line });
-      addPoint(batch, parseJson(text.slice(start, end), line), lines, line, limits);
+      addPoint(batch, parseJson(text.slice(start, end), line, limits.maxPoints), lines, line, limits);
     }
     start = next;
   }
@@ -87,7 +88,9 @@ function isBlank(text: string, start: number, end: number): boolean {
  * JSON.parse (exact for escaped keys, see ../../core/json-exact.ts) with its SyntaxError turned into
  * VIGIL_ERR_BAD_JSON; `line` 0 means a whole body.
  */
-function parseJson(text: string, line: number): unknown {
+function parseJson(text: string, line: number, maxPoints: number): unknown {
+  // A body is {"points":[{…,"tags":{…}}]}: four levels; an NDJSON line is a point, two.
+  checkJsonShape(text, line > 0 ? 2 : 4, maxPoints, line);
   try {
     return parseJsonExact(text);
   } catch (err) {
@@ -196,6 +199,15 @@ function addPoint(
       pos,
       'ts',
       `ts must be epoch milliseconds or an RFC 3339 string within years 1970..2999, got ${describe(ts)}`,
+    );
+  }
+  if (typeof ts === 'number' && looksLikeSeconds(ms)) {
+    throw pointError(
+      'VIGIL_ERR_BAD_POINT',
+      byLine,
+      pos,
+      'ts',
+      `ts ${ts} looks like epoch seconds (it would be ${new Date(ms).toISOString().slice(0, 10)}); ts is epoch milliseconds: multiply by 1000, or send an RFC 3339 string`,
     );
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {

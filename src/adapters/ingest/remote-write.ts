@@ -18,6 +18,7 @@
 import { VigilError } from '../../core/errors.ts';
 import { MAX_TS, MIN_TS } from '../../core/point.ts';
 import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
+import { looksLikeSeconds } from '../../core/time.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch, type SeriesSlot } from './batch.ts';
 import {
   asciiString,
@@ -131,6 +132,9 @@ class WriteRequestDecoder {
     );
   }
 
+  /** Whether the last multi-byte varint took all 10 bytes: as an int64, a negative number. */
+  wideVarint = false;
+
   varint(end: number): number {
     const buf = this.buf;
     let pos = this.pos;
@@ -138,6 +142,7 @@ class WriteRequestDecoder {
     let b = buf[pos++]!;
     if (b < 0x80) {
       this.pos = pos;
+      this.wideVarint = false;
       return b;
     }
     // Exact below 2^53; larger values only occur as out-of-range timestamps or bad lengths.
@@ -149,6 +154,7 @@ class WriteRequestDecoder {
       v += (b & 0x7f) * mul;
       if (b < 0x80) {
         this.pos = pos;
+        this.wideVarint = k === 9;
         return v;
       }
       mul *= 128;
@@ -282,14 +288,20 @@ class WriteRequestDecoder {
         this.skip(k, end);
       }
     }
-    if (ts < MIN_TS || ts > MAX_TS) {
-      // int64 travels as its two's complement: anything from 2^63 up is negative.
-      const shown = ts >= 2 ** 63 ? 'a negative value' : String(ts);
-      throw new VigilError(
-        'VIGIL_ERR_BAD_POINT',
-        `timeseries[${this.series}].samples[${j}]: timestamp ${shown} is outside years 1970..2999`,
-        { location: { index: this.series, field: `samples[${j}].timestamp` } },
-      );
+    if (ts < MIN_TS || ts > MAX_TS || looksLikeSeconds(ts)) {
+      // int64 travels as its two's complement: only a 10-byte varint (≥ 2^63) is negative; int64's
+      // maximum, 2^63 - 1, rounds up to 2^63 as a double and must not be shown as negative.
+      const shown = this.wideVarint
+        ? 'a negative value'
+        : ts >= 2 ** 53
+          ? `≈${ts.toPrecision(6)}`
+          : String(ts);
+      const why = looksLikeSeconds(ts)
+        ? `timestamp ${shown} looks like epoch seconds; remote_write timestamps are epoch milliseconds`
+        : `timestamp ${shown} is outside years 1970..2999`;
+      throw new VigilError('VIGIL_ERR_BAD_POINT', `timeseries[${this.series}].samples[${j}]: ${why}`, {
+        location: { index: this.series, field: `samples[${j}].timestamp` },
+      });
     }
     if (!Number.isFinite(value)) {
       batch.skip(stale ? 'stale_marker' : 'non_finite');

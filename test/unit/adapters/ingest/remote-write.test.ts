@@ -307,6 +307,20 @@ describe('decodeRemoteWrite', () => {
       { index: 0, field: 'samples[0].timestamp' },
     ],
     [
+      'int64 max, which is not negative',
+      series(name, sample(1, 2n ** 63n - 1n)),
+      'VIGIL_ERR_BAD_POINT',
+      { index: 0, field: 'samples[0].timestamp' },
+      /timestamp ≈9\.22337e\+18 is outside years 1970\.\.2999/,
+    ],
+    [
+      'a timestamp in epoch seconds',
+      series(name, sample(1, 1767225600)),
+      'VIGIL_ERR_BAD_POINT',
+      { index: 0, field: 'samples[0].timestamp' },
+      /looks like epoch seconds/,
+    ],
+    [
       'a timestamp of 2^64 - 1',
       series(name, sample(1, 2n ** 64n - 1n)),
       'VIGIL_ERR_BAD_POINT',
