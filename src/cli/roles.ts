@@ -22,7 +22,7 @@ export function registerRoles(program: Command): void {
         '-p, --port <port>',
         'HTTP port for health, metrics (and the API) [env VIGIL_PORT] (default 8080)',
       )
-      .option('--host <host>', 'listen address [env VIGIL_HOST] (default 0.0.0.0)')
+      .option('--host <host>', 'listen address [env VIGIL_HOST] (default 127.0.0.1; others need auth.mode)')
       .action(async (o: { config?: string; port?: string; host?: string }) => {
         const config = loadConfig({
           ...(o.config !== undefined ? { file: o.config } : {}),

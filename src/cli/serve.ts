@@ -9,7 +9,7 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'JSON config file (see docs/configuration.md)')
     .option('-d, --data-dir <dir>', 'data directory [env VIGIL_DATA_DIR] (default ./.vigil)')
     .option('-p, --port <port>', 'HTTP port [env VIGIL_PORT] (default 8080)')
-    .option('--host <host>', 'listen address [env VIGIL_HOST] (default 0.0.0.0)')
+    .option('--host <host>', 'listen address [env VIGIL_HOST] (default 127.0.0.1; others need auth.mode)')
     .option('--detector <name>', 'default detector [env VIGIL_DETECTOR]')
     .option('--demo', 'load the labelled sample series from examples/ so anomalies show at once')
     .action(

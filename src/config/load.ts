@@ -15,6 +15,7 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_LOG_LEVEL: 'logLevel',
   VIGIL_HOST: 'http.host',
   VIGIL_PORT: 'http.port',
+  VIGIL_AUTH_MODE: 'auth.mode',
   VIGIL_DETECTOR: 'engine.detector',
   VIGIL_THRESHOLD: 'engine.threshold',
   VIGIL_KAFKA_BROKERS: 'kafka.brokers',
@@ -93,10 +94,22 @@ export function validateConfig(input: unknown): Readonly<Config> {
     throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
   }
   const config = withDefaults as Config;
+  if (config.auth.mode === 'loopback' && !isLoopback(config.http.host)) {
+    throw new VigilError(
+      'VIGIL_ERR_CONFIG',
+      `invalid configuration:\n  http.host: ${config.http.host} is not a loopback address, and every route would be served without authentication to whoever reaches it; bind 127.0.0.1, or set auth.mode to "none" (env VIGIL_AUTH_MODE=none) to do it on purpose`,
+    );
+  }
   const resample = config.engine.resample;
   const problem = resample && resampleProblem(resample, config.engine.allowedLatenessMs);
   if (problem) throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  engine.${problem}`);
   return deepFreeze(config);
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: addresses only this machine reaches. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 function deepFreeze<T>(o: T): T {

@@ -7,7 +7,11 @@ import { resampleSchema } from '../core/resample.ts';
 
 const Http = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0', description: 'listen address' }),
+    host: Type.String({
+      default: '127.0.0.1',
+      description:
+        'listen address; anything but loopback (127.0.0.0/8, ::1, localhost) needs auth.mode set explicitly',
+    }),
     port: Type.Integer({
       minimum: 0,
       maximum: 65535,
@@ -24,6 +28,17 @@ const Http = Type.Object(
       default: 10_000,
       description:
         'how long one query may run (selector matching, reads) before it answers 503; a query whose client disconnects stops too',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Auth = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('loopback'), Type.Literal('none')], {
+      default: 'loopback',
+      description:
+        'loopback: serve anonymously, and only on a loopback http.host (vigil refuses to start otherwise); none: serve anonymously on any address, on purpose (behind a proxy that authenticates, or a trusted network). Env VIGIL_AUTH_MODE',
     }),
   },
   { additionalProperties: false, default: {} },
@@ -200,6 +215,7 @@ export const ConfigSchema = Type.Object(
       { default: 'info' },
     ),
     http: Http,
+    auth: Auth,
     ingest: Ingest,
     engine: Engine,
     storage: Storage,

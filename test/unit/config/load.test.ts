@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.ts';
+import { isLoopback, loadConfig } from '../../../src/config/load.ts';
 
 describe('configuration', () => {
   it('has defaults for everything', () => {
@@ -47,4 +47,27 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'bad.json'), '{');
     expect(() => loadConfig({ file: join(dir, 'bad.json') })).toThrow(/not valid JSON/);
   });
+});
+
+describe('safe default bind (issue 17)', () => {
+  it('listens on loopback by default', () => {
+    expect(loadConfig().http.host).toBe('127.0.0.1');
+  });
+
+  it.each(['127.0.0.1', '127.3.2.1', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])(
+    '%s is loopback',
+    (h) => {
+      expect(isLoopback(h)).toBe(true);
+      expect(loadConfig({ overrides: { 'http.host': h } }).http.host).toBe(h);
+    },
+  );
+
+  it.each(['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'example.com', '128.0.0.1'])(
+    'refuses to listen on %s without an explicit auth.mode, naming the key',
+    (h) => {
+      expect(isLoopback(h)).toBe(false);
+      expect(() => loadConfig({ overrides: { 'http.host': h } })).toThrow(/http\.host: .* auth\.mode/s);
+      expect(loadConfig({ env: { VIGIL_HOST: h, VIGIL_AUTH_MODE: 'none' } }).auth.mode).toBe('none');
+    },
+  );
 });
