@@ -8,7 +8,7 @@ import type { QueryBackend } from '../adapters/http/query-routes.ts';
 import { openRedisCache } from '../adapters/redis/index.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
-import { emptyStats } from '../engine/runtime.ts';
+import { emptyStats } from '../engine/runtime-stats.ts';
 import type { RoleHandle } from './detector.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';

@@ -1,6 +1,6 @@
 /**
  * The detector's work, without its HTTP server: a member of a consumer group on the points topic
- * feeding PartitionTasks (one Engine + PartitionRuntime per partition), anomaly changes written
+ * feeding PartitionTasks (a TaskHost with one DetectionTask per partition), anomaly changes written
  * as soon as a slice of points makes them (PostgreSQL, then their topic), checkpoints on an
  * interval (scores to InfluxDB, then states and offset — see ScaledOut.checkpointsFor — once the
  * anomalies up to that offset are stored), and the poll of per-series configs. `vigil detector` and
@@ -31,7 +31,7 @@ export interface DetectorWorkerOptions {
   anomaliesStored?(anomalies: readonly Anomaly[], writeMs: number): void;
   /** Records as the consumer hands them to the tasks. */
   received?(records: readonly InRecord[]): void;
-  /** A checkpoint failed; the next tick retries it. */
+  /** A checkpoint failed; the partition's next turn retries it. */
   checkpointFailed(err: unknown): void;
   /** The config poll changed `n` series' configs, or failed (retried at the next poll). */
   configsApplied?(n: number): void;
@@ -91,9 +91,21 @@ export async function startDetectorWorker(
       };
     },
     anomalySinkFor: (p) => anomalyWriter.forPartition(p),
-    defer: () => yieldTurn(),
-    soon: (fn) => setImmediate(fn),
-    now: () => performance.now(),
+    time: {
+      now: () => performance.now(),
+      timer: (fn, ms) => {
+        const t = setTimeout(fn, ms);
+        return { cancel: () => clearTimeout(t) };
+      },
+      defer: () => yieldTurn(),
+      soon: (fn) => setImmediate(fn),
+    },
+    // The partitions take turns, one checkpoint every interval / partitions (TaskHost's wall-clock
+    // rounds): each still commits once per interval, but their state serialisation, InfluxDB
+    // formatting and store transactions no longer land in the same few event-loop turns, which
+    // held fetched records (and so anomalies) back by hundreds of milliseconds at every interval.
+    checkpointIntervalMs: opts.checkpointIntervalMs,
+    checkpointFailed: (_p, err) => opts.checkpointFailed(err),
     maxLagPoints: config.ingest.maxLagPoints,
   });
   built?.(tasks);
@@ -113,17 +125,6 @@ export async function startDetectorWorker(
   const membership = await out.log.join(opts.group, opts.topic, handlers);
   tasks.attach(membership);
 
-  // The partitions take turns, one checkpoint every interval / partitions: each still commits once
-  // per interval, but their state serialisation, InfluxDB formatting and store transactions no
-  // longer land in the same few event-loop turns, which held fetched records (and so anomalies)
-  // back by hundreds of milliseconds at every interval.
-  const gap = () => opts.checkpointIntervalMs / Math.max(1, tasks.partitionCount());
-  let timer: NodeJS.Timeout;
-  const turn = () => {
-    tasks.checkpointNext().catch(opts.checkpointFailed);
-    timer = setTimeout(turn, gap());
-  };
-  timer = setTimeout(turn, gap());
   // Per-series configs set through any API server reach the running engines within a poll.
   let polling = false;
   const refusedOnce = new Set<string>();
@@ -155,7 +156,6 @@ export async function startDetectorWorker(
       await tasks.checkpointAll();
     },
     close: async () => {
-      clearTimeout(timer);
       clearInterval(configTimer);
       await membership.close();
     },

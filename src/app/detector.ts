@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.ts';
-import { emptyStats } from '../engine/runtime.ts';
+import { emptyStats } from '../engine/runtime-stats.ts';
 import { startDetectorWorker } from './detector-worker.ts';
 import { createMetrics } from './metrics.ts';
 import type { PartitionTasks } from './partition-tasks.ts';

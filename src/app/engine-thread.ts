@@ -12,7 +12,7 @@ import { ERRORS, type ErrorCode, VigilError } from '../core/errors.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { GroupCommit } from '../engine/group-commit.ts';
-import { emptyStats, type RuntimeStats } from '../engine/runtime.ts';
+import { emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';
 import type { Log, PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
 import type { BatchSink } from './ingest-service.ts';

@@ -1,9 +1,10 @@
 /**
- * The engine thread of `vigil serve` (a worker; ./engine-thread.ts is its main-thread side): the
- * Engine and its PartitionRuntime, the scored-point store (`store.db`) and the checkpoints. The
- * main thread parses requests and makes them durable in the log; the log writer thread sends the
- * committed entries here (`init.entries`) in offset order, and they are scored here, so scoring and
- * checkpoint serialisation never hold up the event loop that answers requests.
+ * The engine thread of `vigil serve` (a worker; ./engine-thread.ts is its main-thread side): a
+ * TaskHost running the one DetectionTask of the embedded log, the scored-point store (`store.db`)
+ * and the checkpoints. The main thread parses requests and makes them durable in the log; the log
+ * writer thread sends the committed entries here (`init.entries`) in offset order, and they are
+ * scored here, so scoring and checkpoint serialisation never hold up the event loop that answers
+ * requests. A committed checkpoint tells the main thread to truncate the log up to its offset.
  *
  * Messages: EngineCall in, EngineMessage out (./engine-thread.ts).
  */
@@ -17,9 +18,10 @@ import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
 import { selectAnomalies } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { PointColumns } from '../core/point-columns.ts';
+import { DetectionTask } from '../engine/detection-task.ts';
 import { Engine } from '../engine/engine.ts';
-import { PartitionRuntime } from '../engine/runtime.ts';
-import type { Log, LogEntry } from '../ports/log.ts';
+import { TaskHost } from '../engine/task-host.ts';
+import type { LogEntry } from '../ports/log.ts';
 import type { EngineCall, EngineMessage, EngineThreadInit } from './engine-thread.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 
@@ -46,40 +48,53 @@ const store = new SqliteStoreDb(openDatabase(init.storePath, 'normal'), {
   path: init.storePath,
   synchronous: init.config.storage.synchronous,
 });
-// The main thread appends (group commit) and truncates the log; this thread only reads it.
-const log: Log = {
-  append: () => Promise.reject(new Error('the engine thread does not append to the log')),
-  read: async (after, limit) => reader.read(after, limit),
-  endOffset: async () => 0,
-  truncate: async (upTo) => post({ kind: 'truncate', upTo }),
-};
-const runtime = new PartitionRuntime({
+/** The embedded log is one partition. */
+const PARTITION = 0;
+/** Entries read per step of the replay after a restart. */
+const REPLAY_BATCH = 1000;
+const task = new DetectionTask({
   engine,
-  log,
   checkpoints: store,
-  defer: () => yieldTurn(),
-  soon: (fn) => setImmediate(fn),
-  now: () => performance.now(),
   flushAt: init.config.engine.flushPoints,
+  checkpointIntervalMs: init.config.engine.checkpointIntervalMs,
+});
+const host = new TaskHost({
+  newTask: () => task,
+  time: {
+    now: () => performance.now(),
+    timer: (fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return { cancel: () => clearTimeout(t) };
+    },
+    defer: () => yieldTurn(),
+    soon: (fn) => setImmediate(fn),
+  },
+  // The main thread appends (group commit) and truncates the log; this thread only reads it.
+  committed: (_partition, upTo) => post({ kind: 'truncate', upTo }),
+  punctuationFailed: (_partition, err) =>
+    post({ kind: 'log', level: 'error', msg: 'checkpoint failed; will retry', err: (err as Error).message }),
 });
 
 /** Points of the entries received from the log writer thread. */
 let received = 0;
+/** Entries received until the replay after a restart is done; delivered after it, in order. */
+let held: LogEntry[] | null = [];
 let lastReported = -1;
 function report(): void {
-  const s = runtime.stats;
+  // Replayed entries are not the log writer's: lag and consumption count from the end of the replay.
+  if (held !== null) return;
+  const s = task.stats;
   const sum = s.pointsScored + s.rejected.too_late + s.rejected.duplicate + s.checkpoints + received;
   if (sum === lastReported) return;
   lastReported = sum;
   post({
     kind: 'progress',
-    consumed: received - runtime.lagPoints,
-    stats: { ...s, rejected: { ...s.rejected } },
-    seriesCount: runtime.seriesCount,
+    consumed: received - host.lagPoints(),
+    stats: { ...s, pointsAccepted: host.acceptedPoints(), rejected: { ...s.rejected } },
+    seriesCount: task.seriesCount,
   });
 }
 const progress = setInterval(report, PROGRESS_EVERY_MS);
-let checkpoints: NodeJS.Timeout | undefined;
 /** Offset of the last entry received from the log writer. */
 let receivedOffset = 0;
 
@@ -88,32 +103,25 @@ let receivedOffset = 0;
  * durable on one port, and this thread receives it on another, so a call can overtake it.
  */
 async function arrived(offset: number): Promise<void> {
-  while (receivedOffset < offset && runtime.processedOffset < offset) await yieldTurn();
+  while (receivedOffset < offset && host.offsetOf(PARTITION) < offset) await yieldTurn();
 }
 
 async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
   switch (req.op) {
-    case 'recover': {
-      const rec = await runtime.recover();
-      checkpoints = setInterval(() => {
-        runtime.checkpoint().catch((err: Error) => {
-          post({ kind: 'log', level: 'error', msg: 'checkpoint failed; will retry', err: err.message });
-        });
-      }, init.config.engine.checkpointIntervalMs);
-      return { value: rec };
-    }
+    case 'recover':
+      return { value: await recover() };
     case 'drain':
       await arrived(req.args[0]);
-      await runtime.drain();
+      await host.drain();
       report();
       return { value: null };
     case 'checkpoint':
-      await runtime.checkpoint();
+      await task.checkpoint();
       report();
       return { value: null };
     case 'points': {
       const [sid, from, to] = req.args;
-      const all = (await store.range(sid, from, to)).concat(runtime.unflushed(sid, from, to));
+      const all = (await store.range(sid, from, to)).concat(task.unflushed(sid, from, to));
       all.sort((a, b) => a.ts - b.ts);
       const cols = PointColumns.of(all);
       return { value: { buffer: cols.buffer, length: cols.length }, transfer: [cols.buffer] };
@@ -123,19 +131,18 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       const stored = await store.anomalies(q);
       // The newest form of each anomaly wins (stored < in-flight checkpoint < since it), then the filter.
       const byKey = new Map(stored.map((a) => [`${a.seriesId}:${a.start}`, a]));
-      for (const a of runtime.unflushedAnomalies()) byKey.set(`${a.seriesId}:${a.start}`, a);
+      for (const a of task.unflushedAnomalies()) byKey.set(`${a.seriesId}:${a.start}`, a);
       return { value: selectAnomalies(byKey.values(), q) };
     }
     case 'configOf':
-      return { value: runtime.configOf(req.args[0]) };
+      return { value: task.configOf(req.args[0]) };
     case 'setConfig':
-      runtime.setConfig(req.args[0], req.args[1]);
+      task.setConfig(req.args[0], req.args[1]);
       return { value: null };
     case 'close':
-      clearInterval(checkpoints);
       clearInterval(progress);
       await arrived(req.args[0]);
-      await runtime.close();
+      await host.close();
       report();
       await store.close();
       reader.close();
@@ -152,8 +159,33 @@ init.entries.on('message', (m: { first: number; batches: Uint8Array[] }) => {
     entries[i] = { offset: m.first + i, batch };
   }
   receivedOffset = m.first + m.batches.length - 1;
-  runtime.enqueue(entries);
+  if (held !== null) held.push(...entries);
+  else host.deliver(PARTITION, entries);
 });
+
+/**
+ * Restores the task from its checkpoint (its wall-clock checkpoints start then) and replays the
+ * log after its offset; entries that arrive meanwhile follow the replay (those it covered are
+ * skipped as redelivered).
+ */
+async function recover(): Promise<{ offset: number; replayedEntries: number }> {
+  await host.assign([PARTITION]);
+  const offset = host.offsetOf(PARTITION);
+  let replayed = 0;
+  for (let after = offset; ; ) {
+    const entries = reader.read(after, REPLAY_BATCH);
+    if (entries.length === 0) break;
+    host.deliver(PARTITION, entries);
+    replayed += entries.length;
+    after = entries[entries.length - 1]!.offset;
+    await host.drain();
+  }
+  const live = held ?? [];
+  held = null;
+  host.deliver(PARTITION, live);
+  report();
+  return { offset, replayedEntries: replayed };
+}
 
 port.on('message', (m: EngineCall) => {
   answer(m).then(

@@ -1,6 +1,6 @@
 /** Prometheus metrics of the embedded server (docs/metrics.md lists them). */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RuntimeStats } from '../engine/runtime.ts';
+import type { RuntimeStats } from '../engine/runtime-stats.ts';
 import type { IngestStats } from './ingest-service.ts';
 
 export interface Metrics {

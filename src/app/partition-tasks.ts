@@ -1,44 +1,61 @@
 /**
- * The engine tasks of one consumer-group member: one Engine + PartitionRuntime per assigned
- * partition, created on assignment (restored from that partition's checkpoint), fed by the
- * consumer, checkpointed on a timer and on revocation. Used by `vigil detector`.
+ * The detection tasks of one consumer-group member (`vigil detector`): a TaskHost with one
+ * DetectionTask per assigned partition, created on assignment (restored from that partition's
+ * checkpoint), fed the consumed records, checkpointed on the host's wall-clock punctuation (the
+ * partitions take turns) and on revocation. A committed checkpoint reports its offset to the group.
  */
 import { decodeBatch } from '../adapters/sqlite/codec.ts';
+import { DetectionTask } from '../engine/detection-task.ts';
 import type { Engine } from '../engine/engine.ts';
-import { emptyStats, PartitionRuntime, type RuntimeStats } from '../engine/runtime.ts';
+import { addStats, emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';
+import { type HostTime, TaskHost } from '../engine/task-host.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
-import type { Log, LogEntry } from '../ports/log.ts';
+import type { LogEntry } from '../ports/log.ts';
 import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import type { GroupHandlers, GroupMembership, InRecord } from '../ports/partitioned-log.ts';
 
 export interface PartitionTasksDeps {
   newEngine(): Promise<Engine>;
   checkpointsFor(partition: number): CheckpointStore;
-  /** Where a partition's anomaly changes go at once (see RuntimeDeps.anomalies); else checkpoints. */
+  /** Where a partition's anomaly changes go at once (see DetectionTaskDeps.anomalies); else checkpoints. */
   anomalySinkFor?(partition: number): AnomalySink;
-  /** Runs between work slices (event-loop yield). */
-  defer(): Promise<void>;
-  soon(fn: () => void): void;
-  now(): number;
+  time: HostTime;
+  /**
+   * Wall-clock milliseconds between two checkpoints of a partition; the partitions take turns, one
+   * every interval / partitions. Absent: checkpoints on demand and on revocation only.
+   */
+  checkpointIntervalMs?: number;
+  /** A scheduled checkpoint failed; the partition's next turn retries it. */
+  checkpointFailed?(partition: number, err: unknown): void;
   /** Pause the partition's consumer while this many points wait to be scored (backpressure). */
   maxLagPoints: number;
 }
 
-interface Task {
-  runtime: PartitionRuntime;
-}
-
 export class PartitionTasks implements GroupHandlers {
-  /** Whose turn `checkpointNext` takes. */
-  #turn = 0;
   readonly #d: PartitionTasksDeps;
-  readonly #tasks = new Map<number, Task>();
+  readonly #host: TaskHost<DetectionTask>;
   /** Totals of partitions given away, so counters never go backwards. */
   readonly #retired = emptyStats();
   #membership: GroupMembership | undefined;
 
   constructor(deps: PartitionTasksDeps) {
     this.#d = deps;
+    this.#host = new TaskHost({
+      newTask: async (p) =>
+        new DetectionTask({
+          engine: await deps.newEngine(),
+          checkpoints: deps.checkpointsFor(p),
+          ...(deps.anomalySinkFor !== undefined ? { anomalies: deps.anomalySinkFor(p) } : {}),
+          ...(deps.checkpointIntervalMs !== undefined
+            ? { checkpointIntervalMs: deps.checkpointIntervalMs }
+            : {}),
+        }),
+      time: deps.time,
+      // Progress report only: the checkpoint just committed is what a new owner starts from, so a
+      // commit refused mid-rebalance loses nothing.
+      committed: (p, offset) => this.#membership?.commit(p, offset).catch(() => {}),
+      punctuationFailed: (p, err) => deps.checkpointFailed?.(p, err),
+    });
   }
 
   /** Where committed checkpoints report progress (set once the group is joined). */
@@ -47,52 +64,34 @@ export class PartitionTasks implements GroupHandlers {
   }
 
   get partitions(): number[] {
-    return [...this.#tasks.keys()].sort((a, b) => a - b);
+    return this.#host.partitions;
   }
 
+  /** The task of an owned partition (tests, diagnostics). */
+  task(partition: number): DetectionTask | undefined {
+    return this.#host.task(partition);
+  }
+
+  // The consumer delivers what follows each checkpoint (startOffset), so no log replay here.
   async assigned(partitions: readonly number[]): Promise<void> {
-    for (const p of partitions) {
-      if (this.#tasks.has(p)) continue;
-      const runtime = new PartitionRuntime({
-        engine: await this.#d.newEngine(),
-        log: this.#progressLog(p),
-        checkpoints: this.#d.checkpointsFor(p),
-        ...(this.#d.anomalySinkFor !== undefined ? { anomalies: this.#d.anomalySinkFor(p) } : {}),
-        defer: this.#d.defer,
-        soon: this.#d.soon,
-        now: this.#d.now,
-      });
-      // The consumer delivers what follows the checkpoint (startOffset), so no log replay here.
-      await runtime.recover({ replay: false });
-      this.#tasks.set(p, { runtime });
-    }
+    await this.#host.assign(partitions);
   }
 
   async startOffset(partition: number): Promise<number> {
-    const t = this.#tasks.get(partition);
     // Log offsets are Kafka offsets + 1 (0 = nothing processed), so the next Kafka offset to read
     // equals the last processed log offset.
-    return t === undefined ? 0 : t.runtime.processedOffset;
+    return this.#host.offsetOf(partition);
   }
 
   async records(partition: number, records: readonly InRecord[]): Promise<void> {
-    const t = this.#tasks.get(partition);
-    if (t === undefined) return;
+    if (this.#host.task(partition) === undefined) return;
     const entries: LogEntry[] = records.map((r) => ({ offset: r.offset + 1, batch: decodeBatch(r.value) }));
-    t.runtime.enqueue(entries);
-    while (t.runtime.lagPoints > this.#d.maxLagPoints) await this.#d.defer();
+    this.#host.deliver(partition, entries);
+    while (this.#host.lagPoints(partition) > this.#d.maxLagPoints) await this.#d.time.defer();
   }
 
   async revoked(partitions: readonly number[]): Promise<void> {
-    await Promise.all(
-      partitions.map(async (p) => {
-        const t = this.#tasks.get(p);
-        if (t === undefined) return;
-        this.#tasks.delete(p);
-        await t.runtime.close();
-        addStats(this.#retired, t.runtime.stats);
-      }),
-    );
+    for (const t of await this.#host.revoke(partitions)) addStats(this.#retired, t.stats);
   }
 
   /**
@@ -106,11 +105,11 @@ export class PartitionTasks implements GroupHandlers {
     refused?: (seriesId: number, err: unknown) => void,
   ): number {
     let changed = 0;
-    for (const t of this.#tasks.values()) {
+    for (const t of this.#host.tasks()) {
       for (const [sid, c] of configs) {
-        if (JSON.stringify(t.runtime.configOf(sid)) === JSON.stringify(c)) continue;
+        if (JSON.stringify(t.configOf(sid)) === JSON.stringify(c)) continue;
         try {
-          t.runtime.setConfig(sid, c);
+          t.setConfig(sid, c);
           changed++;
         } catch (err) {
           refused?.(sid, err);
@@ -122,76 +121,34 @@ export class PartitionTasks implements GroupHandlers {
 
   /** Checkpoints every partition at once (a flush, or the last word before closing). */
   async checkpointAll(): Promise<void> {
-    await Promise.all([...this.#tasks.values()].map((t) => t.runtime.checkpoint()));
-  }
-
-  /**
-   * Checkpoints the next partition in turn (by partition number). The composition root calls it
-   * every interval / partitionCount(), so each partition still checkpoints once per interval but
-   * no two at the same moment.
-   */
-  checkpointNext(): Promise<void> {
-    const partitions = [...this.#tasks.keys()].sort((a, b) => a - b);
-    if (partitions.length === 0) return Promise.resolve();
-    const p = partitions[this.#turn++ % partitions.length]!;
-    return this.#tasks.get(p)!.runtime.checkpoint();
+    await Promise.all(this.#host.tasks().map((t) => t.checkpoint()));
   }
 
   /** Partitions this member owns now. */
   partitionCount(): number {
-    return this.#tasks.size;
+    return this.#host.partitions.length;
   }
 
   async drain(): Promise<void> {
-    await Promise.all([...this.#tasks.values()].map((t) => t.runtime.drain()));
+    await this.#host.drain();
   }
 
   stats(): RuntimeStats {
     const sum = emptyStats();
     addStats(sum, this.#retired);
-    for (const t of this.#tasks.values()) addStats(sum, t.runtime.stats);
+    for (const t of this.#host.tasks()) addStats(sum, t.stats);
+    sum.pointsAccepted = this.#host.acceptedPoints();
     return sum;
   }
 
   /** Series with state in this member's partitions. */
   seriesCount(): number {
     let n = 0;
-    for (const t of this.#tasks.values()) n += t.runtime.seriesCount;
+    for (const t of this.#host.tasks()) n += t.seriesCount;
     return n;
   }
 
   lagPoints(): number {
-    let n = 0;
-    for (const t of this.#tasks.values()) n += t.runtime.lagPoints;
-    return n;
+    return this.#host.lagPoints();
   }
-
-  /**
-   * The runtime's Log for a consumed partition: entries arrive through `enqueue`, and "truncate"
-   * after a checkpoint reports the position to the group.
-   */
-  #progressLog(partition: number): Log {
-    const notHere = () => Promise.reject(new Error('a consumed partition is appended to by its producers'));
-    return {
-      append: notHere,
-      read: async () => [],
-      endOffset: async () => this.#tasks.get(partition)?.runtime.processedOffset ?? 0,
-      truncate: async (upTo) => {
-        // Progress report only: the checkpoint just committed is what a new owner starts from, so
-        // a commit refused mid-rebalance loses nothing.
-        await this.#membership?.commit(partition, upTo).catch(() => {});
-      },
-    };
-  }
-}
-
-function addStats(into: RuntimeStats, s: RuntimeStats): void {
-  into.pointsAccepted += s.pointsAccepted;
-  into.pointsScored += s.pointsScored;
-  into.pointsLate += s.pointsLate;
-  into.anomaliesOpened += s.anomaliesOpened;
-  into.rejected.too_late += s.rejected.too_late;
-  into.rejected.duplicate += s.rejected.duplicate;
-  into.checkpoints += s.checkpoints;
-  into.lastCheckpointMs = Math.max(into.lastCheckpointMs, s.lastCheckpointMs);
 }

@@ -6,13 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { SqliteIngestDb } from '../../../src/adapters/sqlite/ingest-db.ts';
 import { openDatabase } from '../../../src/adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../../../src/adapters/sqlite/store-db.ts';
-import { IngestService } from '../../../src/app/ingest-service.ts';
+import { type BatchSink, IngestService } from '../../../src/app/ingest-service.ts';
 import { builtinDetectors } from '../../../src/core/detectors/index.ts';
+import { DetectionTask } from '../../../src/engine/detection-task.ts';
 import { Engine } from '../../../src/engine/engine.ts';
-import { PartitionRuntime } from '../../../src/engine/runtime.ts';
+import { GroupCommit } from '../../../src/engine/group-commit.ts';
 import { startTestServer } from '../../helpers/embedded.ts';
+import { TaskTestDriver } from '../../support/task-driver.ts';
 
-function stalledPipeline(maxLagPoints: number) {
+/** Ingest → group commit onto the log → a detection task, as in `vigil serve` but on one thread. */
+async function stalledPipeline(maxLagPoints: number) {
   const registry = builtinDetectors();
   const engine = new Engine({
     registry,
@@ -21,23 +24,30 @@ function stalledPipeline(maxLagPoints: number) {
   });
   const log = new SqliteIngestDb(openDatabase(':memory:', 'normal'));
   const store = new SqliteStoreDb(openDatabase(':memory:', 'normal'));
-  // The engine's yield never returns: it scores one slice and then stalls, as a slow detector would.
-  const runtime = new PartitionRuntime({
-    engine,
-    log,
-    checkpoints: store,
+  // The task's yield never returns: it scores one slice and then stalls, as a slow detector would.
+  const driver = new TaskTestDriver(() => new DetectionTask({ engine, checkpoints: store }), {
     defer: () => new Promise(() => {}),
-    soon: (fn) => setImmediate(fn),
-    now: () => 0,
   });
+  await driver.assign(0);
+  const commits = new GroupCommit(
+    log,
+    (fn) => setImmediate(fn),
+    (entries) => driver.host.deliver(0, entries),
+  );
+  const sink: BatchSink = {
+    submit: (batch) => commits.submit(batch),
+    get lagPoints() {
+      return driver.host.lagPoints();
+    },
+  };
   const ingest = new IngestService(
-    runtime,
+    sink,
     log,
     { maxSeries: 1000, maxLagPoints, retryAfterSeconds: 7 },
     () => 0,
   );
   ingest.setReady(true);
-  return { ingest, runtime };
+  return { ingest, host: driver.host };
 }
 
 const points = (n: number, t0: number) =>
@@ -45,10 +55,10 @@ const points = (n: number, t0: number) =>
 
 describe('backpressure', () => {
   it('refuses ingest with a retriable error once the lag exceeds maxLagPoints', async () => {
-    const { ingest, runtime } = stalledPipeline(10_000);
+    const { ingest, host } = await stalledPipeline(10_000);
     // Five requests commit as one group; the engine scores a slice of them, then stalls.
     await Promise.all([0, 1, 2, 3, 4].map((k) => ingest.ingest(points(10_000, k * 10_000))));
-    expect(runtime.lagPoints).toBeGreaterThan(10_000);
+    expect(host.lagPoints()).toBeGreaterThan(10_000);
     await expect(ingest.ingest(points(1, 100_000))).rejects.toMatchObject({
       code: 'VIGIL_ERR_BACKPRESSURE',
       status: 503,
@@ -57,7 +67,7 @@ describe('backpressure', () => {
   });
 
   it('refuses ingest while not ready (recovering) with 503', async () => {
-    const { ingest } = stalledPipeline(10);
+    const { ingest } = await stalledPipeline(10);
     ingest.setReady(false);
     await expect(ingest.ingest(points(1, 0))).rejects.toMatchObject({
       code: 'VIGIL_ERR_NOT_READY',

@@ -19,6 +19,7 @@ import type { IngestPoint, ScoredPoint } from '../../../src/core/point.ts';
 import { seriesKey } from '../../../src/core/series.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import type { GroupMembership } from '../../../src/ports/partitioned-log.ts';
+import { ManualTime } from '../../support/task-driver.ts';
 
 const PARTITIONS = 4;
 const LATENESS = 5_000;
@@ -78,7 +79,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 describe('scaled-out roles on the in-memory log', () => {
-  it('checkpointNext takes the partitions in turn, one at a time, each once per round', async () => {
+  it('the partitions take turns checkpointing, one every interval / partitions, each once per interval', async () => {
+    const time = new ManualTime();
     const log = new MemoryPartitionedLog();
     await log.ensureTopic('points', 3);
     const store = new MemoryCheckpoints(new MemoryPointStore());
@@ -95,9 +97,8 @@ describe('scaled-out roles on the in-memory log', () => {
           },
         };
       },
-      defer: () => yieldTurn(),
-      soon: (fn) => setImmediate(fn),
-      now: () => 0,
+      time,
+      checkpointIntervalMs: 900,
       maxLagPoints: 1e9,
     });
     tasks.attach(await log.join('det', 'points', tasks));
@@ -117,15 +118,19 @@ describe('scaled-out roles on the in-memory log', () => {
       );
       await until(() => tasks.stats().pointsScored === (ts - 999) * 3, `round ${ts} scored`);
     };
+    // Wall time moves by hand; a checkpoint commits within a few turns of its punctuation.
+    const tick = async (ms: number, want: number[]) => {
+      time.advance(ms);
+      await until(() => committed.length === want.length, `checkpoints ${want}`);
+      expect(committed).toEqual(want);
+    };
     await round(1000);
-    await tasks.checkpointNext();
-    expect(committed).toEqual([0]);
-    await tasks.checkpointNext();
-    await tasks.checkpointNext();
-    expect(committed).toEqual([0, 1, 2]);
+    await tick(900, [0]); // the first turn comes an interval after the round started
+    await tick(300, [0, 1]);
+    await tick(300, [0, 1, 2]);
     await round(1001);
-    for (let i = 0; i < 3; i++) await tasks.checkpointNext();
-    expect(committed).toEqual([0, 1, 2, 0, 1, 2]);
+    await tick(300, [0, 1, 2, 0]);
+    await tick(600, [0, 1, 2, 0, 1, 2]);
   });
 
   it('a per-series config stored by the API reaches the detector tasks that own the series', async () => {
@@ -135,9 +140,7 @@ describe('scaled-out roles on the in-memory log', () => {
     const tasks = new PartitionTasks({
       newEngine: async () => newEngine(),
       checkpointsFor: (p) => store.forPartition(`points/${p}`),
-      defer: () => yieldTurn(),
-      soon: (fn) => setImmediate(fn),
-      now: () => 0,
+      time: new ManualTime(),
       maxLagPoints: 1e9,
     });
     tasks.attach(await log.join('det', 'points', tasks));
@@ -221,9 +224,7 @@ describe('scaled-out roles on the in-memory log', () => {
           checkpointsFor: (p) => checkpoints.forPartition(`points/${p}`),
           // The crashed member's newer anomaly forms are stored before d3 replays older ones.
           ...(sink ? { anomalySinkFor: () => checkpoints } : {}),
-          defer: () => yieldTurn(),
-          soon: (fn) => setImmediate(fn),
-          now: () => 0,
+          time: new ManualTime(),
           maxLagPoints: 1e9,
         });
       const d1 = detector();

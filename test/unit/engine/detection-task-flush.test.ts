@@ -1,20 +1,20 @@
 /**
- * PartitionRuntime points flushes (`flushAt`) on the real SQLite store: points are written ahead
+ * DetectionTask points flushes (`flushAt`) on the real SQLite store, through the test driver: points are written ahead
  * of the checkpoint once enough are pending, queries see every point exactly once meanwhile, and
  * after a crash between a flush and the next checkpoint the output equals an uninterrupted run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../../../src/adapters/sqlite/store-db.ts';
 import { builtinDetectors } from '../../../src/core/detectors/index.ts';
 import type { ScoredPoint } from '../../../src/core/point.ts';
+import { DetectionTask } from '../../../src/engine/detection-task.ts';
 import { Engine } from '../../../src/engine/engine.ts';
-import { PartitionRuntime } from '../../../src/engine/runtime.ts';
-import type { Log, LogEntry } from '../../../src/ports/log.ts';
+import type { LogEntry } from '../../../src/ports/log.ts';
+import { TaskTestDriver } from '../../support/task-driver.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -37,14 +37,6 @@ const ENTRIES: LogEntry[] = Array.from({ length: ROUNDS }, (_, r) => {
   };
 });
 
-/** A log already holding ENTRIES (recovery replays from it). */
-const log: Log = {
-  append: () => Promise.reject(new Error('not appended to')),
-  read: async (after, limit) => ENTRIES.filter((e) => e.offset > after).slice(0, limit),
-  endOffset: async () => ROUNDS,
-  truncate: async () => {},
-};
-
 function open(dir: string, flushAt?: number) {
   const registry = builtinDetectors();
   const engine = new Engine({
@@ -59,16 +51,12 @@ function open(dir: string, flushAt?: number) {
     writes.push(offset);
     await flushPoints(offset, points);
   };
-  const runtime = new PartitionRuntime({
+  const task = new DetectionTask({
     engine,
-    log,
     checkpoints: store,
-    defer: () => yieldTurn(),
-    soon: (fn) => setImmediate(fn),
-    now: () => performance.now(),
     ...(flushAt !== undefined ? { flushAt } : {}),
   });
-  return { runtime, store, flushes: writes };
+  return { driver: new TaskTestDriver(() => task), task, store, flushes: writes };
 }
 
 const freshDir = () => {
@@ -78,42 +66,39 @@ const freshDir = () => {
 };
 
 /** Stored and not yet stored points of a series, as a query merges them. */
-async function visible(store: SqliteStoreDb, runtime: PartitionRuntime, sid: number): Promise<ScoredPoint[]> {
-  const all = (await store.range(sid, 0, 1e12)).concat(runtime.unflushed(sid, 0, 1e12));
+async function visible(store: SqliteStoreDb, task: DetectionTask, sid: number): Promise<ScoredPoint[]> {
+  const all = (await store.range(sid, 0, 1e12)).concat(task.unflushed(sid, 0, 1e12));
   return all.sort((a, b) => a.ts - b.ts);
 }
 
 /** The output of an uninterrupted run without flushes. */
 async function reference(): Promise<Map<number, ScoredPoint[]>> {
-  const { runtime, store } = open(freshDir());
-  await runtime.recover({ replay: false });
-  runtime.enqueue(ENTRIES);
-  await runtime.drain();
-  await runtime.close();
+  const { driver, store } = open(freshDir());
+  await driver.assign(0);
+  await driver.pipe(0, ENTRIES);
+  await driver.close();
   const out = new Map<number, ScoredPoint[]>();
   for (const s of SERIES) out.set(s, await store.range(s, 0, 1e12));
   await store.close();
   return out;
 }
 
-describe('PartitionRuntime points flushes', () => {
+describe('DetectionTask points flushes', () => {
   it('writes points ahead of the checkpoint, and queries see each point exactly once meanwhile', async () => {
     const want = await reference();
-    const { runtime, store, flushes } = open(freshDir(), 40);
-    await runtime.recover({ replay: false });
-    runtime.enqueue(ENTRIES.slice(0, 60));
-    await runtime.drain();
-    await runtime.flush(); // the one in flight, if any (series 3 alone is too short to start one)
+    const { driver, task, store, flushes } = open(freshDir(), 40);
+    await driver.assign(0);
+    await driver.pipe(0, ENTRIES.slice(0, 60));
+    await task.flush(); // the one in flight, if any (series 3 alone is too short to start one)
     expect(flushes.length).toBeGreaterThan(0);
     expect((await store.range(1, 0, 1e12)).length).toBeGreaterThanOrEqual(16);
     // Series 3 (15 points) stayed below the 16 a flush takes per series.
     expect(await store.range(3, 0, 1e12)).toEqual([]);
     for (const s of SERIES) {
-      expect(await visible(store, runtime, s)).toEqual(want.get(s)!.filter((p) => p.ts < 1000 + 60 * 10));
+      expect(await visible(store, task, s)).toEqual(want.get(s)!.filter((p) => p.ts < 1000 + 60 * 10));
     }
-    runtime.enqueue(ENTRIES.slice(60));
-    await runtime.drain();
-    await runtime.close();
+    await driver.pipe(0, ENTRIES.slice(60));
+    await driver.close();
     for (const s of SERIES) expect(await store.range(s, 0, 1e12)).toEqual(want.get(s));
     await store.close();
   });
@@ -122,20 +107,23 @@ describe('PartitionRuntime points flushes', () => {
     const want = await reference();
     const dir = freshDir();
     const first = open(dir, 40);
-    await first.runtime.recover({ replay: false });
-    first.runtime.enqueue(ENTRIES.slice(0, 50));
-    await first.runtime.drain();
-    await first.runtime.checkpoint();
-    first.runtime.enqueue(ENTRIES.slice(50, 100));
-    await first.runtime.drain();
-    await first.runtime.flush();
+    await first.driver.assign(0);
+    await first.driver.pipe(0, ENTRIES.slice(0, 50));
+    await first.task.checkpoint();
+    await first.driver.pipe(0, ENTRIES.slice(50, 100));
+    await first.task.flush();
     expect(first.flushes.some((o) => o > 50)).toBe(true);
-    // Crash: the store holds checkpoint 50 plus points flushed past it; the runtime is gone.
+    // Crash: the store holds checkpoint 50 plus points flushed past it; the task is gone.
     await first.store.close();
 
     const second = open(dir, 40);
-    expect(await second.runtime.recover()).toEqual({ offset: 50, replayedEntries: ROUNDS - 50 });
-    await second.runtime.checkpoint();
+    expect(await second.driver.assign(0)).toEqual([50]);
+    // The driver is the log: it replays what follows the checkpoint.
+    await second.driver.pipe(
+      0,
+      ENTRIES.filter((e) => e.offset > 50),
+    );
+    await second.task.checkpoint();
     for (const s of SERIES) expect(await second.store.range(s, 0, 1e12)).toEqual(want.get(s));
     await second.store.close();
   });

@@ -1,0 +1,157 @@
+/**
+ * The detection task of one log partition: the Engine (per-series state, score-then-learn) fed
+ * entry by entry, its scored points in a write-behind PointBuffer, its anomaly changes in an
+ * AnomalyOutbox, and a Checkpointer that commits both with the engine state and the offset they
+ * reflect, on a wall-clock punctuation, on demand and at close. `init` restores the last
+ * checkpoint; the host then delivers the entries after its offset (a log replay or a consumer
+ * positioned there), so the output after a crash equals an uninterrupted run's.
+ */
+import type { Anomaly } from '../core/anomaly.ts';
+import type { ScoredPoint } from '../core/point.ts';
+import type { CheckpointStore } from '../ports/checkpoint-store.ts';
+import type { LogEntry } from '../ports/log.ts';
+import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
+import { AnomalyOutbox } from './anomaly-outbox.ts';
+import { Checkpointer } from './checkpointer.ts';
+import type { Engine, EngineOutput } from './engine.ts';
+import { PointBuffer } from './point-buffer.ts';
+import { emptyStats, type RuntimeStats } from './runtime-stats.ts';
+import type { PunctuationType, Task, TaskContext } from './task.ts';
+
+export interface DetectionTaskDeps {
+  engine: Engine;
+  checkpoints: CheckpointStore;
+  /** Where anomaly changes go at once; without it they are part of the checkpoints. */
+  anomalies?: AnomalySink;
+  /**
+   * Scored points held since the last write that start a points flush, where the CheckpointStore
+   * can write points ahead of a checkpoint; 0 or absent: points wait for checkpoints.
+   */
+  flushAt?: number;
+  /** Wall-clock milliseconds between checkpoints; absent: checkpoints only on demand and at close. */
+  checkpointIntervalMs?: number;
+}
+
+export class DetectionTask implements Task {
+  /** Counters of this task; `pointsAccepted` is the host's to count. */
+  readonly stats: RuntimeStats = emptyStats();
+  readonly #d: DetectionTaskDeps;
+  readonly #engine: Engine;
+  readonly #points = new PointBuffer();
+  readonly #flushAt: number;
+  readonly #out: EngineOutput;
+  // Set by `init`: they need the context.
+  #anomalies!: AnomalyOutbox;
+  #checkpointer!: Checkpointer;
+  #ctx!: TaskContext;
+  #offset = 0;
+  #flushScheduled = false;
+  #closed = false;
+
+  constructor(deps: DetectionTaskDeps) {
+    this.#d = deps;
+    this.#engine = deps.engine;
+    this.#flushAt = deps.flushAt !== undefined && deps.flushAt > 0 ? deps.flushAt : Number.POSITIVE_INFINITY;
+    this.#out = {
+      point: (sid, p, late) => {
+        this.stats.pointsScored++;
+        if (late) this.stats.pointsLate++;
+        if (this.#points.push(sid, p) >= this.#flushAt && !this.#flushScheduled && !this.#checkpointer.busy) {
+          this.#flushScheduled = true;
+          this.#ctx.soon(() => {
+            this.#flushScheduled = false;
+            // A failed flush puts its points back; the next flush or checkpoint writes them.
+            this.flush().catch(() => {});
+          });
+        }
+      },
+      anomaly: (a) => {
+        if (a.points === 1 && a.open) this.stats.anomaliesOpened++;
+        this.#anomalies.add(a);
+      },
+      rejected: (reason) => {
+        this.stats.rejected[reason]++;
+      },
+    };
+  }
+
+  async init(ctx: TaskContext): Promise<number> {
+    this.#ctx = ctx;
+    this.#anomalies = new AnomalyOutbox(this.#d.anomalies, ctx.soon);
+    this.#checkpointer = new Checkpointer({
+      engine: this.#engine,
+      store: this.#d.checkpoints,
+      points: this.#points,
+      anomalies: this.#anomalies,
+      stats: this.stats,
+      ctx,
+      offset: () => this.#offset,
+    });
+    const cp = await this.#d.checkpoints.load();
+    this.#engine.restore(cp.states);
+    this.#offset = cp.offset;
+    if (this.#d.checkpointIntervalMs !== undefined) ctx.schedule('wall-clock', this.#d.checkpointIntervalMs);
+    return cp.offset;
+  }
+
+  process(entry: LogEntry): void {
+    this.#engine.processBatch(entry.batch, this.#out);
+    this.#offset = entry.offset;
+  }
+
+  /** The wall-clock schedule: a checkpoint (a failure rejects; the next punctuation retries). */
+  punctuate(type: PunctuationType): Promise<void> {
+    return type === 'wall-clock' ? this.checkpoint() : Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#checkpointer.settled();
+    await this.#checkpointer.checkpoint();
+  }
+
+  /** Commits everything processed so far (see Checkpointer.checkpoint). */
+  checkpoint(): Promise<void> {
+    return this.#checkpointer.checkpoint();
+  }
+
+  /** Writes long point tails ahead of the next checkpoint (see Checkpointer.flush). */
+  flush(): Promise<void> {
+    return this.#checkpointer.flush();
+  }
+
+  /** Offset of the last entry processed. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /**
+   * Changes a series' detector config now (the series starts afresh; an open anomaly closes).
+   * The host calls it between two entries, never inside one.
+   */
+  setConfig(seriesId: number, config: SeriesConfig): void {
+    this.#engine.setConfig(seriesId, config, this.#out);
+  }
+
+  configOf(seriesId: number): SeriesConfig {
+    return this.#engine.configOf(seriesId);
+  }
+
+  /** Series the engine holds state for. */
+  get seriesCount(): number {
+    return this.#engine.seriesCount;
+  }
+
+  /** Scored points with from ≤ ts < to not yet in the store, for queries to merge with stored ones. */
+  unflushed(seriesId: number, from: number, to: number): ScoredPoint[] {
+    const out: ScoredPoint[] = [];
+    this.#points.collect(seriesId, from, to, out);
+    return out;
+  }
+
+  /** Anomaly changes not yet durable (newer than what the store holds), older forms first. */
+  unflushedAnomalies(): Anomaly[] {
+    return this.#anomalies.unflushed();
+  }
+}
