@@ -4,8 +4,8 @@
  * Prints a table and writes `bench/results/checkpoint.json`; never gates on time.
  *
  * Each repetition scores `--points` points of every series with the EWMA detector (outside the
- * measurement), then does what `PartitionRuntime` does at a checkpoint: `Engine.takeDirtyStates()`
- * (state serialisation) and `SqliteStoreDb.commit` (chunks, anomalies, states and offset in one
+ * measurement), then does what the engine's Checkpointer does at a checkpoint:
+ * `Engine.takeDirtyStates()` (state serialisation) and `SqliteStoreDb.commit` (chunks, anomalies, states and offset in one
  * transaction, WAL checkpoint included). Measured on the main thread:
  * - serialise: wall and thread CPU time of `takeDirtyStates()`, one synchronous call;
  * - commit: thread CPU time from the call until it resolves (work on the store's worker thread is

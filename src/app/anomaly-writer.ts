@@ -3,8 +3,8 @@
  * while a round is being stored go together in the next one, so storage sees one statement (and
  * the anomalies topic one append) per round instead of one per partition. A round is stored, then
  * published; the next round's store does not wait for that publish, but publishes keep the order
- * of the stores. Each partition's runtime waits for its own write before the next (see
- * PartitionRuntime), so a run's forms stay in order.
+ * of the stores. Each partition's task waits for its own write before the next (see
+ * src/engine/anomaly-outbox.ts), so a run's forms stay in order.
  */
 import type { Anomaly } from '../core/anomaly.ts';
 import type { AnomalySink } from '../ports/meta-store.ts';
