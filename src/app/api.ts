@@ -12,6 +12,7 @@ import { emptyStats } from '../engine/runtime-stats.ts';
 import type { RoleHandle } from './detector.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
+import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { PartitionedSink } from './partitioned-sink.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
@@ -27,7 +28,11 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   const defaults = defaultSeriesConfig(config, registry);
 
   const sink = new PartitionedSink(out.log, topics.ingest, config.kafka.partitions);
-  const ingest = new IngestService(sink, out.catalog, config.ingest, Date.now);
+  // The series cap counts every series of the deployment, but memory is this process': set
+  // ingest.maxSeries explicitly when scaled out (docs/deployment.md).
+  const { limits, memory } = ingestLimits(config);
+  const ingest = new IngestService(sink, out.catalog, limits, Date.now);
+  ingest.enableMemoryGuard(memory);
   const cache = await openRedisCache({
     nodes: listOf(config.redis.nodes),
     keyPrefix: config.redis.keyPrefix,

@@ -18,6 +18,7 @@ import { VigilError } from '../core/errors.ts';
 import { EngineThread } from './engine-thread.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
+import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { mergeSeriesConfig } from './series-config.ts';
 
@@ -64,7 +65,13 @@ export async function startEmbedded(
       ingest.setReady(false);
     },
   });
-  const ingest = new IngestService(engine, ingestDb, config.ingest, Date.now);
+  const { limits, memory } = ingestLimits(config);
+  const ingest = new IngestService(engine, ingestDb, limits, Date.now);
+  ingest.enableMemoryGuard(memory);
+  logger.info(
+    { maxSeries: limits.maxSeries, memoryBudgetMiB: Math.round(memory.budget / 1048576) },
+    'ingest limits (ingest.maxSeries, ingest.memoryBudgetBytes)',
+  );
   const cache = new MemoryCache();
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);

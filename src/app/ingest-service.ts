@@ -9,9 +9,20 @@ import type { Cache } from '../ports/cache.ts';
 import type { PointBatch } from '../ports/log.ts';
 
 export interface IngestLimitsConfig {
+  /** Resolved: the configured value or the one derived from the memory budget (memory-budget.ts). */
   maxSeries: number;
   maxLagPoints: number;
   retryAfterSeconds: number;
+}
+
+/** Ingest pushes back once `rss()` passes this share of `budget`, before the process is at risk. */
+export const MEMORY_HIGH_WATER = 0.9;
+
+export interface MemoryGuard {
+  rss(): number;
+  budget: number;
+  /** What one new series will cost once scored, charged before it is accepted (bursts of new series). */
+  bytesPerNewSeries: number;
 }
 
 /** Where accepted batches go: the embedded runtime's log, or Kafka in the scaled-out `vigil api`. */
@@ -43,12 +54,17 @@ export interface IngestStats {
   deduplicated: number;
   /** Cache failures while deduplicating (the request went through without it). */
   dedupErrors: number;
+  /** Requests refused with 503 because the process was near its memory budget. */
+  memoryRefused: number;
 }
 
+const mib = (bytes: number): number => Math.round(bytes / 1048576);
+
 export class IngestService {
-  readonly stats: IngestStats = { rateLimited: 0, deduplicated: 0, dedupErrors: 0 };
+  readonly stats: IngestStats = { rateLimited: 0, deduplicated: 0, dedupErrors: 0, memoryRefused: 0 };
   #dedup: IngestDedup | undefined;
   #rateLimit: { cache: Cache; perSecond: number } | undefined;
+  #memory: MemoryGuard | undefined;
   readonly #runtime: BatchSink;
   readonly #catalog: SeriesRegistry;
   readonly #limits: IngestLimitsConfig;
@@ -78,6 +94,11 @@ export class IngestService {
    */
   enableRateLimit(cache: Cache, perSecond: number): void {
     this.#rateLimit = perSecond > 0 ? { cache, perSecond } : undefined;
+  }
+
+  /** Refuses ingest with 503 while the resident set is above MEMORY_HIGH_WATER of the budget. */
+  enableMemoryGuard(guard: MemoryGuard): void {
+    this.#memory = guard;
   }
 
   setReady(ready: boolean): void {
@@ -149,6 +170,14 @@ export class IngestService {
         `pipeline is ${this.#runtime.lagPoints} points behind (ingest.maxLagPoints ${this.#limits.maxLagPoints}); retry later`,
       );
     }
+    const memory = this.#memory;
+    if (memory !== undefined && memory.rss() > MEMORY_HIGH_WATER * memory.budget) {
+      this.stats.memoryRefused++;
+      throw new VigilError(
+        'VIGIL_ERR_MEMORY_PRESSURE',
+        `resident memory ${mib(memory.rss())} MiB is above ${MEMORY_HIGH_WATER * 100} % of ingest.memoryBudgetBytes (${mib(memory.budget)} MiB); retry later`,
+      );
+    }
     if (points.length === 0) return;
     const n = points.length;
     const seriesIds = new Int32Array(n);
@@ -169,6 +198,18 @@ export class IngestService {
     }
     if (fresh !== undefined) {
       const distinct = new Set(fresh.keys).size;
+      // The engine builds the new series' state after the ack: charge it now, or one burst of new
+      // series takes the process past its budget before the resident set shows it.
+      if (
+        memory !== undefined &&
+        memory.rss() + distinct * memory.bytesPerNewSeries > MEMORY_HIGH_WATER * memory.budget
+      ) {
+        this.stats.memoryRefused++;
+        throw new VigilError(
+          'VIGIL_ERR_MEMORY_PRESSURE',
+          `${distinct} new series would take resident memory (${mib(memory.rss())} MiB) past ${MEMORY_HIGH_WATER * 100} % of ingest.memoryBudgetBytes (${mib(memory.budget)} MiB); retry later or send fewer new series at once`,
+        );
+      }
       const count = await this.#catalog.count();
       if (count + distinct > this.#limits.maxSeries) {
         throw new VigilError(

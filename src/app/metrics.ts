@@ -76,6 +76,11 @@ export function createMetrics(src: MetricsSource): Metrics {
       () => ingest().deduplicated,
     );
     counter(
+      'vigil_ingest_memory_refused_requests_total',
+      'Ingest requests refused with 503 because resident memory was above 90 % of ingest.memoryBudgetBytes.',
+      () => ingest().memoryRefused,
+    );
+    counter(
       'vigil_ingest_dedup_errors_total',
       'Cache failures while checking or storing an Idempotency-Key (the request went through).',
       () => ingest().dedupErrors,

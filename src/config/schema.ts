@@ -47,11 +47,20 @@ const Auth = Type.Object(
 const Ingest = Type.Object(
   {
     maxPointsPerRequest: Type.Integer({ minimum: 1, default: 100_000, description: '413 above' }),
-    maxSeries: Type.Integer({
-      minimum: 1,
-      default: 1_000_000,
-      description: 'distinct series accepted; a request that would create more is refused (422)',
-    }),
+    maxSeries: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "distinct series accepted; a request that would create more is refused (422). Unset: as many as 70 % of ingest.memoryBudgetBytes holds at the default detector's measured cost per series (vigil 320 KB, fast 16 KB, others 64 KB); vigil serve logs the figure at start",
+      }),
+    ),
+    memoryBudgetBytes: Type.Optional(
+      Type.Integer({
+        minimum: 64 * 1024 * 1024,
+        description:
+          "resident memory the process may use; ingest answers 503 (VIGIL_ERR_MEMORY_PRESSURE, Retry-After) once the resident set passes 90 % of it, instead of accepting work it cannot hold. Unset: 60 % of physical memory or of the container's cgroup limit",
+      }),
+    ),
     maxTagsPerSeries: Type.Integer({ minimum: 0, default: 32 }),
     maxNameLength: Type.Integer({ minimum: 1, default: 256, description: 'metric and tag names' }),
     maxTagValueLength: Type.Integer({ minimum: 1, default: 1024 }),

@@ -52,7 +52,8 @@ export const ERRORS = {
   VIGIL_ERR_SERIES_LIMIT: {
     status: 422,
     retriable: false,
-    summary: 'Accepting the request would exceed `ingest.maxSeries` distinct series.',
+    summary:
+      'Accepting the request would exceed `ingest.maxSeries` distinct series (by default derived from the memory budget).',
   },
   VIGIL_ERR_IDEMPOTENCY_CONFLICT: {
     status: 422,
@@ -98,6 +99,12 @@ export const ERRORS = {
     status: 503,
     retriable: true,
     summary: 'The pipeline is behind; retry after the `Retry-After` seconds.',
+  },
+  VIGIL_ERR_MEMORY_PRESSURE: {
+    status: 503,
+    retriable: true,
+    summary:
+      'The process is near `ingest.memoryBudgetBytes`; ingest pushes back until scoring and checkpoints free memory. Retry after `Retry-After`.',
   },
   VIGIL_ERR_NOT_READY: { status: 503, retriable: true, summary: 'The server is starting or recovering.' },
   VIGIL_ERR_CONFIG: { status: 500, retriable: false, summary: 'The configuration is invalid.' },
