@@ -21,6 +21,7 @@ import { IngestService } from './ingest-service.ts';
 import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { mergeSeriesConfig } from './series-config.ts';
+import { tlsFiles } from './tls.ts';
 
 export interface EmbeddedServer {
   app: FastifyInstance;
@@ -39,6 +40,8 @@ export async function startEmbedded(
   opts: { listen?: boolean } = {},
 ): Promise<EmbeddedServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'vigil' } });
+  // Read before any thread starts, so a bad path fails the start cleanly.
+  const tls = tlsFiles(config);
   const dataDir = resolve(config.dataDir);
   const logPath = join(dataDir, 'log.db');
   // The log writer thread hands each committed append to the engine thread through this channel.
@@ -108,6 +111,7 @@ export async function startEmbedded(
 
   const app = await buildHttpServer({
     logger,
+    ...tls,
     bodyLimitBytes: config.http.bodyLimitBytes,
     queryTimeoutMs: config.http.queryTimeoutMs,
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => ingestDb.known(key) !== undefined),

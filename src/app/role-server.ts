@@ -10,6 +10,7 @@ import { buildHttpServer } from '../adapters/http/server.ts';
 import type { Config } from '../config/schema.ts';
 import { VigilError } from '../core/errors.ts';
 import type { Metrics } from './metrics.ts';
+import { tlsFiles } from './tls.ts';
 
 export type Role = 'api' | 'processor' | 'detector';
 
@@ -26,6 +27,7 @@ export async function roleHttp(
 ): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildHttpServer({
     logger,
+    ...tlsFiles(config),
     bodyLimitBytes: config.http.bodyLimitBytes,
     queryTimeoutMs: config.http.queryTimeoutMs,
     ...(routes.ingest !== undefined ? { ingest: routes.ingest } : {}),

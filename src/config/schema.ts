@@ -23,6 +23,18 @@ const Http = Type.Object(
       default: 16 * 1024 * 1024,
       description: 'largest accepted request body after decompression (413 above)',
     }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certFile: Type.String({ description: 'PEM certificate chain (server certificate first)' }),
+          keyFile: Type.String({ description: 'PEM private key of the certificate' }),
+        },
+        {
+          additionalProperties: false,
+          description: 'serve HTTPS from these files (read at start; restart to rotate); absent: plain HTTP',
+        },
+      ),
+    ),
     queryTimeoutMs: Type.Integer({
       minimum: 100,
       default: 10_000,

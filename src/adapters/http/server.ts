@@ -9,6 +9,8 @@ import { type QueryBackend, queryRoutes } from './query-routes.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
+  /** PEM certificate chain and key: the server speaks HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
   bodyLimitBytes: number;
   /** Absent on roles without ingest (processor, detector). */
   ingest?: IngestRoutesOptions;
@@ -22,7 +24,8 @@ export interface HttpServerOptions {
 }
 
 export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({
+  const app = Fastify({
+    ...(o.tls !== undefined ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}),
     loggerInstance: o.logger,
     bodyLimit: o.bodyLimitBytes,
     // Per-request logs would dominate at ingest rates; latency goes to /metrics instead.
@@ -30,7 +33,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
     keepAliveTimeout: 65_000,
     clientErrorHandler,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
-  });
+  }) as unknown as FastifyInstance;
   installErrorHandler(app, o.retryAfterSeconds);
   app.addHook('onResponse', async (req, reply) => {
     o.observeRequest(
