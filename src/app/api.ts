@@ -30,7 +30,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   const sink = new PartitionedSink(out.log, topics.ingest, config.kafka.partitions);
   // The series cap counts every series of the deployment, but memory is this process': set
   // ingest.maxSeries explicitly when scaled out (docs/deployment.md).
-  const { limits, memory } = ingestLimits(config);
+  const { limits, memory } = ingestLimits(config, false);
   const ingest = new IngestService(sink, out.catalog, limits, Date.now);
   ingest.enableMemoryGuard(memory);
   const cache = await openRedisCache({

@@ -68,7 +68,7 @@ export async function startEmbedded(
       ingest.setReady(false);
     },
   });
-  const { limits, memory } = ingestLimits(config);
+  const { limits, memory } = ingestLimits(config, true);
   const ingest = new IngestService(engine, ingestDb, limits, Date.now);
   ingest.enableMemoryGuard(memory);
   logger.info(

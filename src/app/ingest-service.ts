@@ -21,8 +21,14 @@ export const MEMORY_HIGH_WATER = 0.9;
 export interface MemoryGuard {
   rss(): number;
   budget: number;
-  /** What one new series will cost once scored, charged before it is accepted (bursts of new series). */
-  bytesPerNewSeries: number;
+  /**
+   * What a series' state costs once grown, where this process holds it (0 where it does not, as in
+   * `vigil api`): new series are admitted only while the resident set at start plus every series
+   * at this cost stays under the high-water mark. Counting series, not the resident set, because
+   * the engine builds a new series' state after the ack, so the resident set shows a burst of new
+   * series only once it is too late.
+   */
+  bytesPerSeries: number;
 }
 
 /** Where accepted batches go: the embedded runtime's log, or Kafka in the scaled-out `vigil api`. */
@@ -65,6 +71,7 @@ export class IngestService {
   #dedup: IngestDedup | undefined;
   #rateLimit: { cache: Cache; perSecond: number } | undefined;
   #memory: MemoryGuard | undefined;
+  #baseRss = 0;
   readonly #runtime: BatchSink;
   readonly #catalog: SeriesRegistry;
   readonly #limits: IngestLimitsConfig;
@@ -102,6 +109,8 @@ export class IngestService {
   }
 
   setReady(ready: boolean): void {
+    // The resident set once recovered is what the process costs before series are added to it.
+    if (ready && !this.#ready && this.#memory !== undefined) this.#baseRss = this.#memory.rss();
     this.#ready = ready;
   }
 
@@ -198,19 +207,16 @@ export class IngestService {
     }
     if (fresh !== undefined) {
       const distinct = new Set(fresh.keys).size;
-      // The engine builds the new series' state after the ack: charge it now, or one burst of new
-      // series takes the process past its budget before the resident set shows it.
-      if (
-        memory !== undefined &&
-        memory.rss() + distinct * memory.bytesPerNewSeries > MEMORY_HIGH_WATER * memory.budget
-      ) {
-        this.stats.memoryRefused++;
-        throw new VigilError(
-          'VIGIL_ERR_MEMORY_PRESSURE',
-          `${distinct} new series would take resident memory (${mib(memory.rss())} MiB) past ${MEMORY_HIGH_WATER * 100} % of ingest.memoryBudgetBytes (${mib(memory.budget)} MiB); retry later or send fewer new series at once`,
-        );
-      }
       const count = await this.#catalog.count();
+      if (memory !== undefined && memory.bytesPerSeries > 0) {
+        const need = this.#baseRss + (count + distinct) * memory.bytesPerSeries;
+        if (need > MEMORY_HIGH_WATER * memory.budget) {
+          throw new VigilError(
+            'VIGIL_ERR_SERIES_LIMIT',
+            `request would create ${distinct} new series; with the ${count} that exist their state would need ~${mib(need)} MiB, past ${MEMORY_HIGH_WATER * 100} % of ingest.memoryBudgetBytes (${mib(memory.budget)} MiB)`,
+          );
+        }
+      }
       if (count + distinct > this.#limits.maxSeries) {
         throw new VigilError(
           'VIGIL_ERR_SERIES_LIMIT',

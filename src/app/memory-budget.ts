@@ -78,8 +78,15 @@ export function sampledRss(now: () => number, everyMs = 50): () => number {
   };
 }
 
-/** The ingest limits with the series cap resolved, and the guard over the resident set. */
-export function ingestLimits(config: Readonly<Config>): { limits: IngestLimitsConfig; memory: MemoryGuard } {
+/**
+ * The ingest limits with the series cap resolved, and the guard over memory. `holdsSeries`: this
+ * process keeps the series' detector state (vigil serve), so new series are charged against its
+ * budget; vigil api does not.
+ */
+export function ingestLimits(
+  config: Readonly<Config>,
+  holdsSeries: boolean,
+): { limits: IngestLimitsConfig; memory: MemoryGuard } {
   const budget = memoryBudget(config.ingest.memoryBudgetBytes);
   return {
     limits: {
@@ -87,6 +94,10 @@ export function ingestLimits(config: Readonly<Config>): { limits: IngestLimitsCo
       maxLagPoints: config.ingest.maxLagPoints,
       retryAfterSeconds: config.ingest.retryAfterSeconds,
     },
-    memory: { rss: sampledRss(Date.now), budget, bytesPerNewSeries: bytesPerSeries(config.engine.detector) },
+    memory: {
+      rss: sampledRss(Date.now),
+      budget,
+      bytesPerSeries: holdsSeries ? bytesPerSeries(config.engine.detector) : 0,
+    },
   };
 }

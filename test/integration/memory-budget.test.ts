@@ -1,8 +1,9 @@
 /**
  * 200,000 new series against `vigil serve` with the default pipeline (issue 17): before, ingest
  * took them all with 204 and the process passed 5.6 GB with nothing scored, and queries and
- * SIGTERM hung. Now they are refused (422 past the derived series cap, 503 near the memory
- * budget) before the resident set passes the budget, and the server stays responsive.
+ * SIGTERM hung. Now they are refused (422 past the derived series cap, or past what the memory
+ * budget holds at the series' grown cost) before the resident set passes the budget, and the
+ * server stays responsive. The 503 above the budget's high-water mark: test/unit/app/memory-guard.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,7 +75,6 @@ async function flood(
       body: JSON.stringify({ points }),
     });
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-    if (res.status === 503) expect(res.headers.get('retry-after')).toBe('1');
     if (res.status !== 204) codes.add(((await res.json()) as { code: string }).code);
     else await res.arrayBuffer();
     maxRss = Math.max(maxRss, rssOf(pid));
@@ -95,7 +95,8 @@ async function stillResponsive(child: ChildProcess, url: string, budget: number)
   expect(q.status).toBe(200);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('hung'), 20_000))]);
+  // Generous: the machine may be busy; before the fix it never exited.
+  const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('hung'), 60_000))]);
   expect(code).toBe(0);
 }
 
@@ -111,15 +112,15 @@ describe.skipIf(process.platform !== 'linux')('200,000 new series with the defau
     await stillResponsive(child, url, budget);
   }, 120_000);
 
-  it('with the cap lifted, the memory guard answers 503 with Retry-After before the budget', async () => {
+  it('with the cap lifted, the budget still refuses them: new series are charged at their grown cost', async () => {
     const budget = 640 * MiB;
     const { child, url } = await serve({ memoryBudgetBytes: budget, maxSeries: 1_000_000 });
     const { statuses, codes, maxRss } = await flood(url, child.pid!);
-    expect(statuses[503]).toBeGreaterThan(0);
-    expect(codes).toEqual(new Set(['VIGIL_ERR_MEMORY_PRESSURE']));
+    // ~230 MiB at start, 576 MiB high-water, 320 KB a series: one request of 1,000 fits (none
+    // where the process starts above ~260 MiB).
+    expect(statuses[204] ?? 0).toBeLessThanOrEqual(1);
+    expect(codes).toEqual(new Set(['VIGIL_ERR_SERIES_LIMIT']));
     expect(maxRss).toBeLessThan(budget);
-    const m = await (await fetch(`${url}/metrics`)).text();
-    expect(Number(/vigil_ingest_memory_refused_requests_total (\d+)/.exec(m)?.[1])).toBe(statuses[503]);
     await stillResponsive(child, url, budget);
   }, 120_000);
 });
