@@ -14,7 +14,10 @@ function service(rss: { now: number }, bytesPerSeries: number) {
     known: (key) => known.get(key),
     count: async () => known.size,
     resolve: async (keys) =>
-      Int32Array.from(keys, (k) => known.get(k) ?? (known.set(k, known.size + 1), known.size)),
+      Int32Array.from(keys, (k) => {
+        if (!known.has(k)) known.set(k, known.size + 1);
+        return known.get(k)!;
+      }),
   };
   const submitted: number[] = [];
   const sink: BatchSink = { submit: async (b) => void submitted.push(b.ts.length), lagPoints: 0 };
