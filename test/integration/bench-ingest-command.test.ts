@@ -78,6 +78,8 @@ describe('vigil bench ingest', () => {
     }
     const max = runs[1]!;
     expect(max.sustained).toBe(true);
-    expect([10000, 20000]).toContain(max.atRate);
+    // The search refines between the given rates (18,000 on a busy machine), never outside them.
+    expect(max.atRate).toBeGreaterThanOrEqual(10000);
+    expect(max.atRate).toBeLessThanOrEqual(20000);
   }, 120_000);
 });
