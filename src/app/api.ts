@@ -18,6 +18,7 @@ import { PartitionedSink } from './partitioned-sink.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
 import { listOf, openScaledOut, topicsOf } from './scaled-out.ts';
 import { defaultSeriesConfig, mergeSeriesConfig } from './series-config.ts';
+import { pointRateOf } from './tenant-limits.ts';
 
 export async function startApi(config: Readonly<Config>): Promise<RoleHandle & { ingest: IngestService }> {
   const logger = roleLogger(config, 'api');
@@ -39,6 +40,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   });
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
+  ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));
   let seriesCount = 0;
   const metrics = createMetrics({
     stats: emptyStats,

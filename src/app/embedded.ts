@@ -21,6 +21,7 @@ import { IngestService } from './ingest-service.ts';
 import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { mergeSeriesConfig } from './series-config.ts';
+import { pointRateOf } from './tenant-limits.ts';
 import { tlsFiles } from './tls.ts';
 
 export interface EmbeddedServer {
@@ -78,6 +79,7 @@ export async function startEmbedded(
   const cache = new MemoryCache();
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
+  ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));
   const metrics = createMetrics({
     stats: () => engine.stats,
     lagPoints: () => engine.lagPoints,

@@ -7,6 +7,7 @@ import type { IngestPoint } from '../core/point.ts';
 import { seriesKey } from '../core/series.ts';
 import type { Cache } from '../ports/cache.ts';
 import type { PointBatch } from '../ports/log.ts';
+import type { PointRate } from './tenant-limits.ts';
 
 export interface IngestLimitsConfig {
   /** Resolved: the configured value or the one derived from the memory budget (memory-budget.ts). */
@@ -62,15 +63,24 @@ export interface IngestStats {
   dedupErrors: number;
   /** Requests refused with 503 because the process was near its memory budget. */
   memoryRefused: number;
+  /** Requests refused by a per-tenant limit, by `tenant \0 limit name`. */
+  limitRefusals: Map<string, number>;
 }
 
 const mib = (bytes: number): number => Math.round(bytes / 1048576);
 
 export class IngestService {
-  readonly stats: IngestStats = { rateLimited: 0, deduplicated: 0, dedupErrors: 0, memoryRefused: 0 };
+  readonly stats: IngestStats = {
+    rateLimited: 0,
+    deduplicated: 0,
+    dedupErrors: 0,
+    memoryRefused: 0,
+    limitRefusals: new Map(),
+  };
   #dedup: IngestDedup | undefined;
   #rateLimit: { cache: Cache; perSecond: number } | undefined;
   #memory: MemoryGuard | undefined;
+  #pointRate: { cache: Cache; rateOf: (tenant: string) => PointRate | undefined } | undefined;
   #baseRss = 0;
   readonly #runtime: BatchSink;
   readonly #catalog: SeriesRegistry;
@@ -103,6 +113,14 @@ export class IngestService {
     this.#rateLimit = perSecond > 0 ? { cache, perSecond } : undefined;
   }
 
+  /**
+   * Caps each tenant's points per second with a token bucket in `cache` (shared by every API
+   * server scaled out). A cache outage lets requests through rather than refusing all of them.
+   */
+  enablePointRate(cache: Cache, rateOf: (tenant: string) => PointRate | undefined): void {
+    this.#pointRate = { cache, rateOf };
+  }
+
   /** Refuses ingest with 503 while the resident set is above MEMORY_HIGH_WATER of the budget. */
   enableMemoryGuard(guard: MemoryGuard): void {
     this.#memory = guard;
@@ -132,6 +150,7 @@ export class IngestService {
     points: readonly IngestPoint[],
     knownKeys?: readonly string[],
     idempotency?: { key: string; fingerprint: string },
+    tenant = 'default',
   ): Promise<void> {
     const limit = this.#rateLimit;
     if (limit !== undefined) {
@@ -141,6 +160,24 @@ export class IngestService {
         throw new VigilError(
           'VIGIL_ERR_RATE_LIMITED',
           `more than ingest.rateLimitRequestsPerSecond ${limit.perSecond} requests this second; retry later`,
+        );
+      }
+    }
+    const rate = this.#pointRate?.rateOf(tenant);
+    if (rate !== undefined && points.length > 0) {
+      const wait = await this.#pointRate!.cache.takeTokens(
+        `limit:points:${tenant}`,
+        points.length,
+        rate.perSecond,
+        rate.burst,
+        this.#now(),
+      ).catch(() => 0);
+      if (wait > 0) {
+        this.#refused(tenant, 'ingestPointsPerSecond');
+        throw new VigilError(
+          'VIGIL_ERR_RATE_LIMITED',
+          `tenant ${tenant} is over limits.ingestPointsPerSecond ${rate.perSecond} (burst ${rate.burst}); retry in ${Math.ceil(wait / 1000)} s`,
+          { retryAfterSeconds: Math.ceil(wait / 1000) },
         );
       }
     }
@@ -169,6 +206,11 @@ export class IngestService {
         this.stats.dedupErrors++;
       });
     }
+  }
+
+  #refused(tenant: string, limit: string): void {
+    const key = `${tenant}\u0000${limit}`;
+    this.stats.limitRefusals.set(key, (this.stats.limitRefusals.get(key) ?? 0) + 1);
   }
 
   async #ingest(points: readonly IngestPoint[], knownKeys?: readonly string[]): Promise<void> {

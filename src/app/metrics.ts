@@ -75,6 +75,19 @@ export function createMetrics(src: MetricsSource): Metrics {
       'Requests skipped because their Idempotency-Key was already stored.',
       () => ingest().deduplicated,
     );
+    new Counter({
+      name: 'vigil_limit_refusals_total',
+      help: 'Requests refused by a per-tenant limit (limits.*), by tenant and limit.',
+      labelNames: ['tenant', 'limit'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [key, n] of ingest().limitRefusals) {
+          const [tenant, limit] = key.split('\u0000') as [string, string];
+          this.inc({ tenant, limit }, n);
+        }
+      },
+    });
     counter(
       'vigil_ingest_memory_refused_requests_total',
       'Ingest requests refused with 503 because resident memory was above 90 % of ingest.memoryBudgetBytes.',

@@ -98,6 +98,51 @@ const Ingest = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const TenantLimits = Type.Object(
+  {
+    ingestPointsPerSecond: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description:
+          'points per second a tenant may ingest (token bucket); above it 429 with Retry-After; 0 = no limit',
+      }),
+    ),
+    ingestBurstPoints: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'points a tenant may send at once above its rate (the bucket size); 0 = one second of the rate',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Limits are data, per tenant, with defaults (STYLE 18): `limits.<key>` holds the default, and
+ * `limits.tenants.<name>.<key>` overrides it for one tenant.
+ */
+const Limits = Type.Object(
+  {
+    ingestPointsPerSecond: Type.Number({
+      minimum: 0,
+      default: 0,
+      description:
+        'points per second each tenant may ingest, a token bucket shared by every API server (Redis scaled out, memory embedded); above it 429 with Retry-After; 0 = no limit',
+    }),
+    ingestBurstPoints: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'bucket size: points a tenant may send at once above its rate; 0 = one second of the rate',
+    }),
+    tenants: Type.Record(Type.String(), TenantLimits, {
+      default: {},
+      description: 'per-tenant overrides of the keys above, e.g. {"acme": {"ingestPointsPerSecond": 50000}}',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 const Engine = Type.Object(
   {
     detector: Type.String({
@@ -238,6 +283,7 @@ export const ConfigSchema = Type.Object(
     http: Http,
     auth: Auth,
     ingest: Ingest,
+    limits: Limits,
     engine: Engine,
     storage: Storage,
     kafka: Kafka,

@@ -93,7 +93,7 @@ export const ERRORS = {
     status: 429,
     retriable: true,
     summary:
-      'More ingest requests per second than `ingest.rateLimitRequestsPerSecond` allows; retry after `Retry-After`.',
+      'More ingest requests per second than `ingest.rateLimitRequestsPerSecond`, or more points per second than the tenant’s `limits.ingestPointsPerSecond`, allow; retry after `Retry-After`.',
   },
   VIGIL_ERR_BACKPRESSURE: {
     status: 503,
@@ -136,14 +136,21 @@ export class VigilError extends Error {
   readonly status: number;
   readonly retriable: boolean;
   readonly location: ErrorLocation | undefined;
+  /** When the caller may retry, where the error knows it (a token bucket's refill); else the edge's default. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { location?: ErrorLocation; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { location?: ErrorLocation; cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VigilError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.retriable = ERRORS[code].retriable;
     this.location = options?.location;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   toJSON(): Record<string, unknown> {

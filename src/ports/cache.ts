@@ -18,6 +18,23 @@ export interface Cache {
    * in (windows are aligned to multiples of `windowMs`) and returns its new count.
    */
   incrWindow(key: string, windowMs: number, nowMs: number): Promise<number>;
+  /**
+   * Token bucket for rate limits in units (points/s): the bucket holds at most `burst` tokens,
+   * starts full and refills at `perSecond`. Takes `n` tokens when at least min(n, burst) are there
+   * (a request larger than the burst drains the bucket below zero, so it is allowed once the
+   * bucket is full and then waits its cost out) and returns 0; else takes nothing and returns the
+   * milliseconds until it would succeed. Atomic across every process sharing the cache.
+   */
+  takeTokens(key: string, n: number, perSecond: number, burst: number, nowMs: number): Promise<number>;
   delete(key: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The token bucket's rule, shared by every adapter (Redis runs the same arithmetic in a script):
+ * 0 when `n` may be taken from `tokens`, else the milliseconds until it may.
+ */
+export function tokenWait(tokens: number, n: number, perSecond: number, burst: number): number {
+  const needed = Math.min(n, burst);
+  return tokens >= needed ? 0 : Math.ceil(((needed - tokens) * 1000) / perSecond);
 }

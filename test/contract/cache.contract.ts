@@ -145,5 +145,29 @@ export function cacheContract(name: string, open: () => Promise<CacheUnderTest>)
         expect(await cache.get(key)).toBeUndefined();
       }),
     );
+
+    it(
+      'takeTokens: a bucket that starts full, refills at its rate and tells how long to wait',
+      withCache(async ({ cache }) => {
+        const t0 = 1_767_225_600_000;
+        // 10 tokens a second, at most 10.
+        expect(await cache.takeTokens('tb:a', 5, 10, 10, t0)).toBe(0);
+        expect(await cache.takeTokens('tb:a', 5, 10, 10, t0)).toBe(0);
+        expect(await cache.takeTokens('tb:a', 1, 10, 10, t0)).toBe(100);
+        expect(await cache.takeTokens('tb:a', 3, 10, 10, t0 + 100)).toBe(200); // 1 there, 2 missing
+        expect(await cache.takeTokens('tb:a', 5, 10, 10, t0 + 500)).toBe(0);
+        // Refill stops at the burst.
+        expect(await cache.takeTokens('tb:a', 10, 10, 10, t0 + 60_000)).toBe(0);
+        expect(await cache.takeTokens('tb:a', 1, 10, 10, t0 + 60_000)).toBe(100);
+        // Larger than the burst: allowed from a full bucket, then its cost is waited out.
+        expect(await cache.takeTokens('tb:b', 25, 10, 10, t0)).toBe(0);
+        expect(await cache.takeTokens('tb:b', 1, 10, 10, t0)).toBe(1600);
+        // Buckets are independent.
+        expect(await cache.takeTokens('tb:c', 10, 10, 10, t0)).toBe(0);
+        await cache.delete('tb:a');
+        await cache.delete('tb:b');
+        await cache.delete('tb:c');
+      }),
+    );
   });
 }

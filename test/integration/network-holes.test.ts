@@ -286,3 +286,26 @@ describe('every error has the documented shape', () => {
     await app.close();
   });
 });
+
+describe('per-tenant points per second (limits.ingestPointsPerSecond)', () => {
+  it('answers 429 with the bucket’s Retry-After past the rate, counted per tenant', async () => {
+    const limited = await startTestServer({ limits: { ingestPointsPerSecond: 100, ingestBurstPoints: 200 } });
+    try {
+      const body = (from: number, n: number) =>
+        JSON.stringify({
+          points: Array.from({ length: n }, (_, i) => ({ metric: 'rate', ts: T + from + i, value: i })),
+        });
+      const post = (from: number, n: number) =>
+        fetch(`${limited.url}/api/v1/points`, { method: 'POST', headers: JSON_CT, body: body(from, n) });
+      expect((await post(0, 150)).status).toBe(204);
+      const r = await post(150, 100); // 50 left, 100 asked: 50 missing at 100/s
+      expect(r.status).toBe(429);
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(await r.json()).toMatchObject({ code: 'VIGIL_ERR_RATE_LIMITED' });
+      const m = await (await fetch(`${limited.url}/metrics`)).text();
+      expect(m).toMatch(/vigil_limit_refusals_total\{tenant="default",limit="ingestPointsPerSecond"\} 1/);
+    } finally {
+      await limited.dispose();
+    }
+  });
+});

@@ -45,7 +45,8 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
 export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: () => number): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isVigilError(err)) {
-      if (err.status === 503 || err.status === 429) reply.header('retry-after', String(retryAfterSeconds()));
+      if (err.status === 503 || err.status === 429)
+        reply.header('retry-after', String(err.retryAfterSeconds ?? retryAfterSeconds()));
       return reply.code(err.status).send({ error: err.message, ...err.toJSON() });
     }
     const status = err.statusCode ?? 500;

@@ -29,11 +29,21 @@ export interface IngestSink {
    * `idempotency`: a repeat of a stored request (same key, same fingerprint) is skipped; the same
    * key with another fingerprint is refused with VIGIL_ERR_IDEMPOTENCY_CONFLICT.
    */
-  ingest(points: readonly IngestPoint[], keys?: readonly string[], idempotency?: Idempotency): Promise<void>;
+  ingest(
+    points: readonly IngestPoint[],
+    keys?: readonly string[],
+    idempotency?: Idempotency,
+    tenant?: string,
+  ): Promise<void>;
 }
 
 /** Keys are opaque to us but bounded: printable ASCII, at most 255 characters. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The request's tenant, set by authentication where it runs; `default` otherwise. */
+function tenantOf(req: FastifyRequest): string {
+  return (req as FastifyRequest & { tenant?: string }).tenant ?? 'default';
+}
 
 function idempotencyOf(req: FastifyRequest): Idempotency | undefined {
   const v = req.headers['idempotency-key'];
@@ -91,7 +101,7 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
 
   const accept = async (format: string, parsed: IngestBatch, req: FastifyRequest) => {
     // The parsers built each point's series key already; the sink reuses them.
-    await opts.sink.ingest(parsed.points, parsed.keys, idempotencyOf(req));
+    await opts.sink.ingest(parsed.points, parsed.keys, idempotencyOf(req), tenantOf(req));
     opts.observer.accepted(format, parsed.points.length);
     for (const [reason, n] of Object.entries(parsed.skipped)) opts.observer.skipped(format, reason, n);
   };

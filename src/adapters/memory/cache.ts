@@ -8,7 +8,7 @@
  * Every method completes synchronously under its promise, so each is atomic within the process,
  * which is all the sharing there is in embedded mode.
  */
-import type { Cache } from '../../ports/cache.ts';
+import { type Cache, tokenWait } from '../../ports/cache.ts';
 
 interface Entry {
   value: string;
@@ -54,6 +54,20 @@ export class MemoryCache implements Cache {
       entry.value = String(count);
     }
     return count;
+  }
+
+  async takeTokens(key: string, n: number, perSecond: number, burst: number, nowMs: number): Promise<number> {
+    const entry = this.#live(key);
+    let tokens = burst;
+    if (entry !== undefined) {
+      const [stored, at] = entry.value.split(':').map(Number) as [number, number];
+      tokens = Math.min(burst, stored + (Math.max(0, nowMs - at) * perSecond) / 1000);
+    }
+    const wait = tokenWait(tokens, n, perSecond, burst);
+    if (wait === 0) tokens -= n;
+    // Same lifetime as the Redis adapter: until the bucket is full again, plus a second.
+    this.#put(key, `${tokens}:${nowMs}`, Math.ceil(((burst - tokens) * 1000) / perSecond) + 1000);
+    return wait;
   }
 
   async delete(key: string): Promise<void> {

@@ -21,6 +21,27 @@ const INCR_WINDOW = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+/**
+ * The token bucket of Cache.takeTokens (ports/cache.ts tokenWait) on one hash: tokens and the time
+ * they were counted at. Time is the caller's, as in incrWindow, so every adapter answers alike.
+ * ARGV: n, perSecond, burst, nowMs.
+ */
+const TAKE_TOKENS = `local n = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = burst
+if state[1] then
+  tokens = math.min(burst, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate / 1000)
+end
+local needed = math.min(n, burst)
+local wait = 0
+if tokens >= needed then tokens = tokens - n else wait = math.ceil((needed - tokens) * 1000 / rate) end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) * 1000 / rate) + 1000)
+return wait`;
+
 export class RedisCache implements Cache {
   readonly #redis: RedisConnection;
   readonly #prefix: string;
@@ -58,6 +79,14 @@ export class RedisCache implements Cache {
     const life = ttl(windowStart + 2 * windowMs - nowMs);
     const count = await this.#redis.run('incrWindow', (c) => c.eval(INCR_WINDOW, 1, k, life));
     return Number(count);
+  }
+
+  async takeTokens(key: string, n: number, perSecond: number, burst: number, nowMs: number): Promise<number> {
+    const k = this.#prefix + key;
+    const wait = await this.#redis.run('takeTokens', (c) =>
+      c.eval(TAKE_TOKENS, 1, k, n, perSecond, burst, nowMs),
+    );
+    return Number(wait);
   }
 
   async delete(key: string): Promise<void> {
