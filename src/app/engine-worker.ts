@@ -11,12 +11,12 @@
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../adapters/os/thread-priority.ts';
-import { batchOf } from '../adapters/sqlite/codec.ts';
 import { SqliteLogReader } from '../adapters/sqlite/ingest-db.ts';
 import { openDatabase } from '../adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
 import { selectAnomalies } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
+import { batchOf } from '../core/point-batch-codec.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { DetectionTask } from '../engine/detection-task.ts';
 import { Engine } from '../engine/engine.ts';

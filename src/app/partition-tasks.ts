@@ -4,7 +4,7 @@
  * checkpoint), fed the consumed records, checkpointed on the host's wall-clock punctuation (the
  * partitions take turns) and on revocation. A committed checkpoint reports its offset to the group.
  */
-import { decodeBatch } from '../adapters/sqlite/codec.ts';
+import { decodeBatch } from '../core/point-batch-codec.ts';
 import { DetectionTask } from '../engine/detection-task.ts';
 import type { Engine } from '../engine/engine.ts';
 import { addStats, emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';

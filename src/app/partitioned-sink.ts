@@ -3,8 +3,9 @@
  * rule on the series key, so a series always lands on one partition) and appends the parts to the
  * ingest topic in one transaction — the request stays atomic — before acknowledging.
  */
-import { encodeBatch } from '../adapters/sqlite/codec.ts';
+
 import { partitionOf } from '../core/partitioner.ts';
+import { encodeBatch } from '../core/point-batch-codec.ts';
 import type { PointBatch } from '../ports/log.ts';
 import type { OutRecord, PartitionedLog } from '../ports/partitioned-log.ts';
 import type { BatchSink } from './ingest-service.ts';

@@ -5,7 +5,7 @@
  * committed, so a crash may publish it twice — the detectors' engine rejects the repeat as
  * duplicates, so scores are unchanged.
  */
-import { decodeBatch, encodeBatch } from '../adapters/sqlite/codec.ts';
+import { decodeBatch, encodeBatch } from '../core/point-batch-codec.ts';
 import { AdmissionFilter, type FilterReason } from '../engine/admission-filter.ts';
 import type {
   GroupHandlers,

@@ -9,6 +9,13 @@ export interface IngestPoint {
   value: number;
 }
 
+/** A batch of points of already-registered series (ids from the SeriesCatalog); columnar. */
+export interface PointBatch {
+  seriesIds: Int32Array;
+  ts: Float64Array;
+  values: Float64Array;
+}
+
 /** What a detector says about one point. `expected`/`lower`/`upper` are NaN where it has no band. */
 export interface Score {
   score: number;

@@ -4,12 +4,9 @@
  * point the entry MUST survive a process crash. The engine reads entries in offset order.
  */
 
-/** A batch of points of already-registered series (ids from the SeriesCatalog). */
-export interface PointBatch {
-  seriesIds: Int32Array;
-  ts: Float64Array;
-  values: Float64Array;
-}
+import type { PointBatch } from '../core/point.ts';
+
+export type { PointBatch } from '../core/point.ts';
 
 export interface LogEntry {
   offset: number;

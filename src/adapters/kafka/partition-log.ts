@@ -8,8 +8,9 @@
  * offsets are consecutive, as the port promises. `truncate` is Kafka's DeleteRecords (the log start
  * offset moves up; the offsets of later entries do not change).
  */
+
+import { decodeBatch, encodeBatch } from '../../core/point-batch-codec.ts';
 import type { Log, LogEntry, PointBatch } from '../../ports/log.ts';
-import { decodeBatch, encodeBatch } from '../sqlite/codec.ts';
 import { isOutOfRange, type PartitionReader } from './partition-reader.ts';
 import type { KafkaProducer } from './producer.ts';
 

@@ -4,7 +4,7 @@
  * tables MUST exist already (SqliteStoreDb creates them before it starts a writer).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { chunkTimeRange, encodeRowids, type PackedCheckpoint } from './codec.ts';
+import { chunkTimeRange, encodeRowids, type PackedCheckpoint } from './chunk-codec.ts';
 import { writeTransaction } from './open.ts';
 
 /** Rows written between two yields of `write`. */

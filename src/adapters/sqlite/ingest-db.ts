@@ -7,11 +7,11 @@
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
 import type { MessagePort } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.ts';
+import { decodeBatch, encodeBatch } from '../../core/point-batch-codec.ts';
 import { parseSeriesKey } from '../../core/series.ts';
 import type { Log, LogEntry, PointBatch } from '../../ports/log.ts';
 import type { ConfigStore, SeriesConfig } from '../../ports/meta-store.ts';
 import type { SeriesCatalog, SeriesInfo } from '../../ports/series-catalog.ts';
-import { decodeBatch, encodeBatch } from './codec.ts';
 import { LogWriter } from './log-writer.ts';
 import { writeTransaction } from './open.ts';
 

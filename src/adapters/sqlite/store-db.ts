@@ -22,7 +22,7 @@ import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/ch
 import type { AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointStore } from '../../ports/point-store.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
-import { decodeChunkInto, decodeRowids, packCheckpoint } from './codec.ts';
+import { decodeChunkInto, decodeRowids, packCheckpoint } from './chunk-codec.ts';
 import { writeTransaction } from './open.ts';
 import { StoreWriter } from './store-writer.ts';
 

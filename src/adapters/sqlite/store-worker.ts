@@ -12,7 +12,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../os/thread-priority.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
-import type { PackedCheckpoint, SpareBuffers } from './codec.ts';
+import type { PackedCheckpoint, SpareBuffers } from './chunk-codec.ts';
 import { openDatabase } from './open.ts';
 
 interface Init {

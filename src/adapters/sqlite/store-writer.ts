@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.ts';
-import { type PackedCheckpoint, type SpareBuffers, transferablesOf } from './codec.ts';
+import { type PackedCheckpoint, type SpareBuffers, transferablesOf } from './chunk-codec.ts';
 
 type Pending = { resolve: (lastRowid: number) => void; reject: (err: unknown) => void };
 type Reply = { id: number; ok: boolean; message?: string; lastRowid?: number; spare?: SpareBuffers };

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connectKafka, KafkaPartitionedLog } from '../../adapters/kafka/index.ts';
-import { encodeBatch } from '../../adapters/sqlite/codec.ts';
+import { encodeBatch } from '../../core/point-batch-codec.ts';
 import type { OutRecord } from '../../ports/partitioned-log.ts';
 import { Workload, type WorkloadSpec } from './kafka-workload.ts';
 

@@ -10,8 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import { connectKafka, KafkaPartitionedLog } from '../../adapters/kafka/index.ts';
-import { decodeBatch } from '../../adapters/sqlite/codec.ts';
 import { VigilError } from '../../core/errors.ts';
+import { decodeBatch } from '../../core/point-batch-codec.ts';
 
 export type PeerClient = 'vigil-adapter' | 'platformatic-stream' | 'kafkajs';
 

@@ -13,8 +13,9 @@
  *   (every `probeEvery`-th one, after the warm-up) carries a spike of 1000 as its first point, which
  *   opens an anomaly on that point.
  */
-import { encodeBatch } from '../../adapters/sqlite/codec.ts';
+
 import { partitionOf } from '../../core/partitioner.ts';
+import { encodeBatch } from '../../core/point-batch-codec.ts';
 import { seriesKey } from '../../core/series.ts';
 import type { PointBatch } from '../../ports/log.ts';
 

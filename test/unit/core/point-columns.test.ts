@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeChunkInto, encodeChunk } from '../../../src/adapters/sqlite/codec.ts';
+import { decodeChunkInto, encodeChunk } from '../../../src/adapters/sqlite/chunk-codec.ts';
 import type { ScoredPoint } from '../../../src/core/point.ts';
 import { PointColumns } from '../../../src/core/point-columns.ts';
 

@@ -4,7 +4,7 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { encodeChunk } from '../../../../src/adapters/sqlite/codec.ts';
+import { encodeChunk } from '../../../../src/adapters/sqlite/chunk-codec.ts';
 import { SqliteIngestDb } from '../../../../src/adapters/sqlite/ingest-db.ts';
 import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
 import { PointColumns } from '../../../../src/core/point-columns.ts';

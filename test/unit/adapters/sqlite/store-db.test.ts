@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { decodeChunkInto, packCheckpoint } from '../../../../src/adapters/sqlite/codec.ts';
+import { decodeChunkInto, packCheckpoint } from '../../../../src/adapters/sqlite/chunk-codec.ts';
 import { openDatabase } from '../../../../src/adapters/sqlite/open.ts';
 import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
 import type { ScoredPoint } from '../../../../src/core/point.ts';
