@@ -16,7 +16,7 @@ import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { PartitionedSink } from './partitioned-sink.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
-import { listOf, openScaledOut, topicsOf } from './scaled-out.ts';
+import { openScaledOut, topicsOf } from './scaled-out.ts';
 import { defaultSeriesConfig, mergeSeriesConfig } from './series-config.ts';
 import { pointRateOf } from './tenant-limits.ts';
 
@@ -34,10 +34,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   const { limits, memory } = ingestLimits(config, false);
   const ingest = new IngestService(sink, out.catalog, limits, Date.now);
   ingest.enableMemoryGuard(memory);
-  const cache = await openRedisCache({
-    nodes: listOf(config.redis.nodes),
-    keyPrefix: config.redis.keyPrefix,
-  });
+  const cache = await openRedisCache(config.redis);
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));

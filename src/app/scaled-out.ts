@@ -46,42 +46,18 @@ export function topicsOf(config: Readonly<Config>): Topics {
   return { ingest: `${p}.ingest`, points: `${p}.points`, anomalies: `${p}.anomalies` };
 }
 
-/** A comma-separated config value (brokers, nodes) as a list. */
-export const listOf = (s: string): string[] =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
-
 export async function openScaledOut(config: Readonly<Config>, logger: Logger): Promise<ScaledOut> {
-  const pg = await openPostgres({
-    url: config.postgres.url,
-    ...(config.postgres.replicaUrl !== undefined ? { replicaUrl: config.postgres.replicaUrl } : {}),
-    ...(config.postgres.schema !== undefined ? { schema: config.postgres.schema } : {}),
-    poolSize: config.postgres.poolSize,
-  });
+  const pg = await openPostgres(config.postgres);
   try {
-    const influx = await connectInflux({
-      url: config.influx.url,
-      database: config.influx.database,
-      ...(config.influx.token !== undefined ? { token: config.influx.token } : {}),
-    });
+    const influx = await connectInflux(config.influx);
     const points = new InfluxPointStore({ client: influx, series: pg.catalog });
-    const kafka = connectKafka({
-      brokers: listOf(config.kafka.brokers),
-      clientId: `${config.kafka.clientId}-${process.pid}`,
-      replicationFactor: config.kafka.replicationFactor,
-      minInsyncReplicas: config.kafka.minInsyncReplicas,
-      lingerMs: config.kafka.lingerMs,
-      maxWaitMs: config.kafka.maxWaitMs,
-    });
+    // Each process its own client id, so brokers (and their logs) tell the replicas apart.
+    const kafka = connectKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-${process.pid}` });
     const log = new KafkaPartitionedLog(kafka, {
       onError: (err) => logger.warn({ err }, 'kafka: retrying'),
     });
     const checkpoints = pg.checkpoints(points);
-    const redis = config.redis.checkpointStates
-      ? await connectRedis({ nodes: listOf(config.redis.nodes), keyPrefix: config.redis.keyPrefix })
-      : undefined;
+    const redis = config.redis.checkpointStates ? await connectRedis(config.redis) : undefined;
     return {
       log,
       catalog: pg.catalog,

@@ -3,6 +3,7 @@
  * the TypeScript type is derived from the schema. docs/configuration.md documents each key.
  */
 import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
 import { resampleSchema } from '../core/resample.ts';
 
 const Http = Type.Object(
@@ -221,7 +222,44 @@ const Kafka = Type.Object(
     replicationFactor: Type.Integer({ minimum: 1, default: 3 }),
     minInsyncReplicas: Type.Integer({ minimum: 1, default: 2 }),
     lingerMs: Type.Integer({ minimum: 0, default: 2, description: 'producer batching delay' }),
-    maxWaitMs: Type.Integer({ minimum: 1, default: 10, description: 'consumer fetch wait' }),
+    maxWaitMs: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description:
+        'how long a fetch waits at the broker for data (data ends the wait at once; bounds how long a newly ready partition waits and how often idle ones poll)',
+    }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 5_000,
+      description: "bound on one request's round trip before it counts as failed (above maxWaitMs)",
+    }),
+    unavailableAfterMs: Type.Integer({
+      minimum: 1,
+      default: 15_000,
+      description:
+        'how long a send keeps retrying (leader moves, a broker restarting) before VIGIL_ERR_UNAVAILABLE',
+    }),
+    sessionTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: 'consumer group session: a member that stops heartbeating loses its partitions after this',
+    }),
+    heartbeatIntervalMs: Type.Integer({
+      minimum: 1,
+      default: 1_000,
+      description: 'consumer group heartbeat',
+    }),
+    rebalanceTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 30_000,
+      description:
+        "how long a rebalance waits for members to rejoin; a member's revoke (its checkpoint) must finish within it",
+    }),
+    maxBytesPerPartition: Type.Integer({
+      minimum: 1,
+      default: 1_048_576,
+      description: 'largest amount of data one fetch returns per partition',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -237,13 +275,32 @@ const Postgres = Type.Object(
         description: 'streaming replica for reads that tolerate lag (env VIGIL_PG_REPLICA_URL)',
       }),
     ),
-    poolSize: Type.Integer({ minimum: 1, default: 10 }),
+    poolSize: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description: 'connections per pool (primary and replica each)',
+    }),
     schema: Type.Optional(
       Type.String({
         pattern: '^[a-z_][a-z0-9_]{0,62}$',
         description: 'schema of the tables (created when missing); default: the role’s search path (public)',
       }),
     ),
+    connectTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 5_000,
+      description: 'bound on opening a connection or waiting for a free one in the pool',
+    }),
+    statementTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 30_000,
+      description: 'server-side bound on one statement (statement_timeout)',
+    }),
+    replicaRetryMs: Type.Integer({
+      minimum: 1,
+      default: 5_000,
+      description: 'after a replica connection fails, reads go to the primary for this long',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -254,11 +311,26 @@ const Redis = Type.Object(
       default: '127.0.0.1:6379',
       description: 'comma-separated Redis Cluster seed nodes (env VIGIL_REDIS_NODES)',
     }),
-    keyPrefix: Type.String({ default: 'vigil:' }),
+    keyPrefix: Type.String({
+      default: 'vigil:',
+      description:
+        'prepended to every key; must not contain { or } (a hash tag would put every key in one slot)',
+    }),
     checkpointStates: Type.Boolean({
       default: false,
       description:
         'scaled out: keep detector state and the offset it reflects in Redis instead of PostgreSQL (scores still go to InfluxDB, anomalies to PostgreSQL)',
+    }),
+    unavailableAfterMs: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description:
+        'how long one operation keeps retrying through connection loss, CLUSTERDOWN and failover before VIGIL_ERR_UNAVAILABLE (set above cluster-node-timeout plus an election)',
+    }),
+    commandTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 2_000,
+      description: "bound on one command's round trip to one node before it counts as lost",
     }),
   },
   { additionalProperties: false, default: {} },
@@ -267,8 +339,40 @@ const Redis = Type.Object(
 const Influx = Type.Object(
   {
     url: Type.String({ default: 'http://127.0.0.1:8086', description: 'env VIGIL_INFLUX_URL' }),
-    database: Type.String({ default: 'vigil' }),
+    database: Type.String({
+      default: 'vigil',
+      description: 'database (1.x), bucket mapped by DBRP (2.x) or database (3.x) of points and scores',
+    }),
+    retentionPolicy: Type.Optional(
+      Type.String({
+        description: "retention policy to write to and read from; default: the database's default",
+      }),
+    ),
     token: Type.Optional(Type.String({ description: 'InfluxDB 2.x/3.x token (env VIGIL_INFLUX_TOKEN)' })),
+    username: Type.Optional(
+      Type.String({ description: '1.x user (HTTP basic auth) when the server has auth-enabled' }),
+    ),
+    password: Type.Optional(Type.String({ description: '1.x password, with username' })),
+    org: Type.Optional(
+      Type.String({
+        description: '2.x organization, needed only to create the bucket when it does not exist yet',
+      }),
+    ),
+    timeoutMs: Type.Integer({
+      minimum: 1,
+      default: 30_000,
+      description: 'bound on one HTTP request, connect to last byte, before it counts as lost',
+    }),
+    linesPerRequest: Type.Integer({
+      minimum: 1,
+      default: 5_000,
+      description: 'lines per /write request; a bigger write is split',
+    }),
+    pageSize: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: 'rows per /query page when reading a range (below any server max-row-limit)',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -295,3 +399,30 @@ export const ConfigSchema = Type.Object(
 );
 
 export type Config = Static<typeof ConfigSchema>;
+
+/** The sections an adapter reads (each adapter takes its own; see src/adapters/<system>/config.ts). */
+export type Section = 'http' | 'ingest' | 'engine' | 'storage' | 'kafka' | 'postgres' | 'redis' | 'influx';
+
+/**
+ * A section's defaults, exactly as validateConfig fills them in: an adapter given a partial
+ * section (tests, tools) completes it from here, so no default is declared twice.
+ */
+export function sectionDefaults<S extends Section>(section: S): Config[S] {
+  return Value.Default(ConfigSchema.properties[section], {}) as Config[S];
+}
+
+/** A comma-separated config value (kafka.brokers, redis.nodes) as a list. */
+export const listOf = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+/** `given` over the section's defaults; keys set to undefined keep their default. */
+export function withDefaults<S extends Section, T extends Partial<Config[S]>>(
+  section: S,
+  given: T,
+): Config[S] & T {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  return { ...sectionDefaults(section), ...defined } as Config[S] & T;
+}

@@ -12,7 +12,7 @@
  * tag set and time overwrite), so the caller's retry loop may repeat a whole write safely.
  */
 import { VigilError } from '../../core/errors.ts';
-import { checkDatabase, INFLUX_DEFAULTS, type InfluxConfig, parseBaseUrl } from './config.ts';
+import { checkDatabase, type InfluxConfig, parseBaseUrl, resolveInfluxConfig } from './config.ts';
 import { quoteIdent } from './influxql.ts';
 
 /** Timestamp units every version accepts in `precision` (write) and `epoch` (query). */
@@ -47,22 +47,28 @@ interface RawResults {
 export class InfluxClient {
   readonly database: string;
   readonly #base: string;
-  readonly #config: InfluxConfig;
+  readonly #config: ReturnType<typeof resolveInfluxConfig>;
   readonly #timeoutMs: number;
   readonly #linesPerRequest: number;
   readonly #auth: string | undefined;
 
-  constructor(config: InfluxConfig) {
+  constructor(given: InfluxConfig) {
+    const config = resolveInfluxConfig(given);
     this.#base = parseBaseUrl(config.url);
     this.database = checkDatabase(config.database);
     this.#config = config;
-    this.#timeoutMs = config.timeoutMs ?? INFLUX_DEFAULTS.timeoutMs;
-    this.#linesPerRequest = config.linesPerRequest ?? INFLUX_DEFAULTS.linesPerRequest;
+    this.#timeoutMs = config.timeoutMs;
+    this.#linesPerRequest = config.linesPerRequest;
     if (config.token !== undefined) this.#auth = `Token ${config.token}`;
     else if (config.username !== undefined) {
       const pair = `${config.username}:${config.password ?? ''}`;
       this.#auth = `Basic ${Buffer.from(pair).toString('base64')}`;
     }
+  }
+
+  /** Rows per `/query` page when reading a range (influx.pageSize). */
+  get pageSize(): number {
+    return this.#config.pageSize;
   }
 
   /** The server's version; fails with VIGIL_ERR_UNAVAILABLE when it does not answer. */

@@ -7,7 +7,7 @@ import type { InfluxConfig } from './config.ts';
 import { InfluxPointStore, type SeriesLookup } from './point-store.ts';
 
 export { InfluxClient, type InfluxVersion, type QuerySeries, type StatementResult } from './client.ts';
-export type { InfluxConfig } from './config.ts';
+export { type InfluxConfig, resolveInfluxConfig } from './config.ts';
 export { FALLBACK_MEASUREMENT, InfluxPointStore, SERIES_ID_TAG, type SeriesLookup } from './point-store.ts';
 
 /**
@@ -26,5 +26,5 @@ export async function openInfluxPointStore(
   config: InfluxConfig,
   series: SeriesLookup,
 ): Promise<InfluxPointStore> {
-  return new InfluxPointStore({ client: await connectInflux(config), series, pageSize: config.pageSize });
+  return new InfluxPointStore({ client: await connectInflux(config), series });
 }

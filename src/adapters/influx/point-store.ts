@@ -35,7 +35,6 @@ import type { PointColumns } from '../../core/point-columns.ts';
 import type { PointSink, PointStore } from '../../ports/point-store.ts';
 import type { SeriesInfo } from '../../ports/series-catalog.ts';
 import type { InfluxClient } from './client.ts';
-import { INFLUX_DEFAULTS } from './config.ts';
 import { quoteIdent, quoteString, timeLiteral } from './influxql.ts';
 import { canEncodeMeasurement, canEncodeTag, formatFloat, seriesPrefix } from './line-protocol.ts';
 
@@ -77,12 +76,12 @@ export class InfluxPointStore implements PointSink, PointStore {
   readonly #pageSize: number;
   readonly #targets = new Map<number, Target>();
 
-  /** `database` defaults to the client's; `pageSize` is rows per range query (default 10 000). */
+  /** `database` and `pageSize` (rows per range query) default to the client's. */
   constructor(options: { client: InfluxClient; database?: string; series: SeriesLookup; pageSize?: number }) {
     this.#client = options.client;
     this.#database = options.database ?? options.client.database;
     this.#series = options.series;
-    this.#pageSize = options.pageSize ?? INFLUX_DEFAULTS.pageSize;
+    this.#pageSize = options.pageSize ?? options.client.pageSize;
   }
 
   async write(points: ReadonlyMap<number, PointColumns>): Promise<void> {

@@ -11,7 +11,7 @@ import { KafkaClients } from './kafka-clients.ts';
 import { KafkaPartitionLog } from './partition-log.ts';
 
 export type { KafkaConfig, ResolvedKafkaConfig } from './config.ts';
-export { KAFKA_DEFAULTS, resolveKafkaConfig } from './config.ts';
+export { resolveKafkaConfig } from './config.ts';
 export type { FetchedRecord } from './fetch-records.ts';
 export {
   type GroupConsumerHandlers,

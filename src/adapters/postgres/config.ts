@@ -2,35 +2,22 @@
  * How Vigil reaches PostgreSQL: a primary that takes every write and, optionally, a streaming
  * replica that serves reads which tolerate replication lag (see PgPools).
  */
+import { type Config, withDefaults } from '../../config/schema.ts';
 import { VigilError } from '../../core/errors.ts';
 
-export interface PostgresConfig {
-  /** Primary, as a libpq URL: `postgres://user@host:port/db`. */
-  url: string;
-  /** Hot-standby replica of the primary; reads go there when present. */
-  replicaUrl?: string;
-  /** Connections per pool (the primary's and the replica's each). Default 10. */
-  poolSize?: number;
-  /**
-   * Schema the tables live in (set as `search_path`, created by the migrator). Default: the
-   * role's default search path (`public`). Several deployments or test runs can share a database
-   * this way. Lower-case letters, digits and `_` only.
-   */
-  schema?: string;
-  /** Bound on opening a connection (or waiting for a free one in the pool). Default 5 000. */
-  connectTimeoutMs?: number;
-  /** Server-side bound on one statement (`statement_timeout`). Default 30 000. */
-  statementTimeoutMs?: number;
-  /** After a replica connection fails, reads go to the primary for this long. Default 5 000. */
-  replicaRetryMs?: number;
-}
+type PostgresSection = Config['postgres'];
 
-export const POSTGRES_DEFAULTS = {
-  poolSize: 10,
-  connectTimeoutMs: 5_000,
-  statementTimeoutMs: 30_000,
-  replicaRetryMs: 5_000,
-} as const;
+/**
+ * The `postgres` section of the config schema (src/config/schema.ts declares every key, its
+ * meaning and its default); a key left out takes the schema's default, except `url` (the
+ * primary, `postgres://user@host:port/db`), which an adapter user always names. `schema` lets
+ * several deployments or test runs share a database.
+ */
+export type PostgresConfig = Partial<PostgresSection> & Pick<PostgresSection, 'url'>;
+
+/** The config with the schema's defaults filled in. */
+export const resolvePostgresConfig = (config: PostgresConfig): PostgresSection =>
+  withDefaults('postgres', config);
 
 /** The URL itself, after checking it is a postgres(ql):// URL; fails with VIGIL_ERR_CONFIG. */
 export function checkUrl(field: string, url: string): string {

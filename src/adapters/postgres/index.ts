@@ -15,7 +15,7 @@ import { PgSeriesCatalog } from './series-catalog.ts';
 
 export { PgAnomalyStore } from './anomaly-store.ts';
 export { PgCheckpoints } from './checkpoint-store.ts';
-export type { PostgresConfig } from './config.ts';
+export { type PostgresConfig, resolvePostgresConfig } from './config.ts';
 export { PgConfigStore } from './config-store.ts';
 export { migrate } from './migrations.ts';
 export { isConnectionFailure, PgPools } from './pools.ts';

@@ -22,7 +22,13 @@
  */
 import pg from 'pg';
 import { isVigilError, VigilError } from '../../core/errors.ts';
-import { checkPoolSize, checkSchema, checkUrl, POSTGRES_DEFAULTS, type PostgresConfig } from './config.ts';
+import {
+  checkPoolSize,
+  checkSchema,
+  checkUrl,
+  type PostgresConfig,
+  resolvePostgresConfig,
+} from './config.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -116,10 +122,11 @@ export class PgPools {
   #replicaLsn = 0n;
   #closed = false;
 
-  constructor(config: PostgresConfig) {
+  constructor(given: PostgresConfig) {
+    const config = resolvePostgresConfig(given);
     this.schema = config.schema === undefined ? undefined : checkSchema(config.schema);
-    const size = checkPoolSize(config.poolSize ?? POSTGRES_DEFAULTS.poolSize);
-    this.#replicaRetryMs = config.replicaRetryMs ?? POSTGRES_DEFAULTS.replicaRetryMs;
+    const size = checkPoolSize(config.poolSize);
+    this.#replicaRetryMs = config.replicaRetryMs;
     this.#primary = this.#pool(checkUrl('postgres.url', config.url), size, config);
     this.#replica =
       config.replicaUrl === undefined
@@ -127,12 +134,16 @@ export class PgPools {
         : this.#pool(checkUrl('postgres.replicaUrl', config.replicaUrl), size, config);
   }
 
-  #pool(url: string, max: number, config: PostgresConfig): PoolSlice {
+  #pool(
+    url: string,
+    max: number,
+    config: Required<Pick<PostgresConfig, 'connectTimeoutMs' | 'statementTimeoutMs'>>,
+  ): PoolSlice {
     const pool = new pg.Pool({
       connectionString: url,
       max,
-      connectionTimeoutMillis: config.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
-      statement_timeout: config.statementTimeoutMs ?? POSTGRES_DEFAULTS.statementTimeoutMs,
+      connectionTimeoutMillis: config.connectTimeoutMs,
+      statement_timeout: config.statementTimeoutMs,
       keepAlive: true,
       application_name: 'vigil',
       ...(this.schema === undefined ? {} : { options: `-c search_path=${this.schema}` }),

@@ -18,7 +18,7 @@
  */
 import { Cluster } from 'ioredis';
 import { VigilError } from '../../core/errors.ts';
-import { parseNodes, REDIS_DEFAULTS, type RedisConfig } from './config.ts';
+import { type RedisConfig, resolveRedisConfig } from './config.ts';
 
 /** The slice of the ioredis cluster client that this adapter calls. */
 export type RedisClient = Pick<Cluster, 'get' | 'set' | 'del' | 'eval' | 'multi' | 'hgetall' | 'ping'>;
@@ -43,9 +43,9 @@ export class RedisConnection {
   #lastNodeError: Error | undefined;
 
   constructor(config: RedisConfig) {
-    const commandTimeout = config.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
-    this.#unavailableAfterMs = config.unavailableAfterMs ?? REDIS_DEFAULTS.unavailableAfterMs;
-    this.#cluster = new Cluster(parseNodes(config.nodes), {
+    const { nodes, commandTimeoutMs: commandTimeout, unavailableAfterMs } = resolveRedisConfig(config);
+    this.#unavailableAfterMs = unavailableAfterMs;
+    this.#cluster = new Cluster(nodes, {
       // Short steps: `run` owns the overall bound, these only pace ioredis' own retries.
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 200,

@@ -2,27 +2,27 @@
  * How Vigil reaches a Redis Cluster. Only Redis Cluster is supported (scaled-out deployments run
  * one); any reachable nodes will do as seeds, the client discovers the rest.
  */
+import { type Config, listOf, withDefaults } from '../../config/schema.ts';
 import { VigilError } from '../../core/errors.ts';
 
-export interface RedisConfig {
-  /** Seed nodes as `host:port` (any subset of the cluster's nodes). */
-  nodes: string[];
-  /**
-   * Prepended to every key, to keep deployments (or test runs) sharing one cluster apart. It must
-   * not contain `{` or `}`: a hash tag inside the prefix would put every key into one slot.
-   */
-  keyPrefix?: string;
-  /**
-   * How long one operation may keep retrying through connection loss, CLUSTERDOWN and failover
-   * before it fails with VIGIL_ERR_UNAVAILABLE. Set it above the cluster's `cluster-node-timeout`
-   * plus a few seconds of election, or a failover surfaces as errors. Default 10 000.
-   */
-  unavailableAfterMs?: number;
-  /** Bound on one command's round trip to one node before it counts as lost. Default 2 000. */
-  commandTimeoutMs?: number;
-}
+type RedisSection = Config['redis'];
 
-export const REDIS_DEFAULTS = { unavailableAfterMs: 10_000, commandTimeoutMs: 2_000 } as const;
+/**
+ * The `redis` section of the config schema (src/config/schema.ts declares every key, its meaning
+ * and its default); a key left out takes the schema's default. `nodes` (seed `host:port`s, any
+ * subset of the cluster's nodes) may be the section's comma-separated string or a list.
+ */
+export type RedisConfig = Partial<Omit<RedisSection, 'nodes'>> & { nodes: string | readonly string[] };
+
+export type ResolvedRedisConfig = Omit<RedisSection, 'nodes'> & { nodes: RedisNode[] };
+
+/** Fills defaults and checks the config; a bad value fails with VIGIL_ERR_CONFIG naming its field. */
+export function resolveRedisConfig(config: RedisConfig): ResolvedRedisConfig {
+  const nodes = parseNodes(typeof config.nodes === 'string' ? listOf(config.nodes) : config.nodes);
+  const r = { ...withDefaults('redis', { ...config, nodes: '' }), nodes };
+  checkKeyPrefix(r.keyPrefix);
+  return r;
+}
 
 export interface RedisNode {
   host: string;

@@ -5,19 +5,19 @@
 import type { Cache } from '../../ports/cache.ts';
 import { RedisCache } from './cache.ts';
 import { RedisConnection } from './client.ts';
-import { checkKeyPrefix, type RedisConfig } from './config.ts';
+import { type RedisConfig, resolveRedisConfig } from './config.ts';
 
 export { RedisCache } from './cache.ts';
 export { RedisCheckpointStates } from './checkpoint-states.ts';
 export { RedisConnection } from './client.ts';
-export type { RedisConfig } from './config.ts';
+export { type RedisConfig, type ResolvedRedisConfig, resolveRedisConfig } from './config.ts';
 
 /**
  * Connects to the cluster and resolves once a node has answered; fails with VIGIL_ERR_CONFIG on a
  * malformed config and VIGIL_ERR_UNAVAILABLE when no node answers within `unavailableAfterMs`.
  */
 export async function connectRedis(config: RedisConfig): Promise<RedisConnection> {
-  checkKeyPrefix(config.keyPrefix ?? '');
+  resolveRedisConfig(config);
   const redis = new RedisConnection(config);
   try {
     await redis.run('connect', (c) => c.ping());
@@ -31,5 +31,5 @@ export async function connectRedis(config: RedisConfig): Promise<RedisConnection
 /** The Cache port on the cluster; closing it closes its connection. Fails as `connectRedis`. */
 export async function openRedisCache(config: RedisConfig): Promise<Cache> {
   const redis = await connectRedis(config);
-  return new RedisCache(redis, { keyPrefix: config.keyPrefix ?? '' });
+  return new RedisCache(redis, { keyPrefix: resolveRedisConfig(config).keyPrefix });
 }

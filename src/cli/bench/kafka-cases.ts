@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { listOf } from '../../app/scaled-out.ts';
+import { listOf } from '../../config/schema.ts';
 import type { OutRecord } from '../../ports/partitioned-log.ts';
 import type { LoadJob } from './kafka-loadgen.ts';
 import type { Stack } from './kafka-stack.ts';

@@ -13,7 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
-import { listOf } from '../../app/scaled-out.ts';
+import { listOf } from '../../config/schema.ts';
 import { builtinDetectors } from '../../core/detectors/index.ts';
 import { CASES, type KafkaBenchOptions } from './kafka.ts';
 import {

@@ -11,7 +11,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { InfluxClient } from '../../adapters/influx/index.ts';
 import { connectKafka, type KafkaClients } from '../../adapters/kafka/index.ts';
-import { listOf, openScaledOut, type ScaledOut } from '../../app/scaled-out.ts';
+import { openScaledOut, type ScaledOut } from '../../app/scaled-out.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 
@@ -82,12 +82,7 @@ export async function openStack(
   });
   const logger = pino({ level: config.logLevel }, pino.destination(2));
   const out = await openScaledOut(config, logger);
-  const admin = connectKafka({
-    brokers: listOf(config.kafka.brokers),
-    clientId: `${config.kafka.clientId}-bench`,
-    replicationFactor: config.kafka.replicationFactor,
-    minInsyncReplicas: config.kafka.minInsyncReplicas,
-  });
+  const admin = connectKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-bench` });
   const topics: string[] = [];
   return {
     run,

@@ -1,0 +1,80 @@
+/**
+ * What the query routes read and the per-series config they change, over the ports of whichever
+ * backends the composition root chose (see ./backends.ts): `vigil serve` gives it the SQLite
+ * catalog and the engine thread's points, anomalies and configs; `vigil api` the PostgreSQL
+ * catalog, configs and anomalies and the InfluxDB points. The one implementation of QueryBackend.
+ */
+import type { QueryBackend } from '../adapters/http/query-routes.ts';
+import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
+import type { DetectorRegistry } from '../core/detectors/registry.ts';
+import type { ScoredPoint } from '../core/point.ts';
+import type { AnomalyStore, SeriesConfig, SeriesConfigChange } from '../ports/meta-store.ts';
+import type { PointStore } from '../ports/point-store.ts';
+import type { SeriesCatalog, SeriesInfo } from '../ports/series-catalog.ts';
+import { mergeSeriesConfig } from './series-config.ts';
+
+/** Per-series configs as the query side sees them. */
+export interface SeriesConfigs {
+  /** The config a series is scored with: its stored one, else the default. */
+  configOf(seriesId: number): Promise<SeriesConfig>;
+  /**
+   * Makes `config` the series' config; durable when it resolves, and applied to scoring from
+   * then on (at once embedded, at the detectors' next config poll scaled out).
+   */
+  store(seriesId: number, config: SeriesConfig): Promise<void>;
+}
+
+export interface QueryServiceDeps {
+  catalog: Pick<SeriesCatalog, 'all' | 'idOf' | 'get'>;
+  points: PointStore;
+  anomalies: AnomalyStore;
+  configs: SeriesConfigs;
+  registry: DetectorRegistry;
+  /** engine.allowedLatenessMs: a resampling change is checked against it. */
+  allowedLatenessMs: number;
+}
+
+export class QueryService implements QueryBackend {
+  readonly #d: QueryServiceDeps;
+
+  constructor(deps: QueryServiceDeps) {
+    this.#d = deps;
+  }
+
+  series(): Promise<SeriesInfo[]> {
+    return this.#d.catalog.all();
+  }
+
+  async seriesByKey(key: string): Promise<SeriesInfo | undefined> {
+    const id = await this.#d.catalog.idOf(key);
+    return id === undefined ? undefined : this.#d.catalog.get(id);
+  }
+
+  seriesById(id: number): Promise<SeriesInfo | undefined> {
+    return this.#d.catalog.get(id);
+  }
+
+  points(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
+    return this.#d.points.range(seriesId, from, to);
+  }
+
+  anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
+    return this.#d.anomalies.anomalies(q);
+  }
+
+  getConfig(seriesId: number): Promise<SeriesConfig> {
+    return this.#d.configs.configOf(seriesId);
+  }
+
+  /** `change` merged onto the series' current config (see mergeSeriesConfig), stored, returned. */
+  async setConfig(seriesId: number, change: SeriesConfigChange): Promise<SeriesConfig> {
+    const { registry, configs, allowedLatenessMs } = this.#d;
+    const next = mergeSeriesConfig(registry, await configs.configOf(seriesId), change, allowedLatenessMs);
+    await configs.store(seriesId, next);
+    return next;
+  }
+
+  detectorNames(): string[] {
+    return this.#d.registry.names();
+  }
+}
