@@ -6,6 +6,7 @@
  * Queries that need the engine's output (points, anomalies, configs) are calls to that thread.
  */
 import { type MessagePort, Worker } from 'node:worker_threads';
+import { WorkerRpc } from '../adapters/os/worker-rpc.ts';
 import type { Config } from '../config/schema.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import { ERRORS, type ErrorCode, VigilError } from '../core/errors.ts';
@@ -52,6 +53,7 @@ export type EngineMessage =
   | { kind: 'log'; level: 'error' | 'warn'; msg: string; err: string };
 
 type Op = EngineCall['op'];
+type Reply = Extract<EngineMessage, { kind: 'reply' }>;
 type ArgsOf<O extends Op> = Extract<EngineCall, { op: O }>['args'];
 
 export interface EngineThreadDeps {
@@ -68,9 +70,9 @@ export class EngineThread implements BatchSink {
   readonly #worker: Worker;
   readonly #commits: GroupCommit;
   readonly #log: Log;
-  readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  #nextId = 1;
-  #dead: Error | null = null;
+  readonly #rpc: WorkerRpc<Reply>;
+  /** Set by `close`: the thread's end is then no failure to report. */
+  #closed = false;
   /** Points of the committed entries the engine thread has taken off its queue. */
   #consumed = 0;
   #stats: RuntimeStats = emptyStats();
@@ -92,53 +94,38 @@ export class EngineThread implements BatchSink {
         this.#committedOffset = entries[entries.length - 1]!.offset;
       },
     );
-    this.#worker.on('message', (m: EngineMessage) => {
-      switch (m.kind) {
-        case 'reply': {
-          const c = this.#calls.get(m.id);
-          if (c === undefined) return;
-          this.#calls.delete(m.id);
-          if (m.ok) c.resolve(m.value);
-          else c.reject(new VigilError(knownCode(m.code), m.message));
-          return;
+    this.#rpc = new WorkerRpc<Reply>(this.#worker, {
+      name: 'engine thread',
+      isReply: (m): m is Reply => (m as EngineMessage).kind === 'reply',
+      onMessage: (message) => {
+        const m = message as EngineMessage;
+        switch (m.kind) {
+          case 'progress':
+            this.#consumed = m.consumed;
+            this.#stats = m.stats;
+            this.#seriesCount = m.seriesCount;
+            return;
+          case 'truncate':
+            this.#log
+              .truncate(m.upTo)
+              .catch((err: Error) => deps.onLog('warn', 'log truncation failed', err.message));
+            return;
+          case 'log':
+            deps.onLog(m.level, m.msg, m.err);
+            return;
         }
-        case 'progress':
-          this.#consumed = m.consumed;
-          this.#stats = m.stats;
-          this.#seriesCount = m.seriesCount;
-          return;
-        case 'truncate':
-          this.#log
-            .truncate(m.upTo)
-            .catch((err: Error) => deps.onLog('warn', 'log truncation failed', err.message));
-          return;
-        case 'log':
-          deps.onLog(m.level, m.msg, m.err);
-          return;
-      }
+      },
+      refused: (m) => new VigilError(knownCode(m.ok ? undefined : m.code), m.ok ? '' : m.message),
+      dead: (err) => new VigilError('VIGIL_ERR_ENGINE', `the engine thread failed: ${err.message}`),
+      onFailure: (err) => {
+        if (!this.#closed) deps.failed(err);
+      },
     });
-    const die = (err: Error) => {
-      if (this.#dead !== null) return;
-      this.#dead = err;
-      for (const c of this.#calls.values()) c.reject(this.#deadError());
-      this.#calls.clear();
-      deps.failed(err);
-    };
-    this.#worker.on('error', die);
-    this.#worker.on('exit', (code) => die(new Error(`engine thread exited with code ${code}`)));
   }
 
-  #deadError(): VigilError {
-    return new VigilError('VIGIL_ERR_ENGINE', `the engine thread failed: ${this.#dead?.message}`);
-  }
-
-  #call<O extends Op>(op: O, ...args: ArgsOf<O>): Promise<unknown> {
-    if (this.#dead !== null) return Promise.reject(this.#deadError());
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#calls.set(id, { resolve, reject });
-      this.#worker.postMessage({ kind: 'call', id, op, args } as EngineCall);
-    });
+  async #call<O extends Op>(op: O, ...args: ArgsOf<O>): Promise<unknown> {
+    const reply = await this.#rpc.call({ kind: 'call', op, args } as Omit<EngineCall, 'id'>);
+    return reply.ok ? reply.value : undefined;
   }
 
   /** Restores the last checkpoint and replays the log after it; then checkpoints run on the interval. */
@@ -148,7 +135,12 @@ export class EngineThread implements BatchSink {
 
   /** Resolves once the batch is durable in the log; the engine thread scores it after. */
   submit(batch: PointBatch): Promise<void> {
-    if (this.#dead !== null) return Promise.reject(this.#deadError());
+    const failed = this.#rpc.failed;
+    if (failed !== null) {
+      return Promise.reject(
+        new VigilError('VIGIL_ERR_ENGINE', `the engine thread failed: ${failed.message}`),
+      );
+    }
     return this.#commits.submit(batch);
   }
 
@@ -201,11 +193,12 @@ export class EngineThread implements BatchSink {
 
   /** Waits for pending commits, drains and checkpoints the engine, and ends the thread. */
   async close(): Promise<void> {
-    if (this.#dead === null) {
+    if (this.#rpc.failed === null) {
       while (this.#commits.busy) await new Promise((r) => setImmediate(r));
       await this.#call('close', this.#committedOffset);
     }
-    this.#dead ??= new Error('closed');
+    this.#closed = true;
+    this.#rpc.fail(new Error('closed'));
     await this.#worker.terminate();
   }
 }
