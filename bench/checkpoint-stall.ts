@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep, setImmediate as yieldTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../src/adapters/sqlite/open.ts';
+import { openDatabase } from '../src/adapters/sqlite/database.ts';
 import { SqliteStoreDb } from '../src/adapters/sqlite/store-db.ts';
 import type { Anomaly } from '../src/core/anomaly.ts';
 import { builtinDetectors } from '../src/core/detectors/index.ts';

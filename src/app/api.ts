@@ -4,20 +4,19 @@
  * partitions) before acknowledging; queries read scores from InfluxDB and anomalies and configs
  * from PostgreSQL (the replica where lag is tolerable). Run 2+ behind a load balancer.
  */
-import type { QueryBackend } from '../adapters/http/query-routes.ts';
-import { openRedisCache } from '../adapters/redis/index.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { emptyStats } from '../engine/runtime-stats.ts';
+import { openScaledOut, topicsOf } from './backends.ts';
 import type { RoleHandle } from './detector.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
 import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { PartitionedSink } from './partitioned-sink.ts';
+import { QueryService } from './query-service.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
-import { openScaledOut, topicsOf } from './scaled-out.ts';
-import { defaultSeriesConfig, mergeSeriesConfig } from './series-config.ts';
+import { defaultSeriesConfig } from './series-config.ts';
 import { pointRateOf } from './tenant-limits.ts';
 
 export async function startApi(config: Readonly<Config>): Promise<RoleHandle & { ingest: IngestService }> {
@@ -34,7 +33,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   const { limits, memory } = ingestLimits(config, false);
   const ingest = new IngestService(sink, out.catalog, limits, Date.now);
   ingest.enableMemoryGuard(memory);
-  const cache = await openRedisCache(config.redis);
+  const cache = await out.cache();
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));
@@ -46,24 +45,18 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     seriesCount: () => seriesCount,
   });
 
-  const configOf = async (sid: number) => (await out.configs.getConfig(sid)) ?? defaults;
-  const query: QueryBackend = {
-    series: () => out.catalog.all(),
-    seriesByKey: async (key) => {
-      const id = await out.catalog.idOf(key);
-      return id === undefined ? undefined : out.catalog.get(id);
+  // Configs are read from PostgreSQL here and by the detectors at their next poll.
+  const query = new QueryService({
+    catalog: out.catalog,
+    points: out.points,
+    anomalies: out.anomalies,
+    configs: {
+      configOf: async (sid) => (await out.configs.getConfig(sid)) ?? defaults,
+      store: (sid, next) => out.configs.setConfig(sid, next),
     },
-    seriesById: (id) => out.catalog.get(id),
-    points: (sid, from, to) => out.points.range(sid, from, to),
-    anomalies: (q) => out.anomalies.anomalies(q),
-    getConfig: configOf,
-    setConfig: async (sid, partial) => {
-      const next = mergeSeriesConfig(registry, await configOf(sid), partial, config.engine.allowedLatenessMs);
-      await out.configs.setConfig(sid, next);
-      return next;
-    },
-    detectorNames: () => registry.names(),
-  };
+    registry,
+    allowedLatenessMs: config.engine.allowedLatenessMs,
+  });
 
   const { app, url } = await roleHttp(config, logger, metrics, () => ingest.ready, {
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => out.catalog.known(key) !== undefined),
@@ -86,7 +79,6 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
       ingest.setReady(false);
       clearInterval(timer);
       await app.close();
-      await cache.close();
       await out.close();
     })();
     return closing;

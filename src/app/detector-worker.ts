@@ -14,8 +14,8 @@ import { Engine } from '../engine/engine.ts';
 import type { CheckpointData } from '../ports/checkpoint-store.ts';
 import type { GroupHandlers, InRecord, OutRecord } from '../ports/partitioned-log.ts';
 import { SharedAnomalyWriter } from './anomaly-writer.ts';
+import type { ScaledOut } from './backends.ts';
 import { PartitionTasks } from './partition-tasks.ts';
-import type { ScaledOut } from './scaled-out.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 
 const encoder = new TextEncoder();

@@ -7,11 +7,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.ts';
 import { emptyStats } from '../engine/runtime-stats.ts';
+import { openScaledOut, topicsOf } from './backends.ts';
 import { startDetectorWorker } from './detector-worker.ts';
 import { createMetrics } from './metrics.ts';
 import type { PartitionTasks } from './partition-tasks.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
-import { openScaledOut, topicsOf } from './scaled-out.ts';
 
 export interface RoleHandle {
   app: FastifyInstance;

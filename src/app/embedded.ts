@@ -4,23 +4,20 @@
  * and answers; the engine (scoring, scored-point store, checkpoints) runs on its own thread
  * (./engine-thread.ts), so scoring never holds up a request.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import type { QueryBackend } from '../adapters/http/query-routes.ts';
 import { buildHttpServer } from '../adapters/http/server.ts';
-import { MemoryCache } from '../adapters/memory/cache.ts';
-import { SqliteIngestDb } from '../adapters/sqlite/ingest-db.ts';
-import { openDatabase } from '../adapters/sqlite/open.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
+import { openEmbedded } from './backends.ts';
 import { EngineThread } from './engine-thread.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
 import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
-import { mergeSeriesConfig } from './series-config.ts';
+import { QueryService } from './query-service.ts';
 import { pointRateOf } from './tenant-limits.ts';
 import { tlsFiles } from './tls.ts';
 
@@ -44,25 +41,20 @@ export async function startEmbedded(
   // Read before any thread starts, so a bad path fails the start cleanly.
   const tls = tlsFiles(config);
   const dataDir = resolve(config.dataDir);
-  const logPath = join(dataDir, 'log.db');
   // The log writer thread hands each committed append to the engine thread through this channel.
   const entries = new MessageChannel();
-  const ingestDb = new SqliteIngestDb(openDatabase(logPath, config.storage.synchronous), {
-    kind: 'worker',
-    path: logPath,
-    synchronous: config.storage.synchronous,
-    forward: entries.port1,
-  });
+  const backends = openEmbedded({ ...config, dataDir }, entries.port1);
+  const { log, catalog, configs } = backends.ingest;
   const registry = builtinDetectors();
   const engine = new EngineThread({
     init: {
       config: structuredClone(config) as Config,
-      logPath,
-      storePath: join(dataDir, 'store.db'),
-      configs: await ingestDb.allConfigs(),
+      logPath: backends.paths.log,
+      storePath: backends.paths.store,
+      configs: await configs.allConfigs(),
       entries: entries.port2,
     },
-    log: ingestDb,
+    log,
     onLog: (level, msg, err) => logger[level]({ err }, msg),
     failed: (err) => {
       logger.fatal({ err }, 'engine thread failed; nothing is scored until the server restarts');
@@ -70,13 +62,13 @@ export async function startEmbedded(
     },
   });
   const { limits, memory } = ingestLimits(config, true);
-  const ingest = new IngestService(engine, ingestDb, limits, Date.now);
+  const ingest = new IngestService(engine, catalog, limits, Date.now);
   ingest.enableMemoryGuard(memory);
   logger.info(
     { maxSeries: limits.maxSeries, memoryBudgetMiB: Math.round(memory.budget / 1048576) },
     'ingest limits (ingest.maxSeries, ingest.memoryBudgetBytes)',
   );
-  const cache = new MemoryCache();
+  const { cache } = backends;
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));
@@ -84,39 +76,32 @@ export async function startEmbedded(
     stats: () => engine.stats,
     lagPoints: () => engine.lagPoints,
     ingest: () => ingest.stats,
-    seriesCount: () => ingestDb.size,
+    seriesCount: () => catalog.size,
   });
 
-  const query: QueryBackend = {
-    series: async () => ingestDb.allSync(),
-    seriesByKey: async (key) => {
-      const id = ingestDb.known(key);
-      return id === undefined ? undefined : ingestDb.info(id);
+  // Points, anomalies and the configs in force come from the engine thread, which holds what is
+  // not yet stored; a config change is stored in log.db and then handed to the engine thread.
+  const query = new QueryService({
+    catalog,
+    points: { range: (sid, from, to) => engine.points(sid, from, to) },
+    anomalies: engine,
+    configs: {
+      configOf: (sid) => engine.configOf(sid),
+      store: async (sid, next) => {
+        await configs.setConfig(sid, next);
+        await engine.setConfig(sid, next);
+      },
     },
-    seriesById: async (id) => ingestDb.info(id),
-    points: (sid, from, to) => engine.points(sid, from, to),
-    anomalies: (q) => engine.anomalies(q),
-    getConfig: (sid) => engine.configOf(sid),
-    setConfig: async (sid, partial) => {
-      const next = mergeSeriesConfig(
-        registry,
-        await engine.configOf(sid),
-        partial,
-        config.engine.allowedLatenessMs,
-      );
-      await ingestDb.setConfig(sid, next);
-      await engine.setConfig(sid, next);
-      return next;
-    },
-    detectorNames: () => registry.names(),
-  };
+    registry,
+    allowedLatenessMs: config.engine.allowedLatenessMs,
+  });
 
   const app = await buildHttpServer({
     logger,
     ...tls,
     bodyLimitBytes: config.http.bodyLimitBytes,
     queryTimeoutMs: config.http.queryTimeoutMs,
-    ingest: ingestRoutesOptions(config, ingest, metrics, (key) => ingestDb.known(key) !== undefined),
+    ingest: ingestRoutesOptions(config, ingest, metrics, (key) => catalog.known(key) !== undefined),
     query,
     health: {
       ready: () => ingest.ready,
@@ -136,7 +121,7 @@ export async function startEmbedded(
       url = await app.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
       await engine.close();
-      await ingestDb.close();
+      await backends.close();
       throw new VigilError(
         'VIGIL_ERR_CONFIG',
         `cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
@@ -155,10 +140,10 @@ export async function startEmbedded(
       ingest.setReady(false);
       await app.close();
       await engine.close();
-      await ingestDb.close();
+      await backends.close();
     })();
     return closing;
   };
   if (url !== '') logger.info({ url, dataDir }, 'vigil listening');
-  return { app, engine, ingest, url, close, knownSeries: (key) => ingestDb.known(key) !== undefined };
+  return { app, engine, ingest, url, close, knownSeries: (key) => catalog.known(key) !== undefined };
 }

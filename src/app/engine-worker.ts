@@ -11,8 +11,8 @@
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../adapters/os/thread-priority.ts';
-import { SqliteLogReader } from '../adapters/sqlite/ingest-db.ts';
-import { openDatabase } from '../adapters/sqlite/open.ts';
+import { openDatabase } from '../adapters/sqlite/database.ts';
+import { SqliteLogReader } from '../adapters/sqlite/log.ts';
 import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
 import { selectAnomalies } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';

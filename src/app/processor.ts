@@ -4,11 +4,11 @@
  * clean points to the same partition of the points topic.
  */
 import type { Config } from '../config/schema.ts';
+import { openScaledOut, topicsOf } from './backends.ts';
 import type { RoleHandle } from './detector.ts';
 import { createMetrics } from './metrics.ts';
 import { ProcessorTasks } from './processor-tasks.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
-import { openScaledOut, topicsOf } from './scaled-out.ts';
 
 export async function startProcessor(
   config: Readonly<Config>,

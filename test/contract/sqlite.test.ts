@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { SqliteIngestDb } from '../../src/adapters/sqlite/ingest-db.ts';
-import { openDatabase } from '../../src/adapters/sqlite/open.ts';
-import { SqliteStoreDb } from '../../src/adapters/sqlite/store-db.ts';
+import {
+  openDatabase,
+  openSqliteIngest,
+  type SqliteIngest,
+  SqliteStoreDb,
+} from '../../src/adapters/sqlite/index.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
@@ -22,21 +25,21 @@ const freshDir = () => {
   return dir;
 };
 
-function openIngest(dir: string, writer: 'inline' | 'worker'): SqliteIngestDb {
-  const logPath = join(dir, 'log.db');
-  return new SqliteIngestDb(
-    openDatabase(logPath, 'full'),
-    writer === 'worker' ? { kind: 'worker', path: logPath, synchronous: 'full' } : { kind: 'inline' },
-  );
+function openIngest(dir: string, writer: 'inline' | 'worker'): SqliteIngest {
+  return openSqliteIngest({ dataDir: dir, synchronous: 'full' }, { commits: writer });
 }
 
 /** One reopenable handle on the ingest database, exposed under the name each contract expects. */
-function ingestUnderTest<K extends string>(dir: string, writer: 'inline' | 'worker', as: K) {
-  type T = Record<K, SqliteIngestDb> & { reopen(): Promise<T>; close(): Promise<void> };
+function ingestUnderTest<K extends 'log' | 'catalog' | 'configs'>(
+  dir: string,
+  writer: 'inline' | 'worker',
+  as: K,
+) {
+  type T = Record<K, SqliteIngest[K]> & { reopen(): Promise<T>; close(): Promise<void> };
   const open = (): T => {
     const db = openIngest(dir, writer);
     const t = {
-      [as]: db,
+      [as]: db[as],
       async reopen() {
         await db.close();
         return open();

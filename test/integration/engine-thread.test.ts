@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteIngestDb } from '../../src/adapters/sqlite/ingest-db.ts';
-import { openDatabase } from '../../src/adapters/sqlite/open.ts';
+import { openSqliteIngest } from '../../src/adapters/sqlite/index.ts';
 import { EngineThread } from '../../src/app/engine-thread.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -26,12 +25,11 @@ function setup(storePath?: string) {
   const logPath = join(dir, 'log.db');
   // As in `vigil serve`: the log writer thread forwards committed entries to the engine thread.
   const channel = new MessageChannel();
-  const log = new SqliteIngestDb(openDatabase(logPath, 'normal'), {
-    kind: 'worker',
-    path: logPath,
-    synchronous: 'normal',
-    forward: channel.port1,
-  });
+  const ingest = openSqliteIngest(
+    { dataDir: dir, synchronous: 'normal' },
+    { commits: 'worker', forward: channel.port1 },
+  );
+  const { log } = ingest;
   const failures: Error[] = [];
   const engine = new EngineThread({
     init: {
@@ -45,7 +43,7 @@ function setup(storePath?: string) {
     onLog: () => {},
     failed: (err) => failures.push(err),
   });
-  return { engine, log, failures };
+  return { engine, log, catalog: ingest.catalog, ingest, failures };
 }
 
 const batch = (sid: number, t0: number, values: number[]) => ({
@@ -56,8 +54,8 @@ const batch = (sid: number, t0: number, values: number[]) => ({
 
 describe('embedded engine thread', () => {
   it('scores committed batches, serves them before and after a checkpoint, and truncates the log', async () => {
-    const { engine, log } = setup();
-    const [a, b] = log.resolveSync(['x{h="a"}', 'x{h="b"}'], 0);
+    const { engine, log, catalog, ingest } = setup();
+    const [a, b] = catalog.resolveSync(['x{h="a"}', 'x{h="b"}'], 0);
     expect(await engine.recover()).toEqual({ offset: 0, replayedEntries: 0 });
     const values = Array.from({ length: 50 }, (_, i) => 10 + (i % 3));
     await Promise.all([
@@ -82,7 +80,7 @@ describe('embedded engine thread', () => {
       await new Promise((r) => setTimeout(r, 20));
     expect(await log.read(0, 10)).toEqual([]);
     await engine.close();
-    await log.close();
+    await ingest.close();
   });
 
   it('fails every call with VIGIL_ERR_ENGINE when the thread cannot start', async () => {
@@ -90,7 +88,7 @@ describe('embedded engine thread', () => {
     const blocker = join(mkdtempSync(join(tmpdir(), 'vigil-engine-thread-')), 'not-a-dir');
     dirs.push(dirname(blocker));
     writeFileSync(blocker, '');
-    const { engine, log, failures } = setup(join(blocker, 'store.db'));
+    const { engine, ingest, failures } = setup(join(blocker, 'store.db'));
     const err = await engine.recover().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VigilError);
     expect((err as VigilError).code).toBe('VIGIL_ERR_ENGINE');
@@ -98,6 +96,6 @@ describe('embedded engine thread', () => {
     const sub = await engine.submit(batch(1, 0, [1])).catch((e: unknown) => e);
     expect((sub as VigilError).code).toBe('VIGIL_ERR_ENGINE');
     await engine.close();
-    await log.close();
+    await ingest.close();
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { chunkTimeRange, encodeRowids, type PackedCheckpoint } from './chunk-codec.ts';
-import { writeTransaction } from './open.ts';
+import { writeTransaction } from './database.ts';
 
 /** Rows written between two yields of `write`. */
 const WRITE_STEP = 32;

@@ -11,7 +11,7 @@
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { openDatabase, writeTransaction } from './open.ts';
+import { openDatabase, writeTransaction } from './database.ts';
 
 interface Init {
   path: string;

@@ -23,7 +23,7 @@ import type { AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointStore } from '../../ports/point-store.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
 import { decodeChunkInto, decodeRowids, packCheckpoint } from './chunk-codec.ts';
-import { writeTransaction } from './open.ts';
+import { writeTransaction } from './database.ts';
 import { StoreWriter } from './store-writer.ts';
 
 const SCHEMA = `

@@ -13,7 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../os/thread-priority.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
 import type { PackedCheckpoint, SpareBuffers } from './chunk-codec.ts';
-import { openDatabase } from './open.ts';
+import { openDatabase } from './database.ts';
 
 interface Init {
   path: string;

@@ -11,7 +11,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { InfluxClient } from '../../adapters/influx/index.ts';
 import { connectKafka, type KafkaClients } from '../../adapters/kafka/index.ts';
-import { openScaledOut, type ScaledOut } from '../../app/scaled-out.ts';
+import { openScaledOut, type ScaledOut } from '../../app/backends.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 

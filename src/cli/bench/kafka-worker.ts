@@ -7,8 +7,9 @@
  * calls "stored"; `onRecords` sees records as the consumer delivers them; `commitMs`
  * collects how long each checkpoint's commit took.
  */
+
+import type { ScaledOut } from '../../app/backends.ts';
 import { type DetectorWorker, startDetectorWorker } from '../../app/detector-worker.ts';
-import type { ScaledOut } from '../../app/scaled-out.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Anomaly } from '../../core/anomaly.ts';
 import type { InRecord } from '../../ports/partitioned-log.ts';

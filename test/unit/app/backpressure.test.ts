@@ -3,8 +3,7 @@
  * with VIGIL_ERR_BACKPRESSURE, which the HTTP layer turns into 503 + Retry-After.
  */
 import { describe, expect, it } from 'vitest';
-import { SqliteIngestDb } from '../../../src/adapters/sqlite/ingest-db.ts';
-import { openDatabase } from '../../../src/adapters/sqlite/open.ts';
+import { openDatabase, SqliteLog, SqliteSeriesCatalog } from '../../../src/adapters/sqlite/index.ts';
 import { SqliteStoreDb } from '../../../src/adapters/sqlite/store-db.ts';
 import { type BatchSink, IngestService } from '../../../src/app/ingest-service.ts';
 import { builtinDetectors } from '../../../src/core/detectors/index.ts';
@@ -22,7 +21,9 @@ async function stalledPipeline(maxLagPoints: number) {
     defaults: { detector: 'ewma', params: registry.resolveParams('ewma'), threshold: 0.99 },
     allowedLatenessMs: 0,
   });
-  const log = new SqliteIngestDb(openDatabase(':memory:', 'normal'));
+  const db = openDatabase(':memory:', 'normal');
+  const log = new SqliteLog(db);
+  const catalog = new SqliteSeriesCatalog(db);
   const store = new SqliteStoreDb(openDatabase(':memory:', 'normal'));
   // The task's yield never returns: it scores one slice and then stalls, as a slow detector would.
   const driver = new TaskTestDriver(() => new DetectionTask({ engine, checkpoints: store }), {
@@ -42,7 +43,7 @@ async function stalledPipeline(maxLagPoints: number) {
   };
   const ingest = new IngestService(
     sink,
-    log,
+    catalog,
     { maxSeries: 1000, maxLagPoints, retryAfterSeconds: 7 },
     () => 0,
   );

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/adapters/sqlite/open.ts';
+import { openDatabase } from '../../../src/adapters/sqlite/database.ts';
 import { SqliteStoreDb } from '../../../src/adapters/sqlite/store-db.ts';
 import { builtinDetectors } from '../../../src/core/detectors/index.ts';
 import type { ScoredPoint } from '../../../src/core/point.ts';

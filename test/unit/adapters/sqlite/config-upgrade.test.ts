@@ -5,7 +5,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { encodeChunk } from '../../../../src/adapters/sqlite/chunk-codec.ts';
-import { SqliteIngestDb } from '../../../../src/adapters/sqlite/ingest-db.ts';
+import { SqliteConfigStore } from '../../../../src/adapters/sqlite/config-store.ts';
 import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
 import { PointColumns } from '../../../../src/core/point-columns.ts';
 
@@ -15,7 +15,7 @@ describe('SQLite series_config upgrade', () => {
     db.exec(`CREATE TABLE series_config (
       series_id INTEGER PRIMARY KEY, detector TEXT NOT NULL, params TEXT NOT NULL, threshold REAL NOT NULL)`);
     db.exec(`INSERT INTO series_config VALUES (1, 'ewma', '{"alpha":0.2}', 0.9)`);
-    const store = new SqliteIngestDb(db);
+    const store = new SqliteConfigStore(db);
     expect(await store.getConfig(1)).toEqual({ detector: 'ewma', params: { alpha: 0.2 }, threshold: 0.9 });
     const resampled = {
       detector: 'ewma',
@@ -26,7 +26,7 @@ describe('SQLite series_config upgrade', () => {
     await store.setConfig(2, resampled);
     expect(await store.getConfig(2)).toEqual(resampled);
     // Opening again finds the column in place.
-    expect(await new SqliteIngestDb(db).getConfig(2)).toEqual(resampled);
+    expect(await new SqliteConfigStore(db).getConfig(2)).toEqual(resampled);
   });
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { decodeChunkInto, packCheckpoint } from '../../../../src/adapters/sqlite/chunk-codec.ts';
-import { openDatabase } from '../../../../src/adapters/sqlite/open.ts';
+import { openDatabase } from '../../../../src/adapters/sqlite/database.ts';
 import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
 import type { ScoredPoint } from '../../../../src/core/point.ts';
 import { PointColumns } from '../../../../src/core/point-columns.ts';

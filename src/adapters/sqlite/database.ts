@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { VigilError } from '../../core/errors.ts';
 
 export function openDatabase(path: string, synchronous: 'full' | 'normal'): DatabaseSync {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -25,5 +26,16 @@ export function writeTransaction<T>(db: DatabaseSync, fn: () => T): T {
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');
     throw err;
+  }
+}
+
+/** `writeTransaction`, with a failure reported as VIGIL_ERR_STORAGE naming the database file. */
+export function storageTransaction<T>(db: DatabaseSync, file: string, fn: () => T): T {
+  try {
+    return writeTransaction(db, fn);
+  } catch (err) {
+    throw new VigilError('VIGIL_ERR_STORAGE', `${file} write failed: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }

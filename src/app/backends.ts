@@ -1,14 +1,34 @@
 /**
- * The scaled-out adapters one role process shares, built from the config: Kafka (the partitioned
- * log), PostgreSQL (catalog, configs, anomalies, checkpoints), InfluxDB (scores). Each role uses
- * the slice it needs; `close` releases all of them.
+ * Which adapter serves each port: decided here and nowhere else. The composition roots take the
+ * backends from here and wire them to the engine and the HTTP plugins.
+ *
+ *   port                         embedded (`vigil serve`)        scaled out (api, processor, detector)
+ *   Log / PartitionedLog         SQLite log.db                   Kafka
+ *   SeriesCatalog, ConfigStore   SQLite log.db                   PostgreSQL
+ *   PointStore                   SQLite store.db (engine thread) InfluxDB
+ *   AnomalyStore                 SQLite store.db (engine thread) PostgreSQL
+ *   CheckpointStore              SQLite store.db (engine thread) PostgreSQL; states and offset in
+ *                                                                Redis with redis.checkpointStates
+ *   Cache (dedup, rate limits)   memory                          Redis Cluster
+ *
+ * Each adapter reads its own section of the config; a new backend for a port is one more row here
+ * (see docs/guides/add-a-storage-backend.md).
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { connectInflux, InfluxPointStore } from '../adapters/influx/index.ts';
 import { connectKafka, KafkaPartitionedLog } from '../adapters/kafka/index.ts';
+import { MemoryCache } from '../adapters/memory/cache.ts';
 import { openPostgres } from '../adapters/postgres/index.ts';
-import { connectRedis, RedisCheckpointStates } from '../adapters/redis/index.ts';
+import { connectRedis, openRedisCache, RedisCheckpointStates } from '../adapters/redis/index.ts';
+import {
+  openSqliteIngest,
+  type SqliteIngest,
+  type SqlitePaths,
+  sqlitePaths,
+} from '../adapters/sqlite/index.ts';
 import type { Config } from '../config/schema.ts';
+import type { Cache } from '../ports/cache.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { AnomalySink, AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
 import type { PartitionedLog } from '../ports/partitioned-log.ts';
@@ -29,7 +49,31 @@ export interface ScaledOut {
    * and then states and offset to Redis.
    */
   checkpointsFor(topic: string, partition: number): CheckpointStore;
+  /** The shared Cache (Redis Cluster), connected on first call; closed with the rest. */
+  cache(): Promise<Cache>;
   close(): Promise<void>;
+}
+
+/** The embedded server's backends on this thread; the engine thread opens `paths.store` itself. */
+export interface EmbeddedBackends {
+  /** `log.db`: Log, SeriesCatalog, ConfigStore. */
+  ingest: SqliteIngest;
+  cache: Cache;
+  paths: SqlitePaths;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `log.db` under the data dir with its commits on a writer thread, which hands each
+ * committed append to `forward` (the engine thread's entry port).
+ */
+export function openEmbedded(config: Readonly<Config>, forward: MessagePort): EmbeddedBackends {
+  const paths = sqlitePaths(config);
+  const ingest = openSqliteIngest(
+    { dataDir: config.dataDir, synchronous: config.storage.synchronous },
+    { commits: 'worker', forward },
+  );
+  return { ingest, cache: new MemoryCache(), paths, close: () => ingest.close() };
 }
 
 export interface Topics {
@@ -57,6 +101,7 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
       onError: (err) => logger.warn({ err }, 'kafka: retrying'),
     });
     const checkpoints = pg.checkpoints(points);
+    let cache: Promise<Cache> | undefined;
     const redis = config.redis.checkpointStates ? await connectRedis(config.redis) : undefined;
     return {
       log,
@@ -80,7 +125,12 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
           load: () => states.load(),
         };
       },
+      cache: () => {
+        cache ??= openRedisCache(config.redis);
+        return cache;
+      },
       close: async () => {
+        await (await cache?.catch(() => undefined))?.close();
         await redis?.close();
         await log.close();
         await kafka.close();

@@ -1,0 +1,20 @@
+/**
+ * Where the embedded store lives and how hard it syncs: the top-level `dataDir` and the `storage`
+ * section of the config schema (src/config/schema.ts declares both and their defaults).
+ */
+import { join } from 'node:path';
+import type { Config } from '../../config/schema.ts';
+
+export type SqliteConfig = Pick<Config, 'dataDir'> & Partial<Config['storage']>;
+
+/** The two database files under the data dir: the ingest side and the engine side. */
+export interface SqlitePaths {
+  /** Series catalog, per-series configs and the point log (see ./log.ts). */
+  log: string;
+  /** Scored points, anomalies, engine state and the checkpoint offset (see ./store-db.ts). */
+  store: string;
+}
+
+export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths {
+  return { log: join(config.dataDir, 'log.db'), store: join(config.dataDir, 'store.db') };
+}

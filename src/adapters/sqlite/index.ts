@@ -1,0 +1,65 @@
+/**
+ * Builds the embedded SQLite adapters (`node:sqlite`) from their config. Two files under the data
+ * dir (./config.ts), each with one writer:
+ *   - `openSqliteIngest`: `log.db`, the Log, SeriesCatalog and ConfigStore ports on one connection,
+ *     log commits on their own thread (./log-writer.ts) in the server;
+ *   - `new SqliteStoreDb(…)`: `store.db`, the CheckpointStore with the PointStore and AnomalyStore
+ *     that read what checkpoints wrote, commits on their own thread (./store-writer.ts); the
+ *     embedded engine thread opens it (src/app/engine-worker.ts).
+ * Both threads are called through the one worker-RPC helper (../os/worker-rpc.ts).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { withDefaults } from '../../config/schema.ts';
+import { type SqliteConfig, sqlitePaths } from './config.ts';
+import { SqliteConfigStore } from './config-store.ts';
+import { openDatabase } from './database.ts';
+import { SqliteLog } from './log.ts';
+import { SqliteSeriesCatalog } from './series-catalog.ts';
+
+export { type SqliteConfig, type SqlitePaths, sqlitePaths } from './config.ts';
+export { SqliteConfigStore } from './config-store.ts';
+export { openDatabase, writeTransaction } from './database.ts';
+export { type LogCommits, SqliteLog, SqliteLogReader } from './log.ts';
+export { SqliteSeriesCatalog } from './series-catalog.ts';
+export { SqliteStoreDb } from './store-db.ts';
+
+/** The ingest side of the embedded store; `close` ends the log writer and the connection. */
+export interface SqliteIngest {
+  log: SqliteLog;
+  catalog: SqliteSeriesCatalog;
+  configs: SqliteConfigStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `log.db` under the data dir. `commits: 'worker'` (what the server uses) commits the log on
+ * a writer thread, which sends each committed append to `forward` too (see log-worker.ts).
+ */
+export function openSqliteIngest(
+  config: SqliteConfig,
+  opts: { commits: 'inline' | 'worker'; forward?: MessagePort },
+): SqliteIngest {
+  const { synchronous } = withDefaults('storage', config.synchronous === undefined ? {} : config);
+  const path = sqlitePaths(config).log;
+  const db = openDatabase(path, synchronous);
+  const log = new SqliteLog(
+    db,
+    opts.commits === 'worker'
+      ? {
+          kind: 'worker',
+          path,
+          synchronous,
+          ...(opts.forward !== undefined ? { forward: opts.forward } : {}),
+        }
+      : { kind: 'inline' },
+  );
+  return {
+    log,
+    catalog: new SqliteSeriesCatalog(db),
+    configs: new SqliteConfigStore(db),
+    close: async () => {
+      await log.close();
+      db.close();
+    },
+  };
+}
