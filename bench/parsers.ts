@@ -23,12 +23,12 @@ import {
   type RemoteWriteSeries,
 } from '../src/adapters/ingest/encode.ts';
 import { parseJsonPoints, parseJsonPointsReference, parseNdjsonPoints } from '../src/adapters/ingest/json.ts';
-import type { IngestLimits } from '../src/adapters/ingest/limits.ts';
 import { parseLineProtocol } from '../src/adapters/ingest/line-protocol.ts';
 import { decodeRemoteWrite } from '../src/adapters/ingest/remote-write.ts';
 import { decodeSnappyBlock } from '../src/adapters/ingest/snappy.ts';
 import type { IngestPoint } from '../src/core/point.ts';
 import { DEFAULT_SERIES_LIMITS, seriesKey, validateSeries } from '../src/core/series.ts';
+import type { IngestLimits } from '../src/ports/ingest-format.ts';
 
 const seconds = Number(process.argv[2] ?? 1);
 const only = process.argv[3] ?? '';

@@ -1,5 +1,6 @@
 /** The ingest routes' options as `vigil serve` and `vigil api` both wire them. */
 import type { IngestRoutesOptions, IngestSink } from '../adapters/http/ingest-routes.ts';
+import { INGEST_FORMATS } from '../adapters/ingest/formats.ts';
 import type { Config } from '../config/schema.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -10,6 +11,7 @@ export function ingestRoutesOptions(
   knownSeries: (key: string) => boolean,
 ): IngestRoutesOptions {
   return {
+    formats: INGEST_FORMATS,
     sink,
     limits: {
       maxPoints: config.ingest.maxPointsPerRequest,

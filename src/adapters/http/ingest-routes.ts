@@ -1,6 +1,7 @@
 /**
- * Ingest endpoints: JSON/NDJSON points, InfluxDB line protocol (`/write`, Telegraf- and
- * client-compatible) and Prometheus remote_write 1.0. Each request is validated whole before
+ * Ingest endpoints: one route per row of the format table it is given (src/adapters/ingest/
+ * formats.ts: JSON/NDJSON points, InfluxDB line protocol on `/write`, Telegraf- and
+ * client-compatible, Prometheus remote_write 1.0). Each request is validated whole before
  * anything is stored and acknowledged only once durable.
  */
 import { createHash } from 'node:crypto';
@@ -10,13 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { VigilError } from '../../core/errors.ts';
 import type { IngestPoint } from '../../core/point.ts';
-import type { IngestBatch } from '../ingest/batch.ts';
-import { parseJsonPoints, parseNdjsonPoints } from '../ingest/json.ts';
-import type { IngestLimits } from '../ingest/limits.ts';
-import { parseLineProtocol } from '../ingest/line-protocol.ts';
-import { decodeRemoteWrite } from '../ingest/remote-write.ts';
-import { checkLineProtocolType, checkRemoteWriteType, jsonFlavour } from './media-types.ts';
-import { utf8Text } from './utf8-body.ts';
+import type { IngestBatch, IngestFormat, IngestLimits } from '../../ports/ingest-format.ts';
 
 /** A request's `Idempotency-Key` and a fingerprint of what it asked (path, query, decoded body). */
 export interface Idempotency {
@@ -68,26 +63,23 @@ export interface IngestObserver {
 }
 
 export interface IngestRoutesOptions {
+  /** The routes served and the formats each takes, one row per route. */
+  formats: readonly IngestFormat[];
   sink: IngestSink;
   limits: IngestLimits;
   now: () => number;
   observer: IngestObserver;
 }
 
-const PRECISIONS = ['ns', 'n', 'us', 'u', 'ms', 's', 'm', 'h'] as const;
-type Precision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
-
 export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptions): Promise<void> {
   // Bodies arrive raw: the parsers give precise errors (line, index, field) that a generic parser would not.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const byPath = new Map(opts.formats.map((f) => [f.path, f]));
   // The Content-Type is checked before the body is read, decompressed or parsed.
   app.addHook('onRequest', async (req) => {
-    const ct = req.headers['content-type'];
     const path = req.routeOptions.url;
-    if (path === '/api/v1/points') jsonFlavour(ct);
-    else if (path === '/write') checkLineProtocolType(ct);
-    else if (path === '/api/v1/write') checkRemoteWriteType(ct);
+    if (path !== undefined) byPath.get(path)?.formatOf(req.headers['content-type']);
   });
   app.addHook('preParsing', async (req, _reply, payload) => {
     const enc = req.headers['content-encoding'];
@@ -106,80 +98,32 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
     for (const [reason, n] of Object.entries(parsed.skipped)) opts.observer.skipped(format, reason, n);
   };
 
-  app.post(
-    '/api/v1/points',
-    {
-      schema: {
-        summary: 'Write points as JSON ({"points":[…]}) or NDJSON (one point per line)',
-        tags: ['ingest'],
-        consumes: ['application/json', 'application/x-ndjson'],
-        response: { 204: Type.Null({ description: 'all points durable' }) },
+  for (const route of opts.formats) {
+    app.post(
+      route.path,
+      {
+        schema: {
+          summary: route.summary,
+          tags: ['ingest'],
+          ...(route.consumes !== undefined ? { consumes: [...route.consumes] } : {}),
+          ...(route.query !== undefined ? { querystring: route.query } : {}),
+          response: { 204: Type.Null({ description: route.accepted ?? 'all points durable' }) },
+        },
       },
-    },
-    async (req, reply) => {
-      const flavour = jsonFlavour(req.headers['content-type']);
-      const text = utf8Text(req.body, 'VIGIL_ERR_BAD_JSON');
-      const parsed =
-        flavour === 'ndjson' ? parseNdjsonPoints(text, opts.limits) : parseJsonPoints(text, opts.limits);
-      await accept(flavour, parsed, req);
-      return reply.code(204).send();
-    },
-  );
-
-  app.post(
-    '/write',
-    {
-      schema: {
-        summary: 'Write InfluxDB line protocol (each field becomes series <measurement>_<field>)',
-        tags: ['ingest'],
-        querystring: Type.Object({
-          precision: Type.Optional(Type.Union(PRECISIONS.map((p) => Type.Literal(p)))),
-          db: Type.Optional(Type.String()),
-          rp: Type.Optional(Type.String()),
-          u: Type.Optional(Type.String()),
-          p: Type.Optional(Type.String()),
-          consistency: Type.Optional(Type.String()),
-        }),
-        response: { 204: Type.Null({ description: 'all points durable' }) },
+      async (req, reply) => {
+        const format = route.formatOf(req.headers['content-type']);
+        const parsed = route.parse({
+          format,
+          body: req.body instanceof Buffer ? req.body : undefined,
+          query: (req.query ?? {}) as Record<string, unknown>,
+          now: opts.now(),
+          limits: opts.limits,
+        });
+        await accept(format, parsed, req);
+        return reply.code(204).send();
       },
-    },
-    async (req, reply) => {
-      const q = req.query as { precision?: (typeof PRECISIONS)[number] };
-      const precision = normalisePrecision(q.precision ?? 'ns');
-      const parsed = parseLineProtocol(
-        utf8Text(req.body, 'VIGIL_ERR_BAD_LINE_PROTOCOL'),
-        precision,
-        opts.now(),
-        opts.limits,
-      );
-      await accept('influx', parsed, req);
-      return reply.code(204).send();
-    },
-  );
-
-  app.post(
-    '/api/v1/write',
-    {
-      schema: {
-        summary: 'Prometheus remote_write 1.0 (protobuf WriteRequest, snappy block compression)',
-        tags: ['ingest'],
-        consumes: ['application/x-protobuf'],
-        response: { 204: Type.Null({ description: 'all samples durable' }) },
-      },
-    },
-    async (req, reply) => {
-      const body = req.body;
-      if (!(body instanceof Buffer)) {
-        throw new VigilError(
-          'VIGIL_ERR_BAD_REMOTE_WRITE',
-          'empty body: expected a snappy-compressed WriteRequest',
-        );
-      }
-      const parsed = decodeRemoteWrite(body, opts.limits);
-      await accept('prometheus', parsed, req);
-      return reply.code(204).send();
-    },
-  );
+    );
+  }
 }
 
 /**
@@ -194,8 +138,4 @@ function decoded(payload: Readable, decoder: Transform): Transform & { receivedE
     out.receivedEncodedLength += chunk.length;
   });
   return payload.pipe(out);
-}
-
-function normalisePrecision(p: (typeof PRECISIONS)[number]): Precision {
-  return p === 'n' ? 'ns' : p === 'u' ? 'us' : p;
 }

@@ -6,14 +6,9 @@
 import { type ErrorLocation, VigilError } from '../../core/errors.ts';
 import type { IngestPoint } from '../../core/point.ts';
 import type { Tags } from '../../core/series.ts';
+import type { IngestBatch } from '../../ports/ingest-format.ts';
 
-/** What a parser returns. `skipped` counts points dropped on purpose, by reason. */
-export interface IngestBatch {
-  points: IngestPoint[];
-  /** Canonical series key of each point (parallel to `points`), so later stages need not rebuild it. */
-  keys?: string[];
-  skipped: Record<string, number>;
-}
+export type { IngestBatch } from '../../ports/ingest-format.ts';
 
 /** One distinct series of the request. */
 export interface SeriesSlot {

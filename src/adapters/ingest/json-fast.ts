@@ -21,8 +21,8 @@
 import type { IngestPoint } from '../../core/point.ts';
 import { type SeriesLimits, seriesKey, type Tags, validateSeries } from '../../core/series.ts';
 import { looksLikeSeconds, parseTimestamp } from '../../core/time.ts';
+import type { IngestLimits } from '../../ports/ingest-format.ts';
 import type { IngestBatch } from './batch.ts';
-import type { IngestLimits } from './limits.ts';
 
 /** The tags of a point without a `tags` field, shared by both paths. */
 export const NO_TAGS: Tags = Object.freeze({});

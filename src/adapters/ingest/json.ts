@@ -7,11 +7,11 @@ import { type ErrorCode, type ErrorLocation, VigilError } from '../../core/error
 import { parseJsonExact } from '../../core/json-exact.ts';
 import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
 import { looksLikeSeconds, parseTimestamp } from '../../core/time.ts';
+import type { IngestLimits } from '../../ports/ingest-format.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch } from './batch.ts';
 import { jsonErrorOffset, lineAndColumn } from './json-error.ts';
 import { NO_TAGS, parseJsonPointsFast } from './json-fast.ts';
 import { checkJsonShape } from './json-shape.ts';
-import type { IngestLimits } from './limits.ts';
 
 /** Parses a JSON body `{"points":[…]}`. Errors locate the point by its array index. */
 export function parseJsonPoints(text: string, limits: IngestLimits): IngestBatch {

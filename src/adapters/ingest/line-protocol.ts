@@ -15,8 +15,8 @@
 import { type ErrorCode, VigilError } from '../../core/errors.ts';
 import { MAX_TS } from '../../core/point.ts';
 import { keyName, seriesKey, type Tags, validateSeries } from '../../core/series.ts';
+import type { IngestLimits } from '../../ports/ingest-format.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch, type SeriesSlot } from './batch.ts';
-import type { IngestLimits } from './limits.ts';
 import { isIntegerSyntax, parseFloatAt, parseInteger } from './line-protocol-values.ts';
 
 export type LineProtocolPrecision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';

@@ -19,6 +19,7 @@ import { VigilError } from '../../core/errors.ts';
 import { MAX_TS, MIN_TS } from '../../core/point.ts';
 import { seriesKey, type Tags, validateSeries } from '../../core/series.ts';
 import { looksLikeSeconds } from '../../core/time.ts';
+import type { IngestLimits } from '../../ports/ingest-format.ts';
 import { BatchBuilder, batchTooLarge, excerpt, type IngestBatch, type SeriesSlot } from './batch.ts';
 import {
   asciiString,
@@ -27,7 +28,6 @@ import {
   leadingLabelsEnd,
   rememberLabelSet,
 } from './label-cache.ts';
-import type { IngestLimits } from './limits.ts';
 import { decodeSnappyBlock, SnappyError, SnappyTooLargeError } from './snappy.ts';
 
 export interface RemoteWriteOptions {

@@ -3,11 +3,11 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { IngestBatch } from '../../../../src/adapters/ingest/batch.ts';
-import type { IngestLimits } from '../../../../src/adapters/ingest/limits.ts';
 import { isVigilError, type VigilError } from '../../../../src/core/errors.ts';
 import { type IngestPoint, MAX_TS, MIN_TS } from '../../../../src/core/point.ts';
 import { DEFAULT_SERIES_LIMITS, seriesKey, validateSeries } from '../../../../src/core/series.ts';
 import { looksLikeSeconds } from '../../../../src/core/time.ts';
+import type { IngestLimits } from '../../../../src/ports/ingest-format.ts';
 
 export const LIMITS: IngestLimits = { maxPoints: 1000, series: DEFAULT_SERIES_LIMITS };
 

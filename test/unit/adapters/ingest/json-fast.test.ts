@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
 import type { IngestBatch } from '../../../../src/adapters/ingest/batch.ts';
 import { parseJsonPoints, parseJsonPointsReference } from '../../../../src/adapters/ingest/json.ts';
 import { clearJsonSeriesMemo, parseJsonPointsFast } from '../../../../src/adapters/ingest/json-fast.ts';
-import type { IngestLimits } from '../../../../src/adapters/ingest/limits.ts';
 import { isVigilError } from '../../../../src/core/errors.ts';
 import { DEFAULT_SERIES_LIMITS } from '../../../../src/core/series.ts';
 import { looksLikeSeconds, parseTimestamp } from '../../../../src/core/time.ts';
+import type { IngestLimits } from '../../../../src/ports/ingest-format.ts';
 import { FUZZ_RUNS, LIMITS, mutate, mutationsArb, SMALL_LIMITS, T0 } from './helpers.ts';
 
 /** Every point is known but the ones whose key has a length divisible by 3, valid or not. */
