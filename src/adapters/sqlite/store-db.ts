@@ -1,7 +1,9 @@
 /**
- * The engine side of the embedded store (`store.db`): scored points as per-series chunks, anomalies,
- * per-series engine state and the checkpoint offset. Everything here is written only by
- * `commit`, in one transaction, so points, anomalies, state and offset always agree.
+ * The CheckpointStore port on `store.db` (the engine side of the embedded store): scored points as
+ * per-series chunks, anomalies, per-series engine state and the checkpoint offset. Everything here
+ * is written only by `commit`, in one transaction, so points, anomalies, state and offset always
+ * agree. The PointStore and AnomalyStore that read them back (./point-store.ts,
+ * ./anomaly-store.ts) share this connection, so this class serves all three.
  *
  * Points are stored as one chunk row per series per write (an append-ordered rowid table, so many
  * interleaved series append cheaply). A chunk is found by series through a two-level directory:
@@ -12,7 +14,7 @@
  * round at 10,000 series, which made ingest latency grow with the store. Now a write round dirties
  * the small table's pages and the big table takes one entry per series per compaction.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
 import { VigilError } from '../../core/errors.ts';
@@ -21,9 +23,11 @@ import type { PointColumns } from '../../core/point-columns.ts';
 import type { Checkpoint, CheckpointData, CheckpointStore } from '../../ports/checkpoint-store.ts';
 import type { AnomalyStore } from '../../ports/meta-store.ts';
 import type { PointStore } from '../../ports/point-store.ts';
+import { SqliteAnomalyStore } from './anomaly-store.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
-import { decodeChunkInto, decodeRowids, packCheckpoint } from './chunk-codec.ts';
+import { packCheckpoint } from './chunk-codec.ts';
 import { writeTransaction } from './database.ts';
+import { SqlitePointStore } from './point-store.ts';
 import { StoreWriter } from './store-writer.ts';
 
 const SCHEMA = `
@@ -93,9 +97,8 @@ async function sliced<T>(steps: Generator<void, T>): Promise<T> {
 
 export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore {
   readonly #db: DatabaseSync;
-  readonly #runs: StatementSync;
-  readonly #recent: StatementSync;
-  readonly #chunk: StatementSync;
+  readonly #points: SqlitePointStore;
+  readonly #anomalies: SqliteAnomalyStore;
   /** Exactly one of the two: commits on a worker thread, or here. */
   readonly #thread: StoreWriter | null;
   readonly #inline: CheckpointWriter | null;
@@ -143,13 +146,8 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
       this.#thread = null;
       this.#inline = new CheckpointWriter(db, writer.compactAt);
     }
-    this.#runs = db.prepare(
-      'SELECT first, chunks FROM chunk_runs WHERE series_id = ? AND end_ts >= ? AND start_ts < ?',
-    );
-    this.#recent = db.prepare(
-      'SELECT chunk FROM chunk_recent WHERE series_id = ? AND end_ts >= ? AND start_ts < ?',
-    );
-    this.#chunk = db.prepare('SELECT data FROM chunks WHERE rowid = ?');
+    this.#points = new SqlitePointStore(db, () => this.#visibleRowid);
+    this.#anomalies = new SqliteAnomalyStore(db);
     this.#visibleRowid = Number(db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
   }
 
@@ -206,75 +204,13 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     return { offset, states };
   }
 
-  async range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
-    const out: ScoredPoint[] = [];
-    // One read transaction, so a compaction moving entries between the two tables is seen whole
-    // or not at all. Inline, a checkpoint being written may hold one open on this connection
-    // already (its rows are past #visibleRowid, so they stay hidden).
-    const own = !this.#db.isTransaction;
-    if (own) this.#db.exec('BEGIN');
-    const ids: number[] = [];
-    try {
-      for (const row of this.#runs.iterate(seriesId, from, to)) {
-        if (row.chunks === null) ids.push(Number(row.first));
-        else for (const id of decodeRowids(row.chunks as Uint8Array)) ids.push(id);
-      }
-      for (const row of this.#recent.iterate(seriesId, from, to)) ids.push(Number(row.chunk));
-      // Write order: a series' chunks hold its points in arrival order.
-      ids.sort((a, b) => a - b);
-      const chunks: Uint8Array[] = [];
-      for (const id of ids) {
-        if (id > this.#visibleRowid) break;
-        const row = this.#chunk.get(id);
-        if (row !== undefined) chunks.push(row.data as Uint8Array);
-      }
-      if (own) this.#db.exec('COMMIT');
-      return decodeAll(chunks, from, to, out);
-    } catch (err) {
-      if (own && this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    }
+  /** Scored points with from ≤ ts < to, as committed checkpoints left them (see SqlitePointStore). */
+  range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
+    return this.#points.range(seriesId, from, to);
   }
 
-  async anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
-    const where: string[] = [];
-    const args: (number | string)[] = [];
-    if (q.seriesIds !== undefined) {
-      if (q.seriesIds.length === 0) return [];
-      where.push(`series_id IN (${q.seriesIds.map(() => '?').join(',')})`);
-      args.push(...q.seriesIds);
-    }
-    if (q.from !== undefined) {
-      where.push('end_ts >= ?');
-      args.push(q.from);
-    }
-    if (q.to !== undefined) {
-      where.push('start_ts < ?');
-      args.push(q.to);
-    }
-    if (q.minScore !== undefined) {
-      where.push('peak_score >= ?');
-      args.push(q.minScore);
-    }
-    if (q.openOnly === true) where.push('open = 1');
-    const sql = `SELECT * FROM anomalies ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY start_ts DESC, series_id LIMIT ?`;
-    args.push(q.limit);
-    return this.#db
-      .prepare(sql)
-      .all(...args)
-      .map((r) => ({
-        seriesId: Number(r.series_id),
-        start: Number(r.start_ts),
-        end: Number(r.end_ts),
-        peakScore: Number(r.peak_score),
-        peakValue: Number(r.peak_value),
-        peakExpected: r.peak_expected === null ? Number.NaN : Number(r.peak_expected),
-        direction: String(r.direction) as Anomaly['direction'],
-        points: Number(r.points),
-        detector: String(r.detector),
-        open: Number(r.open) === 1,
-      }));
+  anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
+    return this.#anomalies.anomalies(q);
   }
 
   /** Closes this connection at once (so a caller need not await it) and the writer thread after. */
@@ -282,26 +218,6 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     this.#db.close();
     return this.#thread?.close() ?? Promise.resolve();
   }
-}
-
-/** Decodes the chunks' points with from ≤ ts < to into `out`, in ts order. */
-function decodeAll(
-  chunks: readonly Uint8Array[],
-  from: number,
-  to: number,
-  out: ScoredPoint[],
-): ScoredPoint[] {
-  let sorted = true;
-  for (const data of chunks) {
-    const before = out.length;
-    decodeChunkInto(data, from, to, out);
-    // Late points make chunks overlap or hold ts out of order; sort only when that happened.
-    for (let i = Math.max(1, before); sorted && i < out.length; i++) {
-      if (out[i]!.ts < out[i - 1]!.ts) sorted = false;
-    }
-  }
-  if (!sorted) out.sort((a, b) => a.ts - b.ts);
-  return out;
 }
 
 /**
