@@ -12,15 +12,13 @@
  *   Cache (dedup, rate limits)   memory                          Redis Cluster
  *
  * Each adapter reads its own section of the config; a new backend for a port is one more row here
- * (see docs/guides/add-a-storage-backend.md).
+ * (see docs/guides/add-a-storage-backend.md). The scaled-out adapters are imported only when
+ * `openScaledOut` runs: `vigil serve` never loads the Kafka, PostgreSQL or Redis clients (their
+ * modules would stay in its heap for good; test/integration/cli-module-footprint.test.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { connectInflux, InfluxPointStore } from '../adapters/influx/index.ts';
-import { connectKafka, KafkaPartitionedLog } from '../adapters/kafka/index.ts';
 import { MemoryCache } from '../adapters/memory/cache.ts';
-import { openPostgres } from '../adapters/postgres/index.ts';
-import { connectRedis, openRedisCache, RedisCheckpointStates } from '../adapters/redis/index.ts';
 import {
   openSqliteIngest,
   type SqliteIngest,
@@ -91,6 +89,18 @@ export function topicsOf(config: Readonly<Config>): Topics {
 }
 
 export async function openScaledOut(config: Readonly<Config>, logger: Logger): Promise<ScaledOut> {
+  const [
+    { connectInflux, InfluxPointStore },
+    { connectKafka, KafkaPartitionedLog },
+    { openPostgres },
+    redisAdapter,
+  ] = await Promise.all([
+    import('../adapters/influx/index.ts'),
+    import('../adapters/kafka/index.ts'),
+    import('../adapters/postgres/index.ts'),
+    import('../adapters/redis/index.ts'),
+  ]);
+  const { connectRedis, openRedisCache, RedisCheckpointStates } = redisAdapter;
   const pg = await openPostgres(config.postgres);
   try {
     const influx = await connectInflux(config.influx);

@@ -45,6 +45,12 @@ describe('what the command line loads', () => {
     for (const client of SERVICE_CLIENTS) expect(loaded).not.toContain(client);
   });
 
+  it('`vigil serve` (src/app/embedded.ts, which picks its backends in src/app/backends.ts) loads none of them', () => {
+    const loaded = packagesLoadedBy(['src/app/embedded.ts'], '');
+    expect(loaded).toContain('fastify');
+    for (const client of SERVICE_CLIENTS) expect(loaded).not.toContain(client);
+  });
+
   it('loads them with the kafka benchmark run (so the check above sees them when they are imported)', () => {
     const loaded = packagesLoadedBy(['src/cli/main.ts', 'src/cli/bench/kafka-run.ts'], '');
     expect(loaded).toEqual(expect.arrayContaining(['@platformatic/kafka', 'pg']));
