@@ -113,9 +113,24 @@ export function readState() {
   return existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : undefined;
 }
 
+// Ports handed to roles by this process. A role binds its port only once it has started, so
+// the kernel may offer the same free port twice in a row: api-2 and detector-2 once got one port
+// and nginx sent API requests to a detector.
+const handedOut = new Set();
+
+async function unusedPort() {
+  for (;;) {
+    const port = await freePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
 /** Starts one role process; returns its record for the state file. */
 export async function startRole(role, index, env, config) {
-  const port = await freePort();
+  const port = await unusedPort();
   const logPath = join(stateDir, `${role}-${index}.log`);
   const fd = openSync(logPath, 'a');
   const args = [join(root, 'bin/vigil.mjs'), role, '--port', String(port), '--host', '127.0.0.1'];
