@@ -2,6 +2,7 @@
 import type { IngestRoutesOptions, IngestSink } from '../adapters/http/ingest-routes.ts';
 import { INGEST_FORMATS } from '../adapters/ingest/formats.ts';
 import type { Config } from '../config/schema.ts';
+import { namesTenantTag } from '../core/series.ts';
 import type { Metrics } from './metrics.ts';
 
 export function ingestRoutesOptions(
@@ -15,7 +16,8 @@ export function ingestRoutesOptions(
     sink,
     limits: {
       maxPoints: config.ingest.maxPointsPerRequest,
-      knownSeries,
+      // A key naming the tenant tag is validated (and refused) even when such a series exists.
+      knownSeries: (key) => !namesTenantTag(key) && knownSeries(key),
       series: {
         maxTagsPerSeries: config.ingest.maxTagsPerSeries,
         maxNameLength: config.ingest.maxNameLength,

@@ -4,7 +4,8 @@
  */
 import { VigilError } from '../core/errors.ts';
 import type { IngestPoint } from '../core/point.ts';
-import { seriesKey } from '../core/series.ts';
+import type { Tags } from '../core/series.ts';
+import { DEFAULT_TENANT, seriesKey, tagsOfTenant } from '../core/series.ts';
 import type { Cache } from '../ports/cache.ts';
 import type { PointBatch } from '../ports/log.ts';
 import type { PointRate } from './tenant-limits.ts';
@@ -200,7 +201,7 @@ export class IngestService {
         return;
       }
     }
-    await this.#ingest(points, knownKeys);
+    await this.#ingest(points, tenant === DEFAULT_TENANT ? knownKeys : tenantKeys(points, tenant));
     if (dedup !== undefined) {
       await dedup.cache.set(cacheKey, idempotency!.fingerprint, dedup.ttlMs).catch(() => {
         this.stats.dedupErrors++;
@@ -276,4 +277,23 @@ export class IngestService {
     }
     await this.#runtime.submit({ seriesIds, ts, values }, keys);
   }
+}
+
+/** Each point's series key as stored for `tenant` (one key built per series of the request). */
+function tenantKeys(points: readonly IngestPoint[], tenant: string): string[] {
+  // Parsers share one tags object between the series of a line (one per field): key by both.
+  const memo = new Map<string, Map<Tags, string>>();
+  return points.map((p) => {
+    let byTags = memo.get(p.metric);
+    if (byTags === undefined) {
+      byTags = new Map();
+      memo.set(p.metric, byTags);
+    }
+    let key = byTags.get(p.tags);
+    if (key === undefined) {
+      key = seriesKey(p.metric, tagsOfTenant(p.tags, tenant));
+      byTags.set(p.tags, key);
+    }
+    return key;
+  });
 }

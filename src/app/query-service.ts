@@ -4,7 +4,7 @@
  * catalog and the engine thread's points, anomalies and configs; `vigil api` the PostgreSQL
  * catalog, configs and anomalies and the InfluxDB points. The one implementation of QueryBackend.
  */
-import type { QueryBackend } from '../adapters/http/query-routes.ts';
+import type { TenantQueries as ForTenant, QueryBackend } from '../adapters/http/query-routes.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
 import type { ScoredPoint } from '../core/point.ts';
@@ -12,6 +12,7 @@ import type { AnomalyStore, SeriesConfig, SeriesConfigChange } from '../ports/me
 import type { PointStore } from '../ports/point-store.ts';
 import type { SeriesCatalog, SeriesInfo } from '../ports/series-catalog.ts';
 import { mergeSeriesConfig } from './series-config.ts';
+import { TenantQueries } from './tenant-queries.ts';
 
 /** Per-series configs as the query side sees them. */
 export interface SeriesConfigs {
@@ -34,11 +35,16 @@ export interface QueryServiceDeps {
   allowedLatenessMs: number;
 }
 
-export class QueryService implements QueryBackend {
+export class QueryService implements QueryBackend, ForTenant {
   readonly #d: QueryServiceDeps;
 
   constructor(deps: QueryServiceDeps) {
     this.#d = deps;
+  }
+
+  /** The queries of one tenant: its series only, keys as its clients name them. */
+  forTenant(tenant: string): QueryBackend {
+    return new TenantQueries(this, tenant);
   }
 
   series(): Promise<SeriesInfo[]> {

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { IngestRoutesOptions } from '../adapters/http/ingest-routes.ts';
-import type { QueryBackend } from '../adapters/http/query-routes.ts';
+import type { TenantQueries } from '../adapters/http/query-routes.ts';
 import { buildHttpServer } from '../adapters/http/server.ts';
 import type { Config } from '../config/schema.ts';
 import { VigilError } from '../core/errors.ts';
@@ -23,7 +23,7 @@ export async function roleHttp(
   logger: Logger,
   metrics: Metrics,
   ready: () => boolean,
-  routes: { ingest?: IngestRoutesOptions; query?: QueryBackend; retryAfterSeconds?: () => number } = {},
+  routes: { ingest?: IngestRoutesOptions; query?: TenantQueries; retryAfterSeconds?: () => number } = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildHttpServer({
     logger,

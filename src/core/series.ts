@@ -104,6 +104,42 @@ export function parseSeriesKey(key: string): { metric: string; tags: Record<stri
  * Validates metric and tag names/values against the limits. Throws VIGIL_ERR_BAD_POINT or
  * VIGIL_ERR_TOO_MANY_TAGS naming the field; `where` locates the point in its request.
  */
+/**
+ * Tenants live in the series key: a series of tenant `acme` carries the tag `__tenant__="acme"`,
+ * so its key, and with it the catalog row, the Kafka message key, the InfluxDB tags and every row
+ * keyed by series id, differs from any other tenant's. The default tenant's series carry no such
+ * tag (their keys are as before tenants existed). Clients never send or see the tag: ingest refuses
+ * it (validateSeries) and adds it from the request's tenant; queries strip it.
+ */
+export const TENANT_TAG = '__tenant__';
+export const DEFAULT_TENANT = 'default';
+
+/** The series' tags as stored for `tenant`. */
+export function tagsOfTenant(tags: Tags, tenant: string): Tags {
+  return tenant === DEFAULT_TENANT ? tags : { ...tags, [TENANT_TAG]: tenant };
+}
+
+/** The tenant a stored series belongs to. */
+export function tenantOfTags(tags: Tags): string {
+  return tags[TENANT_TAG] ?? DEFAULT_TENANT;
+}
+
+/** Stored tags as the tenant's clients see them. */
+export function withoutTenant(tags: Tags): Tags {
+  if (!(TENANT_TAG in tags)) return tags;
+  const { [TENANT_TAG]: _, ...rest } = tags;
+  return rest;
+}
+
+/**
+ * True when a series key names the tenant tag: such a key may not take ingest's known-series
+ * shortcut, which skips validateSeries. Names and metric names cannot hold `="`, and a tag value
+ * holding the text has its quote escaped, so the substring identifies the tag.
+ */
+export function namesTenantTag(key: string): boolean {
+  return key.includes('__tenant__="');
+}
+
 export function validateSeries(
   metric: string,
   tags: Tags,
@@ -133,6 +169,13 @@ export function validateSeries(
       );
     }
     const value = tags[name]!;
+    if (name === TENANT_TAG) {
+      throw new VigilError(
+        'VIGIL_ERR_BAD_POINT',
+        `tag ${TENANT_TAG} is reserved: a series' tenant comes from the request's API key`,
+        { location: { ...where, field: `tags.${name}` } },
+      );
+    }
     if (name.length === 0 || name.length > limits.maxNameLength || CONTROL.test(name)) {
       throw new VigilError(
         'VIGIL_ERR_BAD_POINT',

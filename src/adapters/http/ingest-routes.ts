@@ -12,6 +12,7 @@ import Type from 'typebox';
 import { VigilError } from '../../core/errors.ts';
 import type { IngestPoint } from '../../core/point.ts';
 import type { IngestBatch, IngestFormat, IngestLimits } from '../../ports/ingest-format.ts';
+import { tenantOf } from './tenant.ts';
 
 /** A request's `Idempotency-Key` and a fingerprint of what it asked (path, query, decoded body). */
 export interface Idempotency {
@@ -34,11 +35,6 @@ export interface IngestSink {
 
 /** Keys are opaque to us but bounded: printable ASCII, at most 255 characters. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** The request's tenant, set by authentication where it runs; `default` otherwise. */
-function tenantOf(req: FastifyRequest): string {
-  return (req as FastifyRequest & { tenant?: string }).tenant ?? 'default';
-}
 
 function idempotencyOf(req: FastifyRequest): Idempotency | undefined {
   const v = req.headers['idempotency-key'];

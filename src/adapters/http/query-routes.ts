@@ -1,5 +1,5 @@
 /** Query API: series search, points with scores and bands, anomalies, per-series detector config. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Anomaly } from '../../core/anomaly.ts';
 import { downsample } from '../../core/downsample.ts';
@@ -10,6 +10,7 @@ import { matches, parseSelector } from '../../core/selector.ts';
 import type { SeriesConfig, SeriesConfigChange } from '../../ports/meta-store.ts';
 import type { SeriesInfo } from '../../ports/series-catalog.ts';
 import { QueryBudget } from './query-budget.ts';
+import { tenantOf } from './tenant.ts';
 
 /** What the query routes need from the running system. */
 export interface QueryBackend {
@@ -86,14 +87,19 @@ async function mustSeries(b: QueryBackend, key: string): Promise<SeriesInfo> {
 
 const nn = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
+/** The query side, scoped per request to the tenant it acts for (see core/series.ts TENANT_TAG). */
+export interface TenantQueries {
+  forTenant(tenant: string): QueryBackend;
+}
+
 export interface QueryRoutesOptions {
-  backend: QueryBackend;
+  backend: TenantQueries;
   /** `http.queryTimeoutMs`: how long one query may run before it answers 503. */
   timeoutMs: number;
 }
 
 export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
-  const b = opts.backend;
+  const scoped = (req: FastifyRequest): QueryBackend => opts.backend.forTenant(tenantOf(req));
 
   app.get(
     '/api/v1/series',
@@ -109,6 +115,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       },
     },
     async (req) => {
+      const b = scoped(req);
       const q = req.query as { match?: string; limit: number };
       const sel = q.match === undefined ? undefined : parseSelector(q.match);
       const out: { key: string; metric: string; tags: Record<string, string> }[] = [];
@@ -162,6 +169,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       },
     },
     async (req) => {
+      const b = scoped(req);
       const q = req.query as { series: string; from?: string; to?: string; maxPoints: number };
       const s = await mustSeries(b, q.series);
       const from = timeParam(q.from, 'from', 0);
@@ -203,6 +211,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       },
     },
     async (req) => {
+      const b = scoped(req);
       const q = req.query as {
         series?: string;
         match?: string;
@@ -261,6 +270,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       },
     },
     async (req) => {
+      const b = scoped(req);
       const s = await mustSeries(b, (req.query as { series: string }).series);
       return { series: s.key, ...(await b.getConfig(s.id)) };
     },
@@ -286,6 +296,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       },
     },
     async (req) => {
+      const b = scoped(req);
       const s = await mustSeries(b, (req.query as { series: string }).series);
       const body = req.body as SeriesConfigChange;
       return { series: s.key, ...(await b.setConfig(s.id, body)) };
@@ -301,6 +312,6 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
         response: { 200: Type.Object({ detectors: Type.Array(Type.String()) }) },
       },
     },
-    async () => ({ detectors: b.detectorNames() }),
+    async (req) => ({ detectors: scoped(req).detectorNames() }),
   );
 }

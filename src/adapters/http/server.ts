@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { clientErrorHandler, installErrorHandler } from './errors.ts';
 import { type HealthOptions, healthRoutes } from './health-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
-import { type QueryBackend, queryRoutes } from './query-routes.ts';
+import { queryRoutes, type TenantQueries } from './query-routes.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -15,7 +15,7 @@ export interface HttpServerOptions {
   /** Absent on roles without ingest (processor, detector). */
   ingest?: IngestRoutesOptions;
   /** Absent on roles without the query API (processor, detector). */
-  query?: QueryBackend;
+  query?: TenantQueries;
   /** `http.queryTimeoutMs`. */
   queryTimeoutMs: number;
   health: HealthOptions;
