@@ -7,6 +7,7 @@
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { emptyStats } from '../engine/runtime-stats.ts';
+import { authWiring } from './auth-wiring.ts';
 import { openScaledOut, topicsOf } from './backends.ts';
 import type { RoleHandle } from './detector.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
@@ -58,9 +59,11 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     allowedLatenessMs: config.engine.allowedLatenessMs,
   });
 
-  const { app, url } = await roleHttp(config, logger, metrics, () => ingest.ready, {
+  const { auth, keys } = await authWiring(config, out.apiKeys, cache, logger);
+  const { app, url } = await roleHttp(config, logger, metrics, () => ingest.ready, auth, {
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => out.catalog.known(key) !== undefined),
     query,
+    keys,
     retryAfterSeconds: () => ingest.retryAfterSeconds,
   });
   ingest.setReady(true);

@@ -10,6 +10,7 @@
  *   CheckpointStore              SQLite store.db (engine thread) PostgreSQL; states and offset in
  *                                                                Redis with redis.checkpointStates
  *   Cache (dedup, rate limits)   memory                          Redis Cluster
+ *   ApiKeyStore                  SQLite keys.db                  PostgreSQL (read on the primary)
  *
  * Each adapter reads its own section of the config; a new backend for a port is one more row here
  * (see docs/guides/add-a-storage-backend.md). The scaled-out adapters are imported only when
@@ -20,12 +21,14 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { MemoryCache } from '../adapters/memory/cache.ts';
 import {
+  openSqliteApiKeys,
   openSqliteIngest,
   type SqliteIngest,
   type SqlitePaths,
   sqlitePaths,
 } from '../adapters/sqlite/index.ts';
 import type { Config } from '../config/schema.ts';
+import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { Cache } from '../ports/cache.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { AnomalySink, AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
@@ -41,6 +44,8 @@ export interface ScaledOut {
   /** Reads (replica-tolerant) and the detectors' immediate writes (primary). */
   anomalies: AnomalyStore & AnomalySink;
   points: PointStore & PointSink;
+  /** API keys, read on the primary (revocations reach every replica at once). */
+  apiKeys: ApiKeyStore;
   /**
    * Checkpoints of one partition of `topic`: scores to InfluxDB, then anomalies, states and offset
    * to PostgreSQL in one transaction — or, with `redis.checkpointStates`, anomalies to PostgreSQL
@@ -57,6 +62,8 @@ export interface EmbeddedBackends {
   /** `log.db`: Log, SeriesCatalog, ConfigStore. */
   ingest: SqliteIngest;
   cache: Cache;
+  /** `keys.db`. */
+  apiKeys: ApiKeyStore;
   paths: SqlitePaths;
   close(): Promise<void>;
 }
@@ -71,7 +78,17 @@ export function openEmbedded(config: Readonly<Config>, forward: MessagePort): Em
     { dataDir: config.dataDir, synchronous: config.storage.synchronous },
     { commits: 'worker', forward },
   );
-  return { ingest, cache: new MemoryCache(), paths, close: () => ingest.close() };
+  const apiKeys = openSqliteApiKeys(config);
+  return {
+    ingest,
+    cache: new MemoryCache(),
+    apiKeys,
+    paths,
+    close: async () => {
+      await ingest.close();
+      await apiKeys.close();
+    },
+  };
 }
 
 export interface Topics {
@@ -119,6 +136,7 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
       configs: pg.configs,
       anomalies: pg.anomalies,
       points,
+      apiKeys: pg.apiKeys,
       checkpointsFor: (topic, partition) => {
         const pgStore = checkpoints.forPartition(`${topic}/${partition}`);
         if (redis === undefined) return pgStore;

@@ -5,8 +5,10 @@
  * anomalies topic. On SIGTERM: drain, checkpoint, commit, leave the group.
  */
 import type { FastifyInstance } from 'fastify';
+import { MemoryCache } from '../adapters/memory/cache.ts';
 import type { Config } from '../config/schema.ts';
 import { emptyStats } from '../engine/runtime-stats.ts';
+import { authWiring } from './auth-wiring.ts';
 import { openScaledOut, topicsOf } from './backends.ts';
 import { startDetectorWorker } from './detector-worker.ts';
 import { createMetrics } from './metrics.ts';
@@ -33,7 +35,9 @@ export async function startDetector(
     lagPoints: () => tasks?.lagPoints() ?? 0,
     seriesCount: () => tasks?.seriesCount() ?? 0,
   });
-  const { app, url } = await roleHttp(config, logger, metrics, () => ready);
+  // Only /metrics needs a key here; failed attempts are counted per process.
+  const { auth } = await authWiring(config, out.apiKeys, new MemoryCache(), logger);
+  const { app, url } = await roleHttp(config, logger, metrics, () => ready, auth);
   await out.log.ensureTopic(topics.points, config.kafka.partitions);
   await out.log.ensureTopic(topics.anomalies, config.kafka.partitions);
   const worker = await startDetectorWorker(

@@ -11,6 +11,8 @@ import { buildHttpServer } from '../adapters/http/server.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
+import type { ApiKeys } from './api-keys.ts';
+import { authWiring } from './auth-wiring.ts';
 import { openEmbedded } from './backends.ts';
 import { EngineThread } from './engine-thread.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
@@ -26,6 +28,8 @@ export interface EmbeddedServer {
   /** The engine thread: `drain()`, `checkpoint()`, `stats`. */
   engine: EngineThread;
   ingest: IngestService;
+  /** API keys on `keys.db` (what `vigil keys` and /api/v1/keys manage). */
+  keys: ApiKeys;
   /** Address the server listens on, once `start` resolved. */
   url: string;
   knownSeries(key: string): boolean;
@@ -96,9 +100,12 @@ export async function startEmbedded(
     allowedLatenessMs: config.engine.allowedLatenessMs,
   });
 
+  const { auth, keys } = await authWiring(config, backends.apiKeys, cache, logger);
   const app = await buildHttpServer({
     logger,
     ...tls,
+    auth,
+    keys,
     bodyLimitBytes: config.http.bodyLimitBytes,
     queryTimeoutMs: config.http.queryTimeoutMs,
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => catalog.known(key) !== undefined),
@@ -145,5 +152,5 @@ export async function startEmbedded(
     return closing;
   };
   if (url !== '') logger.info({ url, dataDir }, 'vigil listening');
-  return { app, engine, ingest, url, close, knownSeries: (key) => catalog.known(key) !== undefined };
+  return { app, engine, ingest, keys, url, close, knownSeries: (key) => catalog.known(key) !== undefined };
 }

@@ -3,7 +3,10 @@
  * topic; validates, drops duplicates and too-late points (the engine's own rule) and publishes the
  * clean points to the same partition of the points topic.
  */
+
+import { MemoryCache } from '../adapters/memory/cache.ts';
 import type { Config } from '../config/schema.ts';
+import { authWiring } from './auth-wiring.ts';
 import { openScaledOut, topicsOf } from './backends.ts';
 import type { RoleHandle } from './detector.ts';
 import { createMetrics } from './metrics.ts';
@@ -31,7 +34,9 @@ export async function startProcessor(
     lagPoints: () => 0,
     seriesCount: () => tasks.seriesCount,
   });
-  const { app, url } = await roleHttp(config, logger, metrics, () => ready);
+  // Only /metrics needs a key here; failed attempts are counted per process.
+  const { auth } = await authWiring(config, out.apiKeys, new MemoryCache(), logger);
+  const { app, url } = await roleHttp(config, logger, metrics, () => ready, auth);
   await out.log.ensureTopic(topics.ingest, config.kafka.partitions);
   await out.log.ensureTopic(topics.points, config.kafka.partitions);
   const membership = await out.log.join(`${config.kafka.topicPrefix}-processor`, topics.ingest, tasks);

@@ -4,7 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import type { AuthOptions } from '../adapters/http/auth.ts';
 import type { IngestRoutesOptions } from '../adapters/http/ingest-routes.ts';
+import type { KeyAdmin } from '../adapters/http/key-routes.ts';
 import type { TenantQueries } from '../adapters/http/query-routes.ts';
 import { buildHttpServer } from '../adapters/http/server.ts';
 import type { Config } from '../config/schema.ts';
@@ -23,7 +25,13 @@ export async function roleHttp(
   logger: Logger,
   metrics: Metrics,
   ready: () => boolean,
-  routes: { ingest?: IngestRoutesOptions; query?: TenantQueries; retryAfterSeconds?: () => number } = {},
+  auth: AuthOptions,
+  routes: {
+    ingest?: IngestRoutesOptions;
+    query?: TenantQueries;
+    keys?: KeyAdmin;
+    retryAfterSeconds?: () => number;
+  } = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildHttpServer({
     logger,
@@ -32,6 +40,8 @@ export async function roleHttp(
     queryTimeoutMs: config.http.queryTimeoutMs,
     ...(routes.ingest !== undefined ? { ingest: routes.ingest } : {}),
     ...(routes.query !== undefined ? { query: routes.query } : {}),
+    ...(routes.keys !== undefined ? { keys: routes.keys } : {}),
+    auth,
     health: {
       ready,
       metrics: async () => ({

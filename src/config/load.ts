@@ -97,7 +97,7 @@ export function validateConfig(input: unknown): Readonly<Config> {
   if (config.auth.mode === 'loopback' && !isLoopback(config.http.host)) {
     throw new VigilError(
       'VIGIL_ERR_CONFIG',
-      `invalid configuration:\n  http.host: ${config.http.host} is not a loopback address, and every route would be served without authentication to whoever reaches it; bind 127.0.0.1, or set auth.mode to "none" (env VIGIL_AUTH_MODE=none) to do it on purpose`,
+      `invalid configuration:\n  http.host: ${config.http.host} is not a loopback address, and every route would be served without authentication to whoever reaches it; bind 127.0.0.1, set auth.mode to "keys" (API keys, see docs/security.md), or set it to "none" (env VIGIL_AUTH_MODE=none) to do it on purpose`,
     );
   }
   const resample = config.engine.resample;

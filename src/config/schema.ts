@@ -11,7 +11,7 @@ const Http = Type.Object(
     host: Type.String({
       default: '127.0.0.1',
       description:
-        'listen address; anything but loopback (127.0.0.0/8, ::1, localhost) needs auth.mode set explicitly',
+        'listen address; anything but loopback (127.0.0.0/8, ::1, localhost) needs auth.mode keys (or none, on purpose)',
     }),
     port: Type.Integer({
       minimum: 0,
@@ -48,10 +48,28 @@ const Http = Type.Object(
 
 const Auth = Type.Object(
   {
-    mode: Type.Union([Type.Literal('loopback'), Type.Literal('none')], {
+    mode: Type.Union([Type.Literal('loopback'), Type.Literal('none'), Type.Literal('keys')], {
       default: 'loopback',
       description:
-        'loopback: serve anonymously, and only on a loopback http.host (vigil refuses to start otherwise); none: serve anonymously on any address, on purpose (behind a proxy that authenticates, or a trusted network). Env VIGIL_AUTH_MODE',
+        'loopback: serve anonymously, and only on a loopback http.host (vigil refuses to start otherwise); keys: every route but /healthz, /readyz and /docs needs an API key with the route’s scope (`vigil keys create`), on any http.host; none: serve anonymously on any address, on purpose (behind a proxy that authenticates, or a trusted network). Env VIGIL_AUTH_MODE. docs/security.md',
+    }),
+    keyCacheMs: Type.Integer({
+      minimum: 0,
+      maximum: 5000,
+      default: 2000,
+      description:
+        'how long a process trusts a key it verified before looking it up again; bounds how long a revoked key still works on a replica',
+    }),
+    maxFailures: Type.Integer({
+      minimum: 1,
+      default: 20,
+      description:
+        'failed authentications (a wrong, unknown, expired or revoked key) from one client address per window, after which it gets 429 until the window ends (counted in memory embedded, Redis scaled out)',
+    }),
+    failureWindowSeconds: Type.Integer({
+      minimum: 1,
+      default: 60,
+      description: 'the window of auth.maxFailures',
     }),
   },
   { additionalProperties: false, default: {} },

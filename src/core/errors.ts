@@ -67,7 +67,24 @@ export const ERRORS = {
     summary:
       'The query ran past `http.queryTimeoutMs` (or its client went away); narrow the selector or range.',
   },
-  VIGIL_ERR_FORBIDDEN: { status: 403, retriable: false, summary: 'The request may not read or change this.' },
+  VIGIL_ERR_UNAUTHENTICATED: {
+    status: 401,
+    retriable: false,
+    summary:
+      'With `auth.mode: keys`: no API key, or one that is malformed, unknown, expired or revoked (docs/security.md lists the forms a key may take).',
+  },
+  VIGIL_ERR_FORBIDDEN: {
+    status: 403,
+    retriable: false,
+    summary:
+      'The request may not read or change this: the API key lacks the scope the route needs (named in the message).',
+  },
+  VIGIL_ERR_AUTH_RATE_LIMITED: {
+    status: 429,
+    retriable: true,
+    summary:
+      'Too many failed authentications from this client address (`auth.maxFailures` per `auth.failureWindowSeconds`); retry after `Retry-After`.',
+  },
   VIGIL_ERR_REQUEST_TIMEOUT: {
     status: 408,
     retriable: true,

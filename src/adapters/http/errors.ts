@@ -47,6 +47,7 @@ export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: () 
     if (isVigilError(err)) {
       if (err.status === 503 || err.status === 429)
         reply.header('retry-after', String(err.retryAfterSeconds ?? retryAfterSeconds()));
+      if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="vigil"');
       return reply.code(err.status).send({ error: err.message, ...err.toJSON() });
     }
     const status = err.statusCode ?? 500;

@@ -11,6 +11,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): P
   app.get(
     '/healthz',
     {
+      config: { scope: 'public' },
       schema: {
         summary: 'Liveness',
         tags: ['ops'],
@@ -22,6 +23,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): P
   app.get(
     '/readyz',
     {
+      config: { scope: 'public' },
       schema: {
         summary: 'Readiness: 200 once recovery is done, 503 before',
         tags: ['ops'],
@@ -34,8 +36,14 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): P
     async (_req, reply) =>
       opts.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'recovering' }),
   );
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_req, reply) => {
-    const m = await opts.metrics();
-    return reply.type(m.contentType).send(m.body);
-  });
+  // Deployment-wide counts and latencies, no point values or tag values: any key with `read` may
+  // scrape it (docs/security.md).
+  app.get(
+    '/metrics',
+    { config: { scope: 'read' }, schema: { summary: 'Prometheus metrics', tags: ['ops'] } },
+    async (_req, reply) => {
+      const m = await opts.metrics();
+      return reply.type(m.contentType).send(m.body);
+    },
+  );
 }

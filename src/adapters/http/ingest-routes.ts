@@ -98,6 +98,8 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRoutesOptio
     app.post(
       route.path,
       {
+        // Every ingest format writes points: one scope for all of them (src/adapters/http/auth.ts).
+        config: { scope: 'ingest' },
         schema: {
           summary: route.summary,
           tags: ['ingest'],

@@ -104,6 +104,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
   app.get(
     '/api/v1/series',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'List series, optionally filtered by a Prometheus-style selector',
         tags: ['query'],
@@ -137,6 +138,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
   app.get(
     '/api/v1/points',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'Points of one series with scores and bands, downsampled to at most maxPoints',
         description:
@@ -195,6 +197,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
   app.get(
     '/api/v1/anomalies',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'Anomalies (maximal runs of anomalous points), newest first',
         tags: ['query'],
@@ -262,6 +265,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
   app.get(
     '/api/v1/series/config',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'Detector configuration of one series (the default unless overridden)',
         tags: ['config'],
@@ -279,6 +283,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
   app.put(
     '/api/v1/series/config',
     {
+      config: { scope: 'configure' },
       schema: {
         summary: 'Set the detector of one series; its detector state restarts',
         tags: ['config'],
@@ -306,6 +311,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
   app.get(
     '/api/v1/detectors',
     {
+      config: { scope: 'read' },
       schema: {
         summary: 'Registered detector names',
         tags: ['config'],

@@ -2,9 +2,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type AuthOptions, installAuth } from './auth.ts';
 import { clientErrorHandler, installErrorHandler } from './errors.ts';
 import { type HealthOptions, healthRoutes } from './health-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
+import { type KeyAdmin, keyRoutes } from './key-routes.ts';
 import { queryRoutes, type TenantQueries } from './query-routes.ts';
 
 export interface HttpServerOptions {
@@ -19,6 +21,10 @@ export interface HttpServerOptions {
   /** `http.queryTimeoutMs`. */
   queryTimeoutMs: number;
   health: HealthOptions;
+  /** `auth.mode` and, with keys, the verifier and the failed-auth limit. */
+  auth: AuthOptions;
+  /** The admin API for keys; absent on roles without the API (processor, detector). */
+  keys?: KeyAdmin;
   retryAfterSeconds: () => number;
   observeRequest: (method: string, route: string, status: number, seconds: number) => void;
 }
@@ -35,6 +41,8 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
   }) as unknown as FastifyInstance;
   installErrorHandler(app, o.retryAfterSeconds);
+  // Before any route is added: its onRoute hook checks every route's scope.
+  installAuth(app, o.auth);
   app.addHook('onResponse', async (req, reply) => {
     o.observeRequest(
       req.method,
@@ -56,6 +64,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   if (o.ingest !== undefined) await app.register(ingestRoutes, o.ingest);
   if (o.query !== undefined)
     await app.register(queryRoutes, { backend: o.query, timeoutMs: o.queryTimeoutMs });
+  if (o.keys !== undefined) await app.register(keyRoutes, { keys: o.keys, now: Date.now });
   await app.register(healthRoutes, o.health);
   return app;
 }

@@ -6,6 +6,7 @@
  */
 import type { PointSink } from '../../ports/point-store.ts';
 import { PgAnomalyStore } from './anomaly-store.ts';
+import { PgApiKeyStore } from './api-key-store.ts';
 import { PgCheckpoints } from './checkpoint-store.ts';
 import type { PostgresConfig } from './config.ts';
 import { PgConfigStore } from './config-store.ts';
@@ -14,6 +15,7 @@ import { PgPools } from './pools.ts';
 import { PgSeriesCatalog } from './series-catalog.ts';
 
 export { PgAnomalyStore } from './anomaly-store.ts';
+export { PgApiKeyStore } from './api-key-store.ts';
 export { PgCheckpoints } from './checkpoint-store.ts';
 export { type PostgresConfig, resolvePostgresConfig } from './config.ts';
 export { PgConfigStore } from './config-store.ts';
@@ -25,6 +27,7 @@ export interface PostgresStores {
   catalog: PgSeriesCatalog;
   configs: PgConfigStore;
   anomalies: PgAnomalyStore;
+  apiKeys: PgApiKeyStore;
   /** Per-partition checkpoints that write their points to `sink` (InfluxDB in production). */
   checkpoints(sink: PointSink): PgCheckpoints;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export async function openPostgres(config: PostgresConfig): Promise<PostgresStor
     catalog: new PgSeriesCatalog(pools),
     configs: new PgConfigStore(pools),
     anomalies: new PgAnomalyStore(pools),
+    apiKeys: new PgApiKeyStore(pools),
     checkpoints: (sink) => new PgCheckpoints(pools, sink),
     close: () => pools.close(),
   };

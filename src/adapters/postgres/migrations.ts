@@ -66,6 +66,23 @@ CREATE INDEX checkpoint_states_by_partition ON checkpoint_states (partition);
     name: 'per-series resampling',
     sql: 'ALTER TABLE series_config ADD COLUMN resample jsonb',
   },
+  {
+    version: 3,
+    name: 'api keys',
+    sql: `
+CREATE TABLE api_keys (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  scopes text NOT NULL,
+  name text NOT NULL,
+  kdf text NOT NULL,
+  hash text NOT NULL,
+  created_ms bigint NOT NULL,
+  expires_ms bigint,
+  revoked_ms bigint
+);
+`,
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

@@ -7,14 +7,20 @@ import type { Config } from '../../config/schema.ts';
 
 export type SqliteConfig = Pick<Config, 'dataDir'> & Partial<Config['storage']>;
 
-/** The two database files under the data dir: the ingest side and the engine side. */
+/** The database files under the data dir: the ingest side, the engine side, the API keys. */
 export interface SqlitePaths {
   /** Series catalog, per-series configs and the point log (see ./log.ts). */
   log: string;
   /** Scored points, anomalies, engine state and the checkpoint offset (see ./store-db.ts). */
   store: string;
+  /** API keys (see ./api-key-store.ts): its own file, so `vigil keys` can change it while the server runs. */
+  keys: string;
 }
 
 export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths {
-  return { log: join(config.dataDir, 'log.db'), store: join(config.dataDir, 'store.db') };
+  return {
+    log: join(config.dataDir, 'log.db'),
+    store: join(config.dataDir, 'store.db'),
+    keys: join(config.dataDir, 'keys.db'),
+  };
 }

@@ -1,21 +1,24 @@
 /**
- * Builds the embedded SQLite adapters (`node:sqlite`) from their config. Two files under the data
+ * Builds the embedded SQLite adapters (`node:sqlite`) from their config. Files under the data
  * dir (./config.ts), each with one writer:
  *   - `openSqliteIngest`: `log.db`, the Log, SeriesCatalog and ConfigStore ports on one connection,
  *     log commits on their own thread (./log-writer.ts) in the server;
  *   - `new SqliteStoreDb(…)`: `store.db`, the CheckpointStore with the PointStore and AnomalyStore
  *     that read what checkpoints wrote, commits on their own thread (./store-writer.ts); the
  *     embedded engine thread opens it (src/app/engine-worker.ts).
+ *   - `openSqliteApiKeys`: `keys.db`, the ApiKeyStore, written by the server and `vigil keys`.
  * Both threads are called through the one worker-RPC helper (../os/worker-rpc.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { withDefaults } from '../../config/schema.ts';
+import { SqliteApiKeyStore } from './api-key-store.ts';
 import { type SqliteConfig, sqlitePaths } from './config.ts';
 import { SqliteConfigStore } from './config-store.ts';
 import { openDatabase } from './database.ts';
 import { SqliteLog } from './log.ts';
 import { SqliteSeriesCatalog } from './series-catalog.ts';
 
+export { SqliteApiKeyStore } from './api-key-store.ts';
 export { type SqliteConfig, type SqlitePaths, sqlitePaths } from './config.ts';
 export { SqliteConfigStore } from './config-store.ts';
 export { openDatabase, writeTransaction } from './database.ts';
@@ -62,4 +65,9 @@ export function openSqliteIngest(
       db.close();
     },
   };
+}
+
+/** Opens `keys.db` under the data dir (created when missing); `close` closes it. */
+export function openSqliteApiKeys(config: Pick<SqliteConfig, 'dataDir'>): SqliteApiKeyStore {
+  return new SqliteApiKeyStore(openDatabase(sqlitePaths(config).keys, 'full'));
 }
