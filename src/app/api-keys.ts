@@ -77,14 +77,8 @@ export async function secretMatches(secret: string, kdf: string, hash: string): 
     Number(p),
     expected.length,
   );
-  return equalHashes(actual, expected);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-
-/** The one comparison of derived hashes (exported so a test can see it is the path taken). */
-export const hashComparison = {
-  equal: (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b),
-};
-const equalHashes = (a: Buffer, b: Buffer) => hashComparison.equal(a, b);
 
 export interface ApiKeysOptions {
   now?: () => number;

@@ -1,6 +1,7 @@
 /** The `vigil` command line. Each command lives in its own file and registers itself here. */
 import { Command } from 'commander';
 import { registerBench } from './bench/index.ts';
+import { registerKeys } from './keys.ts';
 import { registerReplay } from './replay.ts';
 import { registerRoles } from './roles.ts';
 import { registerServe } from './serve.ts';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerRoles(program);
   registerReplay(program);
   registerBench(program);
+  registerKeys(program);
   return program;
 }
 

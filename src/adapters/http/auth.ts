@@ -53,6 +53,9 @@ export type AuthOptions =
   | { mode: 'loopback' | 'none' }
   | { mode: 'keys'; keys: KeyVerifier; failures: FailureLimit };
 
+/** Name of the OpenAPI security scheme of API keys (see server.ts). */
+export const SECURITY_SCHEME = 'apiKey';
+
 /** Routes that third-party plugins register (the OpenAPI UI), public by prefix. */
 const PUBLIC_PREFIXES = ['/docs'];
 
@@ -101,10 +104,20 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
     if (PUBLIC_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`))) {
       route.config = { ...route.config, scope: 'public' };
     }
-    if (route.config?.scope === undefined) {
+    const scope = route.config?.scope;
+    if (scope === undefined) {
       throw new Error(
         `route ${String(route.method)} ${route.url} declares no scope: add config: { scope } (see src/adapters/http/auth.ts)`,
       );
+    }
+    // The OpenAPI document says what each operation needs (with auth.mode keys): the standard
+    // security requirement, and the scope as `x-vigil-scope` (bearer schemes carry no scopes).
+    if (route.schema !== undefined && route.schema.hide !== true) {
+      route.schema = {
+        ...route.schema,
+        'x-vigil-scope': scope,
+        ...(scope === 'public' ? { security: [] } : { security: [{ [SECURITY_SCHEME]: [] }] }),
+      } as typeof route.schema;
     }
   });
   if (opts.mode !== 'keys') return;

@@ -2,7 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { type AuthOptions, installAuth } from './auth.ts';
+import { type AuthOptions, installAuth, SECURITY_SCHEME } from './auth.ts';
 import { clientErrorHandler, installErrorHandler } from './errors.ts';
 import { type HealthOptions, healthRoutes } from './health-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
@@ -56,7 +56,18 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
       info: {
         title: 'Vigil HTTP API',
         version: '0.1.0',
-        description: 'Ingest, query and configuration API of Vigil. Errors: docs/errors.md.',
+        description:
+          'Ingest, query and configuration API of Vigil. Errors: docs/errors.md. With auth.mode keys, each operation needs an API key with the scope in its x-vigil-scope (docs/security.md).',
+      },
+      components: {
+        securitySchemes: {
+          [SECURITY_SCHEME]: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'vgl_<id>_<secret> from `vigil keys create` or POST /api/v1/keys; also accepted as Basic (password), Token, and the u/p query parameters of /write',
+          },
+        },
       },
     },
   });
