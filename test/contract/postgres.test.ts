@@ -9,9 +9,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { MemoryPointStore } from '../../src/adapters/memory/point-store.ts';
-import { openPostgres, type PostgresConfig, type PostgresStores } from '../../src/adapters/postgres/index.ts';
+import {
+  openPostgres,
+  PgApiKeyStore,
+  PgPools,
+  type PostgresConfig,
+  type PostgresStores,
+} from '../../src/adapters/postgres/index.ts';
 import { service } from '../support/services.ts';
 import { anomalySinkContract } from './anomaly-sink.contract.ts';
+import { apiKeyStoreContract } from './api-key-store.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
@@ -72,6 +79,15 @@ for (const replica of [false, true]) {
       checkpoints: pgs.checkpoints(points).forPartition('p0'),
       points,
       anomalies: pgs.anomalies,
+    }));
+  });
+
+  apiKeyStoreContract(name, async () => {
+    const config = freshConfig(replica);
+    return reopenable(config, (pgs) => ({
+      keys: pgs.apiKeys,
+      // Pools of their own on the same schema: another API replica, or the CLI.
+      other: async () => new PgApiKeyStore(new PgPools(config), { owned: true }),
     }));
   });
 

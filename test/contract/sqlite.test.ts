@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import {
   openDatabase,
+  openSqliteApiKeys,
   openSqliteIngest,
   type SqliteIngest,
   SqliteStoreDb,
 } from '../../src/adapters/sqlite/index.ts';
+import { type ApiKeysUnderTest, apiKeyStoreContract } from './api-key-store.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
@@ -80,3 +82,21 @@ for (const writer of ['inline', 'worker'] as const) {
     return open();
   });
 }
+
+apiKeyStoreContract('sqlite', async () => {
+  const dataDir = freshDir();
+  const open = (): ApiKeysUnderTest => {
+    const keys = openSqliteApiKeys({ dataDir });
+    return {
+      keys,
+      // Another connection to keys.db, as `vigil keys` has while the server runs.
+      other: async () => openSqliteApiKeys({ dataDir }),
+      async reopen() {
+        await keys.close();
+        return open();
+      },
+      close: () => keys.close(),
+    };
+  };
+  return open();
+});

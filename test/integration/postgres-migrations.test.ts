@@ -48,6 +48,7 @@ describe('postgres migrations', () => {
       );
       expect(tables.map((r) => r.table_name)).toEqual([
         'anomalies',
+        'api_keys',
         'checkpoint_offsets',
         'checkpoint_states',
         'series',

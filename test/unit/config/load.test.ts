@@ -68,6 +68,13 @@ describe('safe default bind (issue 17)', () => {
       expect(isLoopback(h)).toBe(false);
       expect(() => loadConfig({ overrides: { 'http.host': h } })).toThrow(/http\.host: .* auth\.mode/s);
       expect(loadConfig({ env: { VIGIL_HOST: h, VIGIL_AUTH_MODE: 'none' } }).auth.mode).toBe('none');
+      expect(loadConfig({ env: { VIGIL_HOST: h, VIGIL_AUTH_MODE: 'keys' } }).auth.mode).toBe('keys');
     },
   );
+
+  it('bounds how long a verified key is trusted to 5 s (revocation latency)', () => {
+    expect(loadConfig().auth).toMatchObject({ mode: 'loopback', keyCacheMs: 2000 });
+    expect(() => loadConfig({ overrides: { 'auth.keyCacheMs': 5001 } })).toThrow(/auth\.keyCacheMs/);
+    expect(() => loadConfig({ overrides: { 'auth.mode': 'open' } })).toThrow(/auth\.mode/);
+  });
 });
