@@ -38,6 +38,7 @@ interface Run {
   pointsPerSec: number;
   p99Ms: number;
   sustained?: boolean;
+  withKey: boolean;
 }
 
 describe('vigil bench ingest', () => {
@@ -81,5 +82,26 @@ describe('vigil bench ingest', () => {
     // The search refines between the given rates (18,000 on a busy machine), never outside them.
     expect(max.atRate).toBeGreaterThanOrEqual(10000);
     expect(max.atRate).toBeLessThanOrEqual(20000);
+    expect(runs.every((r) => !r.withKey)).toBe(true);
+  }, 120_000);
+
+  it('with --auth keys the server requires a key and every request sends one', async () => {
+    const json = join(dir, 'ingest-keys.json');
+    const { code, out } = await bench([
+      ...['--seconds', '1', '--warmup-seconds', '0', '--rates', '5000', '--at', '5000'],
+      ...['--series', '20', '--batch', '10', '--connections', '2', '--max-connections', '2'],
+      ...['--auth', 'keys', '--json', json],
+    ]);
+    expect(code).toBe(0);
+    expect(out).toContain('every request with an API key');
+    const runs = JSON.parse(readFileSync(json, 'utf8')) as Run[];
+    for (const r of runs) {
+      expect(r.withKey).toBe(true);
+      // A request without the key would be a 401: failed, not ok.
+      expect(r.failed).toBe(0);
+      expect(r.ok).toBeGreaterThan(0);
+      // /metrics, read with the key too, counted every accepted point as scored.
+      expect(r.scored).toBe(r.ok * 10);
+    }
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 /**
  * Open-loop load generator for `vigil bench ingest`, run as its own process:
  *   node ingest-loadgen.ts <url> <pointsPerSec> <seconds> <seriesCount> <batch> <connections> [raw|node] [t0]
+ * with env VIGIL_BENCH_KEY set, every request carries `Authorization: Bearer <key>`.
  * Request i is due at start + i / requestRate whatever happened before (open loop); its latency
  * runs from that scheduled time to the end of the response, so a stalled server shows up as
  * latency instead of silently slowing the generator (coordinated omission). A request waits for a
@@ -24,7 +25,10 @@ const batch = Number(batchArg);
 const connections = Number(connArg);
 const client = clientArg === 'node' ? 'node' : 'raw';
 const target = new URL('/api/v1/points', url);
-const head = `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nContent-Length: `;
+// An API key (auth.mode keys) comes through the environment, not argv, so `ps` does not show it.
+const key = process.env.VIGIL_BENCH_KEY ?? '';
+const authHead = key === '' ? '' : `Authorization: Bearer ${key}\r\n`;
+const head = `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\n${authHead}Content-Type: application/json\r\nContent-Length: `;
 
 const requestRate = rate / batch;
 const total = Math.max(1, Math.floor(requestRate * seconds));
@@ -113,7 +117,11 @@ function sendNode(i: number, due: number, payload: Buffer): void {
     {
       method: 'POST',
       agent,
-      headers: { 'content-type': 'application/json', 'content-length': payload.length },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': payload.length,
+        ...(key === '' ? {} : { authorization: `Bearer ${key}` }),
+      },
     },
     (res) => {
       res.resume();

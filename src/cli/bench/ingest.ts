@@ -4,7 +4,7 @@
  * rate with short probes, confirms it for --seconds, then measures latency at --at points/s; the
  * fixed rate runs twice, before and after the search, each after an unmeasured warm-up at it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -46,6 +46,8 @@ export interface IngestRun {
   /** The load generator's HTTP client, and the CPU it used (% of one core) during the run. */
   client: 'raw' | 'node';
   generatorCpuPercent: number;
+  /** Whether every request carried an API key (auth.mode keys; see --auth, --key). */
+  withKey: boolean;
 }
 
 interface Options {
@@ -61,6 +63,8 @@ interface Options {
   detector: string;
   client: string;
   warmupSeconds: string;
+  auth: string;
+  key?: string;
 }
 
 async function waitReady(url: string): Promise<void> {
@@ -77,8 +81,12 @@ async function waitReady(url: string): Promise<void> {
 }
 
 /** Points scored and rejected by the engine so far (the server's /metrics). */
-async function engineCounts(url: string): Promise<{ scored: number; rejected: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function engineCounts(
+  url: string,
+  key: string | undefined,
+): Promise<{ scored: number; rejected: number }> {
+  const headers: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
+  const text = await (await fetch(`${url}/metrics`, { headers })).text();
   const scored = Number(/^vigil_points_scored_total (\d+)/m.exec(text)?.[1] ?? 0);
   let rejected = 0;
   for (const m of text.matchAll(/^vigil_points_rejected_total\{[^}]*\} (\d+)/gm)) rejected += Number(m[1]);
@@ -97,14 +105,14 @@ async function load(
 ): Promise<IngestRun> {
   const t0 = nextT0;
   nextT0 += (Math.ceil((rate * seconds) / Number(o.series)) + 2) * 1000;
-  const before = await engineCounts(url);
+  const before = await engineCounts(url, o.key);
   const run = await generate(url, rate, seconds, o, t0, connections);
   // Let the engine catch up (at most 60 s), so the next run starts with an empty queue.
   const sent = run.ok * Number(o.batch);
-  let after = await engineCounts(url);
+  let after = await engineCounts(url, o.key);
   for (let i = 0; i < 600 && after.scored + after.rejected - before.scored - before.rejected < sent; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    after = await engineCounts(url);
+    after = await engineCounts(url, o.key);
   }
   return {
     ...run,
@@ -136,7 +144,10 @@ function generate(
         o.client,
         String(t0),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, VIGIL_BENCH_KEY: o.key ?? '' },
+      },
     );
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -148,7 +159,16 @@ function generate(
         IngestRun,
         'name' | 'case' | 'seconds' | 'scored' | 'engineRejected' | 'connections'
       >;
-      res({ name: 'ingest', case: '', seconds, connections, scored: 0, engineRejected: 0, ...r });
+      res({
+        name: 'ingest',
+        case: '',
+        seconds,
+        connections,
+        scored: 0,
+        engineRejected: 0,
+        ...r,
+        withKey: o.key !== undefined,
+      });
     });
   });
 }
@@ -161,6 +181,27 @@ function sustained(r: IngestRun): boolean {
 function line(r: IngestRun): string {
   const f = (x: number) => x.toFixed(1).padStart(8);
   return `${r.case.padEnd(22)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %  connections ${r.connections}  p99 by 10 s ${r.p99ByWindowMs.map((x) => (x === null ? '-' : x.toFixed(1))).join(' ')}`;
+}
+
+/** A key with scopes ingest and read in `dataDir`'s keys.db, through `vigil keys create`. */
+function createBenchKey(dataDir: string): string {
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin/vigil.mjs'),
+      'keys',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--scopes',
+      'ingest,read',
+      '--name',
+      'bench',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`vigil keys create failed: ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 export function registerIngest(bench: Command): void {
@@ -195,6 +236,12 @@ export function registerIngest(bench: Command): void {
       'ewma',
     )
     .option(
+      '--auth <mode>',
+      'auth.mode of the started server: loopback, or keys (a key with scopes ingest,read is created in its data dir and sent with every request), to compare ingest with and without a key',
+      'loopback',
+    )
+    .option('--key <key>', 'API key to send to a --url server in auth.mode keys (scopes ingest and read)')
+    .option(
       '--rates <list>',
       'probe rates for the max search (points/s)',
       '200000,300000,400000,500000,600000,700000,800000',
@@ -203,12 +250,16 @@ export function registerIngest(bench: Command): void {
       if (o.client !== 'raw' && o.client !== 'node') {
         throw new Error(`--client must be raw or node (got ${JSON.stringify(o.client)})`);
       }
+      if (o.auth !== 'loopback' && o.auth !== 'keys') {
+        throw new Error(`--auth must be loopback or keys (got ${JSON.stringify(o.auth)})`);
+      }
       let server: ChildProcess | undefined;
       let dataDir: string | undefined;
       let url = o.url;
       try {
         if (url === undefined) {
           dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+          if (o.auth === 'keys') o.key = createBenchKey(dataDir);
           const port = await freePort();
           server = spawn(
             process.execPath,
@@ -224,7 +275,12 @@ export function registerIngest(bench: Command): void {
             ],
             {
               stdio: ['ignore', 'ignore', 'inherit'],
-              env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', VIGIL_DETECTOR: o.detector },
+              env: {
+                ...process.env,
+                VIGIL_LOG_LEVEL: 'warn',
+                VIGIL_DETECTOR: o.detector,
+                VIGIL_AUTH_MODE: o.auth,
+              },
             },
           );
           url = `http://127.0.0.1:${port}`;
@@ -232,7 +288,7 @@ export function registerIngest(bench: Command): void {
         await waitReady(url);
         const seconds = Number(o.seconds);
         process.stdout.write(
-          `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? o.detector : 'of that server'})\n`,
+          `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? o.detector : 'of that server'}, ${o.key === undefined ? 'no API key' : 'every request with an API key'})\n`,
         );
         const latencyConns = Number(o.connections);
         const maxConns = Number(o.maxConnections);
