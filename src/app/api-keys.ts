@@ -92,6 +92,7 @@ export class ApiKeys {
   readonly #cacheMs: number;
   /** sha256(key) → principal and until when it is trusted. Keyed by a digest, never the key. */
   readonly #verified = new Map<string, { principal: Principal; until: number }>();
+  readonly #inFlight = new Map<string, Promise<Principal | undefined>>();
 
   constructor(store: ApiKeyStore, options: ApiKeysOptions = {}) {
     this.store = store;
@@ -162,9 +163,21 @@ export class ApiKeys {
    * The principal of `key` if it is well formed, stored, unrevoked, unexpired and its secret
    * matches; else undefined. Never throws for a bad key (a storage failure still throws).
    */
-  async verify(key: string): Promise<Principal | undefined> {
+  verify(key: string): Promise<Principal | undefined> {
     const hit = this.cached(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return Promise.resolve(hit);
+    // Requests that arrive with one key before its first check ends (a client opening many
+    // connections at once) share that check: one scrypt, not one per request.
+    const digest = digestOf(key);
+    let pending = this.#inFlight.get(digest);
+    if (pending === undefined) {
+      pending = this.#check(key, digest).finally(() => this.#inFlight.delete(digest));
+      this.#inFlight.set(digest, pending);
+    }
+    return pending;
+  }
+
+  async #check(key: string, digest: string): Promise<Principal | undefined> {
     const parsed = parseKey(key);
     if (parsed === undefined) return undefined;
     const record = await this.store.lookup(parsed.id);
@@ -175,7 +188,7 @@ export class ApiKeys {
     if (!(await secretMatches(parsed.secret, record.kdf, record.hash))) return undefined;
     const principal: Principal = { keyId: record.id, tenant: record.tenant, scopes: record.scopes };
     if (this.#verified.size >= 10_000) this.#sweep(now);
-    this.#verified.set(digestOf(key), {
+    this.#verified.set(digest, {
       principal,
       until: Math.min(now + this.#cacheMs, record.expiresMs ?? Number.POSITIVE_INFINITY),
     });

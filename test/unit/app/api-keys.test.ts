@@ -90,6 +90,21 @@ describe('ApiKeys', () => {
     expect(await keys.verify(key)).toBeUndefined();
   });
 
+  it('runs one check for requests that arrive together with one new key', async () => {
+    const { store, keys } = service({ t: 1_000_000 });
+    const { key } = await keys.create({ scopes: ['ingest'] });
+    const calls = { n: 0 };
+    const lookup = store.lookup.bind(store);
+    store.lookup = (id) => {
+      calls.n++;
+      return lookup(id);
+    };
+    const all = await Promise.all(Array.from({ length: 16 }, () => keys.verify(key)));
+    expect(all.every((p) => p?.scopes[0] === 'ingest')).toBe(true);
+    expect(calls.n).toBe(1);
+    expect(vi.mocked(crypto.timingSafeEqual)).toHaveBeenCalledTimes(1);
+  });
+
   it('caps the cache at 5 s and never past a key’s expiry', async () => {
     const now = { t: 1_000_000 };
     const { keys } = service(now, 60_000);
