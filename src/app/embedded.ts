@@ -108,6 +108,7 @@ export async function startEmbedded(
     keys,
     bodyLimitBytes: config.http.bodyLimitBytes,
     queryTimeoutMs: config.http.queryTimeoutMs,
+    trustProxy: config.http.trustProxy,
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => catalog.known(key) !== undefined),
     query,
     health: {

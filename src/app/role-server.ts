@@ -38,6 +38,7 @@ export async function roleHttp(
     ...tlsFiles(config),
     bodyLimitBytes: config.http.bodyLimitBytes,
     queryTimeoutMs: config.http.queryTimeoutMs,
+    trustProxy: config.http.trustProxy,
     ...(routes.ingest !== undefined ? { ingest: routes.ingest } : {}),
     ...(routes.query !== undefined ? { query: routes.query } : {}),
     ...(routes.keys !== undefined ? { keys: routes.keys } : {}),

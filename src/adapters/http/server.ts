@@ -18,6 +18,8 @@ export interface HttpServerOptions {
   ingest?: IngestRoutesOptions;
   /** Absent on roles without the query API (processor, detector). */
   query?: TenantQueries;
+  /** `http.trustProxy`: proxies whose X-Forwarded-For sets `req.ip`; empty: the TCP peer. */
+  trustProxy?: readonly string[];
   /** `http.queryTimeoutMs`. */
   queryTimeoutMs: number;
   health: HealthOptions;
@@ -33,6 +35,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   const app = Fastify({
     ...(o.tls !== undefined ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}),
     loggerInstance: o.logger,
+    trustProxy: o.trustProxy !== undefined && o.trustProxy.length > 0 ? [...o.trustProxy] : false,
     bodyLimit: o.bodyLimitBytes,
     // Per-request logs would dominate at ingest rates; latency goes to /metrics instead.
     logController: new LogController({ disableRequestLogging: true }),
