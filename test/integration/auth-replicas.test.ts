@@ -6,7 +6,12 @@
  * on the other. The replicas carry no ingest or query routes (those need Kafka and InfluxDB, and
  * nothing about keys differs there); cluster-same-answer.test.ts runs full `vigil api` processes.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
@@ -21,6 +26,8 @@ import { eventually } from '../helpers/embedded.ts';
 import { service, serviceAction } from '../support/services.ts';
 
 const run = `t_${randomBytes(4).toString('hex')}`;
+const exec = promisify(execFile);
+const cliDir = mkdtempSync(join(tmpdir(), 'vigil-keys-cli-'));
 const config = validateConfig({
   logLevel: 'silent',
   auth: { mode: 'keys', keyCacheMs: 2000, maxFailures: 20, failureWindowSeconds: 60 },
@@ -67,6 +74,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  rmSync(cliDir, { recursive: true, force: true });
   try {
     serviceAction('nginx', ['down']);
   } finally {
@@ -90,10 +98,14 @@ const metrics = (base: string, key: string) =>
 describe('API keys across replicas behind nginx', () => {
   it('a key revoked through one replica is refused by every replica within 5 s', async () => {
     const [a, b] = replicas as [Replica, Replica];
-    // The first admin key comes from the CLI's path: straight into the shared store.
-    const store = new PgApiKeyStore(a.pools);
-    const { ApiKeys } = await import('../../src/app/api-keys.ts');
-    const admin = (await new ApiKeys(store).create({ scopes: ['admin'] })).key;
+    // The first admin key comes from `vigil keys create --store postgres`, into the shared table.
+    const cfg = join(cliDir, 'config.json');
+    writeFileSync(cfg, JSON.stringify({ postgres: { url: pgUrl, schema: run } }));
+    const cli = (...args: string[]) =>
+      exec(process.execPath, ['bin/vigil.mjs', 'keys', ...args, '--store', 'postgres', '--config', cfg]);
+    const admin = (await cli('create', '--scopes', 'admin', '--name', 'ops')).stdout.trim();
+    expect(admin).toMatch(/^vgl_/);
+    expect((await cli('list')).stdout).toContain(`${admin.slice(4, 20)}\tdefault\tadmin\t`);
     const created = await fetch(`${lb}/api/v1/keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
