@@ -69,7 +69,7 @@ const Auth = Type.Object(
       minimum: 1,
       default: 20,
       description:
-        'failed authentications (a wrong, unknown, expired or revoked key) from one client address per window, after which it gets 429 until the window ends (counted in memory embedded, Redis scaled out)',
+        'failed authentications (a wrong, unknown, expired or revoked key) from one client address per window, after which it gets 429 for one window (counted in memory embedded, Redis scaled out)',
     }),
     failureWindowSeconds: Type.Integer({
       minimum: 1,

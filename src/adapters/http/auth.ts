@@ -12,7 +12,7 @@
  *
  * Failed authentications (a key was sent, and it is not valid) are counted per client address in
  * the Cache (in memory embedded, Redis scaled out, so the count is shared by every replica); past
- * `maxFailures` in a window, that address gets 429 with Retry-After until the window ends. A key
+ * `maxFailures` in a window, that address gets 429 with Retry-After for one window more. A key
  * this process verified within the key cache's TTL skips the count: a client with a good key is
  * not slowed by the limiter's round trip.
  */
