@@ -1,7 +1,7 @@
 /**
  * http.trustProxy: behind a load balancer the failed-auth count goes by the client X-Forwarded-For
  * names when the peer is a trusted proxy, and by the TCP peer otherwise (the header is not
- * believed from anyone else).
+ * believed from anyone else). And the tenant a key carries is the one per-tenant limits count.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/embedded.ts';
@@ -46,5 +46,33 @@ describe('failed-auth limiting behind a proxy', () => {
     servers.push(s);
     expect(await statuses(s, '10.1.0.7', '203.0.113.5', 2)).toEqual([401, 401]);
     expect(await statuses(s, '10.1.0.7', '203.0.113.6', 1)).toEqual([429]);
+  });
+});
+
+describe('the key’s tenant reaches the per-tenant limits', () => {
+  it('limits.tenants.<name> applies to requests with that tenant’s key, not to others', async () => {
+    const s = await startTestServer({
+      auth: { mode: 'keys' },
+      limits: { tenants: { slow: { ingestPointsPerSecond: 10, ingestBurstPoints: 20 } } },
+    });
+    servers.push(s);
+    const slow = (await s.keys.create({ tenant: 'slow', scopes: ['ingest', 'read'] })).key;
+    const other = (await s.keys.create({ scopes: ['ingest', 'read'] })).key;
+    let ts = 1_700_000_000_000;
+    const post = (key: string, n: number) =>
+      s.app.inject({
+        method: 'POST',
+        url: '/api/v1/points',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({
+          points: Array.from({ length: n }, () => ({ metric: 't', ts: ts++, value: 1 })),
+        }),
+      });
+    expect((await post(other, 50)).statusCode).toBe(204);
+    expect((await post(slow, 15)).statusCode).toBe(204);
+    expect((await post(slow, 15)).statusCode).toBe(429);
+    expect((await post(other, 50)).statusCode).toBe(204);
+    const m = await s.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${other}` } });
+    expect(m.body).toMatch(/vigil_limit_refusals_total\{tenant="slow",limit="ingestPointsPerSecond"\} 1/);
   });
 });
