@@ -4,7 +4,7 @@
  * every `vigil api` reads). Works while the server runs; a revocation reaches every server within
  * `auth.keyCacheMs`. `create` prints the key on stdout, once: only its hash is stored.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -37,11 +37,7 @@ async function openStore(o: StoreOptions): Promise<{ store: ApiKeyStore; config:
   if (o.store === 'postgres') {
     // Loaded only here: the command line must not load the PostgreSQL client for other commands.
     const { PgApiKeyStore, PgPools, migrate } = await import('../adapters/postgres/index.ts');
-    const pools = new PgPools({
-      url: config.postgres.url,
-      ...(config.postgres.schema !== undefined ? { schema: config.postgres.schema } : {}),
-      poolSize: 1,
-    });
+    const pools = new PgPools({ ...config.postgres, poolSize: 1 });
     try {
       await migrate(pools);
     } catch (err) {
@@ -51,10 +47,8 @@ async function openStore(o: StoreOptions): Promise<{ store: ApiKeyStore; config:
     return { store: new PgApiKeyStore(pools, { owned: true }), config };
   }
   if (o.store !== 'embedded') throw new Error(`--store must be embedded or postgres, not ${o.store}`);
-  const { openDatabase } = await import('../adapters/sqlite/open.ts');
-  const { SqliteApiKeyStore } = await import('../adapters/sqlite/api-key-store.ts');
-  const path = join(resolve(config.dataDir), 'keys.db');
-  return { store: new SqliteApiKeyStore(openDatabase(path, 'full')), config };
+  const { openSqliteApiKeys } = await import('../adapters/sqlite/index.ts');
+  return { store: openSqliteApiKeys({ dataDir: resolve(config.dataDir) }), config };
 }
 
 async function withKeys<T>(o: StoreOptions, fn: (keys: import('../app/api-keys.ts').ApiKeys) => Promise<T>) {

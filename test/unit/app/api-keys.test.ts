@@ -5,8 +5,7 @@
  */
 import * as crypto from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SqliteApiKeyStore } from '../../../src/adapters/sqlite/api-key-store.ts';
-import { openDatabase } from '../../../src/adapters/sqlite/open.ts';
+import { openDatabase, SqliteApiKeyStore } from '../../../src/adapters/sqlite/index.ts';
 import { ApiKeys, hashSecret, secretMatches } from '../../../src/app/api-keys.ts';
 import { parseKey } from '../../../src/core/api-key.ts';
 

@@ -9,8 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AuthOptions, credentialsOf, installAuth } from '../../../../src/adapters/http/auth.ts';
 import { installErrorHandler } from '../../../../src/adapters/http/errors.ts';
 import { MemoryCache } from '../../../../src/adapters/memory/cache.ts';
-import { SqliteApiKeyStore } from '../../../../src/adapters/sqlite/api-key-store.ts';
-import { openDatabase } from '../../../../src/adapters/sqlite/open.ts';
+import { openDatabase, SqliteApiKeyStore } from '../../../../src/adapters/sqlite/index.ts';
 import { ApiKeys } from '../../../../src/app/api-keys.ts';
 
 const apps: FastifyInstance[] = [];
