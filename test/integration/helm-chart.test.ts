@@ -96,6 +96,7 @@ const roles = {
 
 let defaults: K8sObject[];
 let gpu: K8sObject[];
+let trained: K8sObject[];
 
 beforeAll(() => {
   // Builds helm and the validator on a cold machine (minutes, once); instant when cached.
@@ -105,7 +106,9 @@ beforeAll(() => {
     timeout: 1_200_000,
   });
   defaults = render();
-  gpu = render('detector.gpu.enabled=true');
+  // Training is off by default (`vigil train` does not exist yet); the checks of its job render it.
+  trained = render('training.enabled=true');
+  gpu = render('training.enabled=true', 'detector.gpu.enabled=true');
 }, 1_260_000);
 
 describe('helm chart deploy/helm/vigil', () => {
@@ -129,7 +132,6 @@ describe('helm chart deploy/helm/vigil', () => {
     expect(ids(defaults)).toEqual(
       [
         'ConfigMap/vigil-config',
-        'CronJob/vigil-train',
         'Deployment/vigil-api',
         'Deployment/vigil-detector',
         'Deployment/vigil-processor',
@@ -145,6 +147,9 @@ describe('helm chart deploy/helm/vigil', () => {
       ].sort(),
     );
     for (const o of defaults) expect(o.metadata.labels?.['app.kubernetes.io/instance'], o.kind).toBe('vigil');
+    // No training job by default: `vigil train` does not exist yet.
+    expect(defaults.some((o) => o.kind === 'CronJob' || o.kind === 'Job')).toBe(false);
+    expect(ids(trained)).toContain('CronJob/vigil-train');
   });
 
   it('keeps each role at its minimum replicas: by HPA (autoscaling/v2) by default, by the Deployment without one', () => {
@@ -178,7 +183,7 @@ describe('helm chart deploy/helm/vigil', () => {
   });
 
   it('sizes each role as the reference deployment does', () => {
-    const train = containerOf(find(defaults, 'CronJob', 'vigil-train'));
+    const train = containerOf(find(trained, 'CronJob', 'vigil-train'));
     for (const [container, want] of [
       ...Object.entries(roles).map(
         ([r, w]) => [containerOf(find(defaults, 'Deployment', `vigil-${r}`)), w] as const,
@@ -197,7 +202,7 @@ describe('helm chart deploy/helm/vigil', () => {
       ['Deployment', 'vigil-detector', 'detector'],
       ['CronJob', 'vigil-train', 'train'],
     ] as const) {
-      const pod = podOf(find(defaults, kind, name));
+      const pod = podOf(find(trained, kind, name));
       const c = pod.spec.containers[0]!;
       expect(c.args.slice(0, 3)).toEqual([role, '--config', '/etc/vigil/config.json']);
       expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: 8080 })]);
@@ -227,7 +232,7 @@ describe('helm chart deploy/helm/vigil', () => {
     expect(startup.httpGet).toEqual({ path: '/healthz', port: 'http' });
     // Recovery (state restore + replay) gets at least 5 minutes before liveness may kill the pod.
     expect(startup.failureThreshold! * startup.periodSeconds!).toBeGreaterThanOrEqual(300);
-    expect(containerOf(find(defaults, 'CronJob', 'vigil-train')).livenessProbe?.httpGet?.path).toBe(
+    expect(containerOf(find(trained, 'CronJob', 'vigil-train')).livenessProbe?.httpGet?.path).toBe(
       '/healthz',
     );
   });
@@ -241,7 +246,7 @@ describe('helm chart deploy/helm/vigil', () => {
   });
 
   it('runs every pod as non-root with a read-only root filesystem and no capabilities', () => {
-    for (const o of defaults.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob')) {
+    for (const o of trained.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob')) {
       const pod = podOf(o);
       expect(pod.spec.securityContext, o.metadata.name).toMatchObject({ runAsNonRoot: true });
       expect(pod.spec.securityContext['runAsUser']).toBeGreaterThan(0);
@@ -259,7 +264,7 @@ describe('helm chart deploy/helm/vigil', () => {
   });
 
   it('requests a GPU, GPU nodes and their taint only for detectors, and only when detector.gpu.enabled', () => {
-    for (const o of defaults)
+    for (const o of trained)
       if (o.spec?.['template'] || o.kind === 'CronJob') expect(hasGpu(o), o.metadata.name).toBe(false);
     const detector = find(gpu, 'Deployment', 'vigil-detector');
     const pod = podOf(detector);
@@ -277,6 +282,7 @@ describe('helm chart deploy/helm/vigil', () => {
 
   it('renders the optional parts when asked: one-off training Job, Ingress, existing Secret, connections', () => {
     const objects = render(
+      'training.enabled=true',
       'training.schedule=',
       'ingress.enabled=true',
       'ingress.className=example',
