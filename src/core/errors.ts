@@ -106,6 +106,12 @@ export const ERRORS = {
     retriable: false,
     summary: 'Detector parameters do not match the detector schema.',
   },
+  VIGIL_ERR_BAD_PIPELINE: {
+    status: 400,
+    retriable: false,
+    summary:
+      'A pipeline declaration names an unknown stage or gives a stage bad params; the message names the field.',
+  },
   VIGIL_ERR_RATE_LIMITED: {
     status: 429,
     retriable: true,

@@ -5,6 +5,7 @@
  * cost, free of file I/O, worker start-up and scheduling.
  */
 import { type Detector, stepOf } from '../../core/detectors/detector.ts';
+import { Pipeline } from '../../core/pipeline/pipeline.ts';
 
 export interface KernelOrder {
   /** For the k-th point of the stream: which series, and which row of it. */
@@ -71,7 +72,7 @@ export function interleaveByTimestamp(ts: readonly Float64Array[]): KernelOrder 
 
 /** Runs the stream through `detectors[s]` (one per series) and returns points per second. */
 export function runKernel(
-  detectors: readonly Detector[],
+  detectors: readonly (Detector | Pipeline)[],
   ts: readonly Float64Array[],
   values: readonly Float64Array[],
   order: KernelOrder,
@@ -84,7 +85,8 @@ export function runKernel(
     const d = detectors[s]!;
     const t = ts[s]![i]!;
     const v = values[s]![i]!;
-    stepOf(d, t, v);
+    if (d instanceof Pipeline) d.step(t, v);
+    else stepOf(d, t, v);
   }
   const seconds = (performance.now() - started) / 1000;
   return n / Math.max(seconds, 1e-9);

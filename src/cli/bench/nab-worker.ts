@@ -1,11 +1,14 @@
 /**
- * Worker thread of `vigil bench nab`: runs one detector over whole files, a fresh instance per
+ * Worker thread of `vigil bench nab`: runs one pipeline (a preset or a detector's default
+ * pipeline) over whole files, a fresh instance per
  * file, scoring every point before learning from it. The main thread sends one file at a time
  * and gets back its scores, so the work spreads over the workers as they come free.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Detector, type DetectorHints, stepOf } from '../../core/detectors/detector.ts';
+import type { DetectorHints } from '../../core/detectors/detector.ts';
 import { builtinDetectors } from '../../core/detectors/index.ts';
+import type { Pipeline } from '../../core/pipeline/pipeline.ts';
+import { pipelinesOf } from '../../core/pipeline/pipelines.ts';
 
 export interface NabWorkerSetup {
   /** Marks the thread as a NAB bench worker (tests may run inside other worker threads). */
@@ -26,7 +29,7 @@ export type NabFileOutcome =
 
 /** Scores a series with a fresh detector; also returns the JSON size of its final snapshot. */
 export function runSeries(
-  create: (hints: DetectorHints) => Detector,
+  create: (hints: DetectorHints) => Pipeline,
   ts: Float64Array,
   values: Float64Array,
   hints: DetectorHints,
@@ -34,7 +37,7 @@ export function runSeries(
   const detector = create(hints);
   const scores = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    scores[i] = stepOf(detector, ts[i]!, values[i]!).score;
+    scores[i] = detector.step(ts[i]!, values[i]!).score;
   }
   return { scores, stateBytes: JSON.stringify(detector.snapshot()).length };
 }
@@ -43,8 +46,8 @@ const setup = workerData as Partial<NabWorkerSetup> | null;
 if (parentPort !== null && setup?.nabBenchWorker === true && setup.detector !== undefined) {
   const port = parentPort;
   const detector = setup.detector;
-  const registry = builtinDetectors();
-  const create = (hints: DetectorHints) => registry.create(detector, {}, undefined, hints);
+  const pipelines = pipelinesOf(builtinDetectors());
+  const create = (hints: DetectorHints) => pipelines.createNamed(detector, hints);
   port.on('message', (task: NabFileTask) => {
     let outcome: NabFileOutcome;
     try {

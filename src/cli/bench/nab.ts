@@ -21,6 +21,7 @@ import { scoreDetector } from '../../core/bench/nab/score-detector.ts';
 import type { DetectorHints } from '../../core/detectors/detector.ts';
 import { builtinDetectors } from '../../core/detectors/index.ts';
 import { VigilError } from '../../core/errors.ts';
+import { pipelinesOf } from '../../core/pipeline/pipelines.ts';
 import { interleaveByTimestamp, type KernelOrder, runKernel } from './nab-kernel.ts';
 import type { NabFileOutcome, NabFileTask, NabWorkerSetup } from './nab-worker.ts';
 
@@ -108,11 +109,12 @@ export function registerNab(bench: Command): void {
 
 /** Runs the benchmark and writes its files; returns one result per detector. */
 export async function runNabBench(options: NabBenchOptions, out: BenchOutput): Promise<NabBenchResult[]> {
-  const registry = builtinDetectors();
+  const pipelines = pipelinesOf(builtinDetectors());
+  // Each name runs its pipeline: a preset, or a selectable detector's default pipeline.
   const detectors =
     options.detector === 'all'
-      ? registry.factories().map((f) => f.name)
-      : [registry.get(options.detector).name];
+      ? pipelines.selectable().filter((n) => n !== 'default')
+      : [pipelines.named(options.detector).name ?? options.detector];
   const corpusDir = options.corpus === undefined ? defaultCorpus() : resolve(options.corpus);
   const corpus = await loadNabCorpus(corpusDir);
   const resultsRoot =
@@ -166,8 +168,8 @@ async function benchDetector(
   const seconds = (performance.now() - started) / 1000;
   bar.stop();
   const profiles = scoreDetector(files, run.scores, corpus.profiles);
-  const registry = builtinDetectors();
-  const kernelDetectors = files.map((_, f) => registry.create(detector, {}, undefined, hints[f]));
+  const pipelines = pipelinesOf(builtinDetectors());
+  const kernelDetectors = files.map((_, f) => pipelines.createNamed(detector, hints[f]));
   const kernelPointsPerSec = runKernel(
     kernelDetectors,
     files.map((f) => f.ts),

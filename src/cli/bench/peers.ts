@@ -30,6 +30,7 @@ import { scoreDetector } from '../../core/bench/nab/score-detector.ts';
 import type { DetectorHints } from '../../core/detectors/detector.ts';
 import { builtinDetectors } from '../../core/detectors/index.ts';
 import { VigilError } from '../../core/errors.ts';
+import { type Pipelines, pipelinesOf } from '../../core/pipeline/pipelines.ts';
 import { Progress } from '../progress.ts';
 import { DEFAULT_CORPUS } from './nab.ts';
 import { runSeries } from './nab-worker.ts';
@@ -127,9 +128,10 @@ export async function runPeersBench(
   options: PeersBenchOptions,
   write: (text: string) => void,
 ): Promise<PeersRun> {
-  const registry = builtinDetectors();
-  const ours = options.detectors ?? ['rcf', 'default', 'ewma'].filter((d) => registry.names().includes(d));
-  for (const d of ours) registry.get(d);
+  const pipelines = pipelinesOf(builtinDetectors());
+  const ours =
+    options.detectors ?? ['rcf', 'default', 'ewma'].filter((d) => pipelines.selectable().includes(d));
+  for (const d of ours) pipelines.named(d);
   const corpusDir = resolve(options.corpus ?? DEFAULT_CORPUS);
   if (!existsSync(corpusDir)) {
     throw new VigilError('VIGIL_ERR_NOT_FOUND', `no NAB corpus at ${corpusDir}; pass --corpus DIR`);
@@ -161,9 +163,9 @@ export async function runPeersBench(
     }
   }
   for (const name of ours) {
-    const { scores, time } = runOurs(registry, name, files, options.seed);
+    const { scores, time } = runOurs(pipelines, name, files, options.seed);
     const r = row(name, 'vigil', scoreDetector(files, scores, corpus.profiles), points, time, now);
-    const resolved = registry.get(name).name;
+    const resolved = pipelines.named(name).name ?? name;
     rows.push(resolved === name ? r : { ...r, resolved });
   }
 
@@ -340,12 +342,18 @@ function nabHints(file: NabCorpusFile, seed: number): DetectorHints {
 }
 
 function runOurs(
-  registry: ReturnType<typeof builtinDetectors>,
+  pipelines: Pipelines,
   name: string,
   files: readonly NabCorpusFile[],
   seed: number,
 ): { scores: Float64Array[]; time: Timing } {
-  const params = OUR_PARAMS[registry.get(name).name] ?? {};
+  // The pipeline the name selects, with the detector's pinned params over its defaults.
+  const base = pipelines.named(name);
+  const pinned = OUR_PARAMS[base.detector.name] ?? {};
+  const declaration = pipelines.resolve({
+    ...base,
+    detector: { name: base.detector.name, params: { ...base.detector.params, ...pinned } },
+  });
   const bar = new Progress(
     `vigil ${name}`,
     files.reduce((n, f) => n + f.length, 0),
@@ -355,7 +363,7 @@ function runOurs(
     const hints = nabHints(file, seed);
     const started = performance.now();
     const cpuStarted = cpuNow();
-    const r = runSeries((h) => registry.create(name, params, undefined, h), file.ts, file.values, hints);
+    const r = runSeries((h) => pipelines.create(declaration, undefined, h), file.ts, file.values, hints);
     time.cpu += cpuNow() - cpuStarted;
     time.wall += (performance.now() - started) / 1000;
     bar.tick(file.length);

@@ -39,19 +39,31 @@ export interface DetectorFactory<P = Record<string, unknown>> {
   readonly params: TSchema;
   readonly defaults: P;
   /**
-   * Recommended anomaly threshold for this detector's scores (score ≥ threshold is anomalous),
-   * e.g. its standard-profile NAB optimum. Absent: DEFAULT_THRESHOLD.
+   * Recommended anomaly threshold for this detector's raw scores (score ≥ threshold is
+   * anomalous), e.g. its standard-profile NAB optimum; the threshold of its default pipeline when
+   * that calibrates with `none`. Absent: DEFAULT_THRESHOLD.
    */
   readonly threshold?: number;
+  /**
+   * The calibration of this detector's default pipeline (core/pipeline): `likelihood` when
+   * absent; `none` for a detector whose scores are calibrated alarm values already.
+   */
+  readonly calibration?: string;
+  /**
+   * Set (to the reason) on a detector that gives no usable score on its own pipeline: presets may
+   * build on it, but it is not offered by name to users.
+   */
+  readonly buildingBlock?: string;
   /** Upper bound on `JSON.stringify(snapshot())` in bytes at default params, however long the stream (conformance-checked; 256 when absent). */
   readonly maxStateBytes?: number;
   create(params: P, state?: DetectorState, hints?: DetectorHints): Detector;
 }
 
 /**
- * One point through `d`, score-then-learn: the fused `step` where the detector has one (which the
- * contract requires to be equal), else `score` then `update`. Every caller that feeds a detector
- * uses this one function.
+ * The one score-and-learn primitive: one point through `d`, score-then-learn. The fused `step`
+ * where the detector has one (which the contract requires to be equal), else `score` then
+ * `update`: the shared adapter for detectors that only have those two, so no detector keeps a
+ * memo of its last score for a following `update`. Every caller that feeds a detector uses it.
  */
 export function stepOf(d: Detector, ts: number, value: number): Score {
   if (d.step !== undefined) return d.step(ts, value);

@@ -4,7 +4,6 @@ import { bocpd } from './bocpd/bocpd.ts';
 import { cadOse } from './cad-ose/cad-ose.ts';
 import { ensembleDetector } from './ensemble/ensemble.ts';
 import { ewma } from './ewma/ewma.ts';
-import { fastDetector } from './fast/fast.ts';
 import { knnCad } from './knn-cad/knn-cad.ts';
 import { likelihoodDetector } from './likelihood/likelihood.ts';
 import { rcf } from './rcf/rcf.ts';
@@ -12,12 +11,12 @@ import { DetectorRegistry } from './registry.ts';
 import { relativeEntropy } from './relative-entropy/relative-entropy.ts';
 import { robustZ } from './robust-z/robust-z.ts';
 import { seasonal } from './seasonal/seasonal.ts';
-import { vigilDetector } from './vigil/vigil.ts';
+import { vigilEvents } from './vigil/vigil-events.ts';
 import { windowedGaussian } from './windowed-gaussian/windowed-gaussian.ts';
 
 export function builtinDetectors(): DetectorRegistry {
   const registry = new DetectorRegistry();
-  // `default` is the detector chosen by measurement on NAB (docs/detectors.md).
+  // Users select presets (core/pipeline/presets.ts) and the detectors that are not building blocks.
   return (
     registry
       .register(ewma)
@@ -33,9 +32,7 @@ export function builtinDetectors(): DetectorRegistry {
       // Wrappers build their inner detectors through the registry they are registered in.
       .register(likelihoodDetector(registry))
       .register(ensembleDetector(registry))
-      .register(vigilDetector(registry))
-      .register(fastDetector(registry))
-      .alias('default', 'vigil')
+      .register(vigilEvents(registry))
   );
 }
 

@@ -67,10 +67,8 @@ interface BocpdData {
 
 const Z_LIMIT = 1e6;
 
-/** Step result shared by score() and update() so a point is evaluated once. */
-interface Pending {
-  ts: number;
-  value: number;
+/** A point's evaluation: its score and the run-length distribution it leads to. */
+interface Evaluation {
   score: Score;
   prob: Float64Array;
   len: number;
@@ -91,7 +89,6 @@ export class BocpdDetector implements Detector {
   /** Scratch for the next distribution; swapped with #prob on update. */
   #spare: Float64Array;
   #len: number;
-  #pending: Pending | undefined;
 
   constructor(p: BocpdParams, data?: BocpdData) {
     this.#p = p;
@@ -117,13 +114,21 @@ export class BocpdDetector implements Detector {
     }
   }
 
-  score(ts: number, value: number): Score {
-    return this.#evaluate(ts, value).score;
+  score(_ts: number, value: number): Score {
+    return this.#evaluate(value).score;
   }
 
-  update(ts: number, value: number): void {
-    const e = this.#evaluate(ts, value);
-    this.#pending = undefined;
+  update(_ts: number, value: number): void {
+    this.#commit(value, this.#evaluate(value));
+  }
+
+  step(_ts: number, value: number): Score {
+    const e = this.#evaluate(value);
+    this.#commit(value, e);
+    return e.score;
+  }
+
+  #commit(value: number, e: Evaluation): void {
     this.#spare = this.#prob;
     this.#prob = e.prob;
     this.#len = e.len;
@@ -132,15 +137,7 @@ export class BocpdDetector implements Detector {
     this.#norm.update(x, this.#p.alpha);
   }
 
-  step(ts: number, value: number): Score {
-    const s = this.#evaluate(ts, value).score;
-    this.update(ts, value);
-    return s;
-  }
-
-  #evaluate(ts: number, value: number): Pending {
-    const pend = this.#pending;
-    if (pend !== undefined && pend.ts === ts && Object.is(pend.value, value)) return pend;
+  #evaluate(value: number): Evaluation {
     const x = tame(value);
     const norm = this.#norm;
     const center = norm.mean;
@@ -201,9 +198,7 @@ export class BocpdDetector implements Detector {
       lower: finiteOrNaN(expected - half),
       upper: finiteOrNaN(expected + half),
     };
-    const out = { ts, value, score, prob: next, len: nextLen };
-    this.#pending = out;
-    return out;
+    return { score, prob: next, len: nextLen };
   }
 
   #push(x: number): void {

@@ -72,9 +72,8 @@ interface RelativeEntropyData {
 /** Pseudo-count added to every hypothesis bin so that KL stays finite. */
 const PSEUDO = 0.5;
 
-interface Pending {
-  ts: number;
-  value: number;
+/** A point's evaluation: its score and the window's histogram with its nearest stored one. */
+interface Evaluation {
   score: Score;
   counts: Int32Array;
   best: number;
@@ -92,8 +91,6 @@ export class RelativeEntropyDetector implements Detector {
   readonly #hist: Int32Array[] = [];
   readonly #logQ: Float64Array[] = [];
   readonly #seen: number[] = [];
-  #pending: Pending | undefined;
-
   constructor(p: RelativeEntropyParams, data?: RelativeEntropyData) {
     this.#p = p;
     this.#width = 6 / (p.bins - 2);
@@ -105,13 +102,21 @@ export class RelativeEntropyDetector implements Detector {
     }
   }
 
-  score(ts: number, value: number): Score {
-    return this.#evaluate(ts, value).score;
+  score(_ts: number, value: number): Score {
+    return this.#evaluate(value).score;
   }
 
-  update(ts: number, value: number): void {
-    const e = this.#evaluate(ts, value);
-    this.#pending = undefined;
+  update(_ts: number, value: number): void {
+    this.#commit(value, this.#evaluate(value));
+  }
+
+  step(_ts: number, value: number): Score {
+    const e = this.#evaluate(value);
+    this.#commit(value, e);
+    return e.score;
+  }
+
+  #commit(value: number, e: Evaluation): void {
     if (this.#size + 1 >= this.#p.window) {
       const accepted = e.best >= 0 && chiSquareCdf(e.bestD, this.#p.bins - 1) < 1 - this.#p.significance;
       if (accepted) this.#seen[e.best]!++;
@@ -122,15 +127,7 @@ export class RelativeEntropyDetector implements Detector {
     this.#norm.update(x, this.#p.alpha);
   }
 
-  step(ts: number, value: number): Score {
-    const s = this.#evaluate(ts, value).score;
-    this.update(ts, value);
-    return s;
-  }
-
-  #evaluate(ts: number, value: number): Pending {
-    const pend = this.#pending;
-    if (pend !== undefined && pend.ts === ts && Object.is(pend.value, value)) return pend;
+  #evaluate(value: number): Evaluation {
     const p = this.#p;
     const x = tame(value);
     const mean = this.#norm.mean;
@@ -173,9 +170,7 @@ export class RelativeEntropyDetector implements Detector {
     }
     const half = p.bandSigmas * this.#norm.sd;
     const has = this.#norm.n > 0;
-    const out: Pending = {
-      ts,
-      value,
+    return {
       counts,
       best,
       bestD,
@@ -186,8 +181,6 @@ export class RelativeEntropyDetector implements Detector {
         upper: has ? finiteOrNaN(mean + half) : Number.NaN,
       },
     };
-    this.#pending = out;
-    return out;
   }
 
   #bin(x: number, mean: number, sd: number): number {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LiteLikelihood } from '../../../../src/core/detectors/fast/lite-likelihood.ts';
 import { builtinDetectors } from '../../../../src/core/detectors/index.ts';
+import { pipelinesOf } from '../../../../src/core/pipeline/pipelines.ts';
 import { logLikelihood } from '../../../../src/core/scoring/likelihood.ts';
+import { LiteLikelihood } from '../../../../src/core/scoring/lite-likelihood.ts';
 import { generalStream, prng } from './fixtures.ts';
 
 const settings = { learningPeriod: 20, estimationSamples: 30, averagingWindow: 10, horizon: 1000 };
@@ -58,14 +59,17 @@ describe('LiteLikelihood', () => {
   });
 });
 
-describe('fast', () => {
-  const registry = builtinDetectors();
+describe('the fast preset', () => {
+  const pipelines = pipelinesOf(builtinDetectors());
+  const fast = pipelines.named('fast');
+  const withParams = (calibration: Record<string, unknown>) =>
+    pipelines.resolve({ ...fast, calibration: { ...fast.calibration, ...calibration } });
 
   it('scores the probation at the log of likelihood 0.5, and takes it from NAB hints', () => {
     const s = generalStream(800, 4);
     const run = (hints?: { probationaryLength: number }) => {
-      const d = registry.create('fast', { extremeTolerance: 10 }, undefined, hints);
-      return s.values.map((v, i) => d.step!(s.ts[i]!, v).score);
+      const d = pipelines.create(withParams({ extremeTolerance: 10 }), undefined, hints);
+      return s.values.map((v, i) => d.step(s.ts[i]!, v).score);
     };
     const warm = logLikelihood(0.5);
     expect(
@@ -79,28 +83,30 @@ describe('fast', () => {
   });
 
   it('scores 1 on a new extreme, then damps what follows', () => {
-    const d = registry.create('fast');
+    const d = pipelines.create(fast);
     const s = generalStream(1000, 3);
     let hi = Number.NEGATIVE_INFINITY;
     let lo = Number.POSITIVE_INFINITY;
     for (let i = 0; i < 1000; i++) {
-      d.update(s.ts[i]!, s.values[i]!);
+      d.step(s.ts[i]!, s.values[i]!);
       hi = Math.max(hi, s.values[i]!);
       lo = Math.min(lo, s.values[i]!);
     }
     const spike = hi + 0.5 * (hi - lo);
     // 1, damped only by whatever event the noise last raised, long ago.
-    expect(d.step!(s.ts[999]! + 60_000, spike).score).toBeGreaterThan(0.999);
-    const next = d.step!(s.ts[999]! + 120_000, spike + (hi - lo)).score;
-    expect(next).toBeCloseTo(1 - Math.exp(-1 / 30), 12);
+    expect(d.step(s.ts[999]! + 60_000, spike).score).toBeGreaterThan(0.999);
+    const next = d.step(s.ts[999]! + 120_000, spike + (hi - lo));
+    expect(next.score).toBeCloseTo(1 - Math.exp(-1 / 30), 12);
+    // Damped under the threshold, the point is no longer anomalous.
+    expect(next.anomalous).toBe(false);
   });
 
   it('passes the ensemble band through', () => {
-    const d = registry.create('fast');
-    const wg = registry.create('windowed-gaussian');
+    const d = pipelines.create(fast);
+    const wg = builtinDetectors().create('windowed-gaussian');
     const s = generalStream(300, 8);
     for (let i = 0; i < 299; i++) {
-      d.update(s.ts[i]!, s.values[i]!);
+      d.step(s.ts[i]!, s.values[i]!);
       wg.update(s.ts[i]!, s.values[i]!);
     }
     const a = d.score(s.ts[299]!, s.values[299]!);

@@ -4,10 +4,11 @@ import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import type { DetectorFactory, DetectorHints } from '../../../../src/core/detectors/index.ts';
 import { builtinDetectors, DetectorRegistry } from '../../../../src/core/detectors/index.ts';
-import { NewExtreme } from '../../../../src/core/detectors/vigil/new-extreme.ts';
 import { RecentMax } from '../../../../src/core/detectors/vigil/recent-max.ts';
-import { SoftRefractory } from '../../../../src/core/detectors/vigil/soft-refractory.ts';
-import { vigilDetector } from '../../../../src/core/detectors/vigil/vigil.ts';
+import { vigilEvents } from '../../../../src/core/detectors/vigil/vigil-events.ts';
+import { pipelinesOf } from '../../../../src/core/pipeline/pipelines.ts';
+import { NewExtreme } from '../../../../src/core/scoring/new-extreme.ts';
+import { SoftRefractory } from '../../../../src/core/scoring/soft-refractory.ts';
 import { loadNab, NAB_ROOT, nabAvailable } from './nab-fixture.ts';
 
 describe('NewExtreme', () => {
@@ -89,7 +90,7 @@ function stubs(events: number[], evidence: number[], hintsSeen: DetectorHints[] 
   return r
     .register(scripted('artime', (p, t) => (events[t] ?? 0) * (p.probation === 750 ? 0.5 : 1)))
     .register(scripted('evidence', (_, t) => evidence[t] ?? 0))
-    .register(vigilDetector(r));
+    .register(vigilEvents(r));
 }
 
 /** Events and their corroboration only: no extremes, refractory, repeat mask or evidence tier. */
@@ -104,11 +105,11 @@ const NO_EXTREMES = {
 const NAB_HINTS = { min: 0, max: 1, probationaryLength: 100 };
 
 function run(r: DetectorRegistry, params: Record<string, unknown>, n: number, hints?: DetectorHints) {
-  const d = r.create('vigil', params, undefined, hints);
+  const d = r.create('vigil-events', params, undefined, hints);
   return Array.from({ length: n }, (_, i) => d.step!(i, 1).score);
 }
 
-describe('vigil', () => {
+describe('vigil-events', () => {
   it('scores an event by (strength + w·best evidence of the window) / (1 + w), and 0 elsewhere', () => {
     const events = [0, 0, 0, 0, 0, 0.6, 0, 0, 0, 0.6];
     const evidence = [0, 0.9, 0, 0, 0, 0.2, 0.9, 0.9, 0.9, 0];
@@ -134,9 +135,9 @@ describe('vigil', () => {
     );
     // Strict mode (no hints); the choice is kept in the state.
     const r = stubs([0, 0.6, 0.6], [0.9, 0, 0]);
-    const d = r.create('vigil', p);
+    const d = r.create('vigil-events', p);
     expect(d.step!(0, 1).score).toBe(0);
-    const restored = r.create('vigil', p, JSON.parse(JSON.stringify(d.snapshot())), NAB_HINTS);
+    const restored = r.create('vigil-events', p, JSON.parse(JSON.stringify(d.snapshot())), NAB_HINTS);
     expect(restored.step!(1, 1).score).toBeCloseTo((0.6 + 3 * 0.9) / 4, 15);
   });
 
@@ -164,7 +165,7 @@ describe('vigil', () => {
   });
 
   it('counts a new extreme as an event of extremeWeight', () => {
-    const d = stubs([], new Array(10).fill(0.4)).create('vigil', {
+    const d = stubs([], new Array(10).fill(0.4)).create('vigil-events', {
       evidence: 'evidence',
       refractoryTau: 0,
       tierWeight: 0,
@@ -196,28 +197,30 @@ describe('vigil', () => {
     expect(hintsSeen).toEqual([nab]);
     expect(new Set(withHints)).toEqual(new Set([1])); // the stub's default-probation factor
     const strict = stubs(events, []);
-    const d = strict.create('vigil', alone);
+    const d = strict.create('vigil-events', alone);
     const s = Array.from({ length: 800 }, (_, i) => d.step!(i, 1).score);
     expect(s.slice(0, 750).every((x) => x === 1)).toBe(true);
     expect(s.slice(750).every((x) => x === 0.5)).toBe(true);
     // After the handoff the short instance is gone from the state, and a restore carries on.
     const state = JSON.parse(JSON.stringify(d.snapshot()));
     expect(state.data.artime).toMatchObject({ staged: true, t: 750, short: null });
-    expect(strict.create('vigil', alone, state).step!(0, 1).score).toBe(0.5);
+    expect(strict.create('vigil-events', alone, state).step!(0, 1).score).toBe(0.5);
   });
 
   it('passes the evidence band through and refuses a state of another evidence detector', () => {
     const r = stubs([], []);
-    const d = r.create('vigil', { evidence: 'evidence' });
+    const d = r.create('vigil-events', { evidence: 'evidence' });
     expect(d.score(0, 7)).toEqual({ score: 0, expected: 7, lower: 6, upper: 8 });
     const real = builtinDetectors();
-    expect(() => real.create('vigil', { evidence: 'ewma' }, real.create('vigil').snapshot())).toThrow(
-      /likelihood/,
-    );
+    expect(() =>
+      real.create('vigil-events', { evidence: 'ewma' }, real.create('vigil-events').snapshot()),
+    ).toThrow(/likelihood/);
   });
 
-  it('is the default detector', () => {
-    expect(builtinDetectors().get('default').name).toBe('vigil');
+  it('is the detector of the vigil preset, which is the default', () => {
+    const pipelines = pipelinesOf(builtinDetectors());
+    expect(pipelines.named('default')).toEqual(pipelines.named('vigil'));
+    expect(pipelines.named('vigil').detector.name).toBe('vigil-events');
   });
 });
 
@@ -236,8 +239,8 @@ describe.skipIf(!nabAvailable)('vigil on a NAB file', () => {
     const hints = withHints
       ? { min: f.min, max: f.max, probationaryLength: f.probationaryLength }
       : undefined;
-    const d = builtinDetectors().create('vigil', {}, undefined, hints);
-    const scores = Array.from(f.values, (v, i) => d.step!(f.ts[i]!, v).score);
+    const d = pipelinesOf(builtinDetectors()).createNamed('vigil', hints);
+    const scores = Array.from(f.values, (v, i) => d.step(f.ts[i]!, v).score);
     let best = f.probationaryLength;
     for (let i = best; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
     expect(best).toBeGreaterThanOrEqual(start);

@@ -1,6 +1,9 @@
 /**
- * `vigil`: Vigil's default detector, chosen by measurement on NAB (docs/detectors.md). Events come
- * from two sources, and each is scored by how well the rest of the evidence backs it:
+ * `vigil-events`: the detector of the `vigil` preset (core/pipeline/presets.ts), Vigil's default,
+ * chosen by measurement on NAB (docs/detectors.md). A building block: its fusion needs a second,
+ * calibrated score stream, so it is one detector rather than a chain of stages, and it is offered
+ * to users only through the preset. Events come from two sources, and each is scored by how well
+ * the rest of the evidence backs it:
  *
  * - **events**: ARTime (staged-artime.ts; a pattern that resonates with no learned shape) and the
  *   new-extreme rule (a value beyond all earlier ones by `extremeTolerance` of their range, at
@@ -26,13 +29,13 @@
  */
 import Type from 'typebox';
 import type { Score } from '../../point.ts';
+import { type ExtremeData, NewExtreme } from '../../scoring/new-extreme.ts';
+import { SoftRefractory } from '../../scoring/soft-refractory.ts';
 import { type Detector, type DetectorFactory, type DetectorState, stepOf } from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
 import { EvidenceTier } from './evidence-tier.ts';
-import { type ExtremeData, NewExtreme } from './new-extreme.ts';
 import { RecentMax } from './recent-max.ts';
 import { RepeatMask } from './repeat-mask.ts';
-import { SoftRefractory } from './soft-refractory.ts';
 import { StagedArtime, type StagedArtimeData } from './staged-artime.ts';
 
 export const VigilParams = Type.Object(
@@ -170,16 +173,6 @@ interface VigilData {
   tierSince?: number | null;
 }
 
-/** What `score` found for a point, kept so that `update` of the same point need not redo it. */
-interface Pending {
-  ts: number;
-  value: number;
-  event: number;
-  evidence: Score;
-  raw: number;
-  score: Score;
-}
-
 export class VigilDetector implements Detector {
   readonly #p: VigilParams;
   readonly #artime: StagedArtime;
@@ -191,7 +184,6 @@ export class VigilDetector implements Detector {
   readonly #tier: EvidenceTier;
   /** ARTime's events take `estimatedRangeWeight` rather than `corroborationWeight`. */
   readonly #estimatedRange: boolean;
-  #pending: Pending | undefined;
 
   constructor(
     p: VigilParams,
@@ -212,35 +204,18 @@ export class VigilDetector implements Detector {
   }
 
   score(ts: number, value: number): Score {
-    const pend = this.#pending;
-    if (pend !== undefined && pend.ts === ts && Object.is(pend.value, value)) return pend.score;
     const event = this.#artime.score(ts, value);
     const evidence = this.#evidence.score(ts, value);
     const raw = this.#fuse(value, event, evidence.score);
-    const score = this.#out(this.#final(raw, evidence.score), evidence);
-    this.#pending = { ts, value, event, evidence, raw, score };
-    return score;
+    return this.#out(this.#final(raw, evidence.score), evidence);
   }
 
+  /** Learning needs what scoring found, so it is a step whose score is not needed. */
   update(ts: number, value: number): void {
-    const pend = this.#pending;
-    this.#pending = undefined;
-    if (pend !== undefined && pend.ts === ts && Object.is(pend.value, value)) {
-      this.#artime.step(ts, value);
-      this.#evidence.update(ts, value);
-      this.#commit(value, pend.evidence.score, pend.raw);
-    } else {
-      this.step(ts, value);
-    }
+    this.step(ts, value);
   }
 
   step(ts: number, value: number): Score {
-    const pend = this.#pending;
-    if (pend !== undefined && pend.ts === ts && Object.is(pend.value, value)) {
-      this.update(ts, value);
-      return pend.score;
-    }
-    this.#pending = undefined;
     const event = this.#artime.step(ts, value);
     const evidence = stepOf(this.#evidence, ts, value);
     const raw = this.#fuse(value, event, evidence.score);
@@ -260,7 +235,7 @@ export class VigilDetector implements Detector {
       repeats: this.#repeats.toJSON(),
       tierSince: this.#tier.toJSON(),
     };
-    return { detector: 'vigil', version: 2, data };
+    return { detector: 'vigil-events', version: 2, data };
   }
 
   /** The undamped score: an event's strength backed by the recent evidence, or 0 without an event. */
@@ -324,16 +299,17 @@ const DEFAULTS: VigilParams = {
   longMaxCategories: 128,
 };
 
-/** The `vigil` factory; `source` builds ARTime and the evidence detector by name (the registry). */
-export function vigilDetector(source: DetectorSource): DetectorFactory<VigilParams> {
+/** The `vigil-events` factory; `source` builds ARTime and the evidence detector by name (the registry). */
+export function vigilEvents(source: DetectorSource): DetectorFactory<VigilParams> {
   return {
-    name: 'vigil',
+    name: 'vigil-events',
     version: 2,
-    // NAB standard-profile optimum: 0.31 in nab mode; 0.057 in strict mode, which lies in the
-    // evidence tier (≤ tierWeight), and 0.3 keeps the tier silent; bench/results/nab-vigil-*.json.
+    // Its scores are calibrated alarm values already; the threshold is the `vigil` preset's.
+    calibration: 'none',
     threshold: 0.3,
+    buildingBlock: 'offered as the `vigil` preset, which declares its threshold',
     description:
-      'Default: ARTime and new-extreme events, corroborated by the likelihood ensemble, with repeat masking, a soft refractory and an evidence-only tier below every event.',
+      "The `vigil` preset's detector: ARTime and new-extreme events, corroborated by the likelihood ensemble, with repeat masking, a soft refractory and an evidence-only tier below every event.",
     params: VigilParams,
     defaults: DEFAULTS,
     // Two ARTime instances (both live during the first longProbation points of strict mode; the

@@ -3,7 +3,7 @@
  * more than `tolerance` × their range. It needs no range hint and fires rarely, and only on what
  * is new: a record high or low after the series has shown at least two distinct values.
  */
-import { tame } from '../../math/finite.ts';
+import { tame } from '../math/finite.ts';
 
 export type ExtremeData = [min: number, max: number] | null;
 

@@ -1,0 +1,129 @@
+/**
+ * `lite-likelihood`: the `likelihood` calibration made cheap for the `fast` preset: the same
+ * surprise and NAB log scale, with the distribution of the averaged surprise tracked by running
+ * moments (scoring/lite-likelihood.ts) instead of re-estimated from 8640 stored records, and 1 on
+ * a new extreme (scoring/new-extreme.ts). A non-finite value scores 0 and is not learnt.
+ *
+ * Under NAB rules (hints.probationaryLength = P) it warms up over L = ⌊P/2⌋, E = P − L.
+ */
+import Type from 'typebox';
+import { tame } from '../../math/finite.ts';
+import type { Score } from '../../point.ts';
+import { likelihoodPeriods, logLikelihood } from '../../scoring/likelihood.ts';
+import { LiteLikelihood, type LiteLikelihoodData } from '../../scoring/lite-likelihood.ts';
+import { type ExtremeData, NewExtreme } from '../../scoring/new-extreme.ts';
+import { type Calibrator, type CalibratorKind, clamp01, surprise } from '../calibrator.ts';
+import type { StageState } from '../stage.ts';
+
+export const LiteLikelihoodParams = Type.Object(
+  {
+    surpriseDecades: Type.Number({
+      exclusiveMinimum: 0,
+      default: 6,
+      description: 'raw = −log10(1 − score) / this, capped at 1',
+    }),
+    learningPeriod: Type.Integer({
+      minimum: 0,
+      default: 300,
+      description: 'L: records before moments are learnt',
+    }),
+    estimationSamples: Type.Integer({
+      minimum: 0,
+      default: 300,
+      description: 'E: records after L before likelihoods start',
+    }),
+    averagingWindow: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description: 'raw scores averaged over this many',
+    }),
+    horizon: Type.Integer({
+      minimum: 1,
+      default: 4000,
+      description: 'records the running moments of the averaged raw score weigh about equally',
+    }),
+    extremeTolerance: Type.Number({
+      minimum: 0,
+      default: 0.05,
+      description: 'score 1 beyond all earlier values by this fraction of their range',
+    }),
+  },
+  { additionalProperties: false },
+);
+export interface LiteLikelihoodParams {
+  surpriseDecades: number;
+  learningPeriod: number;
+  estimationSamples: number;
+  averagingWindow: number;
+  horizon: number;
+  extremeTolerance: number;
+}
+
+interface LiteData {
+  likelihood: LiteLikelihoodData;
+  extreme: ExtremeData;
+}
+
+class LiteLikelihoodCalibrator implements Calibrator {
+  readonly #p: LiteLikelihoodParams;
+  readonly #lik: LiteLikelihood;
+  readonly #extreme: NewExtreme;
+
+  constructor(p: LiteLikelihoodParams, lik: LiteLikelihood, data?: LiteData) {
+    this.#p = p;
+    this.#lik = lik;
+    this.#extreme = new NewExtreme(p.extremeTolerance, data?.extreme ?? null);
+  }
+
+  score(value: number, raw: Score): number {
+    if (!Number.isFinite(value)) return 0;
+    return this.#calibrated(value, this.#lik.probe(surprise(raw.score, this.#p.surpriseDecades)));
+  }
+
+  step(value: number, raw: Score): number {
+    const s = Number.isFinite(value)
+      ? this.#calibrated(value, this.#lik.update(tame(value), surprise(raw.score, this.#p.surpriseDecades)))
+      : 0;
+    this.#extreme.observe(value);
+    return s;
+  }
+
+  snapshot(): StageState {
+    const data: LiteData = { likelihood: this.#lik.toJSON(), extreme: this.#extreme.toJSON() };
+    return { stage: 'lite-likelihood', version: 1, data };
+  }
+
+  #calibrated(value: number, likelihood: number): number {
+    if (this.#extreme.test(value)) return 1;
+    return clamp01(logLikelihood(likelihood));
+  }
+}
+
+const DEFAULTS: LiteLikelihoodParams = {
+  surpriseDecades: 6,
+  learningPeriod: 300,
+  estimationSamples: 300,
+  averagingWindow: 10,
+  horizon: 4000,
+  extremeTolerance: 0.05,
+};
+
+export const liteLikelihoodCalibration: CalibratorKind<LiteLikelihoodParams> = {
+  name: 'lite-likelihood',
+  version: 1,
+  description:
+    'The likelihood calibration with bounded state: running moments of the averaged surprise instead of 8640 stored records; 1 on a new extreme.',
+  params: LiteLikelihoodParams,
+  defaults: DEFAULTS,
+  // The averaging window (≤ 25 chars a number) and a dozen scalars.
+  maxStateBytes: 25 * DEFAULTS.averagingWindow + 1024,
+  create(params, ctx, state) {
+    const data = state?.data as LiteData | undefined;
+    const { learningPeriod, estimationSamples } = likelihoodPeriods(params, ctx.hints?.probationaryLength);
+    const lik = new LiteLikelihood(
+      { learningPeriod, estimationSamples, averagingWindow: params.averagingWindow, horizon: params.horizon },
+      data?.likelihood,
+    );
+    return new LiteLikelihoodCalibrator(params, lik, data);
+  },
+};

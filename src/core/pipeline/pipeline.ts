@@ -1,0 +1,87 @@
+/**
+ * A running pipeline: one series' detector, calibrator, threshold and post-rules, scored
+ * score-then-learn as one object. `score` judges a point with the state so far (late points);
+ * `step` judges and learns. Its state is one versioned snapshot of every stage, tagged with the
+ * declaration's hash so a state is never restored into another pipeline.
+ */
+import { type Detector, type DetectorState, stepOf } from '../detectors/detector.ts';
+import type { Score, ScoredPoint } from '../point.ts';
+import type { Calibrator } from './calibrator.ts';
+import type { ResolvedPipeline } from './declaration.ts';
+import type { PostRule } from './post-rule.ts';
+import type { StageState } from './stage.ts';
+
+export const PIPELINE_STATE_VERSION = 1;
+
+export interface PipelineState {
+  pipeline: number;
+  /** pipelineHash of the declaration the state belongs to. */
+  hash: string;
+  detector: DetectorState;
+  calibration: StageState;
+  postRules: StageState[];
+}
+
+export class Pipeline {
+  readonly declaration: ResolvedPipeline;
+  readonly hash: string;
+  readonly #detector: Detector;
+  readonly #calibrator: Calibrator;
+  readonly #rules: PostRule[];
+  readonly #threshold: number;
+
+  constructor(
+    declaration: ResolvedPipeline,
+    hash: string,
+    detector: Detector,
+    calibrator: Calibrator,
+    rules: PostRule[],
+  ) {
+    this.declaration = declaration;
+    this.hash = hash;
+    this.#detector = detector;
+    this.#calibrator = calibrator;
+    this.#rules = rules;
+    this.#threshold = declaration.threshold;
+  }
+
+  /** The point as the pipeline judges it now; no stage learns. */
+  score(ts: number, value: number): ScoredPoint {
+    const raw = this.#detector.score(ts, value);
+    let p = this.#judge(ts, value, raw, this.#calibrator.score(value, raw));
+    for (const r of this.#rules) p = r.score(p);
+    return p;
+  }
+
+  /** The point judged, then learnt by every stage (score-then-learn). */
+  step(ts: number, value: number): ScoredPoint {
+    const raw = stepOf(this.#detector, ts, value);
+    let p = this.#judge(ts, value, raw, this.#calibrator.step(value, raw));
+    for (const r of this.#rules) p = r.step(p);
+    return p;
+  }
+
+  snapshot(): PipelineState {
+    return {
+      pipeline: PIPELINE_STATE_VERSION,
+      hash: this.hash,
+      detector: this.#detector.snapshot(),
+      calibration: this.#calibrator.snapshot(),
+      postRules: this.#rules.map((r) => r.snapshot()),
+    };
+  }
+
+  #judge(ts: number, value: number, raw: Score, calibrated: number): ScoredPoint {
+    // A stage bug must not poison storage: a non-finite score counts as "not anomalous".
+    const score = Number.isFinite(calibrated) ? Math.min(1, Math.max(0, calibrated)) : 0;
+    return {
+      ts,
+      value,
+      score,
+      expected: raw.expected,
+      lower: raw.lower,
+      upper: raw.upper,
+      anomalous: score >= this.#threshold,
+    };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Named presets: pipelines chosen by measurement on NAB (docs/detectors.md), declared like any
+ * other. `default` is the one a series gets unless configured otherwise.
+ */
+import type { PipelineDeclaration } from './declaration.ts';
+
+/**
+ * `vigil`: ARTime and new-extreme events corroborated by the likelihood-calibrated ensemble
+ * (detectors/vigil/vigil-events.ts). Its events are already calibrated, so its calibration is
+ * `none`. NAB standard-profile optimum: 0.31 in nab mode; 0.057 in strict mode, which lies in the
+ * evidence tier (≤ tierWeight), and 0.3 keeps the tier silent; bench/results/nab-vigil-*.json.
+ */
+const vigil: PipelineDeclaration = {
+  name: 'vigil',
+  detector: { name: 'vigil-events' },
+  calibration: { name: 'none' },
+  threshold: 0.3,
+  postRules: [],
+};
+
+/**
+ * `fast`: the light preset, for when `vigil` is too heavy: ≥ 200,000 points/s on one thread and a
+ * few KB of state per series. Windowed Gaussian + relative entropy (weighted max) → bounded-state
+ * anomaly likelihood with NAB's new-extreme rule → soft refractory. NAB standard-profile optimum:
+ * 0.49 (nab mode), 0.50 (strict); bench/results/nab-fast-*.json.
+ */
+const fast: PipelineDeclaration = {
+  name: 'fast',
+  detector: {
+    name: 'ensemble',
+    params: { detectors: [{ name: 'windowed-gaussian' }, { name: 'relative-entropy' }], combine: 'max' },
+  },
+  calibration: { name: 'lite-likelihood' },
+  threshold: 0.5,
+  postRules: [{ name: 'softRefractory', level: 0.5, tau: 30 }],
+};
+
+export const PRESETS: ReadonlyMap<string, PipelineDeclaration> = new Map([
+  ['vigil', vigil],
+  ['fast', fast],
+  ['default', { ...vigil, name: 'vigil' }],
+]);
