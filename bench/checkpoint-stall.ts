@@ -27,6 +27,7 @@ import { openDatabase } from '../src/adapters/sqlite/database.ts';
 import { SqliteStoreDb } from '../src/adapters/sqlite/store-db.ts';
 import type { Anomaly } from '../src/core/anomaly.ts';
 import { builtinDetectors } from '../src/core/detectors/index.ts';
+import { pipelinesOf } from '../src/core/pipeline/pipelines.ts';
 import { PointColumns } from '../src/core/point-columns.ts';
 import { Engine, type EngineOutput } from '../src/engine/engine.ts';
 
@@ -90,7 +91,13 @@ async function run(
   const registry = builtinDetectors();
   const engine = new Engine({
     registry,
-    defaults: { detector: 'ewma', params: registry.resolveParams('ewma'), threshold: 0.99 },
+    defaults: {
+      pipeline: pipelinesOf(registry).resolve({
+        detector: { name: 'ewma' },
+        calibration: { name: 'none' },
+        threshold: 0.99,
+      }),
+    },
     allowedLatenessMs: 0,
   });
   let tails = new Map<number, PointColumns>();

@@ -7,6 +7,7 @@
 import type { TenantQueries as ForTenant, QueryBackend } from '../adapters/http/query-routes.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
+import { pipelinesOf } from '../core/pipeline/pipelines.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { AnomalyStore, SeriesConfig, SeriesConfigChange } from '../ports/meta-store.ts';
 import type { PointStore } from '../ports/point-store.ts';
@@ -80,7 +81,8 @@ export class QueryService implements QueryBackend, ForTenant {
     return next;
   }
 
+  /** Names a series may select: the presets and the detectors that are not building blocks. */
   detectorNames(): string[] {
-    return this.#d.registry.names();
+    return pipelinesOf(this.#d.registry).selectable();
   }
 }

@@ -3,14 +3,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseTimestampValueCsv } from '../adapters/ingest/csv.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
+import { pipelinesOf } from '../core/pipeline/pipelines.ts';
 import type { ScoredPoint } from '../core/point.ts';
+import { defaultSeriesConfig } from '../core/series-config.ts';
 import { Engine } from '../engine/engine.ts';
 import { Progress } from './progress.ts';
 
 export interface ReplayOptions {
+  /** A preset or detector name (its default pipeline), with its detector params. */
   detector: string;
   params: Record<string, unknown>;
-  threshold: number;
+  /** Absent: the pipeline's recommended threshold. */
+  threshold?: number;
   progress: boolean;
 }
 
@@ -24,11 +28,11 @@ export function replayCsv(
   const registry = builtinDetectors();
   const engine = new Engine({
     registry,
-    defaults: {
+    defaults: defaultSeriesConfig(pipelinesOf(registry), {
       detector: o.detector,
-      params: registry.resolveParams(o.detector, o.params),
-      threshold: o.threshold,
-    },
+      params: o.params,
+      ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
+    }),
     allowedLatenessMs: 0,
   });
   const rows: string[] = ['timestamp,value,score,anomalous,expected,lower,upper'];
@@ -69,7 +73,7 @@ export function registerReplay(program: Command): void {
       'score a timestamp,value CSV offline and write timestamp,value,score,anomalous,expected,lower,upper',
     )
     .argument('<file>', 'input CSV (header optional; epoch ms, RFC 3339 or YYYY-MM-DD HH:MM:SS timestamps)')
-    .option('--detector <name>', 'detector name (see `GET /api/v1/detectors`)', 'default')
+    .option('--detector <name>', 'preset or detector name (see `GET /api/v1/detectors`)', 'default')
     .option('--params <json>', 'detector params as JSON', '{}')
     .option(
       '--threshold <score>',
@@ -80,8 +84,7 @@ export function registerReplay(program: Command): void {
       const r = replayCsv(readFileSync(file, 'utf8'), file, {
         detector: o.detector,
         params: JSON.parse(o.params) as Record<string, unknown>,
-        threshold:
-          o.threshold === undefined ? builtinDetectors().thresholdOf(o.detector) : Number(o.threshold),
+        ...(o.threshold !== undefined ? { threshold: Number(o.threshold) } : {}),
         progress: o.out !== undefined,
       });
       if (o.out === undefined) process.stdout.write(r.csv);

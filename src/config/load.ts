@@ -4,9 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
-import { VigilError } from '../core/errors.ts';
+import { builtinDetectors } from '../core/detectors/index.ts';
+import { isVigilError, VigilError } from '../core/errors.ts';
 import { parseJsonExact } from '../core/json-exact.ts';
+import { pipelinesOf } from '../core/pipeline/pipelines.ts';
 import { resampleProblem } from '../core/resample.ts';
+import { defaultSeriesConfig } from '../core/series-config.ts';
 import { type Config, ConfigSchema } from './schema.ts';
 
 /** Environment variables and the config key each sets. Values are parsed as JSON where possible. */
@@ -103,6 +106,7 @@ export function validateConfig(input: unknown): Readonly<Config> {
   const resample = config.engine.resample;
   const problem = resample && resampleProblem(resample, config.engine.allowedLatenessMs);
   if (problem) throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  engine.${problem}`);
+  checkPipeline(config);
   return deepFreeze(config);
 }
 
@@ -110,6 +114,19 @@ export function validateConfig(input: unknown): Readonly<Config> {
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * The default pipeline checked whole: every stage's name and params against its registered
+ * schema, so a bad detector or param stops the process here rather than on the engine thread.
+ */
+function checkPipeline(config: Config): void {
+  try {
+    defaultSeriesConfig(pipelinesOf(builtinDetectors()), config.engine);
+  } catch (err) {
+    if (!isVigilError(err)) throw err;
+    throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${err.message}`, { cause: err });
+  }
 }
 
 function deepFreeze<T>(o: T): T {

@@ -4,6 +4,7 @@
  */
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
+import { type PipelineDeclaration, PipelineDeclarationSchema } from '../core/pipeline/declaration.ts';
 import { resampleSchema } from '../core/resample.ts';
 
 const Http = Type.Object(
@@ -169,17 +170,28 @@ const Limits = Type.Object(
 
 const Engine = Type.Object(
   {
+    pipeline: Type.Optional(
+      Type.Unsafe<PipelineDeclaration>({
+        ...PipelineDeclarationSchema,
+        description:
+          'the pipeline of series without an override: detector → calibration → threshold → post-rules (docs/configuration.md); when set, detector, params and threshold are not used',
+      }),
+    ),
     detector: Type.String({
       default: 'default',
-      description: 'detector name for series without an override',
+      description:
+        'shorthand for the pipeline: a preset (default = vigil, fast) or a selectable detector, with its default pipeline',
     }),
-    params: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'detector params' }),
+    params: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      description: "shorthand: params of the pipeline's detector, over its defaults",
+    }),
     threshold: Type.Optional(
       Type.Number({
         minimum: 0,
         maximum: 1,
         description:
-          "score ≥ threshold is anomalous; unset: the detector's own recommended threshold (vigil 0.3, fast 0.5, others 0.9995)",
+          "shorthand: calibrated score ≥ threshold is anomalous; unset: the pipeline's own (vigil 0.3, fast 0.5, detectors 0.5)",
       }),
     ),
     resample: Type.Optional(

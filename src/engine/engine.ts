@@ -1,16 +1,19 @@
 /**
- * The streaming engine: per-series detector state, score-then-learn, event-time rules and anomaly
+ * The streaming engine: per-series pipeline state (core/pipeline), score-then-learn, event-time rules and anomaly
  * runs, and resampling where a series' config asks for it. Pure and synchronous: no I/O, no clock. The runtime feeds it log entries in offset order
  * and collects what it emits; because detectors are deterministic, replaying the same entries
  * from a checkpoint gives the same output as an uninterrupted run.
  */
 import type { Anomaly } from '../core/anomaly.ts';
-import { type Detector, type DetectorState, stepOf } from '../core/detectors/detector.ts';
+import type { DetectorState } from '../core/detectors/detector.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
+import type { ResolvedPipeline } from '../core/pipeline/declaration.ts';
+import type { Pipeline, PipelineState } from '../core/pipeline/pipeline.ts';
+import { type Pipelines, pipelinesOf } from '../core/pipeline/pipelines.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { checkResample, type Resample, Resampler } from '../core/resample.ts';
+import { pipelineLabel, type SeriesConfig } from '../core/series-config.ts';
 import type { PointBatch } from '../ports/log.ts';
-import type { SeriesConfig } from '../ports/meta-store.ts';
 import { accept, admit, newClock, recentOf, type SeriesClock } from './admission.ts';
 
 export type RejectReason = 'too_late' | 'duplicate';
@@ -32,7 +35,7 @@ export interface EngineOptions {
 
 interface SeriesTask extends SeriesClock {
   config: SeriesConfig;
-  detector: Detector;
+  pipeline: Pipeline;
   /** The open buckets when the config resamples, else null. */
   resampler: Resampler | null;
   run: Anomaly | null;
@@ -41,7 +44,9 @@ interface SeriesTask extends SeriesClock {
 
 interface SerializedTask {
   config?: SeriesConfig;
-  detector: DetectorState;
+  pipeline?: PipelineState;
+  /** A bare detector state, as written before pipelines: restores the detector stage. */
+  detector?: DetectorState;
   lastTs: number;
   recent: number[];
   run: Anomaly | null;
@@ -54,6 +59,9 @@ const SERIALIZE_STEP = 64;
 
 export class Engine {
   readonly #opts: EngineOptions;
+  readonly #pipelines: Pipelines;
+  /** Each config's pipeline, resolved once (the defaults are shared by every series). */
+  readonly #resolved = new WeakMap<SeriesConfig, ResolvedPipeline>();
   // Series ids are small dense integers, so an array beats a Map on the per-point path.
   readonly #tasks: (SeriesTask | undefined)[] = [];
   #count = 0;
@@ -62,6 +70,7 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
+    this.#pipelines = pipelinesOf(opts.registry);
   }
 
   get seriesCount(): number {
@@ -73,19 +82,19 @@ export class Engine {
   }
 
   /**
-   * Sets a per-series detector config. The series' detector starts afresh (its learned state
-   * belongs to the old detector); an open anomaly run is closed.
+   * Sets a per-series config. The series' pipeline starts afresh (its learned state belongs to
+   * the old one); an open anomaly run is closed.
    */
   setConfig(seriesId: number, config: SeriesConfig, out: EngineOutput): void {
-    // Validates the name, params and resampling before anything changes.
-    const detector = this.#opts.registry.create(config.detector, config.params);
+    // Validates the pipeline and the resampling before anything changes.
+    const pipeline = this.#create(config);
     this.#checkResample(config);
     this.#overrides.set(seriesId, config);
     const task = this.#tasks[seriesId];
     if (task !== undefined) {
       this.#closeRun(task, out);
       task.config = config;
-      task.detector = detector;
+      task.pipeline = pipeline;
       // Points in open buckets belonged to the old config's series view: they are dropped.
       task.resampler = config.resample === undefined ? null : new Resampler(config.resample);
       this.#markDirty(seriesId, task);
@@ -111,7 +120,7 @@ export class Engine {
     let task = this.#tasks[seriesId];
     if (task === undefined) {
       const config = this.configOf(seriesId);
-      task = this.#newTask(config, this.#opts.registry.create(config.detector, config.params));
+      task = this.#newTask(config, this.#create(config));
       this.#tasks[seriesId] = task;
       this.#count++;
     }
@@ -136,23 +145,34 @@ export class Engine {
       return;
     }
     // Late but allowed: judged by the current model, not learned from, not part of anomaly runs.
-    const s = task.detector.score(ts, value);
-    const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
+    const p = task.pipeline.score(ts, value);
     accept(task, ts);
     out.point(seriesId, p, true);
   }
 
   /** Scores a point (raw or a closed bucket) in time order and learns from it. */
   #scoreNext(seriesId: number, task: SeriesTask, ts: number, value: number, out: EngineOutput): void {
-    const s = stepOf(task.detector, ts, value);
-    const p = toScored(ts, value, s.score, s.expected, s.lower, s.upper, task.config.threshold);
+    const p = task.pipeline.step(ts, value);
     out.point(seriesId, p, false);
     this.#trackRun(seriesId, task, p, out);
   }
 
-  #newTask(config: SeriesConfig, detector: Detector, buckets?: number[]): SeriesTask {
+  #newTask(config: SeriesConfig, pipeline: Pipeline, buckets?: number[]): SeriesTask {
     const resampler = config.resample === undefined ? null : new Resampler(config.resample, buckets);
-    return { ...newClock(), config, detector, resampler, run: null, dirty: false };
+    return { ...newClock(), config, pipeline, resampler, run: null, dirty: false };
+  }
+
+  #resolve(config: SeriesConfig): ResolvedPipeline {
+    let p = this.#resolved.get(config);
+    if (p === undefined) {
+      p = this.#pipelines.resolve(config.pipeline);
+      this.#resolved.set(config, p);
+    }
+    return p;
+  }
+
+  #create(config: SeriesConfig, state?: PipelineState | DetectorState): Pipeline {
+    return this.#pipelines.create(this.#resolve(config), state);
   }
 
   #markDirty(id: number, task: SeriesTask): void {
@@ -183,7 +203,7 @@ export class Engine {
       if (t === undefined || !t.dirty) continue;
       t.dirty = false;
       const s: SerializedTask = {
-        detector: t.detector.snapshot(),
+        pipeline: t.pipeline.snapshot(),
         lastTs: t.lastTs,
         // Oldest first, so restoring replays them into the ring in the same order.
         recent: recentOf(t),
@@ -211,16 +231,16 @@ export class Engine {
     for (const [id, text] of states) {
       const s = JSON.parse(text) as SerializedTask;
       const config = this.configOf(id);
-      // A state written under another detector (config changed since) is not restorable: start fresh.
-      const same = s.detector.detector === this.#opts.registry.get(config.detector).name;
-      const detector = this.#opts.registry.create(
-        config.detector,
-        config.params,
-        same ? s.detector : undefined,
-      );
-      // Buckets kept under another resampling (config changed since) are dropped, like the state.
+      // A state written under another pipeline (config changed since) is not restorable: the
+      // pipeline starts fresh (Pipelines.create), and buckets kept under another resampling are
+      // dropped with it.
+      const pipeline = this.#create(config, s.pipeline ?? s.detector);
+      const same =
+        s.pipeline !== undefined
+          ? s.pipeline.hash === pipeline.hash
+          : s.detector?.detector === pipeline.declaration.detector.name;
       const buckets = same && sameResample(s.buckets?.resample, config) ? s.buckets?.open : undefined;
-      const task = this.#newTask(config, detector, buckets);
+      const task = this.#newTask(config, pipeline, buckets);
       task.run = s.run;
       for (const ts of s.recent) accept(task, ts);
       task.lastTs = s.lastTs;
@@ -245,7 +265,7 @@ export class Engine {
         peakExpected: p.expected,
         direction: directionOf(p),
         points: 1,
-        detector: task.config.detector,
+        detector: pipelineLabel(task.config.pipeline),
         open: true,
       };
       out.anomaly({ ...task.run });
@@ -277,20 +297,6 @@ function sameResample(stored: Resample | undefined, now: SeriesConfig): boolean 
     stored.intervalMs === now.resample.intervalMs &&
     stored.aggregate === now.resample.aggregate
   );
-}
-
-function toScored(
-  ts: number,
-  value: number,
-  score: number,
-  expected: number,
-  lower: number,
-  upper: number,
-  threshold: number,
-): ScoredPoint {
-  // A detector bug must not poison storage: non-finite scores count as "not anomalous".
-  const sc = Number.isFinite(score) ? Math.min(1, Math.max(0, score)) : 0;
-  return { ts, value, score: sc, expected, lower, upper, anomalous: sc >= threshold };
 }
 
 function directionOf(p: ScoredPoint): Anomaly['direction'] {

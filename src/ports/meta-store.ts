@@ -5,18 +5,9 @@
  * AnomalySink as soon as they change. An adapter may implement several.
  */
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
-import type { Resample } from '../core/resample.ts';
+import type { SeriesConfig } from '../core/series-config.ts';
 
-export interface SeriesConfig {
-  detector: string;
-  params: Record<string, unknown>;
-  threshold: number;
-  /** Score the series resampled to fixed buckets (see core/resample.ts); absent: every point. */
-  resample?: Resample;
-}
-
-/** A per-series change as the API takes it: `resample: null` turns resampling off. */
-export type SeriesConfigChange = Partial<Omit<SeriesConfig, 'resample'>> & { resample?: Resample | null };
+export type { SeriesConfig, SeriesConfigChange } from '../core/series-config.ts';
 
 export interface AnomalyStore {
   /** Anomalies matching `q`, newest start first. */

@@ -22,6 +22,7 @@ import { isVigilError } from '../../src/core/errors.ts';
 import type { ScoredPoint } from '../../src/core/point.ts';
 import { PointColumns } from '../../src/core/point-columns.ts';
 import { seriesKey } from '../../src/core/series.ts';
+import { rawConfig } from '../helpers/series-config.ts';
 import { service } from '../support/services.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -124,7 +125,7 @@ describe('postgres primary + replica', () => {
   it('what is written to the primary appears on the replica, exactly', async () => {
     const s = await open();
     const [id] = await s.catalog.resolve([seriesKey('cpu', { host: 'r1' })], 1_700_000_000_123);
-    await s.configs.setConfig(id!, { detector: 'ewma', params: { alpha: 0.1 }, threshold: 0.999 });
+    await s.configs.setConfig(id!, rawConfig('ewma', { alpha: 0.1 }, 0.999));
     await s
       .checkpoints(new MemoryPointStore())
       .forPartition('p1')
@@ -151,11 +152,7 @@ describe('postgres primary + replica', () => {
     ]);
     expect(Object.is((await other.anomalies.anomalies({ limit: 1 }))[0]!.peakValue, -0)).toBe(true);
     expect((await other.catalog.get(id!))?.key).toBe('cpu{host="r1"}');
-    expect(await other.configs.getConfig(id!)).toEqual({
-      detector: 'ewma',
-      params: { alpha: 0.1 },
-      threshold: 0.999,
-    });
+    expect(await other.configs.getConfig(id!)).toEqual(rawConfig('ewma', { alpha: 0.1 }, 0.999));
   });
 
   it('two processes resolving the same new keys at once get the same ids', async () => {
@@ -212,9 +209,7 @@ describe('postgres primary + replica', () => {
       // Writes first: the pool still holds connections the server has just closed (this thread
       // was blocked while it stopped), so this also covers a connection dropped while checked out.
       // Every path fails with the retriable code, promptly (the test timeout bounds it).
-      expect(await errorCode(s.configs.setConfig(id!, { detector: 'x', params: {}, threshold: 1 }))).toBe(
-        'VIGIL_ERR_UNAVAILABLE',
-      );
+      expect(await errorCode(s.configs.setConfig(id!, rawConfig('x', {}, 1)))).toBe('VIGIL_ERR_UNAVAILABLE');
       expect(await errorCode(s.catalog.resolve([seriesKey('mem', { host: 'new' })], 20))).toBe(
         'VIGIL_ERR_UNAVAILABLE',
       );

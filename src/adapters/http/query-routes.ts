@@ -4,9 +4,11 @@ import Type from 'typebox';
 import type { Anomaly } from '../../core/anomaly.ts';
 import { downsample } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
+import { PipelineDeclarationSchema } from '../../core/pipeline/declaration.ts';
 import type { ScoredPoint } from '../../core/point.ts';
 import { resampleSchema } from '../../core/resample.ts';
 import { matches, parseSelector } from '../../core/selector.ts';
+import { pipelineLabel } from '../../core/series-config.ts';
 import type { SeriesConfig, SeriesConfigChange } from '../../ports/meta-store.ts';
 import type { SeriesInfo } from '../../ports/series-catalog.ts';
 import { QueryBudget } from './query-budget.ts';
@@ -58,11 +60,24 @@ const Resample = resampleSchema(
 
 const ConfigOut = Type.Object({
   series: Type.String(),
-  detector: Type.String(),
-  params: Type.Record(Type.String(), Type.Unknown()),
-  threshold: Type.Number(),
+  pipeline: PipelineDeclarationSchema,
+  detector: Type.String({ description: "the pipeline's name (a preset's) or its detector's" }),
+  params: Type.Record(Type.String(), Type.Unknown(), { description: "the detector stage's params" }),
+  threshold: Type.Number({ description: "the pipeline's threshold" }),
   resample: Type.Optional(Resample),
 });
+
+/** A config as the API shows it: the pipeline, and the fields of the shorthand for older clients. */
+function configOut(series: string, c: SeriesConfig) {
+  return {
+    series,
+    pipeline: c.pipeline,
+    detector: pipelineLabel(c.pipeline),
+    params: c.pipeline.detector.params ?? {},
+    threshold: c.pipeline.threshold ?? Number.NaN,
+    ...(c.resample !== undefined ? { resample: c.resample } : {}),
+  };
+}
 
 function timeParam(v: string | undefined, field: string, fallback: number): number {
   if (v === undefined || v === '') return fallback;
@@ -276,7 +291,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     async (req) => {
       const b = scoped(req);
       const s = await mustSeries(b, (req.query as { series: string }).series);
-      return { series: s.key, ...(await b.getConfig(s.id)) };
+      return configOut(s.key, await b.getConfig(s.id));
     },
   );
 
@@ -285,14 +300,22 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     {
       config: { scope: 'configure' },
       schema: {
-        summary: 'Set the detector of one series; its detector state restarts',
+        summary:
+          'Set the pipeline of one series (whole, or by the detector/params/threshold shorthand); its state restarts. Invalid: 400 naming the field, nothing changed',
         tags: ['config'],
         querystring: Type.Object({ series: Type.String() }),
         body: Type.Object(
           {
-            detector: Type.Optional(Type.String()),
-            params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-            threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+            pipeline: Type.Optional(PipelineDeclarationSchema),
+            detector: Type.Optional(Type.String({ description: 'shorthand: a preset or detector name' })),
+            params: Type.Optional(
+              Type.Record(Type.String(), Type.Unknown(), {
+                description: "shorthand: the detector stage's params",
+              }),
+            ),
+            threshold: Type.Optional(
+              Type.Number({ minimum: 0, maximum: 1, description: "shorthand: the pipeline's threshold" }),
+            ),
             resample: Type.Optional(Type.Union([Resample, Type.Null()])),
           },
           { additionalProperties: false },
@@ -304,7 +327,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       const b = scoped(req);
       const s = await mustSeries(b, (req.query as { series: string }).series);
       const body = req.body as SeriesConfigChange;
-      return { series: s.key, ...(await b.setConfig(s.id, body)) };
+      return configOut(s.key, await b.setConfig(s.id, body));
     },
   );
 
@@ -313,7 +336,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     {
       config: { scope: 'read' },
       schema: {
-        summary: 'Registered detector names',
+        summary: 'Names a series may select: presets and the detectors that are not building blocks',
         tags: ['config'],
         response: { 200: Type.Object({ detectors: Type.Array(Type.String()) }) },
       },

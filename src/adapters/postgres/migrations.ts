@@ -83,6 +83,11 @@ CREATE TABLE api_keys (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'per-series pipelines',
+    sql: 'ALTER TABLE series_config ADD COLUMN pipeline jsonb',
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

@@ -43,6 +43,13 @@ export function schemaProblem(schema: TSchema, value: unknown, at: string): stri
   const extra = (e.params as { additionalProperties?: string[] }).additionalProperties;
   const path = [at, ...e.instancePath.split('/').filter((p) => p !== '')].filter((p) => p !== '').join('.');
   if (extra !== undefined && extra.length > 0) return `${path ? `${path}.` : ''}${extra[0]}: unknown key`;
+  // A key that `additionalProperties: false` forbids is reported as the false schema it meets.
+  if (e.keyword === 'boolean') return `${path || '(root)'}: unknown key`;
+  // A union of literals fails once per literal: name them all.
+  const literals = errors
+    .filter((x) => x.instancePath === e.instancePath && x.keyword === 'const')
+    .map((x) => JSON.stringify((x.params as { allowedValue?: unknown }).allowedValue));
+  if (literals.length > 1) return `${path || '(root)'}: must be one of ${literals.join(', ')}`;
   return `${path || '(root)'}: ${e.message}`;
 }
 

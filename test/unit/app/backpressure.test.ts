@@ -11,6 +11,7 @@ import { DetectionTask } from '../../../src/engine/detection-task.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import { GroupCommit } from '../../../src/engine/group-commit.ts';
 import { startTestServer } from '../../helpers/embedded.ts';
+import { rawConfig } from '../../helpers/series-config.ts';
 import { TaskTestDriver } from '../../support/task-driver.ts';
 
 /** Ingest → group commit onto the log → a detection task, as in `vigil serve` but on one thread. */
@@ -18,7 +19,7 @@ async function stalledPipeline(maxLagPoints: number) {
   const registry = builtinDetectors();
   const engine = new Engine({
     registry,
-    defaults: { detector: 'ewma', params: registry.resolveParams('ewma'), threshold: 0.99 },
+    defaults: rawConfig('ewma', registry.resolveParams('ewma'), 0.99),
     allowedLatenessMs: 0,
   });
   const db = openDatabase(':memory:', 'normal');

@@ -19,11 +19,12 @@ import { encodeBatch } from '../../../src/core/point-batch-codec.ts';
 import { seriesKey } from '../../../src/core/series.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import type { GroupMembership } from '../../../src/ports/partitioned-log.ts';
+import { rawConfig } from '../../helpers/series-config.ts';
 import { ManualTime } from '../../support/task-driver.ts';
 
 const PARTITIONS = 4;
 const LATENESS = 5_000;
-const defaults = { detector: 'ewma', params: {}, threshold: 0.999 };
+const defaults = rawConfig('ewma', {}, 0.999);
 const newEngine = () => new Engine({ registry: builtinDetectors(), defaults, allowedLatenessMs: LATENESS });
 
 /** 12 series, 400 points each with spikes, a few duplicates and late points, in 100-point requests. */
@@ -144,16 +145,11 @@ describe('scaled-out roles on the in-memory log', () => {
       maxLagPoints: 1e9,
     });
     tasks.attach(await log.join('det', 'points', tasks));
-    const next = { detector: 'robust-z', params: {}, threshold: 0.99 };
+    const next = rawConfig('robust-z', {}, 0.99);
     // A config this engine refuses (too fine a resampling for its 5 s lateness) leaves its series
     // alone and is reported; the others still apply.
     const refused: number[] = [];
-    const bad = {
-      detector: 'ewma',
-      params: {},
-      threshold: 0.9,
-      resample: { intervalMs: 1, aggregate: 'mean' as const },
-    };
+    const bad = rawConfig('ewma', {}, 0.9, { intervalMs: 1, aggregate: 'mean' });
     const configs = new Map<number, typeof next>([
       [7, next],
       [9, bad],

@@ -4,6 +4,7 @@ import { builtinDetectors } from '../../../src/core/detectors/index.ts';
 import { AdmissionFilter } from '../../../src/engine/admission-filter.ts';
 import { Engine, type EngineOutput } from '../../../src/engine/engine.ts';
 import type { PointBatch } from '../../../src/ports/log.ts';
+import { rawConfig } from '../../helpers/series-config.ts';
 
 const batchOf = (rows: [number, number, number][]): PointBatch => ({
   seriesIds: Int32Array.from(rows.map((r) => r[0])),
@@ -64,7 +65,7 @@ describe('AdmissionFilter', () => {
           const run = (filter: AdmissionFilter | undefined) => {
             const engine = new Engine({
               registry: builtinDetectors(),
-              defaults: { detector: 'ewma', params: {}, threshold: 0.99 },
+              defaults: rawConfig('ewma', {}, 0.99),
               allowedLatenessMs: 10,
             });
             const scored: unknown[] = [];

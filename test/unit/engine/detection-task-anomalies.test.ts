@@ -11,6 +11,7 @@ import { builtinDetectors } from '../../../src/core/detectors/index.ts';
 import { DetectionTask } from '../../../src/engine/detection-task.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import type { LogEntry } from '../../../src/ports/log.ts';
+import { rawConfig } from '../../helpers/series-config.ts';
 import { TaskTestDriver } from '../../support/task-driver.ts';
 
 /** Series 1: 60 quiet points, then a spike of 3 points, then quiet again; one entry per point. */
@@ -29,7 +30,7 @@ function setup(failWrites: () => boolean) {
   const registry = builtinDetectors();
   const engine = new Engine({
     registry,
-    defaults: { detector: 'ewma', params: registry.resolveParams('ewma'), threshold: 0.99 },
+    defaults: rawConfig('ewma', registry.resolveParams('ewma'), 0.99),
     allowedLatenessMs: 0,
   });
   const cps = new MemoryCheckpoints(new MemoryPointStore());

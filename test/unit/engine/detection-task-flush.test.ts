@@ -14,6 +14,7 @@ import type { ScoredPoint } from '../../../src/core/point.ts';
 import { DetectionTask } from '../../../src/engine/detection-task.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import type { LogEntry } from '../../../src/ports/log.ts';
+import { rawConfig } from '../../helpers/series-config.ts';
 import { TaskTestDriver } from '../../support/task-driver.ts';
 
 const dirs: string[] = [];
@@ -41,7 +42,7 @@ function open(dir: string, flushAt?: number) {
   const registry = builtinDetectors();
   const engine = new Engine({
     registry,
-    defaults: { detector: 'ewma', params: registry.resolveParams('ewma'), threshold: 0.99 },
+    defaults: rawConfig('ewma', registry.resolveParams('ewma'), 0.99),
     allowedLatenessMs: 0,
   });
   const store = new SqliteStoreDb(openDatabase(join(dir, 'store.db'), 'normal'));

@@ -11,6 +11,7 @@ import { builtinDetectors } from '../../../src/core/detectors/index.ts';
 import { DetectionTask } from '../../../src/engine/detection-task.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import type { CheckpointStore } from '../../../src/ports/checkpoint-store.ts';
+import { rawConfig } from '../../helpers/series-config.ts';
 import { entry, TaskTestDriver } from '../../support/task-driver.ts';
 
 const SERIES = [1, 2, 3];
@@ -32,7 +33,7 @@ function newEngine(): Engine {
   const registry = builtinDetectors();
   return new Engine({
     registry,
-    defaults: { detector: 'ewma', params: registry.resolveParams('ewma'), threshold: 0.99 },
+    defaults: rawConfig('ewma', registry.resolveParams('ewma'), 0.99),
     allowedLatenessMs: 0,
   });
 }

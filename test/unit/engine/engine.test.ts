@@ -3,6 +3,7 @@ import type { Anomaly } from '../../../src/core/anomaly.ts';
 import { builtinDetectors } from '../../../src/core/detectors/index.ts';
 import type { ScoredPoint } from '../../../src/core/point.ts';
 import { Engine, type EngineOutput, type RejectReason } from '../../../src/engine/engine.ts';
+import { rawConfig } from '../../helpers/series-config.ts';
 
 function collect() {
   const points: { sid: number; p: ScoredPoint; late: boolean }[] = [];
@@ -19,11 +20,7 @@ function collect() {
 function engine(lateness = 10_000) {
   return new Engine({
     registry: builtinDetectors(),
-    defaults: {
-      detector: 'ewma',
-      params: { alpha: 0.1, bandSigmas: 3, warmup: 5, minStd: 1e-9 },
-      threshold: 0.999,
-    },
+    defaults: rawConfig('ewma', { alpha: 0.1, bandSigmas: 3, warmup: 5, minStd: 1e-9 }, 0.999),
     allowedLatenessMs: lateness,
   });
 }
@@ -121,15 +118,9 @@ describe('Engine', () => {
     const c = collect();
     const e = engine();
     for (let i = 0; i < 10; i++) e.process(1, i, 10, c.out);
-    expect(() => e.setConfig(1, { detector: 'nope', params: {}, threshold: 0.9 }, c.out)).toThrow(
-      /unknown detector/,
-    );
-    e.setConfig(
-      1,
-      { detector: 'ewma', params: { alpha: 0.5, bandSigmas: 3, warmup: 1, minStd: 0 }, threshold: 0.5 },
-      c.out,
-    );
-    expect(e.configOf(1).threshold).toBe(0.5);
+    expect(() => e.setConfig(1, rawConfig('nope', {}, 0.9), c.out)).toThrow(/unknown detector/);
+    e.setConfig(1, rawConfig('ewma', { alpha: 0.5, bandSigmas: 3, warmup: 1, minStd: 0 }, 0.5), c.out);
+    expect(e.configOf(1).pipeline.threshold).toBe(0.5);
     e.process(1, 100, 10, c.out);
     expect(Number.isNaN(c.points[c.points.length - 1]!.p.expected)).toBe(true);
   });

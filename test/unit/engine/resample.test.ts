@@ -9,12 +9,9 @@ import type { ScoredPoint } from '../../../src/core/point.ts';
 import { AGGREGATES, type Aggregate, Resampler, resampleProblem } from '../../../src/core/resample.ts';
 import { Engine, type EngineOutput } from '../../../src/engine/engine.ts';
 import type { SeriesConfig } from '../../../src/ports/meta-store.ts';
+import { rawConfig } from '../../helpers/series-config.ts';
 
-const EWMA = {
-  detector: 'ewma',
-  params: { alpha: 0.1, bandSigmas: 3, warmup: 5, minStd: 1e-9 },
-  threshold: 0.999,
-};
+const EWMA = rawConfig('ewma', { alpha: 0.1, bandSigmas: 3, warmup: 5, minStd: 1e-9 }, 0.999);
 
 function collect() {
   const points: ScoredPoint[] = [];

@@ -8,21 +8,20 @@ import { encodeChunk } from '../../../../src/adapters/sqlite/chunk-codec.ts';
 import { SqliteConfigStore } from '../../../../src/adapters/sqlite/config-store.ts';
 import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
 import { PointColumns } from '../../../../src/core/point-columns.ts';
+import { rawConfig } from '../../../helpers/series-config.ts';
 
 describe('SQLite series_config upgrade', () => {
-  it('adds the resample column to an old table', async () => {
+  it('adds the resample and pipeline columns to an old table', async () => {
     const db = new DatabaseSync(':memory:');
     db.exec(`CREATE TABLE series_config (
       series_id INTEGER PRIMARY KEY, detector TEXT NOT NULL, params TEXT NOT NULL, threshold REAL NOT NULL)`);
     db.exec(`INSERT INTO series_config VALUES (1, 'ewma', '{"alpha":0.2}', 0.9)`);
     const store = new SqliteConfigStore(db);
-    expect(await store.getConfig(1)).toEqual({ detector: 'ewma', params: { alpha: 0.2 }, threshold: 0.9 });
-    const resampled = {
-      detector: 'ewma',
-      params: {},
-      threshold: 0.5,
-      resample: { intervalMs: 1000, aggregate: 'last' as const },
-    };
+    // A row from before pipelines reads as the pipeline it meant.
+    expect(await store.getConfig(1)).toEqual({
+      pipeline: { name: 'ewma', detector: { name: 'ewma', params: { alpha: 0.2 } }, threshold: 0.9 },
+    });
+    const resampled = rawConfig('ewma', {}, 0.5, { intervalMs: 1000, aggregate: 'last' });
     await store.setConfig(2, resampled);
     expect(await store.getConfig(2)).toEqual(resampled);
     // Opening again finds the column in place.
