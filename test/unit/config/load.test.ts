@@ -47,6 +47,46 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'bad.json'), '{');
     expect(() => loadConfig({ file: join(dir, 'bad.json') })).toThrow(/not valid JSON/);
   });
+
+  it('validates the pipeline whole: stage names and params against their schemas, naming the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cfg-'));
+    const file = join(dir, 'vigil.json');
+    const withPipeline = (pipeline: unknown) => {
+      writeFileSync(file, JSON.stringify({ engine: { pipeline } }));
+      return () => loadConfig({ file });
+    };
+    expect(withPipeline({ detector: { name: 'ewma', params: { alpha: 2 } } })).toThrow(
+      /engine\.pipeline\.detector\.params\.alpha: must be <= 1/,
+    );
+    expect(withPipeline({ detector: { name: 'ewma' }, calibration: { name: 'platt' } })).toThrow(
+      /engine\.pipeline\.calibration\.name: unknown calibrator "platt"/,
+    );
+    expect(
+      withPipeline({ detector: { name: 'ewma' }, postRules: [{ name: 'minDuration', points: 0 }] }),
+    ).toThrow(/engine\.pipeline\.postRules\.0\.points: must be >= 1/);
+    // The shorthand is checked too, so a bad name or param stops `vigil serve` before it listens.
+    expect(() => loadConfig({ env: { VIGIL_DETECTOR: 'nope' } })).toThrow(
+      /engine\.detector: unknown detector "nope"/,
+    );
+    expect(() =>
+      loadConfig({ overrides: { 'engine.detector': 'ewma', 'engine.params': { warmup: -1 } } }),
+    ).toThrow(/engine\.params\.warmup: must be >= /);
+    // A building block is not selectable by name.
+    expect(() => loadConfig({ overrides: { 'engine.detector': 'vigil-events' } })).toThrow(
+      /engine\.detector/,
+    );
+    const ok = withPipeline({
+      detector: { name: 'ewma', params: {} },
+      calibration: { name: 'likelihood' },
+      threshold: 0.99,
+      postRules: [
+        { name: 'direction', value: 'up' },
+        { name: 'minDeviation', absolute: 5, relative: 0.1 },
+        { name: 'minDuration', points: 3 },
+      ],
+    })();
+    expect(ok.engine.pipeline).toMatchObject({ threshold: 0.99, postRules: [{ name: 'direction' }, {}, {}] });
+  });
 });
 
 describe('safe default bind (issue 17)', () => {
