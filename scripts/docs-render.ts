@@ -6,7 +6,10 @@ import type { TSchema } from 'typebox';
 import { startEmbedded } from '../src/app/embedded.ts';
 import { ENV_KEYS, validateConfig } from '../src/config/load.ts';
 import { ConfigSchema } from '../src/config/schema.ts';
+import { builtinDetectors } from '../src/core/detectors/index.ts';
 import { ERRORS } from '../src/core/errors.ts';
+import { pipelinesOf } from '../src/core/pipeline/pipelines.ts';
+import { PRESETS } from '../src/core/pipeline/presets.ts';
 
 export async function renderOpenApi(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-docs-'));
@@ -75,7 +78,8 @@ export function renderConfigTable(): string {
   const walk = (node: Node, prefix: string) => {
     for (const [name, child] of Object.entries(node.properties ?? {})) {
       const path = prefix ? `${prefix}.${name}` : name;
-      if (child.type === 'object' && child.properties) {
+      // A pipeline declaration is one value (documented in docs/detectors.md), not a tree of keys.
+      if (child.type === 'object' && child.properties && path !== 'engine.pipeline') {
         walk(child, path);
         continue;
       }
@@ -97,11 +101,97 @@ its key path, e.g. \`http.port: must be <= 65535\`.
 Example \`vigil.json\`:
 
 \`\`\`json
-{ "dataDir": "/var/lib/vigil", "http": { "port": 9090 }, "engine": { "threshold": 0.999 } }
+{ "dataDir": "/var/lib/vigil", "http": { "port": 9090 }, "engine": { "detector": "fast", "threshold": 0.6 } }
 \`\`\`
+
+Series without a per-series config are scored by \`engine.pipeline\`, a pipeline declaration
+(detector → calibration → threshold → post-rules; [detectors.md](detectors.md#pipelines)):
+
+\`\`\`json
+{ "engine": { "pipeline": {
+    "detector": { "name": "ewma", "params": { "alpha": 0.02 } },
+    "calibration": { "name": "likelihood" }, "threshold": 0.99,
+    "postRules": [{ "name": "direction", "value": "up" }, { "name": "minDuration", "points": 3 }] } } }
+\`\`\`
+
+Without it, \`engine.detector\` names a preset (\`default\` = \`vigil\`, \`fast\`) or a selectable
+detector, whose default pipeline is used with \`engine.params\` over its detector's params and
+\`engine.threshold\` over its threshold. Either way the pipeline is validated whole at start: every
+stage name and param against its registered schema, each error naming its path
+(\`engine.pipeline.detector.params.alpha: must be <= 1\`), and \`vigil serve\` stops before it listens.
 
 | key | type | default | env | description |
 |---|---|---|---|---|
 ${rows.join('\n')}
 `;
+}
+
+const STAGES_BEGIN =
+  '<!-- generated:pipeline begin (npm run docs, from src/core/pipeline; do not edit by hand) -->';
+const STAGES_END = '<!-- generated:pipeline end -->';
+
+function paramList(schema: TSchema, defaults: unknown): string {
+  const props = (schema as Node).properties ?? {};
+  const d = defaults as Record<string, unknown>;
+  const items = Object.entries(props).map(
+    ([k, v]) => `\`${k}\` ${JSON.stringify(d[k])}${v.description ? ` (${v.description})` : ''}`,
+  );
+  return items.length === 0 ? '—' : items.join('; ').replaceAll('|', '\\|');
+}
+
+/** `current` (docs/detectors.md) with its generated pipeline section rendered from the registries. */
+export function renderPipelineReference(current: string): string {
+  const pipelines = pipelinesOf(builtinDetectors());
+  const presets = ['vigil', 'fast'].map(
+    (n) => `- \`${n}\`${n === 'vigil' ? ' (also `default`)' : ''}: \`${JSON.stringify(PRESETS.get(n))}\``,
+  );
+  const selectable = pipelines
+    .selectable()
+    .filter((n) => !PRESETS.has(n))
+    .map((n) => {
+      const p = pipelines.named(n);
+      return `| \`${n}\` | \`${p.calibration.name}\` | ${p.threshold} |`;
+    });
+  const blocks = pipelines.detectors
+    .factories()
+    .filter((f) => f.buildingBlock !== undefined)
+    .map((f) => `- \`${f.name}\`: ${f.buildingBlock}`);
+  const stageRows = (kinds: { name: string; description: string; params: TSchema; defaults: unknown }[]) =>
+    kinds.map(
+      (k) =>
+        `| \`${k.name}\` | ${k.description.replaceAll('|', '\\|')} | ${paramList(k.params, k.defaults)} |`,
+    );
+  const section = `${STAGES_BEGIN}
+
+Presets (declarations in \`src/core/pipeline/presets.ts\`):
+
+${presets.join('\n')}
+
+Selectable detectors and their default pipelines (no post-rules):
+
+| detector | calibration | threshold |
+|---|---|---|
+${selectable.join('\n')}
+
+Building blocks (registered for presets, usable in a declared pipeline, not selectable by name):
+
+${blocks.join('\n')}
+
+Calibrators (\`"calibration": {"name": …, params}\`):
+
+| name | what it does | params (default) |
+|---|---|---|
+${stageRows(pipelines.calibrators.kinds()).join('\n')}
+
+Post-rules (\`"postRules": [{"name": …, params}]\`, applied in order after the threshold):
+
+| name | what it does | params (default) |
+|---|---|---|
+${stageRows(pipelines.postRules.kinds()).join('\n')}
+
+${STAGES_END}`;
+  const a = current.indexOf(STAGES_BEGIN);
+  const b = current.indexOf(STAGES_END);
+  if (a < 0 || b < 0) throw new Error('docs/detectors.md lacks the generated pipeline markers');
+  return current.slice(0, a) + section + current.slice(b + STAGES_END.length);
 }

@@ -2,7 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderConfigTable, renderErrorTable, renderOpenApi } from '../../scripts/docs-render.ts';
+import {
+  renderConfigTable,
+  renderErrorTable,
+  renderOpenApi,
+  renderPipelineReference,
+} from '../../scripts/docs-render.ts';
 
 const docs = resolve(import.meta.dirname, '../../docs');
 const read = (f: string) => readFileSync(join(docs, f), 'utf8');
@@ -10,6 +15,20 @@ const read = (f: string) => readFileSync(join(docs, f), 'utf8');
 describe('generated docs are current (run `npm run docs` if this fails)', () => {
   it('docs/errors.md lists every error code', () => {
     expect(read('errors.md')).toBe(renderErrorTable());
+  });
+  it('docs/detectors.md lists every preset, selectable detector, calibrator and post-rule', () => {
+    const current = read('detectors.md');
+    expect(current).toBe(renderPipelineReference(current));
+    for (const name of [
+      'vigil',
+      'fast',
+      'likelihood',
+      'lite-likelihood',
+      'direction',
+      'minDeviation',
+      'minDuration',
+    ])
+      expect(current).toContain(`\`${name}\``);
   });
   it('docs/configuration.md lists every config key', () => {
     expect(read('configuration.md')).toBe(renderConfigTable());
