@@ -22,13 +22,14 @@ describe('vigil serve --demo', () => {
       return r.anomalies.length > 0 ? r : null;
     });
     expect(body.anomalies[0]!.series).toMatch(/^demo_value\{file="/);
-    // The default detector brings its own recommended threshold; a new detector brings its own too.
+    // The default (the vigil preset, named by its pipeline) brings its own recommended threshold; a
+    // new preset brings its own too.
     const key = encodeURIComponent(body.anomalies[0]!.series);
     const cfg = (await (await fetch(`${server.url}/api/v1/series/config?series=${key}`)).json()) as {
       detector: string;
       threshold: number;
     };
-    expect(cfg).toMatchObject({ detector: 'default', threshold: 0.3 });
+    expect(cfg).toMatchObject({ detector: 'vigil', threshold: 0.3 });
     const put = await fetch(`${server.url}/api/v1/series/config?series=${key}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
