@@ -174,7 +174,7 @@ const Engine = Type.Object(
       Type.Unsafe<PipelineDeclaration>({
         ...PipelineDeclarationSchema,
         description:
-          'the pipeline of series without an override: detector → calibration → threshold → post-rules (docs/detectors.md, Pipelines); when set, detector, params and threshold are not used',
+          'the pipeline of series without an override: detector → calibration → threshold → post-rules (docs/detectors.md, Pipelines); when set, detector is not used and params or threshold are refused',
       }),
     ),
     detector: Type.String({

@@ -68,6 +68,21 @@ export function defaultSeriesConfig(
     resample?: Resample;
   },
 ): SeriesConfig {
+  if (engine.pipeline !== undefined) {
+    // The shorthand beside a pipeline would be ignored: say so rather than guess which one wins.
+    const mixed =
+      engine.threshold !== undefined
+        ? 'threshold'
+        : Object.keys(engine.params ?? {}).length > 0
+          ? 'params'
+          : undefined;
+    if (mixed !== undefined) {
+      throw badPipeline(
+        `engine.${mixed}: set it in engine.pipeline, which replaces the shorthand`,
+        `engine.${mixed}`,
+      );
+    }
+  }
   const pipeline =
     engine.pipeline !== undefined
       ? pipelines.resolve(engine.pipeline, 'engine.pipeline')

@@ -96,7 +96,11 @@ describe('per-series pipelines over HTTP', () => {
     expect(legacy.body).toMatchObject({
       detector: 'robust-z',
       threshold: 0.9,
-      pipeline: { name: 'robust-z', detector: { name: 'robust-z' }, calibration: { name: 'likelihood' } },
+      pipeline: {
+        name: 'robust-z',
+        detector: { name: 'robust-z' },
+        calibration: { name: 'lite-likelihood' },
+      },
     });
     // The config survives a restart.
     firstDir = server.dataDir;

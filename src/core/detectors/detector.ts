@@ -45,8 +45,9 @@ export interface DetectorFactory<P = Record<string, unknown>> {
    */
   readonly threshold?: number;
   /**
-   * The calibration of this detector's default pipeline (core/pipeline): `likelihood` when
-   * absent; `none` for a detector whose scores are calibrated alarm values already.
+   * The calibration of this detector's default pipeline (core/pipeline): `lite-likelihood` (the
+   * HTM likelihood with bounded state) when absent; `none` for a detector whose scores are
+   * calibrated alarm values already.
    */
   readonly calibration?: string;
   /**

@@ -87,7 +87,9 @@ export class Pipelines {
     const params = { ...(f.defaults as Record<string, unknown>), ...(d.detector.params ?? {}) };
     const bad = schemaProblem(f.params, params, `${pre}detector.params`);
     if (bad !== undefined) throw badPipeline(bad, bad.slice(0, bad.indexOf(':')));
-    const defaultCalibration = f.calibration ?? 'likelihood';
+    // Bounded state (about 1 KB) and NAB scores within a point of the full likelihood's
+    // (docs/detectors.md), so a light detector stays light through its default pipeline.
+    const defaultCalibration = f.calibration ?? 'lite-likelihood';
     const calibration = d.calibration ?? { name: defaultCalibration };
     const resolved: ResolvedPipeline = {
       ...(d.name !== undefined ? { name: d.name } : {}),

@@ -103,7 +103,7 @@ export class StageRegistry<S> {
   }
 
   create(name: string, params: Record<string, unknown>, ctx: StageContext, state?: StageState): S {
-    const k = this.get(name, name);
+    const k = this.get(name, this.#kind);
     if (state !== undefined && (state.stage !== k.name || state.version !== k.version)) {
       throw new Error(
         `${this.#kind} ${k.name} v${k.version} cannot restore ${state.stage} v${state.version}`,

@@ -71,6 +71,12 @@ describe('configuration', () => {
     expect(() =>
       loadConfig({ overrides: { 'engine.detector': 'ewma', 'engine.params': { warmup: -1 } } }),
     ).toThrow(/engine\.params\.warmup: must be >= /);
+    // The shorthand beside a pipeline would be ignored, so it is refused.
+    expect(() =>
+      loadConfig({
+        overrides: { 'engine.pipeline': { detector: { name: 'ewma' } }, 'engine.threshold': 0.9 },
+      }),
+    ).toThrow(/engine\.threshold: set it in engine\.pipeline/);
     // A building block is not selectable by name.
     expect(() => loadConfig({ overrides: { 'engine.detector': 'vigil-events' } })).toThrow(
       /engine\.detector/,

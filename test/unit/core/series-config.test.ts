@@ -36,7 +36,7 @@ describe('series configs', () => {
     });
     expect(declared.pipeline).toMatchObject({
       detector: { name: 'ewma' },
-      calibration: { name: 'likelihood' },
+      calibration: { name: 'lite-likelihood' },
     });
     expect(declared.resample).toEqual({ intervalMs: 1000, aggregate: 'mean' });
   });

@@ -25,7 +25,7 @@ describe('resolving a declaration', () => {
       name: 'ewma',
       params: { ...(builtinDetectors().get('ewma').defaults as object), alpha: 0.02 },
     });
-    expect(p.calibration).toMatchObject({ name: 'likelihood', averagingWindow: 10, logScale: true });
+    expect(p.calibration).toMatchObject({ name: 'lite-likelihood', averagingWindow: 10, horizon: 4000 });
     expect(p.threshold).toBe(0.5);
     expect(p.postRules).toEqual([]);
   });
@@ -92,7 +92,7 @@ describe('the content hash', () => {
     const b = pipelines.resolve({
       threshold: 0.5,
       postRules: [],
-      calibration: { name: 'likelihood', logScale: true },
+      calibration: { name: 'lite-likelihood', horizon: 4000 },
       detector: {
         params: { alpha: (builtinDetectors().get('ewma').defaults as { alpha: number }).alpha },
         name: 'ewma',
