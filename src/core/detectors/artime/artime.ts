@@ -413,6 +413,11 @@ export const artime: DetectorFactory<ArtimeParams> = {
   name: 'artime',
   version: 1,
   description: 'ARTime: dual-vigilance fuzzy ART over downsampled, quantised 8-step shapes (NAB #1).',
+  // Its score is a final alarm value (a resonance confidence, repeats masked), as NAB scores it:
+  // calibrated again it loses 8 (strict) to 22 (NAB mode) points; docs/detectors.md.
+  calibration: 'none',
+  // NAB standard-profile optimum of the raw score in strict mode (0.574).
+  threshold: 0.57,
   params: ArtimeParams,
   defaults: DEFAULTS,
   // Per category: 32 float64 weights in base64 (342 chars), a label and a stamp (≤ 20 chars).

@@ -194,6 +194,11 @@ export const cadOse: DetectorFactory<CadOseParams> = {
   name: 'cad-ose',
   version: 1,
   description: 'CAD OSE: contextual anomaly detector over a symbolic sequence memory (NAB 2016 winner).',
+  // Its score is a final alarm value (with its own refractory mask), as NAB scores it: calibrated
+  // again it loses 4 (strict) to 17 (NAB mode) points; docs/detectors.md.
+  calibration: 'none',
+  // NAB standard-profile optimum of the raw score in strict mode (0.703).
+  threshold: 0.7,
   params: CadOseParams,
   defaults: DEFAULTS,
   // Worst case per context: its four fields (≤ 24 chars) and one new left semi-context of up to
