@@ -139,27 +139,45 @@ function paramList(schema: TSchema, defaults: unknown): string {
   return items.length === 0 ? '—' : items.join('; ').replaceAll('|', '\\|');
 }
 
+/**
+ * A Markdown table with padded columns, as the formatter (biome) lays detectors.md out, so the
+ * generated section survives `biome format`. Widths count UTF-16 units, as biome does for the
+ * characters used here (an escaped `\|` counts two).
+ */
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
 /** `current` (docs/detectors.md) with its generated pipeline section rendered from the registries. */
 export function renderPipelineReference(current: string): string {
   const pipelines = pipelinesOf(builtinDetectors());
   const presets = ['vigil', 'fast'].map(
     (n) => `- \`${n}\`${n === 'vigil' ? ' (also `default`)' : ''}: \`${JSON.stringify(PRESETS.get(n))}\``,
   );
-  const selectable = pipelines
-    .selectable()
-    .filter((n) => !PRESETS.has(n))
-    .map((n) => {
-      const p = pipelines.named(n);
-      return `| \`${n}\` | \`${p.calibration.name}\` | ${p.threshold} |`;
-    });
+  const selectable = table(
+    ['detector', 'calibration', 'threshold'],
+    pipelines
+      .selectable()
+      .filter((n) => !PRESETS.has(n))
+      .map((n) => {
+        const p = pipelines.named(n);
+        return [`\`${n}\``, `\`${p.calibration.name}\``, String(p.threshold)];
+      }),
+  );
   const blocks = pipelines.detectors
     .factories()
     .filter((f) => f.buildingBlock !== undefined)
     .map((f) => `- \`${f.name}\`: ${f.buildingBlock}`);
-  const stageRows = (kinds: { name: string; description: string; params: TSchema; defaults: unknown }[]) =>
-    kinds.map(
-      (k) =>
-        `| \`${k.name}\` | ${k.description.replaceAll('|', '\\|')} | ${paramList(k.params, k.defaults)} |`,
+  const stages = (kinds: { name: string; description: string; params: TSchema; defaults: unknown }[]) =>
+    table(
+      ['name', 'what it does', 'params (default)'],
+      kinds.map((k) => [
+        `\`${k.name}\``,
+        k.description.replaceAll('|', '\\|'),
+        paramList(k.params, k.defaults),
+      ]),
     );
   const section = `${STAGES_BEGIN}
 
@@ -169,9 +187,7 @@ ${presets.join('\n')}
 
 Selectable detectors and their default pipelines (no post-rules):
 
-| detector | calibration | threshold |
-|---|---|---|
-${selectable.join('\n')}
+${selectable}
 
 Building blocks (registered for presets, usable in a declared pipeline, not selectable by name):
 
@@ -179,15 +195,11 @@ ${blocks.join('\n')}
 
 Calibrators (\`"calibration": {"name": …, params}\`):
 
-| name | what it does | params (default) |
-|---|---|---|
-${stageRows(pipelines.calibrators.kinds()).join('\n')}
+${stages(pipelines.calibrators.kinds())}
 
 Post-rules (\`"postRules": [{"name": …, params}]\`, applied in order after the threshold):
 
-| name | what it does | params (default) |
-|---|---|---|
-${stageRows(pipelines.postRules.kinds()).join('\n')}
+${stages(pipelines.postRules.kinds())}
 
 ${STAGES_END}`;
   const a = current.indexOf(STAGES_BEGIN);
