@@ -55,4 +55,20 @@ describe('vigil CLI', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/http\.port: must be <= 65535/);
   });
+
+  it('serve refuses an invalid pipeline in the config file before it listens, naming the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-serve-'));
+    const file = join(dir, 'vigil.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        dataDir: join(dir, 'data'),
+        engine: { pipeline: { detector: { name: 'ewma', params: { alpha: 2 } } } },
+      }),
+    );
+    const r = vigil('serve', '--config', file, '--port', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/engine\.pipeline\.detector\.params\.alpha: must be <= 1/);
+    expect(r.stderr).not.toMatch(/listening/);
+  });
 });
