@@ -85,8 +85,15 @@ describe('auth.mode keys, every route', () => {
   });
 
   it('the admin API creates a key shown once, lists without secrets, revokes', async () => {
-    const admin = (await s.keys.create({ scopes: ['admin'] })).key;
+    const admin = (await s.keys.create({ tenant: 'team-b', scopes: ['admin'] })).key;
     const h = { authorization: `Bearer ${admin}` };
+    // An admin key manages its own tenant's keys only.
+    const elsewhere = await fetch(`${s.url}/api/v1/keys`, {
+      method: 'POST',
+      headers: { ...h, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'team-x', scopes: ['read'] }),
+    });
+    expect(elsewhere.status).toBe(403);
     const created = await fetch(`${s.url}/api/v1/keys`, {
       method: 'POST',
       headers: { ...h, 'content-type': 'application/json' },

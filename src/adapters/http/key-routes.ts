@@ -1,6 +1,7 @@
 /**
  * The admin API for API keys (scope `admin`): create (the key is in the answer once, never again),
- * list (no secrets, no hashes) and revoke. Rotation is create-then-revoke: both keys work until
+ * list (no secrets, no hashes) and revoke, each within the caller's own tenant: an admin key of
+ * one tenant neither sees nor changes another's keys (`vigil keys` on the host manages them all). Rotation is create-then-revoke: both keys work until
  * the old one is revoked, and every replica stops accepting it within the key cache's TTL.
  */
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +9,7 @@ import Type from 'typebox';
 import { parseExpiry, SCOPES, type Scope } from '../../core/api-key.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { ApiKeyInfo } from '../../ports/api-key-store.ts';
+import { tenantOf } from './tenant.ts';
 
 /** What the routes need of the key service (app/api-keys.ts). */
 export interface KeyAdmin {
@@ -51,7 +53,9 @@ export async function keyRoutes(app: FastifyInstance, opts: KeyRoutesOptions): P
         tags: ['admin'],
         body: Type.Object(
           {
-            tenant: Type.Optional(Type.String({ description: 'default: "default"' })),
+            tenant: Type.Optional(
+              Type.String({ description: "the caller's own tenant (the only one an admin key manages)" }),
+            ),
             scopes: Type.Array(ScopeSchema, { minItems: 1, maxItems: SCOPES.length }),
             name: Type.Optional(Type.String({ maxLength: 200 })),
             expires: Type.Optional(
@@ -80,9 +84,17 @@ export async function keyRoutes(app: FastifyInstance, opts: KeyRoutesOptions): P
           });
         }
       }
+      const tenant = tenantOf(req);
+      if (body.tenant !== undefined && body.tenant !== tenant) {
+        throw new VigilError(
+          'VIGIL_ERR_FORBIDDEN',
+          `an admin key creates keys of its own tenant (${tenant}), not of ${JSON.stringify(body.tenant)}; use vigil keys create on the host`,
+          { location: { field: 'tenant' } },
+        );
+      }
       const created = await opts.keys.create({
         scopes: body.scopes,
-        ...(body.tenant !== undefined ? { tenant: body.tenant } : {}),
+        tenant,
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(expiresMs !== undefined ? { expiresMs } : {}),
       });
@@ -101,7 +113,7 @@ export async function keyRoutes(app: FastifyInstance, opts: KeyRoutesOptions): P
         response: { 200: Type.Object({ keys: Type.Array(KeyOut) }) },
       },
     },
-    async () => ({ keys: await opts.keys.list() }),
+    async (req) => ({ keys: (await opts.keys.list()).filter((k) => k.tenant === tenantOf(req)) }),
   );
 
   app.delete(
@@ -117,7 +129,8 @@ export async function keyRoutes(app: FastifyInstance, opts: KeyRoutesOptions): P
     },
     async (req, reply) => {
       const { id } = req.params as { id: string };
-      if (!(await opts.keys.revoke(id))) {
+      const own = (await opts.keys.list()).some((k) => k.id === id && k.tenant === tenantOf(req));
+      if (!own || !(await opts.keys.revoke(id))) {
         throw new VigilError('VIGIL_ERR_NOT_FOUND', `no API key ${id}`, { location: { field: 'id' } });
       }
       req.log.info({ keyId: id, by: req.principal?.keyId ?? 'anonymous' }, 'api key revoked');
