@@ -1,7 +1,7 @@
 /**
  * `vigil bench kafka`, the run (the command and its options: kafka.ts): one detector worker (the `vigil detector` path: KafkaPartitionedLog.join +
  * PartitionTasks, checkpoints to PostgreSQL + InfluxDB) on the local deployment's services, which
- * it brings up through scripts/services/*.sh when they are not running. Cases (kafka-cases.ts):
+ * it brings up through scripts/services/*.sh when they are not running. Cases (kafka-throughput-case.ts, kafka-latency-case.ts):
  * `single` (1-point messages) and `batch100` (100-point messages) for throughput, `latency` at a
  * fixed rate (default: half the single case's) with a short and the default checkpoint interval,
  * and `peers`: the Kafka client layer against KafkaJS on the same topics (kafka-peers.ts).
@@ -16,18 +16,11 @@ import cliProgress from 'cli-progress';
 import { listOf } from '../../config/schema.ts';
 import { builtinDetectors } from '../../core/detectors/index.ts';
 import { CASES, type KafkaBenchOptions } from './kafka.ts';
-import {
-  type CaseContext,
-  type LatencyCase,
-  latencyCase,
-  type Progress,
-  type ThroughputCase,
-  type TransportCase,
-  throughputCase,
-  transportCase,
-} from './kafka-cases.ts';
+import type { CaseContext, Progress } from './kafka-case-support.ts';
+import { type LatencyCase, latencyCase, type TransportCase, transportCase } from './kafka-latency-case.ts';
 import { type PeerClient, type PeerRun, runPeer } from './kafka-peers.ts';
 import { openStack, servicesUp } from './kafka-stack.ts';
+import { type ThroughputCase, throughputCase } from './kafka-throughput-case.ts';
 import { seriesKeyOf } from './kafka-workload.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -1,66 +1,19 @@
-/**
- * The cases of `vigil bench kafka`, each on a fresh topic of the run:
- * - throughput (`single`, `batch100`): the topic is pre-filled, then one detector worker joins a
- *   fresh group and is timed from the start of the join until every point is scored, and until
- *   every point is stored (its final checkpoint committed);
- * - latency: the worker joins first and scores a pre-filled warm-up (every series past its detector's
- *   warm-up), then a child process produces open-loop at a fixed rate with a spike every
- *   `probeEvery` messages; a spike's latency runs from its message's due time (when the append call
- *   starts, as long as the generator keeps up) to its anomaly committed in PostgreSQL.
- */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { type ELDHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { listOf } from '../../config/schema.ts';
-import type { OutRecord } from '../../ports/partitioned-log.ts';
+import {
+  type CaseContext,
+  firstTs,
+  generate,
+  generatorSummary,
+  loopDelayMs,
+  nextBase,
+  prefill,
+  quantile,
+  until,
+  worker,
+} from './kafka-case-support.ts';
 import type { LoadJob } from './kafka-loadgen.ts';
-import type { Stack } from './kafka-stack.ts';
-import { type BenchWorker, startWorker, type WorkerOptions } from './kafka-worker.ts';
 import { Workload, type WorkloadSpec } from './kafka-workload.ts';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-
-export interface Progress {
-  update(value: number, note?: string): void;
-  stop(): void;
-}
-export type ProgressFactory = (label: string, total: number) => Progress;
-
-export interface CaseContext {
-  stack: Stack;
-  /** Catalog ids of the run's series. */
-  ids: number[];
-  partitions: number;
-  timeoutMs: number;
-  progress: ProgressFactory;
-  warn(text: string): void;
-}
-
-export interface ThroughputCase {
-  case: string;
-  pointsPerMessage: number;
-  messages: number;
-  points: number;
-  checkpointIntervalMs: number;
-  /** Start of the join until the member's first assignment is active. */
-  joinMs: number;
-  /** Start of the join until every point is scored. */
-  seconds: number;
-  messagesPerSec: number;
-  pointsPerSec: number;
-  /** Start of the join until the checkpoint holding the last point is committed. */
-  storedSeconds: number;
-  storedPointsPerSec: number;
-  pointsScored: number;
-  rejected: number;
-  checkpoints: number;
-  /** How long checkpoint commits (InfluxDB, then PostgreSQL) took, ms. */
-  commitP50Ms: number | null;
-  commitMaxMs: number | null;
-}
 
 export interface LatencyCase {
   case: string;
@@ -103,147 +56,6 @@ export interface LatencyCase {
   valid: boolean;
   pointsProduced: number;
   pointsScored: number;
-}
-
-// Every case gets its own stretch of event time, so points and anomalies of cases never overlap.
-const BASE_TS = Date.UTC(2026, 0, 1);
-const CASE_SPAN_MS = 10_000_000_000;
-let caseNo = 0;
-const nextBase = () => BASE_TS + caseNo++ * CASE_SPAN_MS;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The p-quantile of `xs` (sorted here), null when empty. */
-function quantile(xs: number[], p: number): number | null {
-  if (xs.length === 0) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
-
-/** Broker-side limit on one partition's record batch is 1 MiB: stay well below it per request. */
-const BYTES_PER_PARTITION_REQUEST = 512 * 1024;
-
-/** Appends `messages` messages of `workload` to `topic`, one request per chunk. */
-async function prefill(ctx: CaseContext, topic: string, workload: Workload, messages: number): Promise<void> {
-  if (messages <= 0) return;
-  // The first message sizes the chunks (all messages of a workload have the same size).
-  const first = workload.next();
-  const perPartition = Math.max(1, Math.floor(BYTES_PER_PARTITION_REQUEST / (first.value.length + 70)));
-  const chunk = Math.min(50_000, perPartition * ctx.partitions);
-  const bar = ctx.progress(`pre-fill ${topic}`, messages);
-  const log = ctx.stack.admin;
-  let pending: OutRecord[][] = Array.from({ length: ctx.partitions }, () => []);
-  pending[first.partition]!.push(first);
-  let done = 1;
-  const flush = async () => {
-    const groups = pending.filter((g) => g.length > 0);
-    pending = Array.from({ length: ctx.partitions }, () => []);
-    // One append per partition: concurrent sends go out as one idempotent (non-transactional) request.
-    await Promise.all(groups.map((g) => log.producer.send(topic, g)));
-  };
-  while (done < messages) {
-    const m = workload.next();
-    pending[m.partition]!.push(m);
-    done++;
-    if (done % chunk === 0) {
-      await flush();
-      bar.update(done);
-    }
-  }
-  await flush();
-  bar.update(done);
-  bar.stop();
-}
-
-async function until(ctx: CaseContext, what: string, cond: () => boolean, tick?: () => void): Promise<void> {
-  const deadline = performance.now() + ctx.timeoutMs;
-  let last = 0;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`${what}: not done within ${ctx.timeoutMs} ms`);
-    await sleep(2);
-    if (tick !== undefined && performance.now() - last > 200) {
-      last = performance.now();
-      tick();
-    }
-  }
-}
-
-function worker(
-  ctx: CaseContext,
-  topic: string,
-  checkpointIntervalMs: number,
-  extra: Pick<WorkerOptions, 'onStored' | 'onRecords'> = {},
-) {
-  const { stack } = ctx;
-  return startWorker(stack.config, stack.out, {
-    topic,
-    anomaliesTopic: stack.topic('anomalies'),
-    group: `${topic}-detector`,
-    checkpointIntervalMs,
-    onError: (err) => ctx.warn(`checkpoint failed (retried): ${err instanceof Error ? err.message : err}`),
-    ...extra,
-  });
-}
-
-export async function throughputCase(
-  ctx: CaseContext,
-  name: string,
-  pointsPerMessage: number,
-  messages: number,
-): Promise<ThroughputCase> {
-  const { stack } = ctx;
-  const topic = stack.topic(name);
-  await stack.out.log.ensureTopic(topic, ctx.partitions);
-  await stack.out.log.ensureTopic(stack.topic('anomalies'), ctx.partitions);
-  const spec: WorkloadSpec = {
-    ids: ctx.ids,
-    partitions: ctx.partitions,
-    pointsPerMessage,
-    base: nextBase(),
-    probeEvery: 0,
-    warmupMessages: 0,
-  };
-  await prefill(ctx, topic, new Workload(spec), messages);
-  const points = messages * pointsPerMessage;
-  const interval = stack.config.engine.checkpointIntervalMs;
-
-  const started = performance.now();
-  const w: BenchWorker = await worker(ctx, topic, interval);
-  const joinMs = performance.now() - started;
-  const bar = ctx.progress(`${name}: points scored`, points);
-  try {
-    await until(
-      ctx,
-      `${name}: scoring ${points} points`,
-      () => w.tasks.stats().pointsScored >= points,
-      () => bar.update(w.tasks.stats().pointsScored),
-    );
-  } finally {
-    bar.stop();
-  }
-  const scored = (performance.now() - started) / 1000;
-  await w.flush();
-  const stored = (performance.now() - started) / 1000;
-  const stats = w.tasks.stats();
-  await w.close();
-  return {
-    case: name,
-    pointsPerMessage,
-    messages,
-    points,
-    checkpointIntervalMs: interval,
-    joinMs,
-    seconds: scored,
-    messagesPerSec: Math.round(messages / scored),
-    pointsPerSec: Math.round(points / scored),
-    storedSeconds: stored,
-    storedPointsPerSec: Math.round(points / stored),
-    pointsScored: stats.pointsScored,
-    rejected: stats.rejected.duplicate + stats.rejected.too_late,
-    checkpoints: stats.checkpoints,
-    commitP50Ms: quantile(w.commitMs, 0.5),
-    commitMaxMs: quantile(w.commitMs, 1),
-  };
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -385,86 +197,6 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     // Sends that failed mean the generator did not produce the rate: the latencies are not of it.
     valid: generator.failed === 0,
   };
-}
-
-/** The ts of a message's first point (encodeBatch layout: [n:u32][pad:u32][ts:f64×n]…); none when empty. */
-function firstTs(value: Uint8Array): number | undefined {
-  if (value.byteLength < 16) return undefined;
-  return new DataView(value.buffer, value.byteOffset, 16).getFloat64(8, true);
-}
-
-/** What a case reports of its generator's run. */
-function generatorSummary(g: GeneratorRun['generator']): LatencyCase['generator'] {
-  return {
-    sent: g.sent,
-    failed: g.failed,
-    firstError: g.firstError ?? null,
-    p99LagMs: g.p99LagMs,
-    maxLagMs: g.maxLagMs,
-  };
-}
-
-/** p99 and max of an event-loop delay histogram, in ms (null when it recorded nothing). */
-function loopDelayMs(h: ELDHistogram): { loopDelayP99Ms: number | null; loopDelayMaxMs: number | null } {
-  return h.count > 0
-    ? { loopDelayP99Ms: h.percentile(99) / 1e6, loopDelayMaxMs: h.max / 1e6 }
-    : { loopDelayP99Ms: null, loopDelayMaxMs: null };
-}
-
-type GeneratorRun = { t0: number; generator: LatencyCase['generator'] & { points: number } };
-
-/**
- * Runs the load generator on `job` (a child process) with a progress bar of its seconds,
- * `loopDelay` measuring this thread meanwhile; resolves with its start time and summary.
- */
-async function generate(
-  ctx: CaseContext,
-  job: LoadJob,
-  label: string,
-  loopDelay: ELDHistogram,
-): Promise<GeneratorRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
-  try {
-    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
-    const bar = ctx.progress(label, Math.ceil(job.messages / job.rate));
-    const started = performance.now();
-    const timer = setInterval(() => bar.update(Math.floor((performance.now() - started) / 1000)), 500);
-    loopDelay.enable();
-    try {
-      return await loadgen(join(dir, 'job.json'));
-    } finally {
-      loopDelay.disable();
-      clearInterval(timer);
-      bar.stop();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Runs the load generator; resolves with its start time and summary. */
-function loadgen(
-  jobFile: string,
-): Promise<{ t0: number; generator: LatencyCase['generator'] & { points: number } }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(HERE, 'kafka-loadgen.ts'), jobFile], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('error', rej);
-    child.on('exit', (code) => {
-      const lines = out
-        .trim()
-        .split('\n')
-        .filter((l) => l.startsWith('{'));
-      if (code !== 0 || lines.length < 2) return rej(new Error(`load generator exited ${code}`));
-      const { t0 } = JSON.parse(lines[0]!) as { t0: number };
-      res({ t0, generator: JSON.parse(lines[lines.length - 1]!) });
-    });
-  });
 }
 
 /**
