@@ -17,7 +17,9 @@ export async function authWiring(
   logger: Logger,
 ): Promise<{ auth: AuthOptions; keys: ApiKeys }> {
   const keys = new ApiKeys(store, { cacheMs: config.auth.keyCacheMs });
-  if (config.auth.mode !== 'keys') return { auth: { mode: config.auth.mode }, keys };
+  if (config.auth.mode !== 'keys') {
+    return { auth: { mode: config.auth.mode, tenantProxies: config.http.trustProxy }, keys };
+  }
   if ((await store.countActive(Date.now())) === 0) {
     logger.warn(
       'auth.mode is keys and no API key is active: every route but /healthz, /readyz and /docs answers 401; create one with `vigil keys create --scopes admin`',

@@ -40,7 +40,7 @@ const Http = Type.Object(
     trustProxy: Type.Array(Type.String(), {
       default: [],
       description:
-        'addresses or CIDR ranges of the load balancers in front (e.g. ["10.0.0.0/8"]) whose X-Forwarded-For names the client: the address failed authentications are counted against. Empty: the TCP peer, so every client behind a balancer shares one count',
+        'addresses or CIDR ranges of the load balancers in front (e.g. ["10.0.0.0/8"]) whose X-Forwarded-For names the client: the address failed authentications are counted against. Empty: the TCP peer, so every client behind a balancer shares one count. With auth.mode none, also the authenticating proxies whose X-Scope-OrgID header names the tenant (refused with 403 from any other peer)',
     }),
     queryTimeoutMs: Type.Integer({
       minimum: 100,

@@ -16,6 +16,7 @@
  * this process verified within the key cache's TTL skips the count: a client with a good key is
  * not slowed by the limiter's round trip.
  */
+import { BlockList, isIPv6 } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DEFAULT_TENANT, type Principal, type Scope } from '../../core/api-key.ts';
 import { VigilError } from '../../core/errors.ts';
@@ -50,8 +51,36 @@ export interface FailureLimit {
 }
 
 export type AuthOptions =
-  | { mode: 'loopback' | 'none' }
+  | {
+      mode: 'loopback' | 'none';
+      /**
+       * With `none`: the authenticating proxies (http.trustProxy) whose `X-Scope-OrgID` header
+       * names the request's tenant, as Grafana Mimir's gateways send it. The header from any other
+       * peer is refused (403), never believed.
+       */
+      tenantProxies?: readonly string[];
+    }
   | { mode: 'keys'; keys: KeyVerifier; failures: FailureLimit };
+
+/** Tenant names, as keys carry them (core/api-key.ts). */
+const TENANT_NAME = /^[a-z0-9_-]{1,64}$/;
+
+/** A matcher of the peers in `list` (addresses and CIDR ranges, IPv4 and IPv6). */
+export function peerMatcher(list: readonly string[]): (address: string | undefined) => boolean {
+  const blocks = new BlockList();
+  for (const entry of list) {
+    const [addr, bits] = entry.split('/') as [string, string | undefined];
+    const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+    if (bits === undefined) blocks.addAddress(addr, type);
+    else blocks.addSubnet(addr, Number(bits), type);
+  }
+  return (address) => {
+    if (address === undefined) return false;
+    const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
+    if (v4 !== undefined) return blocks.check(v4, 'ipv4');
+    return blocks.check(address, isIPv6(address) ? 'ipv6' : 'ipv4');
+  };
+}
 
 /** Name of the OpenAPI security scheme of API keys (see server.ts). */
 export const SECURITY_SCHEME = 'apiKey';
@@ -120,7 +149,31 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
       } as typeof route.schema;
     }
   });
-  if (opts.mode !== 'keys') return;
+  if (opts.mode !== 'keys') {
+    const trusted = peerMatcher(opts.tenantProxies ?? []);
+    app.addHook('onRequest', async (req) => {
+      const header = req.headers['x-scope-orgid'];
+      if (header === undefined) return;
+      if (opts.mode !== 'none' || !trusted(req.socket.remoteAddress)) {
+        throw new VigilError(
+          'VIGIL_ERR_FORBIDDEN',
+          'X-Scope-OrgID is accepted only with auth.mode none from an http.trustProxy address',
+          { location: { field: 'X-Scope-OrgID' } },
+        );
+      }
+      if (typeof header !== 'string' || !TENANT_NAME.test(header)) {
+        throw new VigilError(
+          'VIGIL_ERR_BAD_REQUEST',
+          'X-Scope-OrgID must be a tenant name: 1-64 of a-z, 0-9, _, -',
+          {
+            location: { field: 'X-Scope-OrgID' },
+          },
+        );
+      }
+      req.tenant = header;
+    });
+    return;
+  }
   const { keys, failures } = opts;
   const failKey = (ip: string) => `authfail:{${ip}}`;
   const blockKey = (ip: string) => `authblock:{${ip}}`;
