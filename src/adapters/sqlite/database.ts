@@ -1,4 +1,9 @@
-/** Opens a SQLite database in WAL mode with the pragmas Vigil relies on; runs write transactions. */
+/**
+ * Opens a SQLite database in WAL mode with the pragmas Vigil relies on; runs write transactions.
+ * Two connections write some files (store.db: the engine thread's and its writer thread's), and
+ * on a loaded machine a commit's fsync has held the lock past 5 s ("database is locked" in a
+ * clean-clone CI run): a writer waits up to 30 s before it fails.
+ */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -9,7 +14,7 @@ export function openDatabase(path: string, synchronous: 'full' | 'normal'): Data
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA journal_mode = WAL;
     PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'};
-    PRAGMA busy_timeout = 5000;
+    PRAGMA busy_timeout = 30000;
     PRAGMA foreign_keys = OFF;
     PRAGMA temp_store = MEMORY;
     PRAGMA cache_size = -65536;`);

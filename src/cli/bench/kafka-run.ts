@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { listOf } from '../../config/schema.ts';
 import { builtinDetectors } from '../../core/detectors/index.ts';
+import { pipelinesOf } from '../../core/pipeline/pipelines.ts';
 import { CASES, type KafkaBenchOptions } from './kafka.ts';
 import type { CaseContext, Progress } from './kafka-case-support.ts';
 import { type LatencyCase, latencyCase, type TransportCase, transportCase } from './kafka-latency-case.ts';
@@ -307,8 +308,8 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     date: new Date().toISOString(),
     commit: gitDescribe(),
     command: `npx vigil bench kafka ${process.argv.slice(4).join(' ')}`.trim(),
-    detector: builtinDetectors().get(o.detector).name,
-    defaultDetector: `default (= ${builtinDetectors().get('default').name})`,
+    detector: pipelinesOf(builtinDetectors()).named(o.detector).name ?? o.detector,
+    defaultDetector: `default (= ${pipelinesOf(builtinDetectors()).named('default').name})`,
     series: seriesCount,
     partitions,
     cases: [],
