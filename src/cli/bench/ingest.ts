@@ -61,6 +61,7 @@ interface Options {
   at: string;
   rates: string;
   detector: string;
+  calibration?: string;
   client: string;
   warmupSeconds: string;
   auth: string;
@@ -236,6 +237,10 @@ export function registerIngest(bench: Command): void {
       'ewma',
     )
     .option(
+      '--calibration <name>',
+      "the started server's calibration stage (e.g. none: the detector's raw score, as before pipelines); default: the detector's own default pipeline",
+    )
+    .option(
       '--auth <mode>',
       'auth.mode of the started server: loopback, or keys (a key with scopes ingest,read is created in its data dir and sent with every request), to compare ingest with and without a key',
       'loopback',
@@ -261,11 +266,23 @@ export function registerIngest(bench: Command): void {
           dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
           if (o.auth === 'keys') o.key = createBenchKey(dataDir);
           const port = await freePort();
+          const pipelineConfig: string[] = [];
+          if (o.calibration !== undefined) {
+            const file = join(dataDir, 'bench-config.json');
+            writeFileSync(
+              file,
+              JSON.stringify({
+                engine: { pipeline: { detector: { name: o.detector }, calibration: { name: o.calibration } } },
+              }),
+            );
+            pipelineConfig.push('--config', file);
+          }
           server = spawn(
             process.execPath,
             [
               join(ROOT, 'bin/vigil.mjs'),
               'serve',
+              ...pipelineConfig,
               '--data-dir',
               dataDir,
               '--port',
@@ -278,7 +295,7 @@ export function registerIngest(bench: Command): void {
               env: {
                 ...process.env,
                 VIGIL_LOG_LEVEL: 'warn',
-                VIGIL_DETECTOR: o.detector,
+                ...(o.calibration === undefined ? { VIGIL_DETECTOR: o.detector } : {}),
                 VIGIL_AUTH_MODE: o.auth,
               },
             },
@@ -288,7 +305,7 @@ export function registerIngest(bench: Command): void {
         await waitReady(url);
         const seconds = Number(o.seconds);
         process.stdout.write(
-          `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? o.detector : 'of that server'}, ${o.key === undefined ? 'no API key' : 'every request with an API key'})\n`,
+          `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? `${o.detector}${o.calibration === undefined ? '' : ` (calibration ${o.calibration})`}` : 'of that server'}, ${o.key === undefined ? 'no API key' : 'every request with an API key'})\n`,
         );
         const latencyConns = Number(o.connections);
         const maxConns = Number(o.maxConnections);
