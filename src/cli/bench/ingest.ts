@@ -272,7 +272,9 @@ export function registerIngest(bench: Command): void {
             writeFileSync(
               file,
               JSON.stringify({
-                engine: { pipeline: { detector: { name: o.detector }, calibration: { name: o.calibration } } },
+                engine: {
+                  pipeline: { detector: { name: o.detector }, calibration: { name: o.calibration } },
+                },
               }),
             );
             pipelineConfig.push('--config', file);
