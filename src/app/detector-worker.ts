@@ -1,12 +1,3 @@
-/**
- * The detector's work, without its HTTP server: a member of a consumer group on the points topic
- * feeding PartitionTasks (a TaskHost with one DetectionTask per partition), anomaly changes written
- * as soon as a slice of points makes them (PostgreSQL, then their topic), checkpoints on an
- * interval (scores to InfluxDB, then states and offset — see ScaledOut.checkpointsFor — once the
- * anomalies up to that offset are stored), and the poll of per-series configs. `vigil detector` and
- * `vigil bench kafka` both run exactly this.
- */
-import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { Config } from '../config/schema.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
@@ -15,6 +6,7 @@ import type { CheckpointData } from '../ports/checkpoint-store.ts';
 import type { GroupHandlers, InRecord, OutRecord } from '../ports/partitioned-log.ts';
 import { SharedAnomalyWriter } from './anomaly-writer.ts';
 import type { ScaledOut } from './backends.ts';
+import { realHostTime } from './host-time.ts';
 import { PartitionTasks } from './partition-tasks.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 
@@ -91,15 +83,7 @@ export async function startDetectorWorker(
       };
     },
     anomalySinkFor: (p) => anomalyWriter.forPartition(p),
-    time: {
-      now: () => performance.now(),
-      timer: (fn, ms) => {
-        const t = setTimeout(fn, ms);
-        return { cancel: () => clearTimeout(t) };
-      },
-      defer: () => yieldTurn(),
-      soon: (fn) => setImmediate(fn),
-    },
+    time: realHostTime,
     // The partitions take turns, one checkpoint every interval / partitions (TaskHost's wall-clock
     // rounds): each still commits once per interval, but their state serialisation, InfluxDB
     // formatting and store transactions no longer land in the same few event-loop turns, which

@@ -23,6 +23,7 @@ import { Engine } from '../engine/engine.ts';
 import { TaskHost } from '../engine/task-host.ts';
 import type { LogEntry } from '../ports/log.ts';
 import type { EngineCall, EngineMessage, EngineThreadInit } from './engine-thread.ts';
+import { realHostTime } from './host-time.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 
 /** How often the thread reports its progress (scored counts, lag) to the main thread at most. */
@@ -60,15 +61,7 @@ const task = new DetectionTask({
 });
 const host = new TaskHost({
   newTask: () => task,
-  time: {
-    now: () => performance.now(),
-    timer: (fn, ms) => {
-      const t = setTimeout(fn, ms);
-      return { cancel: () => clearTimeout(t) };
-    },
-    defer: () => yieldTurn(),
-    soon: (fn) => setImmediate(fn),
-  },
+  time: realHostTime,
   // The main thread appends (group commit) and truncates the log; this thread only reads it.
   committed: (_partition, upTo) => post({ kind: 'truncate', upTo }),
   punctuationFailed: (_partition, err) =>

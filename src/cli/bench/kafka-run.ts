@@ -305,14 +305,15 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     'engine.pipeline': { detector: { name: o.detector }, calibration: { name: 'none' }, threshold: 0.9995 },
     'kafka.partitions': partitions,
   });
+  const pipelines = pipelinesOf(builtinDetectors());
   const result: KafkaBenchResult = {
     name: 'kafka',
     run: stack.run,
     date: new Date().toISOString(),
     commit: gitDescribe(),
     command: `npx vigil bench kafka ${process.argv.slice(4).join(' ')}`.trim(),
-    detector: pipelinesOf(builtinDetectors()).named(o.detector).name ?? o.detector,
-    defaultDetector: `default (= ${pipelinesOf(builtinDetectors()).named('default').name})`,
+    detector: pipelines.named(o.detector).name ?? o.detector,
+    defaultDetector: `default (= ${pipelines.named('default').name})`,
     series: seriesCount,
     partitions,
     cases: [],

@@ -44,18 +44,6 @@ import {
   withSpeedRatios,
 } from './peers-report.ts';
 
-export {
-  formatTable,
-  mergeReport,
-  PEER_REFERENCE,
-  PEERS,
-  type PeerName,
-  type PeerRow,
-  type PeersReport,
-  type PeersRun,
-  withSpeedRatios,
-} from './peers-report.ts';
-
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SETUP = join(REPO_ROOT, 'bench/peers/setup.sh');
 const RUNNER = join(REPO_ROOT, 'bench/peers/run_peer.py');

@@ -3,17 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NabCorpusFile } from '../../../../src/adapters/nab/corpus-loader.ts';
+import { runPeersBench, selectFiles, truncateFile } from '../../../../src/cli/bench/peers.ts';
 import {
   formatTable,
   mergeReport,
   type PeerRow,
   type PeersReport,
   type PeersRun,
-  runPeersBench,
-  selectFiles,
-  truncateFile,
   withSpeedRatios,
-} from '../../../../src/cli/bench/peers.ts';
+} from '../../../../src/cli/bench/peers-report.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-peers-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
