@@ -213,10 +213,15 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     return this.#anomalies.anomalies(q);
   }
 
-  /** Closes this connection at once (so a caller need not await it) and the writer thread after. */
-  close(): Promise<void> {
+  /**
+   * Closes the writer thread, then this connection. In that order: closing a WAL connection tries
+   * the database's exclusive lock to see whether it is the last one (and checkpoint the WAL), and
+   * a writer still committing then met "database is locked" (clean-clone CI, a server closed right
+   * after it started).
+   */
+  async close(): Promise<void> {
+    await this.#thread?.close();
     this.#db.close();
-    return this.#thread?.close() ?? Promise.resolve();
   }
 }
 
