@@ -6,6 +6,8 @@ import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { type PipelineDeclaration, PipelineDeclarationSchema } from '../core/pipeline/declaration.ts';
 import { resampleSchema } from '../core/resample.ts';
+import { AlertingRulesKeys } from './alerting-rules.ts';
+import { NotifierKeys } from './notifiers.ts';
 
 const Http = Type.Object(
   {
@@ -412,6 +414,11 @@ const Influx = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const Alerting = Type.Object(
+  { ...AlertingRulesKeys, ...NotifierKeys },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({ default: './.vigil', description: 'where the SQLite files live' }),
@@ -429,6 +436,7 @@ export const ConfigSchema = Type.Object(
     postgres: Postgres,
     redis: Redis,
     influx: Influx,
+    alerting: Alerting,
   },
   { additionalProperties: false },
 );

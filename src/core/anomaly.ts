@@ -53,3 +53,20 @@ export function matchesAnomalyQuery(a: Anomaly, q: AnomalyQuery): boolean {
     (q.openOnly !== true || a.open)
   );
 }
+
+/**
+ * An anomaly's id in the API: `<seriesId>-<start>`. A run is keyed by (series, start) everywhere it
+ * is stored, so the id needs no table of its own and stays the same as the run grows and closes.
+ */
+export function anomalyId(a: Pick<Anomaly, 'seriesId' | 'start'>): string {
+  return `${a.seriesId}-${a.start}`;
+}
+
+/** The (series, start) of an id made by `anomalyId`; undefined when `id` is not one. */
+export function parseAnomalyId(id: string): { seriesId: number; start: number } | undefined {
+  const m = /^(\d{1,15})-(-?\d{1,16})$/.exec(id);
+  if (m === null) return undefined;
+  const seriesId = Number(m[1]);
+  const start = Number(m[2]);
+  return Number.isSafeInteger(seriesId) && Number.isSafeInteger(start) ? { seriesId, start } : undefined;
+}

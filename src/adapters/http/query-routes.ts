@@ -1,7 +1,7 @@
 /** Query API: series search, points with scores and bands, anomalies, per-series detector config. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import type { Anomaly } from '../../core/anomaly.ts';
+import { type Anomaly, anomalyId } from '../../core/anomaly.ts';
 import { downsample } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
 import { PipelineDeclarationSchema } from '../../core/pipeline/declaration.ts';
@@ -42,6 +42,7 @@ const SeriesOut = Type.Object({
 });
 
 const AnomalyOut = Type.Object({
+  id: Type.String({ description: 'the anomaly id, `<seriesId>-<start>` (feedback and incidents name it)' }),
   series: Type.String(),
   start: Type.Number(),
   end: Type.Number(),
@@ -261,6 +262,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       return {
         anomalies: await Promise.all(
           list.map(async (a) => ({
+            id: anomalyId(a),
             series: (await b.seriesById(a.seriesId))?.key ?? String(a.seriesId),
             start: a.start,
             end: a.end,
