@@ -64,6 +64,11 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => out.catalog.known(key) !== undefined),
     query,
     keys,
+    audit: {
+      log: out.audit,
+      now: Date.now,
+      failed: (err) => logger.error({ err }, 'audit log: an event could not be stored'),
+    },
     retryAfterSeconds: () => ingest.retryAfterSeconds,
   });
   ingest.setReady(true);

@@ -11,6 +11,7 @@
  *                                                                Redis with redis.checkpointStates
  *   Cache (dedup, rate limits)   memory                          Redis Cluster
  *   ApiKeyStore                  SQLite keys.db                  PostgreSQL (read on the primary)
+ *   AuditLog                     SQLite audit.db                 PostgreSQL (read on the primary)
  *
  * Each adapter reads its own section of the config; a new backend for a port is one more row here
  * (see docs/guides/add-a-storage-backend.md). The scaled-out adapters are imported only when
@@ -22,6 +23,7 @@ import type { Logger } from 'pino';
 import { MemoryCache } from '../adapters/memory/cache.ts';
 import {
   openSqliteApiKeys,
+  openSqliteAudit,
   openSqliteIngest,
   type SqliteIngest,
   type SqlitePaths,
@@ -29,6 +31,7 @@ import {
 } from '../adapters/sqlite/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
 import type { Cache } from '../ports/cache.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { AnomalySink, AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
@@ -46,6 +49,8 @@ export interface ScaledOut {
   points: PointStore & PointSink;
   /** API keys, read on the primary (revocations reach every replica at once). */
   apiKeys: ApiKeyStore;
+  /** Who changed what (configure and admin routes), written and read on the primary. */
+  audit: AuditLog;
   /**
    * Checkpoints of one partition of `topic`: scores to InfluxDB, then anomalies, states and offset
    * to PostgreSQL in one transaction — or, with `redis.checkpointStates`, anomalies to PostgreSQL
@@ -64,6 +69,8 @@ export interface EmbeddedBackends {
   cache: Cache;
   /** `keys.db`. */
   apiKeys: ApiKeyStore;
+  /** `audit.db`. */
+  audit: AuditLog;
   paths: SqlitePaths;
   close(): Promise<void>;
 }
@@ -79,14 +86,17 @@ export function openEmbedded(config: Readonly<Config>, forward: MessagePort): Em
     { commits: 'worker', forward },
   );
   const apiKeys = openSqliteApiKeys(config);
+  const audit = openSqliteAudit(config);
   return {
     ingest,
     cache: new MemoryCache(),
     apiKeys,
+    audit,
     paths,
     close: async () => {
       await ingest.close();
       await apiKeys.close();
+      await audit.close();
     },
   };
 }
@@ -137,6 +147,7 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
       anomalies: pg.anomalies,
       points,
       apiKeys: pg.apiKeys,
+      audit: pg.audit,
       checkpointsFor: (topic, partition) => {
         const pgStore = checkpoints.forPartition(`${topic}/${partition}`);
         if (redis === undefined) return pgStore;

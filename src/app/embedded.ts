@@ -106,6 +106,11 @@ export async function startEmbedded(
     ...tls,
     auth,
     keys,
+    audit: {
+      log: backends.audit,
+      now: Date.now,
+      failed: (err) => logger.error({ err }, 'audit log: an event could not be stored'),
+    },
     bodyLimitBytes: config.http.bodyLimitBytes,
     queryTimeoutMs: config.http.queryTimeoutMs,
     trustProxy: config.http.trustProxy,

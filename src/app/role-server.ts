@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import type { AuditOptions } from '../adapters/http/audit.ts';
 import type { AuthOptions } from '../adapters/http/auth.ts';
 import type { IngestRoutesOptions } from '../adapters/http/ingest-routes.ts';
 import type { KeyAdmin } from '../adapters/http/key-routes.ts';
@@ -30,6 +31,7 @@ export async function roleHttp(
     ingest?: IngestRoutesOptions;
     query?: TenantQueries;
     keys?: KeyAdmin;
+    audit?: AuditOptions;
     retryAfterSeconds?: () => number;
   } = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
@@ -42,6 +44,7 @@ export async function roleHttp(
     ...(routes.ingest !== undefined ? { ingest: routes.ingest } : {}),
     ...(routes.query !== undefined ? { query: routes.query } : {}),
     ...(routes.keys !== undefined ? { keys: routes.keys } : {}),
+    ...(routes.audit !== undefined ? { audit: routes.audit } : {}),
     auth,
     health: {
       ready,

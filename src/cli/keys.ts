@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { parseExpiry, parseScopes } from '../core/api-key.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
 
 interface StoreOptions {
   config?: string;
@@ -28,7 +29,9 @@ function withStoreOptions(cmd: Command): Command {
     );
 }
 
-async function openStore(o: StoreOptions): Promise<{ store: ApiKeyStore; config: Readonly<Config> }> {
+async function openStore(
+  o: StoreOptions,
+): Promise<{ store: ApiKeyStore; audit: AuditLog; config: Readonly<Config> }> {
   const config = loadConfig({
     ...(o.config !== undefined ? { file: o.config } : {}),
     env: process.env,
@@ -36,7 +39,7 @@ async function openStore(o: StoreOptions): Promise<{ store: ApiKeyStore; config:
   });
   if (o.store === 'postgres') {
     // Loaded only here: the command line must not load the PostgreSQL client for other commands.
-    const { PgApiKeyStore, PgPools, migrate } = await import('../adapters/postgres/index.ts');
+    const { PgApiKeyStore, PgAuditLog, PgPools, migrate } = await import('../adapters/postgres/index.ts');
     const pools = new PgPools({ ...config.postgres, poolSize: 1 });
     try {
       await migrate(pools);
@@ -44,19 +47,43 @@ async function openStore(o: StoreOptions): Promise<{ store: ApiKeyStore; config:
       await pools.close();
       throw err;
     }
-    return { store: new PgApiKeyStore(pools, { owned: true }), config };
+    // The audit log shares the key store's pools, which the store closes.
+    return { store: new PgApiKeyStore(pools, { owned: true }), audit: new PgAuditLog(pools), config };
   }
   if (o.store !== 'embedded') throw new Error(`--store must be embedded or postgres, not ${o.store}`);
-  const { openSqliteApiKeys } = await import('../adapters/sqlite/index.ts');
-  return { store: openSqliteApiKeys({ dataDir: resolve(config.dataDir) }), config };
+  const { openSqliteApiKeys, openSqliteAudit } = await import('../adapters/sqlite/index.ts');
+  const dataDir = resolve(config.dataDir);
+  return { store: openSqliteApiKeys({ dataDir }), audit: openSqliteAudit({ dataDir }), config };
 }
 
-async function withKeys<T>(o: StoreOptions, fn: (keys: import('../app/api-keys.ts').ApiKeys) => Promise<T>) {
-  const { ApiKeys } = await import('../app/api-keys.ts');
-  const { store, config } = await openStore(o);
+/** Records what the command changed in the audit log, as `cli:<user>` of this host. */
+type Audit = (tenant: string, action: string, target: unknown, detail?: unknown) => Promise<void>;
+
+async function withKeys<T>(
+  o: StoreOptions,
+  fn: (keys: import('../app/api-keys.ts').ApiKeys, audit: Audit) => Promise<T>,
+) {
+  const [{ ApiKeys }, { redacted }, { userInfo }] = await Promise.all([
+    import('../app/api-keys.ts'),
+    import('../core/audit.ts'),
+    import('node:os'),
+  ]);
+  const { store, audit, config } = await openStore(o);
+  const record: Audit = (tenant, action, target, detail) =>
+    audit.record({
+      ts: Date.now(),
+      tenant,
+      actor: `cli:${userInfo().username}`,
+      action,
+      target: redacted(target),
+      detail: redacted(detail),
+      status: 0,
+      remote: '',
+    });
   try {
-    return await fn(new ApiKeys(store, { cacheMs: config.auth.keyCacheMs }));
+    return await fn(new ApiKeys(store, { cacheMs: config.auth.keyCacheMs }), record);
   } finally {
+    await audit.close();
     await store.close();
   }
 }
@@ -79,13 +106,14 @@ export function registerKeys(program: Command): void {
   ).action(async (o: StoreOptions & { scopes: string; tenant: string; expires?: string; name?: string }) => {
     const scopes = parseScopes(o.scopes);
     const expiresMs = o.expires === undefined ? undefined : parseExpiry(o.expires, Date.now());
-    await withKeys(o, async (k) => {
+    await withKeys(o, async (k, audit) => {
       const { key, info } = await k.create({
         tenant: o.tenant,
         scopes,
         ...(o.name !== undefined ? { name: o.name } : {}),
         ...(expiresMs !== undefined ? { expiresMs } : {}),
       });
+      await audit(info.tenant, 'keys.create', { id: info.id }, info);
       process.stdout.write(`${key}\n`);
       process.stderr.write(
         `vigil: created key ${info.id} (tenant ${info.tenant}, scopes ${info.scopes.join(',')}, expires ${date(info.expiresMs)}); it is shown only this once\n`,
@@ -111,8 +139,10 @@ export function registerKeys(program: Command): void {
       .description('revoke a key by id; every server refuses it within auth.keyCacheMs')
       .argument('<id>', 'the key id (the 16 hex characters after vgl_)'),
   ).action(async (id: string, o: StoreOptions) => {
-    await withKeys(o, async (k) => {
-      if (!(await k.revoke(id))) throw new Error(`no API key ${id}`);
+    await withKeys(o, async (k, audit) => {
+      const info = (await k.list()).find((i) => i.id === id);
+      if (info === undefined || !(await k.revoke(id))) throw new Error(`no API key ${id}`);
+      await audit(info.tenant, 'keys.revoke', { id });
       process.stderr.write(`vigil: revoked key ${id}\n`);
     });
   });

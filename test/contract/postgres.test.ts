@@ -12,6 +12,7 @@ import { MemoryPointStore } from '../../src/adapters/memory/point-store.ts';
 import {
   openPostgres,
   PgApiKeyStore,
+  PgAuditLog,
   PgPools,
   type PostgresConfig,
   type PostgresStores,
@@ -19,6 +20,7 @@ import {
 import { service } from '../support/services.ts';
 import { anomalySinkContract } from './anomaly-sink.contract.ts';
 import { apiKeyStoreContract } from './api-key-store.contract.ts';
+import { auditLogContract } from './audit-log.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
@@ -88,6 +90,14 @@ for (const replica of [false, true]) {
       keys: pgs.apiKeys,
       // Pools of their own on the same schema: another API replica, or the CLI.
       other: async () => new PgApiKeyStore(new PgPools(config), { owned: true }),
+    }));
+  });
+
+  auditLogContract(name, async () => {
+    const config = freshConfig(replica);
+    return reopenable(config, (pgs) => ({
+      audit: pgs.audit,
+      other: async () => new PgAuditLog(new PgPools(config), { owned: true }),
     }));
   });
 

@@ -6,11 +6,13 @@ import { afterAll } from 'vitest';
 import {
   openDatabase,
   openSqliteApiKeys,
+  openSqliteAudit,
   openSqliteIngest,
   type SqliteIngest,
   SqliteStoreDb,
 } from '../../src/adapters/sqlite/index.ts';
 import { type ApiKeysUnderTest, apiKeyStoreContract } from './api-key-store.contract.ts';
+import { type AuditUnderTest, auditLogContract } from './audit-log.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
@@ -96,6 +98,24 @@ apiKeyStoreContract('sqlite', async () => {
         return open();
       },
       close: () => keys.close(),
+    };
+  };
+  return open();
+});
+
+auditLogContract('sqlite', async () => {
+  const dataDir = freshDir();
+  const open = (): AuditUnderTest => {
+    const audit = openSqliteAudit({ dataDir });
+    return {
+      audit,
+      // Another connection to audit.db, as `vigil keys` has while the server runs.
+      other: async () => openSqliteAudit({ dataDir }),
+      async reopen() {
+        await audit.close();
+        return open();
+      },
+      close: () => audit.close(),
     };
   };
   return open();

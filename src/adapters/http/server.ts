@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type AuditOptions, auditRoutes, installAudit } from './audit.ts';
 import { type AuthOptions, installAuth, SECURITY_SCHEME } from './auth.ts';
 import { clientErrorHandler, installErrorHandler } from './errors.ts';
 import { type HealthOptions, healthRoutes } from './health-routes.ts';
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
   auth: AuthOptions;
   /** The admin API for keys; absent on roles without the API (processor, detector). */
   keys?: KeyAdmin;
+  /** The audit log of changes and its admin route; absent on roles without the API. */
+  audit?: AuditOptions;
   retryAfterSeconds: () => number;
   observeRequest: (method: string, route: string, status: number, seconds: number) => void;
 }
@@ -46,6 +49,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   installErrorHandler(app, o.retryAfterSeconds);
   // Before any route is added: its onRoute hook checks every route's scope.
   installAuth(app, o.auth);
+  if (o.audit !== undefined) installAudit(app, o.audit);
   app.addHook('onResponse', async (req, reply) => {
     o.observeRequest(
       req.method,
@@ -79,6 +83,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   if (o.query !== undefined)
     await app.register(queryRoutes, { backend: o.query, timeoutMs: o.queryTimeoutMs });
   if (o.keys !== undefined) await app.register(keyRoutes, { keys: o.keys, now: Date.now });
+  if (o.audit !== undefined) await app.register(auditRoutes, { log: o.audit.log });
   await app.register(healthRoutes, o.health);
   return app;
 }

@@ -7,6 +7,7 @@
 import type { PointSink } from '../../ports/point-store.ts';
 import { PgAnomalyStore } from './anomaly-store.ts';
 import { PgApiKeyStore } from './api-key-store.ts';
+import { PgAuditLog } from './audit-log.ts';
 import { PgCheckpoints } from './checkpoint-store.ts';
 import type { PostgresConfig } from './config.ts';
 import { PgConfigStore } from './config-store.ts';
@@ -16,6 +17,7 @@ import { PgSeriesCatalog } from './series-catalog.ts';
 
 export { PgAnomalyStore } from './anomaly-store.ts';
 export { PgApiKeyStore } from './api-key-store.ts';
+export { PgAuditLog } from './audit-log.ts';
 export { PgCheckpoints } from './checkpoint-store.ts';
 export { type PostgresConfig, resolvePostgresConfig } from './config.ts';
 export { PgConfigStore } from './config-store.ts';
@@ -28,6 +30,7 @@ export interface PostgresStores {
   configs: PgConfigStore;
   anomalies: PgAnomalyStore;
   apiKeys: PgApiKeyStore;
+  audit: PgAuditLog;
   /** Per-partition checkpoints that write their points to `sink` (InfluxDB in production). */
   checkpoints(sink: PointSink): PgCheckpoints;
   close(): Promise<void>;
@@ -50,6 +53,7 @@ export async function openPostgres(config: PostgresConfig): Promise<PostgresStor
     configs: new PgConfigStore(pools),
     anomalies: new PgAnomalyStore(pools),
     apiKeys: new PgApiKeyStore(pools),
+    audit: new PgAuditLog(pools),
     checkpoints: (sink) => new PgCheckpoints(pools, sink),
     close: () => pools.close(),
   };

@@ -88,6 +88,24 @@ CREATE TABLE api_keys (
     name: 'per-series pipelines',
     sql: 'ALTER TABLE series_config ADD COLUMN pipeline jsonb',
   },
+  {
+    version: 5,
+    name: 'audit log',
+    sql: `
+CREATE TABLE audit_log (
+  id bigserial PRIMARY KEY,
+  ts bigint NOT NULL,
+  tenant text NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  target text NOT NULL,
+  detail text NOT NULL,
+  status integer NOT NULL,
+  remote text NOT NULL
+);
+CREATE INDEX audit_log_by_tenant ON audit_log (tenant, ts);
+`,
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

@@ -15,6 +15,8 @@ export interface SqlitePaths {
   store: string;
   /** API keys (see ./api-key-store.ts): its own file, so `vigil keys` can change it while the server runs. */
   keys: string;
+  /** The audit log (see ./audit-log.ts): its own file, for the same reason. */
+  audit: string;
 }
 
 export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths {
@@ -22,5 +24,6 @@ export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths 
     log: join(config.dataDir, 'log.db'),
     store: join(config.dataDir, 'store.db'),
     keys: join(config.dataDir, 'keys.db'),
+    audit: join(config.dataDir, 'audit.db'),
   };
 }

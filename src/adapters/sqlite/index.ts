@@ -7,11 +7,13 @@
  *     that read what checkpoints wrote, commits on their own thread (./store-writer.ts); the
  *     embedded engine thread opens it (src/app/engine-worker.ts).
  *   - `openSqliteApiKeys`: `keys.db`, the ApiKeyStore, written by the server and `vigil keys`.
+ *   - `openSqliteAudit`: `audit.db`, the AuditLog, appended by the server and `vigil keys`.
  * Both threads are called through the one worker-RPC helper (../os/worker-rpc.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { withDefaults } from '../../config/schema.ts';
 import { SqliteApiKeyStore } from './api-key-store.ts';
+import { SqliteAuditLog } from './audit-log.ts';
 import { type SqliteConfig, sqlitePaths } from './config.ts';
 import { SqliteConfigStore } from './config-store.ts';
 import { openDatabase } from './database.ts';
@@ -19,6 +21,7 @@ import { SqliteLog } from './log.ts';
 import { SqliteSeriesCatalog } from './series-catalog.ts';
 
 export { SqliteApiKeyStore } from './api-key-store.ts';
+export { SqliteAuditLog } from './audit-log.ts';
 export { type SqliteConfig, type SqlitePaths, sqlitePaths } from './config.ts';
 export { SqliteConfigStore } from './config-store.ts';
 export { openDatabase, writeTransaction } from './database.ts';
@@ -70,4 +73,9 @@ export function openSqliteIngest(
 /** Opens `keys.db` under the data dir (created when missing); `close` closes it. */
 export function openSqliteApiKeys(config: Pick<SqliteConfig, 'dataDir'>): SqliteApiKeyStore {
   return new SqliteApiKeyStore(openDatabase(sqlitePaths(config).keys, 'full'));
+}
+
+/** Opens `audit.db` under the data dir (created when missing); `close` closes it. */
+export function openSqliteAudit(config: Pick<SqliteConfig, 'dataDir'>): SqliteAuditLog {
+  return new SqliteAuditLog(openDatabase(sqlitePaths(config).audit, 'full'));
 }
