@@ -18,7 +18,7 @@ import { PartitionedSink } from './partitioned-sink.ts';
 import { QueryService } from './query-service.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
 import { defaultSeriesConfig } from './series-config.ts';
-import { pointRateOf } from './tenant-limits.ts';
+import { maxSeriesOf, pointRateOf } from './tenant-limits.ts';
 
 export async function startApi(config: Readonly<Config>): Promise<RoleHandle & { ingest: IngestService }> {
   const logger = roleLogger(config, 'api');
@@ -38,6 +38,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));
+  ingest.enableTenantSeriesLimit((tenant) => maxSeriesOf(config.limits, tenant));
   let seriesCount = 0;
   const metrics = createMetrics({
     stats: emptyStats,
@@ -70,6 +71,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
       failed: (err) => logger.error({ err }, 'audit log: an event could not be stored'),
     },
     retryAfterSeconds: () => ingest.retryAfterSeconds,
+    refused: (tenant, limit) => ingest.countRefusal(tenant, limit),
   });
   ingest.setReady(true);
   const timer = setInterval(() => {

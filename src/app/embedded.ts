@@ -20,7 +20,7 @@ import { IngestService } from './ingest-service.ts';
 import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { QueryService } from './query-service.ts';
-import { pointRateOf } from './tenant-limits.ts';
+import { httpLimitsOf, maxSeriesOf, pointRateOf } from './tenant-limits.ts';
 import { tlsFiles } from './tls.ts';
 
 export interface EmbeddedServer {
@@ -76,6 +76,7 @@ export async function startEmbedded(
   ingest.enableDedup({ cache, ttlMs: config.ingest.idempotencyTtlMs });
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));
+  ingest.enableTenantSeriesLimit((tenant) => maxSeriesOf(config.limits, tenant));
   const metrics = createMetrics({
     stats: () => engine.stats,
     lagPoints: () => engine.lagPoints,
@@ -112,7 +113,7 @@ export async function startEmbedded(
       failed: (err) => logger.error({ err }, 'audit log: an event could not be stored'),
     },
     bodyLimitBytes: config.http.bodyLimitBytes,
-    queryTimeoutMs: config.http.queryTimeoutMs,
+    limits: httpLimitsOf(config, (tenant, limit) => ingest.countRefusal(tenant, limit)),
     trustProxy: config.http.trustProxy,
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => catalog.known(key) !== undefined),
     query,

@@ -46,6 +46,8 @@ export interface SeriesRegistry {
   /** Id of a key this process already knows, or undefined (then `resolve` decides). */
   known(key: string): number | undefined;
   count(): Promise<number>;
+  /** Series of one tenant (limits.maxSeries). */
+  countOf(tenant: string): Promise<number>;
   resolve(keys: readonly string[], nowMs: number): Promise<Int32Array>;
 }
 
@@ -83,6 +85,7 @@ export class IngestService {
   #memory: MemoryGuard | undefined;
   #pointRate: { cache: Cache; rateOf: (tenant: string) => PointRate | undefined } | undefined;
   #baseRss = 0;
+  #tenantSeries: ((tenant: string) => number | undefined) | undefined;
   readonly #runtime: BatchSink;
   readonly #catalog: SeriesRegistry;
   readonly #limits: IngestLimitsConfig;
@@ -120,6 +123,11 @@ export class IngestService {
    */
   enablePointRate(cache: Cache, rateOf: (tenant: string) => PointRate | undefined): void {
     this.#pointRate = { cache, rateOf };
+  }
+
+  /** Caps each tenant's series count (limits.maxSeries); `maxOf` undefined: no cap for that tenant. */
+  enableTenantSeriesLimit(maxOf: (tenant: string) => number | undefined): void {
+    this.#tenantSeries = maxOf;
   }
 
   /** Refuses ingest with 503 while the resident set is above MEMORY_HIGH_WATER of the budget. */
@@ -174,7 +182,7 @@ export class IngestService {
         this.#now(),
       ).catch(() => 0);
       if (wait > 0) {
-        this.#refused(tenant, 'ingestPointsPerSecond');
+        this.countRefusal(tenant, 'ingestPointsPerSecond');
         throw new VigilError(
           'VIGIL_ERR_RATE_LIMITED',
           `tenant ${tenant} is over limits.ingestPointsPerSecond ${rate.perSecond} (burst ${rate.burst}); retry in ${Math.ceil(wait / 1000)} s`,
@@ -201,7 +209,7 @@ export class IngestService {
         return;
       }
     }
-    await this.#ingest(points, tenant === DEFAULT_TENANT ? knownKeys : tenantKeys(points, tenant));
+    await this.#ingest(points, tenant === DEFAULT_TENANT ? knownKeys : tenantKeys(points, tenant), tenant);
     if (dedup !== undefined) {
       await dedup.cache.set(cacheKey, idempotency!.fingerprint, dedup.ttlMs).catch(() => {
         this.stats.dedupErrors++;
@@ -209,12 +217,17 @@ export class IngestService {
     }
   }
 
-  #refused(tenant: string, limit: string): void {
+  /** Counts a refusal of `tenant` by a per-tenant limit (/metrics vigil_limit_refusals_total). */
+  countRefusal(tenant: string, limit: string): void {
     const key = `${tenant}\u0000${limit}`;
     this.stats.limitRefusals.set(key, (this.stats.limitRefusals.get(key) ?? 0) + 1);
   }
 
-  async #ingest(points: readonly IngestPoint[], knownKeys?: readonly string[]): Promise<void> {
+  async #ingest(
+    points: readonly IngestPoint[],
+    knownKeys: readonly string[] | undefined,
+    tenant: string,
+  ): Promise<void> {
     if (!this.#ready) throw new VigilError('VIGIL_ERR_NOT_READY', 'server is recovering; retry shortly');
     if (this.#runtime.lagPoints > this.#limits.maxLagPoints) {
       throw new VigilError(
@@ -265,6 +278,17 @@ export class IngestService {
           'VIGIL_ERR_SERIES_LIMIT',
           `request would create ${distinct} new series; ${count} of ingest.maxSeries ${this.#limits.maxSeries} exist`,
         );
+      }
+      const own = this.#tenantSeries?.(tenant);
+      if (own !== undefined) {
+        const have = await this.#catalog.countOf(tenant);
+        if (have + distinct > own) {
+          this.countRefusal(tenant, 'maxSeries');
+          throw new VigilError(
+            'VIGIL_ERR_SERIES_LIMIT',
+            `request would create ${distinct} new series; tenant ${tenant} has ${have} of its limits.maxSeries ${own}`,
+          );
+        }
       }
       const ids = await this.#catalog.resolve(fresh.keys, this.#now());
       for (let j = 0; j < ids.length; j++) seriesIds[fresh.at[j]!] = ids[j]!;

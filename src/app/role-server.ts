@@ -13,6 +13,7 @@ import { buildHttpServer } from '../adapters/http/server.ts';
 import type { Config } from '../config/schema.ts';
 import { VigilError } from '../core/errors.ts';
 import type { Metrics } from './metrics.ts';
+import { httpLimitsOf } from './tenant-limits.ts';
 import { tlsFiles } from './tls.ts';
 
 export type Role = 'api' | 'processor' | 'detector';
@@ -33,13 +34,15 @@ export async function roleHttp(
     keys?: KeyAdmin;
     audit?: AuditOptions;
     retryAfterSeconds?: () => number;
+    /** Counts a per-tenant limit's refusal (the API's IngestService); absent: not counted. */
+    refused?: (tenant: string, limit: string) => void;
   } = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildHttpServer({
     logger,
     ...tlsFiles(config),
     bodyLimitBytes: config.http.bodyLimitBytes,
-    queryTimeoutMs: config.http.queryTimeoutMs,
+    limits: httpLimitsOf(config, routes.refused ?? (() => {})),
     trustProxy: config.http.trustProxy,
     ...(routes.ingest !== undefined ? { ingest: routes.ingest } : {}),
     ...(routes.query !== undefined ? { query: routes.query } : {}),

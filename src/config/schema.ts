@@ -141,6 +141,24 @@ const TenantLimits = Type.Object(
           'points a tenant may send at once above its rate (the bucket size); 0 = one second of the rate',
       }),
     ),
+    maxSeries: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'series this tenant may have (422 above)' }),
+    ),
+    bodyLimitBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1024,
+        description: 'largest request body this tenant may send, as received (413 above)',
+      }),
+    ),
+    queryMaxPoints: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'points one query of this tenant may read (422 above)' }),
+    ),
+    queryMaxRangeMs: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'longest from..to of one points query (422 above); 0 = any' }),
+    ),
+    queryTimeoutMs: Type.Optional(
+      Type.Integer({ minimum: 100, description: "this tenant's query time budget (503 past it)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -162,6 +180,38 @@ const Limits = Type.Object(
       default: 0,
       description: 'bucket size: points a tenant may send at once above its rate; 0 = one second of the rate',
     }),
+    maxSeries: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'series each tenant may have; a request that would create more is refused (422, VIGIL_ERR_SERIES_LIMIT). Unset: only the deployment-wide ingest.maxSeries applies',
+      }),
+    ),
+    bodyLimitBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1024,
+        description:
+          'largest request body each tenant may send, counted as received (compressed bodies by their compressed size); 413 above. Unset: http.bodyLimitBytes alone (which also caps the decompressed size for everyone)',
+      }),
+    ),
+    queryMaxPoints: Type.Integer({
+      minimum: 1,
+      default: 5_000_000,
+      description:
+        'points one query may read from the store (GET /api/v1/points before downsampling); 422 above: narrow the range',
+    }),
+    queryMaxRangeMs: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'longest from..to of one points query (422 above; from and to must then be given); 0 = any',
+    }),
+    queryTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        description: "a tenant's query time budget (503 past it). Unset: http.queryTimeoutMs",
+      }),
+    ),
     tenants: Type.Record(Type.String(), TenantLimits, {
       default: {},
       description: 'per-tenant overrides of the keys above, e.g. {"acme": {"ingestPointsPerSecond": 50000}}',

@@ -61,6 +61,12 @@ export const ERRORS = {
     summary:
       'The `Idempotency-Key` was already used with a different body; a retry must repeat the body byte for byte.',
   },
+  VIGIL_ERR_QUERY_LIMIT: {
+    status: 422,
+    retriable: false,
+    summary:
+      "The query would cost more than the tenant's limits allow (`limits.queryMaxPoints`, `limits.queryMaxRangeMs`); narrow the range.",
+  },
   VIGIL_ERR_QUERY_TIMEOUT: {
     status: 503,
     retriable: true,

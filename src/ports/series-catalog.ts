@@ -19,6 +19,8 @@ export interface SeriesCatalog {
   idOf(key: string): Promise<number | undefined>;
   get(id: number): Promise<SeriesInfo | undefined>;
   count(): Promise<number>;
+  /** Number of series of one tenant (core/series.ts TENANT_TAG; `default` counts the untagged). */
+  countOf(tenant: string): Promise<number>;
   /** Every series, ordered by id (the embedded and small deployments; large ones page by selector). */
   all(): Promise<SeriesInfo[]>;
 }

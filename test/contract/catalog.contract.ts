@@ -1,6 +1,6 @@
 /** Contract of the SeriesCatalog port: stable ids, all-or-nothing registration, metric and tags. */
 import { describe, expect, it } from 'vitest';
-import { seriesKey } from '../../src/core/series.ts';
+import { DEFAULT_TENANT, seriesKey, tagsOfTenant } from '../../src/core/series.ts';
 import type { SeriesCatalog } from '../../src/ports/series-catalog.ts';
 import type { Reopenable } from './fixtures.ts';
 
@@ -32,6 +32,23 @@ export function catalogContract(name: string, open: () => Promise<CatalogUnderTe
       });
       expect(await s.catalog.get(999_999)).toBeUndefined();
       expect((await s.catalog.all()).map((x) => x.key)).toEqual([a, b]);
+      await s.close();
+    });
+
+    it('counts the series of each tenant, across a restart', async () => {
+      let s = await open();
+      const keys = [
+        seriesKey('cpu', { host: 'a' }),
+        seriesKey('cpu', tagsOfTenant({ host: 'a' }, 'acme')),
+        seriesKey('cpu', tagsOfTenant({ host: 'b' }, 'acme')),
+        // A tag value that merely contains the tenant tag's text is not a tenant.
+        seriesKey('cpu', { note: '__tenant__="acme"' }),
+      ];
+      await s.catalog.resolve(keys, 1000);
+      s = await s.reopen();
+      expect(await s.catalog.countOf('acme')).toBe(2);
+      expect(await s.catalog.countOf(DEFAULT_TENANT)).toBe(2);
+      expect(await s.catalog.countOf('nobody')).toBe(0);
       await s.close();
     });
   });

@@ -6,6 +6,7 @@
  * on the other. The replicas carry no ingest or query routes (those need Kafka and InfluxDB, and
  * nothing about keys differs there); cluster-same-answer.test.ts runs full `vigil api` processes.
  */
+
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { buildHttpServer } from '../../src/adapters/http/server.ts';
 import { migrate, PgApiKeyStore, PgPools } from '../../src/adapters/postgres/index.ts';
 import { openRedisCache } from '../../src/adapters/redis/index.ts';
 import { authWiring } from '../../src/app/auth-wiring.ts';
+import { httpLimitsOf } from '../../src/app/tenant-limits.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Cache } from '../../src/ports/cache.ts';
 import { eventually } from '../helpers/embedded.ts';
@@ -53,7 +55,7 @@ async function startReplica(nodes: string[]): Promise<Replica> {
   const app = await buildHttpServer({
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
-    queryTimeoutMs: config.http.queryTimeoutMs,
+    limits: httpLimitsOf(config, () => {}),
     health: { ready: () => true, metrics: async () => ({ contentType: 'text/plain', body: 'up 1\n' }) },
     auth,
     keys,

@@ -13,6 +13,7 @@ import type { SeriesConfig, SeriesConfigChange } from '../../ports/meta-store.ts
 import type { SeriesInfo } from '../../ports/series-catalog.ts';
 import { QueryBudget } from './query-budget.ts';
 import { tenantOf } from './tenant.ts';
+import type { TenantLimits } from './tenant-limits.ts';
 
 /** What the query routes need from the running system. */
 export interface QueryBackend {
@@ -110,12 +111,13 @@ export interface TenantQueries {
 
 export interface QueryRoutesOptions {
   backend: TenantQueries;
-  /** `http.queryTimeoutMs`: how long one query may run before it answers 503. */
-  timeoutMs: number;
+  /** What one query of a tenant may cost (limits.query*, http.queryTimeoutMs), and the refusal count. */
+  limits: Pick<TenantLimits, 'queryOf' | 'refused'>;
 }
 
 export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
   const scoped = (req: FastifyRequest): QueryBackend => opts.backend.forTenant(tenantOf(req));
+  const budget = (req: FastifyRequest) => new QueryBudget(req, opts.limits.queryOf(tenantOf(req)).timeoutMs);
 
   app.get(
     '/api/v1/series',
@@ -137,7 +139,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       const sel = q.match === undefined ? undefined : parseSelector(q.match);
       const out: { key: string; metric: string; tags: Record<string, string> }[] = [];
       let truncated = false;
-      await new QueryBudget(req, opts.timeoutMs).scan(await b.series(), (s) => {
+      await budget(req).scan(await b.series(), (s) => {
         if (sel !== undefined && !matches(sel, s.metric, s.tags)) return true;
         if (out.length === q.limit) {
           truncated = true;
@@ -192,7 +194,28 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       const s = await mustSeries(b, q.series);
       const from = timeParam(q.from, 'from', 0);
       const to = timeParam(q.to, 'to', Number.MAX_SAFE_INTEGER);
+      const tenant = tenantOf(req);
+      const limits = opts.limits.queryOf(tenant);
+      if (
+        limits.maxRangeMs > 0 &&
+        (q.from === undefined || q.to === undefined || to - from > limits.maxRangeMs)
+      ) {
+        opts.limits.refused(tenant, 'queryMaxRangeMs');
+        throw new VigilError(
+          'VIGIL_ERR_QUERY_LIMIT',
+          `from..to must be given and span at most limits.queryMaxRangeMs (${limits.maxRangeMs} ms) for tenant ${tenant}`,
+          { location: { field: q.from === undefined ? 'from' : 'to' } },
+        );
+      }
       const all = await b.points(s.id, from, to);
+      if (all.length > limits.maxPoints) {
+        opts.limits.refused(tenant, 'queryMaxPoints');
+        throw new VigilError(
+          'VIGIL_ERR_QUERY_LIMIT',
+          `the range holds ${all.length} points, more than limits.queryMaxPoints (${limits.maxPoints}) for tenant ${tenant}; narrow from..to`,
+          { location: { field: 'from' } },
+        );
+      }
       const pts = downsample(all, q.maxPoints);
       return {
         series: s.key,
@@ -245,7 +268,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
       if (q.match !== undefined) {
         const sel = parseSelector(q.match);
         const m: number[] = [];
-        await new QueryBudget(req, opts.timeoutMs).scan(await b.series(), (s) => {
+        await budget(req).scan(await b.series(), (s) => {
           if (matches(sel, s.metric, s.tags)) m.push(s.id);
           return true;
         });

@@ -9,6 +9,7 @@ import { type HealthOptions, healthRoutes } from './health-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
 import { type KeyAdmin, keyRoutes } from './key-routes.ts';
 import { queryRoutes, type TenantQueries } from './query-routes.ts';
+import { installTenantBodyLimit, type TenantLimits } from './tenant-limits.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -21,8 +22,8 @@ export interface HttpServerOptions {
   query?: TenantQueries;
   /** `http.trustProxy`: proxies whose X-Forwarded-For sets `req.ip`; empty: the TCP peer. */
   trustProxy?: readonly string[];
-  /** `http.queryTimeoutMs`. */
-  queryTimeoutMs: number;
+  /** Per-tenant limits: body size, query cost and time (limits.*, http.queryTimeoutMs). */
+  limits: TenantLimits;
   health: HealthOptions;
   /** `auth.mode` and, with keys, the verifier and the failed-auth limit. */
   auth: AuthOptions;
@@ -49,6 +50,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   installErrorHandler(app, o.retryAfterSeconds);
   // Before any route is added: its onRoute hook checks every route's scope.
   installAuth(app, o.auth);
+  installTenantBodyLimit(app, o.limits);
   if (o.audit !== undefined) installAudit(app, o.audit);
   app.addHook('onResponse', async (req, reply) => {
     o.observeRequest(
@@ -80,8 +82,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   if (o.ingest !== undefined) await app.register(ingestRoutes, o.ingest);
-  if (o.query !== undefined)
-    await app.register(queryRoutes, { backend: o.query, timeoutMs: o.queryTimeoutMs });
+  if (o.query !== undefined) await app.register(queryRoutes, { backend: o.query, limits: o.limits });
   if (o.keys !== undefined) await app.register(keyRoutes, { keys: o.keys, now: Date.now });
   if (o.audit !== undefined) await app.register(auditRoutes, { log: o.audit.log });
   await app.register(healthRoutes, o.health);

@@ -106,6 +106,15 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_tenant ON audit_log (tenant, ts);
 `,
   },
+  {
+    version: 6,
+    name: 'series by tenant',
+    // Tenant names hold no quote (core/api-key.ts), and the default tenant's series carry no tag.
+    sql: `
+ALTER TABLE series ADD COLUMN tenant text GENERATED ALWAYS AS (COALESCE(tags->>'__tenant__', 'default')) STORED;
+CREATE INDEX series_by_tenant ON series (tenant);
+`,
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

@@ -96,6 +96,16 @@ export class PgSeriesCatalog implements SeriesCatalog {
     return int(rows[0]!.n);
   }
 
+  async countOf(tenant: string): Promise<number> {
+    // `tenant` is a generated column with an index (migration 6), so this counts one index range.
+    const rows = await this.#pools.read(
+      'count series of a tenant',
+      'SELECT count(*) AS n FROM series WHERE tenant = $1',
+      [tenant],
+    );
+    return int(rows[0]!.n);
+  }
+
   async all(): Promise<SeriesInfo[]> {
     const rows = await this.#pools.read('list series', `SELECT ${COLUMNS} FROM series ORDER BY id`);
     return rows.map((row) => this.#remember(row));

@@ -4,7 +4,7 @@
  * transaction per request.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { parseSeriesKey } from '../../core/series.ts';
+import { parseSeriesKey, tenantOfTags } from '../../core/series.ts';
 import type { SeriesCatalog, SeriesInfo } from '../../ports/series-catalog.ts';
 import { storageTransaction } from './database.ts';
 
@@ -20,6 +20,7 @@ export class SqliteSeriesCatalog implements SeriesCatalog {
   readonly #byKey = new Map<string, number>();
   readonly #byId: (SeriesInfo | undefined)[] = [];
   #count = 0;
+  readonly #byTenant = new Map<string, number>();
   readonly #insertSeries: StatementSync;
 
   constructor(db: DatabaseSync) {
@@ -36,6 +37,8 @@ export class SqliteSeriesCatalog implements SeriesCatalog {
     this.#byKey.set(key, id);
     this.#byId[id] = { id, key, metric, tags, createdMs };
     this.#count++;
+    const tenant = tenantOfTags(tags);
+    this.#byTenant.set(tenant, (this.#byTenant.get(tenant) ?? 0) + 1);
   }
 
   async resolve(keys: readonly string[], nowMs: number): Promise<Int32Array> {
@@ -78,6 +81,10 @@ export class SqliteSeriesCatalog implements SeriesCatalog {
 
   async count(): Promise<number> {
     return this.#count;
+  }
+
+  async countOf(tenant: string): Promise<number> {
+    return this.#byTenant.get(tenant) ?? 0;
   }
 
   async all(): Promise<SeriesInfo[]> {

@@ -13,6 +13,7 @@ function service(rss: { now: number }, bytesPerSeries: number) {
   const catalog: SeriesRegistry = {
     known: (key) => known.get(key),
     count: async () => known.size,
+    countOf: async () => known.size,
     resolve: async (keys) =>
       Int32Array.from(keys, (k) => {
         if (!known.has(k)) known.set(k, known.size + 1);

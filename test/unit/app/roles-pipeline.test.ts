@@ -190,6 +190,7 @@ describe('scaled-out roles on the in-memory log', () => {
       const registry = {
         known: (k: string) => ids.get(k),
         count: async () => ids.size,
+        countOf: async () => ids.size,
         resolve: async (keys: readonly string[]) =>
           Int32Array.from(
             keys.map((k) => {
