@@ -1,5 +1,6 @@
 /** `vigil bench <name>`: each benchmark registers a subcommand from its own file. */
 import type { Command } from 'commander';
+import { registerAuth } from './auth.ts';
 import { registerIngest } from './ingest.ts';
 import { registerKafka } from './kafka.ts';
 import { registerNab } from './nab.ts';
@@ -9,6 +10,7 @@ export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
     .description('run a benchmark; prints figures and writes a JSON result (see bench/README.md)');
+  registerAuth(bench);
   registerIngest(bench);
   registerKafka(bench);
   registerNab(bench);

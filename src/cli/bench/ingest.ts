@@ -50,7 +50,7 @@ export interface IngestRun {
   withKey: boolean;
 }
 
-interface Options {
+export interface Options {
   seconds: string;
   json: string;
   url?: string;
@@ -97,7 +97,7 @@ async function engineCounts(
 /** Event time of the next run's first points: each run starts after the previous one's. */
 let nextT0 = Date.UTC(2026, 0, 1);
 
-async function load(
+export async function load(
   url: string,
   rate: number,
   seconds: number,
@@ -179,7 +179,7 @@ function sustained(r: IngestRun): boolean {
   return r.failed === 0 && r.rejected === 0 && r.pointsPerSec >= 0.95 * r.atRate && r.p99Ms < 500;
 }
 
-function line(r: IngestRun): string {
+export function line(r: IngestRun): string {
   const f = (x: number) => x.toFixed(1).padStart(8);
   return `${r.case.padEnd(22)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %  connections ${r.connections}  p99 by 10 s ${r.p99ByWindowMs.map((x) => (x === null ? '-' : x.toFixed(1))).join(' ')}`;
 }
@@ -258,53 +258,10 @@ export function registerIngest(bench: Command): void {
       if (o.auth !== 'loopback' && o.auth !== 'keys') {
         throw new Error(`--auth must be loopback or keys (got ${JSON.stringify(o.auth)})`);
       }
-      let server: ChildProcess | undefined;
-      let dataDir: string | undefined;
-      let url = o.url;
+      const started = o.url === undefined ? await startBenchServer(o) : undefined;
+      if (started?.key !== undefined) o.key = started.key;
+      const url = started?.url ?? o.url!;
       try {
-        if (url === undefined) {
-          dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
-          if (o.auth === 'keys') o.key = createBenchKey(dataDir);
-          const port = await freePort();
-          const pipelineConfig: string[] = [];
-          if (o.calibration !== undefined) {
-            const file = join(dataDir, 'bench-config.json');
-            writeFileSync(
-              file,
-              JSON.stringify({
-                engine: {
-                  pipeline: { detector: { name: o.detector }, calibration: { name: o.calibration } },
-                },
-              }),
-            );
-            pipelineConfig.push('--config', file);
-          }
-          server = spawn(
-            process.execPath,
-            [
-              join(ROOT, 'bin/vigil.mjs'),
-              'serve',
-              ...pipelineConfig,
-              '--data-dir',
-              dataDir,
-              '--port',
-              String(port),
-              '--host',
-              '127.0.0.1',
-            ],
-            {
-              stdio: ['ignore', 'ignore', 'inherit'],
-              env: {
-                ...process.env,
-                VIGIL_LOG_LEVEL: 'warn',
-                ...(o.calibration === undefined ? { VIGIL_DETECTOR: o.detector } : {}),
-                VIGIL_AUTH_MODE: o.auth,
-              },
-            },
-          );
-          url = `http://127.0.0.1:${port}`;
-        }
-        await waitReady(url);
         const seconds = Number(o.seconds);
         process.stdout.write(
           `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? `${o.detector}${o.calibration === undefined ? '' : ` (calibration ${o.calibration})`}` : 'of that server'}, ${o.key === undefined ? 'no API key' : 'every request with an API key'})\n`,
@@ -367,9 +324,79 @@ export function registerIngest(bench: Command): void {
         writeFileSync(o.json, `${JSON.stringify(results, null, 2)}\n`);
         process.stdout.write(`wrote ${o.json}\n`);
       } finally {
-        server?.kill('SIGTERM');
-        if (server !== undefined) await new Promise((r) => server!.once('exit', r));
-        if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+        await started?.stop();
       }
     });
+}
+
+/** A `vigil serve` started by a bench on a throwaway data dir. */
+export interface BenchServer {
+  url: string;
+  pid: number;
+  /** With auth `keys`: a key with scopes ingest and read. */
+  key?: string;
+  /** Stops the server and deletes its data dir. */
+  stop(): Promise<void>;
+}
+
+/** Starts `vigil serve` with the bench's detector, calibration and auth mode on a throwaway data dir. */
+export async function startBenchServer(o: {
+  detector: string;
+  calibration?: string;
+  auth: string;
+}): Promise<BenchServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  const key = o.auth === 'keys' ? createBenchKey(dataDir) : undefined;
+  const port = await freePort();
+  const pipelineConfig: string[] = [];
+  if (o.calibration !== undefined) {
+    const file = join(dataDir, 'bench-config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        engine: {
+          pipeline: { detector: { name: o.detector }, calibration: { name: o.calibration } },
+        },
+      }),
+    );
+    pipelineConfig.push('--config', file);
+  }
+  const server: ChildProcess = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/vigil.mjs'),
+      'serve',
+      ...pipelineConfig,
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        VIGIL_LOG_LEVEL: 'warn',
+        ...(o.calibration === undefined ? { VIGIL_DETECTOR: o.detector } : {}),
+        VIGIL_AUTH_MODE: o.auth,
+      },
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(url);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, pid: server.pid!, ...(key !== undefined ? { key } : {}), stop };
 }
