@@ -63,6 +63,8 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   if (header === null || header.trim() === '') return undefined;
   const v = header.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP date names its weekday and month; Date.parse alone would read '-5' as a year.
+  if (!/^[A-Za-z]{3}, /.test(v)) return undefined;
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
