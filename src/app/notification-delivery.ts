@@ -10,7 +10,7 @@
  *   notifier's timeout, and nothing else waits on it: `enqueue` is one short SQLite transaction,
  *   then a wake-up. Ingest and scoring never call into here.
  * - New items go at once (`enqueue` wakes the loop); due retries are found by polling every
- *   `pollIntervalMs`.
+ *   `pollIntervalMs`. Finished items older than `retentionHours` are deleted hourly.
  */
 import { performance } from 'node:perf_hooks';
 import type { DeliverySettings } from '../config/notifiers.ts';
@@ -47,6 +47,7 @@ export interface DeliveryOptions {
 }
 
 const LEASE_MARGIN_MS = 30_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class NotificationDelivery implements NotificationOutbox {
   readonly #o: DeliveryOptions;
@@ -57,6 +58,7 @@ export class NotificationDelivery implements NotificationOutbox {
   readonly #attempts = new Set<Promise<void>>();
   readonly #shutdown = new AbortController();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #pruner: ReturnType<typeof setInterval> | undefined;
   #pumping = false;
   #again = false;
   #closed = false;
@@ -76,7 +78,19 @@ export class NotificationDelivery implements NotificationOutbox {
     if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setInterval(() => this.wake(), this.#o.settings.pollIntervalMs);
     this.#timer.unref();
+    this.#pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.#pruner.unref();
+    void this.prune();
     this.wake();
+  }
+
+  /** Deletes finished items older than `retentionHours` (hourly; at start too). */
+  async prune(): Promise<void> {
+    try {
+      await this.#o.queue.prune(this.#now() - this.#o.settings.retentionHours * 3_600_000);
+    } catch (err) {
+      this.#o.onError?.(err, 'pruning finished notifications');
+    }
   }
 
   /** Durable when it resolves; then delivery starts at once, without waiting for it. */
@@ -107,6 +121,7 @@ export class NotificationDelivery implements NotificationOutbox {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#pruner !== undefined) clearInterval(this.#pruner);
     this.#shutdown.abort();
     await Promise.allSettled([...this.#attempts]);
   }

@@ -101,6 +101,12 @@ const Delivery = Type.Object(
       description:
         'how often the outbox is read for due retries (a new notification is sent at once, without waiting for a poll)',
     }),
+    retentionHours: Type.Integer({
+      minimum: 1,
+      default: 168,
+      description:
+        'how long delivered, dead and superseded notifications and their attempts stay in the outbox (checked hourly); a replay of a notification older than this would be sent again',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

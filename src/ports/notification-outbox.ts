@@ -82,5 +82,7 @@ export interface DeliveryQueue extends NotificationOutbox {
   attempts(itemId: number): Promise<DeliveryAttempt[]>;
   /** Pending items by notifier. */
   pendingCounts(): Promise<Map<string, number>>;
+  /** Deletes finished items (delivered, dead, superseded) last changed before `beforeMs`, with their attempts; returns how many. */
+  prune(beforeMs: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -190,5 +190,25 @@ export function notificationOutboxContract(name: string, open: () => Promise<Out
       expect(await o.queue.pendingCounts()).toEqual(new Map());
       await o.close();
     });
+
+    it('prunes finished items (and their attempts) older than a time, never pending ones', async () => {
+      const o = await open();
+      await o.queue.enqueue(['am'], notification('i1', 1));
+      await o.queue.enqueue(['am'], notification('i2', 1));
+      await o.queue.enqueue(['am'], notification('i3', 1));
+      const now = Date.now();
+      const [a] = await o.queue.claim('am', now, 1, LEASE);
+      await o.queue.record(
+        { itemId: a!.id, attempt: 1, atMs: now, durationMs: 1, outcome: 'sent', status: 200 },
+        {
+          state: 'delivered',
+        },
+      );
+      expect(await o.queue.prune(now - 60_000)).toBe(0);
+      expect(await o.queue.prune(Date.now() + 1)).toBe(1);
+      expect((await o.queue.list()).map((i) => i.notification.incidentId)).toEqual(['i2', 'i3']);
+      expect(await o.queue.attempts(a!.id)).toEqual([]);
+      await o.close();
+    });
   });
 }

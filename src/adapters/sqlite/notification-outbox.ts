@@ -185,6 +185,16 @@ export class SqliteNotificationOutbox implements DeliveryQueue {
     return new Map(rows.map((r) => [String(r.notifier), Number(r.n)]));
   }
 
+  async prune(beforeMs: number): Promise<number> {
+    return storageTransaction(this.#db, this.#file, () => {
+      const done = "state <> 'pending' AND updated_ms < ?";
+      this.#db
+        .prepare(`DELETE FROM outbox_attempts WHERE item_id IN (SELECT id FROM outbox WHERE ${done})`)
+        .run(beforeMs);
+      return Number(this.#db.prepare(`DELETE FROM outbox WHERE ${done}`).run(beforeMs).changes);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }

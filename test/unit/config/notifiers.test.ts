@@ -32,6 +32,7 @@ describe('alerting.notifiers config', () => {
       maxBackoffMs: 300_000,
       concurrency: 4,
       pollIntervalMs: 250,
+      retentionHours: 168,
     });
     const s = notifierSettings(
       withNotifiers({ am: { type: 'alertmanager', url: 'https://am.example:9093' } }).alerting.notifiers,
