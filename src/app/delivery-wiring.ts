@@ -37,7 +37,10 @@ export function startDelivery(config: Readonly<Config>, w: DeliveryWiring = {}):
   const settings = notifierSettings(config.alerting.notifiers);
   if (settings.size === 0) return undefined;
   const notifiers = [...settings].map(([name, s]) => buildNotifier(name, s, w.env ?? process.env));
-  const queue = openSqliteOutbox(config, w.now !== undefined ? { now: w.now } : {});
+  const queue = openSqliteOutbox(
+    { dataDir: config.dataDir, synchronous: config.storage.synchronous },
+    w.now !== undefined ? { now: w.now } : {},
+  );
   const delivery = new NotificationDelivery({
     queue,
     notifiers,

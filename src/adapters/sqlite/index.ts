@@ -83,10 +83,15 @@ export function openSqliteAudit(config: Pick<SqliteConfig, 'dataDir'>): SqliteAu
   return new SqliteAuditLog(openDatabase(sqlitePaths(config).audit, 'full'));
 }
 
-/** Opens `outbox.db` under the data dir (created when missing); `close` closes it. */
+/**
+ * Opens `outbox.db` under the data dir (created when missing), synced like the ingest log
+ * (`storage.synchronous`: full by default, a commit survives power loss; normal, a crash only, at
+ * about a tenth of the cost per enqueue); `close` closes it.
+ */
 export function openSqliteOutbox(
-  config: Pick<SqliteConfig, 'dataDir'>,
+  config: SqliteConfig,
   opts: { now?: () => number } = {},
 ): SqliteNotificationOutbox {
-  return new SqliteNotificationOutbox(openDatabase(sqlitePaths(config).outbox, 'full'), opts);
+  const { synchronous } = withDefaults('storage', config.synchronous === undefined ? {} : config);
+  return new SqliteNotificationOutbox(openDatabase(sqlitePaths(config).outbox, synchronous), opts);
 }
