@@ -59,6 +59,7 @@ interface Node {
   default?: unknown;
   description?: string;
   properties?: Record<string, Node>;
+  patternProperties?: Record<string, Node>;
   anyOf?: Node[];
   const?: unknown;
   minimum?: number;
@@ -86,6 +87,9 @@ export function renderConfigTable(): string {
       rows.push(
         `| \`${path}\` | ${describeType(child)} | \`${JSON.stringify(child.default)}\` | ${envOf[path] ? `\`${envOf[path]}\`` : ''} | ${child.description ?? ''} |`,
       );
+      // A record of objects (limits.tenants, alerting.notifiers): its entries' keys under `<name>`.
+      const entry = Object.values(child.patternProperties ?? {})[0];
+      if (entry?.properties) walk(entry, `${path}.<name>`);
     }
   };
   walk(ConfigSchema as TSchema as Node, '');

@@ -14,6 +14,7 @@ import { VigilError } from '../core/errors.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { authWiring } from './auth-wiring.ts';
 import { openEmbedded } from './backends.ts';
+import { type Delivery, startDelivery } from './delivery-wiring.ts';
 import { EngineThread } from './engine-thread.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
@@ -30,6 +31,11 @@ export interface EmbeddedServer {
   ingest: IngestService;
   /** API keys on `keys.db` (what `vigil keys` and /api/v1/keys manage). */
   keys: ApiKeys;
+  /**
+   * Notification delivery (`outbox.db`), running when `alerting.notifiers` is not empty: the
+   * alerter enqueues into `delivery.outbox`.
+   */
+  delivery?: Delivery;
   /** Address the server listens on, once `start` resolved. */
   url: string;
   knownSeries(key: string): boolean;
@@ -83,6 +89,20 @@ export async function startEmbedded(
     ingest: () => ingest.stats,
     seriesCount: () => catalog.size,
   });
+  let delivery: Delivery | undefined;
+  try {
+    delivery = startDelivery(
+      { ...config, dataDir },
+      {
+        registry: metrics.registry,
+        onError: (err, what) => logger.error({ err }, `notification delivery: ${what}`),
+      },
+    );
+  } catch (err) {
+    await engine.close();
+    await backends.close();
+    throw err;
+  }
 
   // Points, anomalies and the configs in force come from the engine thread, which holds what is
   // not yet stored; a config change is stored in log.db and then handed to the engine thread.
@@ -134,6 +154,7 @@ export async function startEmbedded(
     try {
       url = await app.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
+      await delivery?.close();
       await engine.close();
       await backends.close();
       throw new VigilError(
@@ -153,11 +174,21 @@ export async function startEmbedded(
     closing ??= (async () => {
       ingest.setReady(false);
       await app.close();
+      await delivery?.close();
       await engine.close();
       await backends.close();
     })();
     return closing;
   };
   if (url !== '') logger.info({ url, dataDir }, 'vigil listening');
-  return { app, engine, ingest, keys, url, close, knownSeries: (key) => catalog.known(key) !== undefined };
+  return {
+    app,
+    engine,
+    ingest,
+    keys,
+    url,
+    close,
+    knownSeries: (key) => catalog.known(key) !== undefined,
+    ...(delivery !== undefined ? { delivery } : {}),
+  };
 }

@@ -10,6 +10,7 @@ import { parseJsonExact } from '../core/json-exact.ts';
 import { pipelinesOf } from '../core/pipeline/pipelines.ts';
 import { resampleProblem } from '../core/resample.ts';
 import { defaultSeriesConfig } from '../core/series-config.ts';
+import { notifierProblems } from './notifiers.ts';
 import { type Config, ConfigSchema } from './schema.ts';
 
 /** Environment variables and the config key each sets. Values are parsed as JSON where possible. */
@@ -107,6 +108,10 @@ export function validateConfig(input: unknown): Readonly<Config> {
   const problem = resample && resampleProblem(resample, config.engine.allowedLatenessMs);
   if (problem) throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  engine.${problem}`);
   checkPipeline(config);
+  const notifiers = notifierProblems(config.alerting.notifiers);
+  if (notifiers.length > 0) {
+    throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${notifiers.join('\n  ')}`);
+  }
   return deepFreeze(config);
 }
 

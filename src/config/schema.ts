@@ -281,7 +281,8 @@ const Storage = Type.Object(
   {
     synchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
       default: 'full',
-      description: 'SQLite synchronous mode of the ingest log: full survives power loss, normal only a crash',
+      description:
+        'SQLite synchronous mode of the ingest log and the notification outbox: full survives power loss, normal only a crash',
     }),
   },
   { additionalProperties: false, default: {} },

@@ -24,6 +24,7 @@ import { auditLogContract } from './audit-log.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
+import { notificationOutboxContract } from './notification-outbox.contract.ts';
 
 const run = `t_${randomBytes(4).toString('hex')}`;
 const schemas: string[] = [];
@@ -103,5 +104,9 @@ for (const replica of [false, true]) {
 
   anomalySinkContract(name, async () =>
     reopenable(freshConfig(replica), (pgs) => ({ sink: pgs.anomalies, anomalies: pgs.anomalies })),
+  );
+
+  notificationOutboxContract(name, async () =>
+    reopenable(freshConfig(replica), (pgs) => ({ queue: pgs.outbox })),
   );
 }

@@ -8,6 +8,7 @@ import {
   openSqliteApiKeys,
   openSqliteAudit,
   openSqliteIngest,
+  openSqliteOutbox,
   type SqliteIngest,
   SqliteStoreDb,
 } from '../../src/adapters/sqlite/index.ts';
@@ -17,6 +18,7 @@ import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
 import { logContract } from './log.contract.ts';
+import { notificationOutboxContract, type OutboxUnderTest } from './notification-outbox.contract.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -120,3 +122,16 @@ auditLogContract('sqlite', async () => {
   };
   return open();
 });
+
+function outboxUnderTest(dir: string): OutboxUnderTest {
+  const queue = openSqliteOutbox({ dataDir: dir });
+  return {
+    queue,
+    async reopen() {
+      await queue.close();
+      return outboxUnderTest(dir);
+    },
+    close: () => queue.close(),
+  };
+}
+notificationOutboxContract('sqlite', async () => outboxUnderTest(freshDir()));

@@ -49,8 +49,11 @@ describe('postgres migrations', () => {
       expect(tables.map((r) => r.table_name)).toEqual([
         'anomalies',
         'api_keys',
+        'audit_log',
         'checkpoint_offsets',
         'checkpoint_states',
+        'notification_attempts',
+        'notification_outbox',
         'series',
         'series_config',
         'vigil_schema_migrations',

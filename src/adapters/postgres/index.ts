@@ -12,6 +12,7 @@ import { PgCheckpoints } from './checkpoint-store.ts';
 import type { PostgresConfig } from './config.ts';
 import { PgConfigStore } from './config-store.ts';
 import { migrate } from './migrations.ts';
+import { PgNotificationOutbox } from './notification-outbox.ts';
 import { PgPools } from './pools.ts';
 import { PgSeriesCatalog } from './series-catalog.ts';
 
@@ -22,6 +23,7 @@ export { PgCheckpoints } from './checkpoint-store.ts';
 export { type PostgresConfig, resolvePostgresConfig } from './config.ts';
 export { PgConfigStore } from './config-store.ts';
 export { migrate } from './migrations.ts';
+export { PgNotificationOutbox } from './notification-outbox.ts';
 export { isConnectionFailure, PgPools } from './pools.ts';
 export { PgSeriesCatalog } from './series-catalog.ts';
 
@@ -31,6 +33,8 @@ export interface PostgresStores {
   anomalies: PgAnomalyStore;
   apiKeys: PgApiKeyStore;
   audit: PgAuditLog;
+  /** The notification outbox and its delivery queue (the alerter's). */
+  outbox: PgNotificationOutbox;
   /** Per-partition checkpoints that write their points to `sink` (InfluxDB in production). */
   checkpoints(sink: PointSink): PgCheckpoints;
   close(): Promise<void>;
@@ -54,6 +58,7 @@ export async function openPostgres(config: PostgresConfig): Promise<PostgresStor
     anomalies: new PgAnomalyStore(pools),
     apiKeys: new PgApiKeyStore(pools),
     audit: new PgAuditLog(pools),
+    outbox: new PgNotificationOutbox(pools),
     checkpoints: (sink) => new PgCheckpoints(pools, sink),
     close: () => pools.close(),
   };

@@ -115,6 +115,38 @@ ALTER TABLE series ADD COLUMN tenant text GENERATED ALWAYS AS (COALESCE(tags->>'
 CREATE INDEX series_by_tenant ON series (tenant);
 `,
   },
+  {
+    version: 7,
+    name: 'notification outbox',
+    sql: `
+CREATE TABLE notification_outbox (
+  id bigserial PRIMARY KEY,
+  notifier text NOT NULL,
+  dedup_key text NOT NULL,
+  sequence bigint NOT NULL,
+  payload text NOT NULL,
+  state text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_ms bigint NOT NULL,
+  lease_until_ms bigint NOT NULL DEFAULT 0,
+  enqueued_ms bigint NOT NULL,
+  updated_ms bigint NOT NULL,
+  last_error text,
+  UNIQUE (notifier, dedup_key, sequence)
+);
+CREATE INDEX notification_outbox_due ON notification_outbox (notifier, next_attempt_ms) WHERE state = 'pending';
+CREATE TABLE notification_attempts (
+  item_id bigint NOT NULL,
+  attempt integer NOT NULL,
+  at_ms bigint NOT NULL,
+  duration_ms integer NOT NULL,
+  outcome text NOT NULL,
+  status integer,
+  error text,
+  PRIMARY KEY (item_id, attempt)
+);
+`,
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

@@ -7,7 +7,7 @@ import type { Config } from '../../config/schema.ts';
 
 export type SqliteConfig = Pick<Config, 'dataDir'> & Partial<Config['storage']>;
 
-/** The database files under the data dir: the ingest side, the engine side, the API keys. */
+/** The database files under the data dir: the ingest side, the engine side, the API keys, the outbox. */
 export interface SqlitePaths {
   /** Series catalog, per-series configs and the point log (see ./log.ts). */
   log: string;
@@ -17,6 +17,8 @@ export interface SqlitePaths {
   keys: string;
   /** The audit log (see ./audit-log.ts): its own file, for the same reason. */
   audit: string;
+  /** The notification outbox (see ./notification-outbox.ts): enqueued by the alerter, drained by delivery. */
+  outbox: string;
 }
 
 export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths {
@@ -25,5 +27,6 @@ export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths 
     store: join(config.dataDir, 'store.db'),
     keys: join(config.dataDir, 'keys.db'),
     audit: join(config.dataDir, 'audit.db'),
+    outbox: join(config.dataDir, 'outbox.db'),
   };
 }

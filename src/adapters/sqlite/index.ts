@@ -8,6 +8,7 @@
  *     embedded engine thread opens it (src/app/engine-worker.ts).
  *   - `openSqliteApiKeys`: `keys.db`, the ApiKeyStore, written by the server and `vigil keys`.
  *   - `openSqliteAudit`: `audit.db`, the AuditLog, appended by the server and `vigil keys`.
+ *   - `openSqliteOutbox`: `outbox.db`, the notification outbox and its delivery queue.
  * Both threads are called through the one worker-RPC helper (../os/worker-rpc.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -18,6 +19,7 @@ import { type SqliteConfig, sqlitePaths } from './config.ts';
 import { SqliteConfigStore } from './config-store.ts';
 import { openDatabase } from './database.ts';
 import { SqliteLog } from './log.ts';
+import { SqliteNotificationOutbox } from './notification-outbox.ts';
 import { SqliteSeriesCatalog } from './series-catalog.ts';
 
 export { SqliteApiKeyStore } from './api-key-store.ts';
@@ -26,6 +28,7 @@ export { type SqliteConfig, type SqlitePaths, sqlitePaths } from './config.ts';
 export { SqliteConfigStore } from './config-store.ts';
 export { openDatabase, writeTransaction } from './database.ts';
 export { type LogCommits, SqliteLog, SqliteLogReader } from './log.ts';
+export { SqliteNotificationOutbox } from './notification-outbox.ts';
 export { SqliteSeriesCatalog } from './series-catalog.ts';
 export { SqliteStoreDb } from './store-db.ts';
 
@@ -78,4 +81,17 @@ export function openSqliteApiKeys(config: Pick<SqliteConfig, 'dataDir'>): Sqlite
 /** Opens `audit.db` under the data dir (created when missing); `close` closes it. */
 export function openSqliteAudit(config: Pick<SqliteConfig, 'dataDir'>): SqliteAuditLog {
   return new SqliteAuditLog(openDatabase(sqlitePaths(config).audit, 'full'));
+}
+
+/**
+ * Opens `outbox.db` under the data dir (created when missing), synced like the ingest log
+ * (`storage.synchronous`: full by default, a commit survives power loss; normal, a crash only, at
+ * about a tenth of the cost per enqueue); `close` closes it.
+ */
+export function openSqliteOutbox(
+  config: SqliteConfig,
+  opts: { now?: () => number } = {},
+): SqliteNotificationOutbox {
+  const { synchronous } = withDefaults('storage', config.synchronous === undefined ? {} : config);
+  return new SqliteNotificationOutbox(openDatabase(sqlitePaths(config).outbox, synchronous), opts);
 }
