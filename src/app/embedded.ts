@@ -21,7 +21,8 @@ import { IngestService } from './ingest-service.ts';
 import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { QueryService } from './query-service.ts';
-import { httpLimitsOf, maxSeriesOf, pointRateOf } from './tenant-limits.ts';
+import { RetentionSweep } from './retention-sweep.ts';
+import { httpLimitsOf, maxSeriesOf, pointRateOf, retentionOf } from './tenant-limits.ts';
 import { tlsFiles } from './tls.ts';
 
 export interface EmbeddedServer {
@@ -29,6 +30,8 @@ export interface EmbeddedServer {
   /** The engine thread: `drain()`, `checkpoint()`, `stats`. */
   engine: EngineThread;
   ingest: IngestService;
+  /** The retention sweep (limits.retentionMs); `sweep()` runs one now. */
+  retention: RetentionSweep;
   /** API keys on `keys.db` (what `vigil keys` and /api/v1/keys manage). */
   keys: ApiKeys;
   /**
@@ -62,6 +65,7 @@ export async function startEmbedded(
       logPath: backends.paths.log,
       storePath: backends.paths.store,
       configs: await configs.allConfigs(),
+      deleted: catalog.deletedIds(),
       entries: entries.port2,
     },
     log,
@@ -83,11 +87,21 @@ export async function startEmbedded(
   ingest.enableRateLimit(cache, config.ingest.rateLimitRequestsPerSecond);
   ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));
   ingest.enableTenantSeriesLimit((tenant) => maxSeriesOf(config.limits, tenant));
+  const retention = new RetentionSweep({
+    series: () => catalog.allSync(),
+    retentionOf: (tenant) => retentionOf(config.limits, tenant),
+    retain: (ids, cutoffs) => engine.retain(ids, cutoffs),
+    now: Date.now,
+    failed: (err) => logger.error({ err }, 'retention sweep failed; the next one retries'),
+  });
+  const deletions = { series: 0, points: 0 };
   const metrics = createMetrics({
     stats: () => engine.stats,
     lagPoints: () => engine.lagPoints,
     ingest: () => ingest.stats,
     seriesCount: () => catalog.size,
+    retention: () => retention.stats,
+    deletions: () => deletions,
   });
   let delivery: Delivery | undefined;
   try {
@@ -119,6 +133,17 @@ export async function startEmbedded(
     },
     registry,
     allowedLatenessMs: config.engine.allowedLatenessMs,
+    // Durable in log.db first (tombstones: a crash after it cannot bring the series back), then
+    // the engine thread forgets the series and deletes its rows in store.db.
+    deleteSeries: async (ids) => {
+      const gone = backends.ingest.deleteSeries(ids, Date.now());
+      if (gone.length === 0) return { series: 0, points: 0, anomalies: 0 };
+      const stored = await engine.deleteSeries(gone);
+      deletions.series += gone.length;
+      deletions.points += stored.points;
+      logger.info({ series: gone.length, points: stored.points }, 'series deleted');
+      return { series: gone.length, points: stored.points, anomalies: stored.anomalies };
+    },
   });
 
   const { auth, keys } = await authWiring(config, backends.apiKeys, cache, logger);
@@ -168,6 +193,7 @@ export async function startEmbedded(
   const rec = await engine.recover();
   logger.info({ dataDir, checkpointOffset: rec.offset, replayedEntries: rec.replayedEntries }, 'recovered');
   ingest.setReady(true);
+  retention.start(config.storage.retentionSweepMs);
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -175,6 +201,7 @@ export async function startEmbedded(
       ingest.setReady(false);
       await app.close();
       await delivery?.close();
+      await retention.stop();
       await engine.close();
       await backends.close();
     })();
@@ -185,6 +212,7 @@ export async function startEmbedded(
     app,
     engine,
     ingest,
+    retention,
     keys,
     url,
     close,

@@ -14,6 +14,7 @@ import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { GroupCommit } from '../engine/group-commit.ts';
 import { emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';
+import type { StoredDeletion } from '../ports/checkpoint-store.ts';
 import type { Log, PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
 import type { BatchSink } from './ingest-service.ts';
@@ -24,6 +25,8 @@ export interface EngineThreadInit {
   storePath: string;
   /** The stored per-series configs, as of the start. */
   configs: Map<number, SeriesConfig>;
+  /** Ids of deleted series (the catalog's tombstones), as of the start; absent: none. */
+  deleted?: number[];
   /**
    * Where the committed log entries arrive from, in offset order: the log writer thread's forward
    * port (see src/adapters/sqlite/log-worker.ts), as `{ first, batches: Uint8Array[] }`.
@@ -42,6 +45,8 @@ export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'anomalies'; args: [AnomalyQuery] }
   | { op: 'configOf'; args: [seriesId: number] }
   | { op: 'setConfig'; args: [seriesId: number, config: SeriesConfig] }
+  | { op: 'deleteSeries'; args: [seriesIds: number[]] }
+  | { op: 'retain'; args: [seriesIds: Int32Array, cutoffs: Float64Array] }
 );
 
 /** Engine thread → main thread. */
@@ -189,6 +194,19 @@ export class EngineThread implements BatchSink {
   /** Applies a (stored) config change between two engine slices: the series starts afresh. */
   async setConfig(seriesId: number, config: SeriesConfig): Promise<void> {
     await this.#call('setConfig', seriesId, config);
+  }
+
+  /**
+   * Deletes the series' state, buffered output and stored points, anomalies and state (after the
+   * catalog made the deletion durable: see ./engine-worker.ts).
+   */
+  deleteSeries(seriesIds: number[]): Promise<StoredDeletion> {
+    return this.#call('deleteSeries', seriesIds) as Promise<StoredDeletion>;
+  }
+
+  /** Retention of series `seriesIds[i]` before `cutoffs[i]` (SqliteStoreDb.retain), on the store's writer. */
+  retain(seriesIds: Int32Array, cutoffs: Float64Array): Promise<StoredDeletion> {
+    return this.#call('retain', seriesIds, cutoffs) as Promise<StoredDeletion>;
   }
 
   /** Waits for pending commits, drains and checkpoints the engine, and ends the thread. */

@@ -6,6 +6,11 @@
  * scored here, so scoring and checkpoint serialisation never hold up the event loop that answers
  * requests. A committed checkpoint tells the main thread to truncate the log up to its offset.
  *
+ * Deleting series: the main thread first makes the deletion durable in log.db (tombstones), then
+ * asks here; this thread forgets the series and deletes their rows in store.db. Recovery repeats
+ * the delete for every tombstone (a crash may have come between the two) and drops their points
+ * from the replay, so a deleted series never comes back.
+ *
  * Messages: EngineCall in, EngineMessage out (./engine-thread.ts).
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
@@ -41,6 +46,9 @@ const engine = new Engine({
   allowedLatenessMs: init.config.engine.allowedLatenessMs,
 });
 engine.loadConfigs(init.configs);
+// Deleted series (the catalog's tombstones): their points still in the log are dropped on replay.
+const deleted = init.deleted ?? [];
+engine.deleteSeries(deleted);
 const reader = new SqliteLogReader(openDatabase(init.logPath, init.config.storage.synchronous));
 // The log is truncated once a checkpoint is committed, so under `storage.synchronous: full` a
 // checkpoint must survive power loss too (fsynced), or the points it holds would be in neither.
@@ -132,6 +140,12 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
     case 'setConfig':
       task.setConfig(req.args[0], req.args[1]);
       return { value: null };
+    case 'deleteSeries':
+      return { value: await task.deleteSeries(req.args[0]) };
+    case 'retain': {
+      const { chunks, points, anomalies } = await store.retain(req.args[0], req.args[1]);
+      return { value: { chunks, points, anomalies } };
+    }
     case 'close':
       clearInterval(progress);
       await arrived(req.args[0]);
@@ -162,6 +176,8 @@ init.entries.on('message', (m: { first: number; batches: Uint8Array[] }) => {
  * skipped as redelivered).
  */
 async function recover(): Promise<{ offset: number; replayedEntries: number }> {
+  // A crash between a deletion's tombstone (log.db) and its delete here left rows: delete them again.
+  if (deleted.length > 0) await store.deleteSeries(deleted);
   await host.assign([PARTITION]);
   const offset = host.offsetOf(PARTITION);
   let replayed = 0;

@@ -2,6 +2,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RuntimeStats } from '../engine/runtime-stats.ts';
 import type { IngestStats } from './ingest-service.ts';
+import type { RetentionStats } from './retention-sweep.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -17,6 +18,10 @@ export interface MetricsSource {
   ingest?(): IngestStats;
   lagPoints(): number;
   seriesCount(): number;
+  /** The retention sweep (embedded). */
+  retention?(): RetentionStats;
+  /** Series deleted over the API, and their scored points (embedded). */
+  deletions?(): { series: number; points: number };
 }
 
 export function createMetrics(src: MetricsSource): Metrics {
@@ -97,6 +102,42 @@ export function createMetrics(src: MetricsSource): Metrics {
       'vigil_ingest_dedup_errors_total',
       'Cache failures while checking or storing an Idempotency-Key (the request went through).',
       () => ingest().dedupErrors,
+    );
+  }
+  const retention = src.retention;
+  if (retention !== undefined) {
+    counter(
+      'vigil_retention_sweeps_total',
+      'Retention sweeps run (limits.retentionMs).',
+      () => retention().sweeps,
+    );
+    counter(
+      'vigil_retention_points_removed_total',
+      'Scored points removed by retention.',
+      () => retention().points,
+    );
+    counter(
+      'vigil_retention_chunks_removed_total',
+      'Point chunks removed by retention.',
+      () => retention().chunks,
+    );
+    counter(
+      'vigil_retention_anomalies_removed_total',
+      'Closed anomalies removed by retention.',
+      () => retention().anomalies,
+    );
+  }
+  const deletions = src.deletions;
+  if (deletions !== undefined) {
+    counter(
+      'vigil_series_deleted_total',
+      'Series deleted (DELETE /api/v1/series).',
+      () => deletions().series,
+    );
+    counter(
+      'vigil_series_deleted_points_total',
+      'Scored points of the series deleted.',
+      () => deletions().points,
     );
   }
   gauge(

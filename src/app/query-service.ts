@@ -4,9 +4,14 @@
  * catalog and the engine thread's points, anomalies and configs; `vigil api` the PostgreSQL
  * catalog, configs and anomalies and the InfluxDB points. The one implementation of QueryBackend.
  */
-import type { TenantQueries as ForTenant, QueryBackend } from '../adapters/http/query-routes.ts';
+import type {
+  TenantQueries as ForTenant,
+  QueryBackend,
+  SeriesDeletion,
+} from '../adapters/http/query-routes.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
+import { VigilError } from '../core/errors.ts';
 import { pipelinesOf } from '../core/pipeline/pipelines.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { AnomalyStore, SeriesConfig, SeriesConfigChange } from '../ports/meta-store.ts';
@@ -34,6 +39,11 @@ export interface QueryServiceDeps {
   registry: DetectorRegistry;
   /** engine.allowedLatenessMs: a resampling change is checked against it. */
   allowedLatenessMs: number;
+  /**
+   * Deletes series with everything stored of them, durably (embedded: see ./series-deletion.ts);
+   * absent where the deployment cannot yet (scaled out), which answers 501.
+   */
+  deleteSeries?: (seriesIds: number[]) => Promise<SeriesDeletion>;
 }
 
 export class QueryService implements QueryBackend, ForTenant {
@@ -79,6 +89,19 @@ export class QueryService implements QueryBackend, ForTenant {
     const next = mergeSeriesConfig(registry, await configs.configOf(seriesId), change, allowedLatenessMs);
     await configs.store(seriesId, next);
     return next;
+  }
+
+  deleteSeries(seriesIds: number[]): Promise<SeriesDeletion> {
+    const del = this.#d.deleteSeries;
+    if (del === undefined) {
+      return Promise.reject(
+        new VigilError(
+          'VIGIL_ERR_NOT_SUPPORTED',
+          'deleting series is not available scaled out yet (vigil serve only; see docs/security.md)',
+        ),
+      );
+    }
+    return del(seriesIds);
   }
 
   /** Names a series may select: the presets and the detectors that are not building blocks. */

@@ -41,3 +41,8 @@ export function httpLimitsOf(
     refused,
   };
 }
+
+/** How long the tenant's points and closed anomalies are kept, in ms; 0 = forever. */
+export function retentionOf(limits: Config['limits'], tenant: string): number {
+  return limits.tenants[tenant]?.retentionMs ?? limits.retentionMs;
+}

@@ -4,7 +4,7 @@
  * separation itself is in the storage keys (a tenant's series has its own key, id and rows); this
  * view makes sure a request reaches only its tenant's ids.
  */
-import type { QueryBackend } from '../adapters/http/query-routes.ts';
+import type { QueryBackend, SeriesDeletion } from '../adapters/http/query-routes.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import { VigilError } from '../core/errors.ts';
 import type { ScoredPoint } from '../core/point.ts';
@@ -76,6 +76,12 @@ export class TenantQueries implements QueryBackend {
   async setConfig(seriesId: number, change: SeriesConfigChange): Promise<SeriesConfig> {
     await this.#mustOwn(seriesId);
     return this.#all.setConfig(seriesId, change);
+  }
+
+  /** Every id must be this tenant's, or nothing is deleted. */
+  async deleteSeries(seriesIds: number[]): Promise<SeriesDeletion> {
+    for (const id of seriesIds) await this.#mustOwn(id);
+    return this.#all.deleteSeries(seriesIds);
   }
 
   detectorNames(): string[] {

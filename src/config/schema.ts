@@ -159,9 +159,18 @@ const TenantLimits = Type.Object(
     queryTimeoutMs: Type.Optional(
       Type.Integer({ minimum: 100, description: "this tenant's query time budget (503 past it)" }),
     ),
+    retentionMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: "how long the tenant's scored points and closed anomalies are kept; 0 = forever",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+/** 30 days: see docs/security.md, Retention and deletion. */
+const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
 
 /**
  * Limits are data, per tenant, with defaults (STYLE 18): `limits.<key>` holds the default, and
@@ -212,6 +221,12 @@ const Limits = Type.Object(
         description: "a tenant's query time budget (503 past it). Unset: http.queryTimeoutMs",
       }),
     ),
+    retentionMs: Type.Integer({
+      minimum: 0,
+      default: DEFAULT_RETENTION_MS,
+      description:
+        "how long each tenant's scored points and closed anomalies are kept, by their timestamps against the clock: older chunks are dropped by the retention sweep (storage.retentionSweepMs embedded); 0 = forever. Default 30 days",
+    }),
     tenants: Type.Record(Type.String(), TenantLimits, {
       default: {},
       description: 'per-tenant overrides of the keys above, e.g. {"acme": {"ingestPointsPerSecond": 50000}}',
@@ -283,6 +298,12 @@ const Storage = Type.Object(
       default: 'full',
       description:
         'SQLite synchronous mode of the ingest log and the notification outbox: full survives power loss, normal only a crash',
+    }),
+    retentionSweepMs: Type.Integer({
+      minimum: 0,
+      default: 3_600_000,
+      description:
+        'embedded: how often the retention sweep (limits.retentionMs) runs, the first one this long after the start; 0 = never',
     }),
   },
   { additionalProperties: false, default: {} },

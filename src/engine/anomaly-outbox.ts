@@ -90,6 +90,13 @@ export class AnomalyOutbox {
     }
   }
 
+  /** Drops the waiting changes of deleted series (the writes in flight go ahead). */
+  drop(ids: ReadonlySet<number>): void {
+    for (const m of [this.#held, this.#pending]) {
+      for (const [k, a] of m) if (ids.has(a.seriesId)) m.delete(k);
+    }
+  }
+
   /** Changes not yet durable, older forms first (a caller keying by series and start keeps the newest). */
   unflushed(): Anomaly[] {
     return this.#checkpointing.concat([...this.#held.values()], this.#writing, [...this.#pending.values()]);

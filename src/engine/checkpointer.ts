@@ -45,6 +45,13 @@ export class Checkpointer {
     return this.#checkpointing !== null || this.#flushing !== null;
   }
 
+  /** Resolves once no checkpoint or flush is being written (their failures are theirs to report). */
+  async idle(): Promise<void> {
+    while (this.#checkpointing !== null || this.#flushing !== null) {
+      await (this.#checkpointing ?? this.#flushing)!.catch(() => {});
+    }
+  }
+
   /** Resolves (or rejects) when the checkpoint in flight, if any, is over. */
   async settled(): Promise<void> {
     if (this.#checkpointing !== null) await this.#checkpointing;

@@ -8,7 +8,7 @@
  */
 import type { Anomaly } from '../core/anomaly.ts';
 import type { ScoredPoint } from '../core/point.ts';
-import type { CheckpointStore } from '../ports/checkpoint-store.ts';
+import type { CheckpointStore, StoredDeletion } from '../ports/checkpoint-store.ts';
 import type { LogEntry } from '../ports/log.ts';
 import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import { AnomalyOutbox } from './anomaly-outbox.ts';
@@ -132,6 +132,26 @@ export class DetectionTask implements Task {
    */
   setConfig(seriesId: number, config: SeriesConfig): void {
     this.#engine.setConfig(seriesId, config, this.#out);
+  }
+
+  /**
+   * Deletes series: their state, buffered points and pending anomaly changes here, then what the
+   * store holds of them. Waits until no checkpoint or flush is being written, then forgets them and
+   * sends the store's delete in the same turn, so no later write carries them; their points that
+   * arrive afterwards are dropped (Engine.deleteSeries). `points` counts the buffered ones too.
+   */
+  async deleteSeries(ids: readonly number[]): Promise<StoredDeletion> {
+    // Checked again in the turn that goes on: a write may start between idle() and here.
+    while (this.#checkpointer.busy) await this.#checkpointer.idle();
+    this.#engine.deleteSeries(ids);
+    const buffered = this.#points.drop(ids);
+    this.#anomalies.drop(new Set(ids));
+    const stored = await this.#d.checkpoints.deleteSeries?.(ids);
+    return {
+      points: (stored?.points ?? 0) + buffered,
+      chunks: stored?.chunks ?? 0,
+      anomalies: stored?.anomalies ?? 0,
+    };
   }
 
   configOf(seriesId: number): SeriesConfig {

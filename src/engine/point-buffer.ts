@@ -100,6 +100,24 @@ export class PointBuffer {
     }
   }
 
+  /**
+   * Drops the pending points of deleted series; returns how many. Call only with no write in
+   * flight (its points would be written anyway).
+   */
+  drop(ids: Iterable<number>): number {
+    let dropped = 0;
+    for (const id of ids) {
+      const tail = this.#tails.get(id);
+      this.#spare[id] = undefined;
+      if (tail === undefined) continue;
+      this.#tails.delete(id);
+      dropped += tail.length;
+    }
+    this.#held -= dropped;
+    this.#left = Math.min(this.#left, this.#held);
+    return dropped;
+  }
+
   /** Buffered points of a series with from ≤ ts < to (in flight first, then newer), into `out`. */
   collect(seriesId: number, from: number, to: number, out: ScoredPoint[]): void {
     this.#inflight.get(seriesId)?.collect(from, to, out);

@@ -25,6 +25,14 @@ export interface Checkpoint {
   states: Map<number, string>;
 }
 
+/** What deleting series removed from a store. */
+export interface StoredDeletion {
+  /** Scored points (and the chunks that held them, where the store keeps chunks). */
+  points: number;
+  chunks: number;
+  anomalies: number;
+}
+
 export interface CheckpointStore {
   /** Writes a checkpoint atomically. May yield between slices; resolves once durable. */
   commit(data: CheckpointData): Promise<void>;
@@ -41,4 +49,9 @@ export interface CheckpointStore {
    * As with `commit`, the columns are the caller's again once it settles.
    */
   flushPoints?(offset: number, points: Map<number, PointColumns>): Promise<void>;
+  /**
+   * Optional: deletes everything stored of these series (points, anomalies, state), ordered after
+   * every commit and flush already started. The caller MUST start none with these series after it.
+   */
+  deleteSeries?(seriesIds: readonly number[]): Promise<StoredDeletion>;
 }

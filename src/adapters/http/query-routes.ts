@@ -31,7 +31,17 @@ export interface QueryBackend {
   }): Promise<Anomaly[]>;
   getConfig(seriesId: number): Promise<SeriesConfig>;
   setConfig(seriesId: number, config: SeriesConfigChange): Promise<SeriesConfig>;
+  /** Deletes series with everything stored of them (./series-delete-routes.ts). */
+  deleteSeries(seriesIds: number[]): Promise<SeriesDeletion>;
   detectorNames(): string[];
+}
+
+/** What a deletion removed. */
+export interface SeriesDeletion {
+  series: number;
+  /** Scored points, stored and not yet stored. */
+  points: number;
+  anomalies: number;
 }
 
 const Num = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
@@ -94,7 +104,7 @@ function timeParam(v: string | undefined, field: string, fallback: number): numb
   return t;
 }
 
-async function mustSeries(b: QueryBackend, key: string): Promise<SeriesInfo> {
+export async function mustSeries(b: QueryBackend, key: string): Promise<SeriesInfo> {
   const s = await b.seriesByKey(key);
   if (s === undefined) {
     throw new VigilError('VIGIL_ERR_NOT_FOUND', `no series ${key}`, { location: { field: 'series' } });

@@ -9,6 +9,7 @@ import { type HealthOptions, healthRoutes } from './health-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
 import { type KeyAdmin, keyRoutes } from './key-routes.ts';
 import { queryRoutes, type TenantQueries } from './query-routes.ts';
+import { seriesDeleteRoutes } from './series-delete-routes.ts';
 import { installTenantBodyLimit, type TenantLimits } from './tenant-limits.ts';
 
 export interface HttpServerOptions {
@@ -82,7 +83,10 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   if (o.ingest !== undefined) await app.register(ingestRoutes, o.ingest);
-  if (o.query !== undefined) await app.register(queryRoutes, { backend: o.query, limits: o.limits });
+  if (o.query !== undefined) {
+    await app.register(queryRoutes, { backend: o.query, limits: o.limits });
+    await app.register(seriesDeleteRoutes, { backend: o.query, limits: o.limits });
+  }
   if (o.keys !== undefined) await app.register(keyRoutes, { keys: o.keys, now: Date.now });
   if (o.audit !== undefined) await app.register(auditRoutes, { log: o.audit.log });
   await app.register(healthRoutes, o.health);

@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { chunkTimeRange, encodeRowids, type PackedCheckpoint } from './chunk-codec.ts';
+import { ChunkPruner, type PruneCounts } from './chunk-pruner.ts';
 import { writeTransaction } from './database.ts';
 
 /** Rows written between two yields of `write`. */
@@ -31,12 +32,20 @@ export class CheckpointWriter {
   readonly #compactAt: number;
   /** chunk_recent entries (those written by this writer, plus those there when it opened). */
   #recent: number;
+  readonly #pruner: ChunkPruner;
+  /**
+   * The highest chunk rowid this writer gave out (or found): new chunks take the next ones, so a
+   * rowid freed by a prune is never handed out again while readers may remember it.
+   */
+  #lastRowid: number;
 
   /** `compactAt`: chunk_recent entries that make `compactIfDue` compact (tests set it low). */
   constructor(db: DatabaseSync, compactAt = COMPACT_AT) {
     this.#db = db;
     this.#compactAt = compactAt;
     this.#recent = Number(db.prepare('SELECT COUNT(*) AS n FROM chunk_recent').get()!.n);
+    this.#lastRowid = Number(db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
+    this.#pruner = new ChunkPruner(db);
     this.#insertRecent = db.prepare(
       'INSERT INTO chunk_recent (series_id, end_ts, start_ts, chunk) VALUES (?, ?, ?, ?)',
     );
@@ -46,7 +55,7 @@ export class CheckpointWriter {
       'INSERT OR REPLACE INTO chunk_runs (series_id, end_ts, start_ts, first, chunks) VALUES (?, ?, ?, ?, ?)',
     );
     this.#insertChunk = db.prepare(
-      'INSERT INTO chunks (series_id, start_ts, end_ts, points, data, upto) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO chunks (rowid, series_id, start_ts, end_ts, points, data, upto) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.#upsertAnomaly = db.prepare(
       `INSERT OR REPLACE INTO anomalies
@@ -75,7 +84,8 @@ export class CheckpointWriter {
         const chunk = p.chunkBytes.subarray(ci[r + 1]!, ci[r + 1]! + ci[r + 2]!);
         const [lo, hi] = chunkTimeRange(chunk);
         const n = new Uint32Array(chunk.buffer, chunk.byteOffset, 1)[0]!;
-        lastRowid = Number(this.#insertChunk.run(ci[r]!, lo, hi, n, chunk, p.offset).lastInsertRowid);
+        lastRowid = ++this.#lastRowid;
+        this.#insertChunk.run(lastRowid, ci[r]!, lo, hi, n, chunk, p.offset);
         this.#insertRecent.run(ci[r]!, hi, lo, lastRowid);
         this.#recent++;
         if ((r / 3) % WRITE_STEP === WRITE_STEP - 1) yield;
@@ -108,6 +118,22 @@ export class CheckpointWriter {
     } finally {
       if (!committed && this.#db.isTransaction) this.#db.exec('ROLLBACK');
     }
+  }
+
+  /** Deletes the series' chunks, anomalies and engine state (./chunk-pruner.ts), in one transaction. */
+  deleteSeries(ids: ArrayLike<number>): PruneCounts {
+    return this.#prune((p) => p.deleteSeries(ids));
+  }
+
+  /** Retention of the series `ids[i]` before `cutoffs[i]` (./chunk-pruner.ts), in one transaction. */
+  retain(ids: ArrayLike<number>, cutoffs: ArrayLike<number>): PruneCounts {
+    return this.#prune((p) => p.retain(ids, cutoffs));
+  }
+
+  #prune(fn: (p: ChunkPruner) => PruneCounts): PruneCounts {
+    const counts = writeTransaction(this.#db, () => fn(this.#pruner));
+    this.#recent -= counts.recent;
+    return counts;
   }
 
   /**

@@ -53,6 +53,12 @@ export class SqliteConfigStore implements ConfigStore {
       );
   }
 
+  /** Deletes the configs of these series; synchronous, so a caller can run it inside its transaction. */
+  removeConfigs(ids: readonly number[]): void {
+    const del = this.#db.prepare('DELETE FROM series_config WHERE series_id = ?');
+    for (const id of ids) del.run(id);
+  }
+
   async allConfigs(): Promise<Map<number, SeriesConfig>> {
     const out = new Map<number, SeriesConfig>();
     for (const row of this.#db

@@ -37,6 +37,11 @@ export interface SqliteIngest {
   log: SqliteLog;
   catalog: SqliteSeriesCatalog;
   configs: SqliteConfigStore;
+  /**
+   * Deletes series and their configs from log.db in one transaction, leaving tombstones (see
+   * ./series-catalog.ts); returns the ids that existed. The stored points are the engine's to delete.
+   */
+  deleteSeries(ids: readonly number[], nowMs: number): number[];
   close(): Promise<void>;
 }
 
@@ -62,10 +67,13 @@ export function openSqliteIngest(
         }
       : { kind: 'inline' },
   );
+  const catalog = new SqliteSeriesCatalog(db);
+  const configs = new SqliteConfigStore(db);
   return {
     log,
-    catalog: new SqliteSeriesCatalog(db),
-    configs: new SqliteConfigStore(db),
+    catalog,
+    configs,
+    deleteSeries: (ids, nowMs) => catalog.remove(ids, nowMs, (gone) => configs.removeConfigs(gone)),
     close: async () => {
       await log.close();
       db.close();

@@ -2,6 +2,14 @@
  * The SeriesCatalog port on `log.db`: every series with its id, all of it held in memory too (the
  * embedded server resolves keys on the request path without a query), new ones inserted in one
  * transaction per request.
+ *
+ * Deleting a series leaves a tombstone (`deleted_series`) in the transaction that removes it, and
+ * ids are never given out twice: a new series takes the id after the highest of both tables (an
+ * INTEGER PRIMARY KEY alone would reuse the highest id once its row is gone). The log still holds
+ * entries naming a deleted id until a checkpoint passes them; the tombstones tell the engine to
+ * drop those points, including on a replay after a crash, so the series does not come back and
+ * the same key ingested again is a new series with a fresh state. Tombstones are kept (one small
+ * row per deleted series).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { parseSeriesKey, tenantOfTags } from '../../core/series.ts';
@@ -13,6 +21,11 @@ CREATE TABLE IF NOT EXISTS series (
   id INTEGER PRIMARY KEY,
   key TEXT NOT NULL UNIQUE,
   created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deleted_series (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  deleted_ms INTEGER NOT NULL
 );`;
 
 export class SqliteSeriesCatalog implements SeriesCatalog {
@@ -21,6 +34,8 @@ export class SqliteSeriesCatalog implements SeriesCatalog {
   readonly #byId: (SeriesInfo | undefined)[] = [];
   #count = 0;
   readonly #byTenant = new Map<string, number>();
+  /** The highest id given out, deleted ones included. */
+  #lastId: number;
   readonly #insertSeries: StatementSync;
 
   constructor(db: DatabaseSync) {
@@ -29,7 +44,14 @@ export class SqliteSeriesCatalog implements SeriesCatalog {
     for (const row of db.prepare('SELECT id, key, created_ms FROM series').iterate()) {
       this.#remember(Number(row.id), String(row.key), Number(row.created_ms));
     }
-    this.#insertSeries = db.prepare('INSERT INTO series (key, created_ms) VALUES (?, ?)');
+    this.#insertSeries = db.prepare('INSERT INTO series (id, key, created_ms) VALUES (?, ?, ?)');
+    this.#lastId = Number(
+      db
+        .prepare(
+          'SELECT MAX(m) AS m FROM (SELECT MAX(id) AS m FROM series UNION ALL SELECT MAX(id) FROM deleted_series)',
+        )
+        .get()!.m ?? 0,
+    );
   }
 
   #remember(id: number, key: string, createdMs: number): void {
@@ -59,16 +81,55 @@ export class SqliteSeriesCatalog implements SeriesCatalog {
     }
     if (fresh !== undefined) {
       const added: [number, string][] = [];
+      let last = this.#lastId;
       storageTransaction(this.#db, 'log.db', () => {
         for (const key of new Set(fresh)) {
-          const r = this.#insertSeries.run(key, nowMs);
-          added.push([Number(r.lastInsertRowid), key]);
+          this.#insertSeries.run(++last, key, nowMs);
+          added.push([last, key]);
         }
       });
+      this.#lastId = last;
       for (const [id, key] of added) this.#remember(id, key, nowMs);
       for (let i = 0; i < keys.length; i++) ids[i] = this.#byKey.get(keys[i]!)!;
     }
     return ids;
+  }
+
+  /**
+   * Deletes series from the catalog, durably, leaving their tombstones; `also` runs in the same
+   * transaction (the configs of the same file). Unknown ids are skipped; returns those deleted.
+   */
+  remove(ids: readonly number[], nowMs: number, also?: (ids: readonly number[]) => void): number[] {
+    const gone = ids.filter((id) => this.#byId[id] !== undefined);
+    if (gone.length === 0) return gone;
+    const tombstone = this.#db.prepare(
+      'INSERT OR REPLACE INTO deleted_series (id, key, deleted_ms) VALUES (?, ?, ?)',
+    );
+    const drop = this.#db.prepare('DELETE FROM series WHERE id = ?');
+    storageTransaction(this.#db, 'log.db', () => {
+      for (const id of gone) {
+        tombstone.run(id, this.#byId[id]!.key, nowMs);
+        drop.run(id);
+      }
+      also?.(gone);
+    });
+    for (const id of gone) {
+      const s = this.#byId[id]!;
+      this.#byKey.delete(s.key);
+      this.#byId[id] = undefined;
+      this.#count--;
+      const tenant = tenantOfTags(s.tags);
+      this.#byTenant.set(tenant, this.#byTenant.get(tenant)! - 1);
+    }
+    return gone;
+  }
+
+  /** Ids of every deleted series (the engine drops their points still in the log). */
+  deletedIds(): number[] {
+    return this.#db
+      .prepare('SELECT id FROM deleted_series')
+      .all()
+      .map((r) => Number(r.id));
   }
 
   async idOf(key: string): Promise<number | undefined> {

@@ -13,6 +13,12 @@
  * that series' own leaf page once it is big: ~10,000 leaf pages (40 MB through the WAL) per write
  * round at 10,000 series, which made ingest latency grow with the store. Now a write round dirties
  * the small table's pages and the big table takes one entry per series per compaction.
+ *
+ * Deleting a series and retention remove chunks with their directory entries on the same writer,
+ * one transaction each, queued behind the commits sent before (./chunk-pruner.ts). A deleted
+ * series' id is never given out again (the catalog's tombstones, ./series-catalog.ts), so rows a
+ * crash left behind cannot be mistaken for another series': the engine deletes them again when
+ * it recovers (src/app/engine-worker.ts).
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
@@ -26,6 +32,7 @@ import type { PointStore } from '../../ports/point-store.ts';
 import { SqliteAnomalyStore } from './anomaly-store.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
 import { packCheckpoint } from './chunk-codec.ts';
+import type { PruneCounts } from './chunk-pruner.ts';
 import { writeTransaction } from './database.ts';
 import { SqlitePointStore } from './point-store.ts';
 import { StoreWriter } from './store-writer.ts';
@@ -107,9 +114,12 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
    * Until a commit resolves, its points are still the caller's to show (the runtime merges them
    * into queries from its in-flight copy), and this connection could already see its rows: inline,
    * the open transaction's own writes; on the worker, the time between its COMMIT and its reply.
-   * Chunk rowids only grow: rows are appended, and never deleted from the end.
+   * Chunk rowids only grow: the writer gives them out from a high-water mark that deleting chunks
+   * (even the newest) never lowers (CheckpointWriter).
    */
   #visibleRowid: number;
+  /** Inline: the write in flight (its transaction stays open across slices); prunes wait for it. */
+  #inlineWrite: Promise<unknown> | null = null;
 
   /**
    * `writer`: where commits run. `worker` (what the server uses) writes on a worker thread with its
@@ -165,12 +175,16 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     let lastRowid: number;
     if (this.#thread !== null) lastRowid = await this.#thread.commit(packed);
     else {
+      const writing = sliced(this.#inline!.write(packed));
+      this.#inlineWrite = writing;
       try {
-        lastRowid = await sliced(this.#inline!.write(packed));
+        lastRowid = await writing;
       } catch (err) {
         throw new VigilError('VIGIL_ERR_STORAGE', `checkpoint failed: ${(err as Error).message}`, {
           cause: err,
         });
+      } finally {
+        this.#inlineWrite = null;
       }
     }
     // Nothing runs between here and the caller's continuation but promise reactions, so no read
@@ -178,6 +192,31 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     if (lastRowid > this.#visibleRowid) this.#visibleRowid = lastRowid;
     // Inline, the compaction a checkpoint may start runs here (the worker runs its own).
     if (this.#inline !== null && data.pointsOnly !== true) this.#inline.compactIfDue();
+  }
+
+  /**
+   * Deletes everything stored of these series: chunks, anomalies, engine state. On the writer
+   * thread it is queued now, behind the commits already sent: a caller that sends no commit with
+   * these series after this call leaves none of their rows behind.
+   */
+  deleteSeries(ids: readonly number[]): Promise<PruneCounts> {
+    const sids = Int32Array.from(ids);
+    if (this.#thread !== null) return this.#thread.deleteSeries(sids);
+    return this.#inlinePrune((w) => w.deleteSeries(sids));
+  }
+
+  /**
+   * Retention: drops the chunks of series `ids[i]` whose points are all older than `cutoffs[i]`,
+   * and its closed anomalies that ended before it (see ChunkPruner.retain).
+   */
+  retain(ids: Int32Array, cutoffs: Float64Array): Promise<PruneCounts> {
+    if (this.#thread !== null) return this.#thread.retain(ids, cutoffs);
+    return this.#inlinePrune((w) => w.retain(ids, cutoffs));
+  }
+
+  async #inlinePrune(fn: (w: CheckpointWriter) => PruneCounts): Promise<PruneCounts> {
+    while (this.#inlineWrite !== null) await this.#inlineWrite.catch(() => {});
+    return fn(this.#inline!);
   }
 
   async load(): Promise<Checkpoint> {

@@ -5,9 +5,12 @@
  * wait for this writer). One message at a time, in the order sent.
  *
  * Messages in:  { id, kind: 'commit', packed: PackedCheckpoint } | { id, kind: 'close' }
- * Messages out: { id, ok: true, lastRowid?, spare? } | { id, ok: false, message, spare? }
+ *                | { id, kind: 'deleteSeries', ids: Int32Array }
+ *                | { id, kind: 'retain', ids: Int32Array, cutoffs: Float64Array }
+ * Messages out: { id, ok: true, lastRowid?, spare?, pruned? } | { id, ok: false, message, spare? }
  * (`lastRowid`: of the commit's last chunk row, 0 when none; `spare`: the commit's big buffers,
- * handed back for the next checkpoint to pack into)
+ * handed back for the next checkpoint to pack into; `pruned`: what a delete or retention removed,
+ * ./chunk-pruner.ts)
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../os/thread-priority.ts';
@@ -21,7 +24,11 @@ interface Init {
   compactAt?: number;
 }
 
-type Request = { id: number; kind: 'commit'; packed: PackedCheckpoint } | { id: number; kind: 'close' };
+type Request =
+  | { id: number; kind: 'commit'; packed: PackedCheckpoint }
+  | { id: number; kind: 'close' }
+  | { id: number; kind: 'deleteSeries'; ids: Int32Array }
+  | { id: number; kind: 'retain'; ids: Int32Array; cutoffs: Float64Array };
 
 const init = workerData as Init;
 lowerThreadPriority(5);
@@ -35,6 +42,17 @@ parentPort!.on('message', (req: Request) => {
     db.close();
     parentPort!.postMessage({ id: req.id, ok: true });
     parentPort!.close();
+    return;
+  }
+  if (req.kind === 'deleteSeries' || req.kind === 'retain') {
+    try {
+      db.exec(`PRAGMA synchronous = ${init.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      const pruned =
+        req.kind === 'retain' ? writer.retain(req.ids, req.cutoffs) : writer.deleteSeries(req.ids);
+      parentPort!.postMessage({ id: req.id, ok: true, pruned });
+    } catch (err) {
+      parentPort!.postMessage({ id: req.id, ok: false, message: (err as Error).message });
+    }
     return;
   }
   const spare: SpareBuffers = {

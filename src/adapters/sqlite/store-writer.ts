@@ -8,8 +8,16 @@ import { Worker } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.ts';
 import { WorkerRpc } from '../os/worker-rpc.ts';
 import { type PackedCheckpoint, type SpareBuffers, transferablesOf } from './chunk-codec.ts';
+import type { PruneCounts } from './chunk-pruner.ts';
 
-type Reply = { id: number; ok: boolean; message?: string; lastRowid?: number; spare?: SpareBuffers };
+type Reply = {
+  id: number;
+  ok: boolean;
+  message?: string;
+  lastRowid?: number;
+  spare?: SpareBuffers;
+  pruned?: PruneCounts;
+};
 
 export class StoreWriter {
   readonly #worker: Worker;
@@ -46,6 +54,16 @@ export class StoreWriter {
   async commit(packed: PackedCheckpoint): Promise<number> {
     const reply = await this.#rpc.call({ kind: 'commit', packed }, transferablesOf(packed));
     return reply.lastRowid ?? 0;
+  }
+
+  /** Deletes the series' chunks, anomalies and state on the worker, after the requests sent before. */
+  async deleteSeries(ids: Int32Array): Promise<PruneCounts> {
+    return (await this.#rpc.call({ kind: 'deleteSeries', ids })).pruned!;
+  }
+
+  /** Retention (see ChunkPruner.retain) on the worker, after the requests sent before. */
+  async retain(ids: Int32Array, cutoffs: Float64Array): Promise<PruneCounts> {
+    return (await this.#rpc.call({ kind: 'retain', ids, cutoffs })).pruned!;
   }
 
   /** Closes the worker's connection and ends the thread; waits for requests sent before. */

@@ -25,6 +25,7 @@ const all: QueryBackend = {
   anomalies: async (q) => (q.seriesIds ?? [1, 2, 3]).map((id) => ({ seriesId: id }) as never),
   getConfig: async () => ({}) as never,
   setConfig: async () => ({}) as never,
+  deleteSeries: async (ids) => ({ series: ids.length, points: 0, anomalies: 0 }),
   detectorNames: () => ['ewma'],
 };
 
@@ -46,6 +47,8 @@ describe("a tenant's view of the query side", () => {
     await expect(acme.points(3, 0, 1)).rejects.toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
     await expect(acme.getConfig(1)).rejects.toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
     await expect(acme.setConfig(3, {})).rejects.toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
+    await expect(acme.deleteSeries([2, 3])).rejects.toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
+    expect((await acme.deleteSeries([2])).series).toBe(1);
     expect((await acme.points(2, 0, 1)).length).toBe(1);
   });
 
