@@ -59,6 +59,9 @@ afterAll(async () => {
 function aimedAtB(method: string, path: string): { url: string; body?: string; ct?: string } {
   const q = `series=${encodeURIComponent(B_KEY)}&match=${encodeURIComponent(`{host="${SECRET}"}`)}`;
   const url = `${path.replace('{id}', bKeyId)}?${q}&maxPoints=100000`;
+  // Deleting series takes one of series and match: B's key, then (below) B's selector.
+  if (method === 'DELETE' && path === '/api/v1/series')
+    return { url: `${path}?series=${encodeURIComponent(B_KEY)}` };
   if (method === 'GET' || method === 'DELETE') return { url };
   if (path === '/api/v1/points') {
     return {
@@ -85,11 +88,20 @@ describe('tenant A against tenant B, every route', () => {
     const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
-    // Reads first: A holds nothing yet, so B's marker in any answer is a leak. Then the writes,
-    // aimed at B's names (A's own writes land in A's series of the same name, checked below).
+    // Reads first: A holds nothing yet, so B's marker in any answer is a leak. Then deletes, while
+    // A has no series of B's names (a delete must miss B's), then the other writes, aimed at B's
+    // names (A's own writes land in A's series of the same name, checked below).
+    const order = (method: string) => (method === 'GET' ? 0 : method === 'DELETE' ? 1 : 2);
     const ops = Object.entries(doc.paths)
       .flatMap(([path, o]) => Object.keys(o).map((m) => ({ path, method: m.toUpperCase() })))
-      .sort((x, y) => Number(x.method !== 'GET') - Number(y.method !== 'GET'));
+      .sort((x, y) => order(x.method) - order(y.method));
+    // The selector form of the delete, aimed at B's tag value, before A has series of its own.
+    const byMatch = await fetch(`${s.url}/api/v1/series?match=${encodeURIComponent(`{host="${SECRET}"}`)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${keyA}` },
+    });
+    expect(byMatch.status).toBe(200);
+    expect(await byMatch.json()).toMatchObject({ series: 0 });
     let walked = 0;
     for (const { path, method } of ops) {
       {

@@ -44,7 +44,11 @@ const body = (host: string) =>
   });
 
 const post = (url: string, host: string) =>
-  fetch(`${url}/api/v1/points`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(host) });
+  fetch(`${url}/api/v1/points`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body(host),
+  });
 const points = async (url: string, host: string) =>
   fetch(`${url}/api/v1/points?series=${encodeURIComponent(`cpu{host="${host}"}`)}&maxPoints=100000`);
 
@@ -66,7 +70,12 @@ function idsIn(dataDir: string): { live: Map<string, number>; deleted: Map<strin
   const db = new DatabaseSync(join(dataDir, 'log.db'), { readOnly: true });
   try {
     const read = (table: string) =>
-      new Map(db.prepare(`SELECT id, key FROM ${table}`).all().map((r) => [String(r.key), Number(r.id)]));
+      new Map(
+        db
+          .prepare(`SELECT id, key FROM ${table}`)
+          .all()
+          .map((r) => [String(r.key), Number(r.id)]),
+      );
     return { live: read('series'), deleted: read('deleted_series') };
   } finally {
     db.close();

@@ -43,7 +43,8 @@ const call = (key: string, path: string, method = 'GET') =>
   fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
 const text = async (key: string, path: string) => (await call(key, path)).text();
 const q = (host: string) => encodeURIComponent(`cpu{host="${host}"}`);
-const pointsOf = (key: string, host: string) => text(key, `/api/v1/points?series=${q(host)}&maxPoints=100000`);
+const pointsOf = (key: string, host: string) =>
+  text(key, `/api/v1/points?series=${q(host)}&maxPoints=100000`);
 const anomaliesOf = (key: string, host: string) => text(key, `/api/v1/anomalies?series=${q(host)}`);
 const seriesOf = async (key: string) =>
   ((await (await call(key, '/api/v1/series')).json()) as { series: { key: string }[] }).series.map(
