@@ -136,6 +136,8 @@ export async function startEmbedded(
     // Durable in log.db first (tombstones: a crash after it cannot bring the series back), then
     // the engine thread forgets the series and deletes its rows in store.db.
     deleteSeries: async (ids) => {
+      // The engine thread takes deletions once it has recovered (its recovery reads the tombstones).
+      if (!ingest.ready) throw new VigilError('VIGIL_ERR_NOT_READY', 'server is recovering; retry shortly');
       const gone = backends.ingest.deleteSeries(ids, Date.now());
       if (gone.length === 0) return { series: 0, points: 0, anomalies: 0 };
       const stored = await engine.deleteSeries(gone);
