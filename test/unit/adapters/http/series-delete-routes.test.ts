@@ -29,7 +29,10 @@ let app: FastifyInstance;
 beforeAll(async () => {
   app = Fastify();
   installErrorHandler(app, () => 1);
-  await app.register(seriesDeleteRoutes, { backend: { forTenant: () => backend }, timeoutMs: 10_000 });
+  await app.register(seriesDeleteRoutes, {
+    backend: { forTenant: () => backend },
+    limits: { queryOf: () => ({ maxPoints: 1e9, maxRangeMs: 0, timeoutMs: 10_000 }), refused: () => {} },
+  });
   await app.ready();
 });
 afterAll(() => app.close());
