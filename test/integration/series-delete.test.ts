@@ -117,6 +117,11 @@ describe('DELETE /api/v1/series', () => {
     expect((await call(keyA, `/api/v1/series?series=${q('x')}`, 'DELETE')).status).toBe(404);
     const metrics = await text(keyA, '/metrics');
     expect(metrics).toMatch(/^vigil_series_deleted_total 1$/m);
+    // Recorded in the audit log, as every change through an admin route.
+    const audit = (await (await call(keyA, '/api/v1/audit?action=DELETE')).json()) as {
+      events: { action: string; target: string }[];
+    };
+    expect(audit.events.map((e) => e.action)).toEqual(['DELETE /api/v1/series']);
   });
 
   it('refuses a request naming both or neither of series and match', async () => {
