@@ -33,7 +33,8 @@ export function registerServe(program: Command): void {
         });
         // Loaded lazily so other commands do not pay for the HTTP stack.
         const { startEmbedded } = await import('../app/embedded.ts');
-        const server = await startEmbedded(config);
+        const demo = o.demo === true ? await import('../app/demo.ts') : undefined;
+        const server = await startEmbedded(demo === undefined ? config : demo.demoConfig(config));
         const stop = async (signal: string) => {
           process.stderr.write(`vigil: ${signal}, draining and checkpointing…\n`);
           await server.close();
@@ -41,9 +42,8 @@ export function registerServe(program: Command): void {
         };
         process.once('SIGINT', () => void stop('SIGINT'));
         process.once('SIGTERM', () => void stop('SIGTERM'));
-        if (o.demo === true) {
-          const { loadDemo } = await import('../app/demo.ts');
-          const n = await loadDemo(server.ingest, (key) => server.knownSeries(key));
+        if (demo !== undefined) {
+          const n = await demo.loadDemo(server.ingest, (key) => server.knownSeries(key));
           process.stderr.write(
             `vigil: demo loaded ${n} points; try ${server.url}/api/v1/anomalies and ${server.url}/docs\n`,
           );
