@@ -13,6 +13,9 @@ import type { SeriesInfo } from '../ports/series-catalog.ts';
 /** Series per store transaction. */
 export const SLICE = 1000;
 
+/** The first sweep after the start comes this long after it at the latest. */
+const FIRST_SWEEP_MS = 600_000;
+
 export interface RetentionStats {
   sweeps: number;
   points: number;
@@ -36,18 +39,29 @@ export class RetentionSweep {
   readonly #d: RetentionSweepDeps;
   #running: Promise<RetentionStats> | null = null;
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(deps: RetentionSweepDeps) {
     this.#d = deps;
   }
 
-  /** Sweeps every `intervalMs` (0: never) until `stop`. */
+  /**
+   * Sweeps every `intervalMs` (0: never) until `stop`, the first time FIRST_SWEEP_MS after the
+   * start at the latest: a server restarted more often than the interval still sweeps.
+   */
   start(intervalMs: number): void {
     if (intervalMs <= 0) return;
-    this.#timer = setInterval(() => {
-      this.sweep().catch((err: Error) => this.#d.failed(err));
-    }, intervalMs);
-    this.#timer.unref();
+    const run = (next: number) => {
+      this.#timer = setTimeout(() => {
+        this.sweep()
+          .catch((err: Error) => this.#d.failed(err))
+          .finally(() => {
+            if (!this.#stopped) run(intervalMs);
+          });
+      }, next);
+      this.#timer.unref();
+    };
+    run(Math.min(intervalMs, FIRST_SWEEP_MS));
   }
 
   /** One sweep over every series now (joins the one running); resolves with what it removed. */
@@ -60,7 +74,8 @@ export class RetentionSweep {
 
   /** Stops the timer and waits for a sweep in flight. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#stopped = true;
+    clearTimeout(this.#timer);
     await this.#running?.catch(() => {});
   }
 

@@ -303,7 +303,7 @@ const Storage = Type.Object(
       minimum: 0,
       default: 3_600_000,
       description:
-        'embedded: how often the retention sweep (limits.retentionMs) runs, the first one this long after the start; 0 = never',
+        'embedded: how often the retention sweep (limits.retentionMs) runs; the first runs this long after the start, or 10 minutes if sooner; 0 = never',
     }),
   },
   { additionalProperties: false, default: {} },
