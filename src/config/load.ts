@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
+import { checkRuleList } from '../core/alerting/rule.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { isVigilError, VigilError } from '../core/errors.ts';
 import { parseJsonExact } from '../core/json-exact.ts';
@@ -112,6 +113,7 @@ export function validateConfig(input: unknown): Readonly<Config> {
   if (notifiers.length > 0) {
     throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${notifiers.join('\n  ')}`);
   }
+  checkAlertRules(config);
   return deepFreeze(config);
 }
 
@@ -128,6 +130,16 @@ export function isLoopback(host: string): boolean {
 function checkPipeline(config: Config): void {
   try {
     defaultSeriesConfig(pipelinesOf(builtinDetectors()), config.engine);
+  } catch (err) {
+    if (!isVigilError(err)) throw err;
+    throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${err.message}`, { cause: err });
+  }
+}
+
+/** Config-file alert rules: selectors and templates parse, names are unique. */
+function checkAlertRules(config: Config): void {
+  try {
+    checkRuleList(config.alerting.rules);
   } catch (err) {
     if (!isVigilError(err)) throw err;
     throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${err.message}`, { cause: err });
