@@ -25,8 +25,8 @@ describe('alerting.rules in the config file', () => {
         },
       }),
     ).toThrow(/alerting\.rules\[1\]\.name: a is declared twice/);
-    expect(() => validateConfig({ alerting: { rules: [{ name: 'a', match: 'x', severity: 'loud' }] } })).toThrow(
-      /alerting\.rules\.0\.severity/,
-    );
+    expect(() =>
+      validateConfig({ alerting: { rules: [{ name: 'a', match: 'x', severity: 'loud' }] } }),
+    ).toThrow(/alerting\.rules\.0\.severity/);
   });
 });
