@@ -1,6 +1,7 @@
 /** `vigil bench <name>`: each benchmark registers a subcommand from its own file. */
 import type { Command } from 'commander';
 import { registerAuth } from './auth.ts';
+import { registerIncidents } from './incidents.ts';
 import { registerIngest } from './ingest.ts';
 import { registerKafka } from './kafka.ts';
 import { registerNab } from './nab.ts';
@@ -11,6 +12,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('run a benchmark; prints figures and writes a JSON result (see bench/README.md)');
   registerAuth(bench);
+  registerIncidents(bench);
   registerIngest(bench);
   registerKafka(bench);
   registerNab(bench);

@@ -7,9 +7,10 @@
  *   - else the anomaly qualifies when the rule's selector matches its series, its peak score is at
  *     least `minScore`, it lasted `minDurationMs` and its direction is the rule's (an `unknown`
  *     direction passes only `any`); a form too short now may qualify when it grows;
- *   - a qualifying anomaly joins the latest open incident of its group (the rule's `groupBy` label
- *     values) if that incident has a member still open, or its last activity (latest member end)
- *     is at most `groupGapMs` before the anomaly's start; else it opens a new incident.
+ *   - a qualifying anomaly joins the newest open incident of its group (the rule's `groupBy` label
+ *     values) that has a member still open, or whose last activity (latest member end) is at most
+ *     `groupGapMs` before the anomaly's start — with `relatedOnly`, only one holding a related
+ *     member (see `related`); else it opens a new incident. Incidents never merge.
  * `tick(nowMs)` resolves an incident once every member has ended and `resolveTimeoutMs` passed
  * since its last change (or its rule is gone or disabled), and sends repeats.
  *
@@ -84,8 +85,8 @@ export class IncidentGrouper {
   readonly #link: (i: Incident) => string;
   /** Open incidents by tenant\0id. */
   readonly #open = new Map<string, Tracked>();
-  /** The latest open incident of each tenant\0rule\0group. */
-  readonly #latest = new Map<string, Tracked>();
+  /** The open incidents of each tenant\0rule\0group, oldest first. */
+  readonly #groups = new Map<string, Tracked[]>();
   /** tenant\0rule\0anomalyId → the open incident holding it. */
   readonly #memberOf = new Map<string, Tracked>();
   /** tenant\0rule\0anomalyId of members of resolved incidents → when they resolved. */
@@ -126,9 +127,13 @@ export class IncidentGrouper {
         if (this.#finished.has(mkey) || !qualifies(compiled, change)) continue;
         const group = Object.fromEntries(rule.groupBy.map((l) => [l, change.tags[l] ?? '']));
         const gkey = k(change.tenant, rule.name, JSON.stringify(rule.groupBy.map((l) => group[l])));
-        const latest = this.#latest.get(gkey);
-        if (latest !== undefined && joins(latest.incident, change, rule.groupGapMs)) {
-          t = latest;
+        const into = (this.#groups.get(gkey) ?? []).findLast(
+          (x) =>
+            joins(x.incident, change, rule.groupGapMs) &&
+            (!rule.relatedOnly || related(x.incident, change, rule)),
+        );
+        if (into !== undefined) {
+          t = into;
           this.#add(t, change, compiled, nowMs);
         } else {
           t = this.#openIncident(change, compiled, group, gkey, nowMs);
@@ -176,8 +181,12 @@ export class IncidentGrouper {
   #track(t: Tracked): void {
     const inc = t.incident;
     this.#open.set(k(inc.tenant, inc.id), t);
-    const prev = this.#latest.get(t.groupKey);
-    if (prev === undefined || prev.incident.startsAt <= inc.startsAt) this.#latest.set(t.groupKey, t);
+    const group = this.#groups.get(t.groupKey) ?? [];
+    group.push(t);
+    group.sort(
+      (a, b) => a.incident.openedMs - b.incident.openedMs || a.incident.startsAt - b.incident.startsAt,
+    );
+    this.#groups.set(t.groupKey, group);
     for (const m of inc.members) this.#memberOf.set(k(inc.tenant, inc.rule, m.id), t);
   }
 
@@ -260,7 +269,9 @@ export class IncidentGrouper {
     inc.updatedMs = nowMs;
     event(inc, { atMs: nowMs, kind: 'resolved' });
     this.#open.delete(k(inc.tenant, inc.id));
-    if (this.#latest.get(t.groupKey) === t) this.#latest.delete(t.groupKey);
+    const rest = (this.#groups.get(t.groupKey) ?? []).filter((x) => x !== t);
+    if (rest.length === 0) this.#groups.delete(t.groupKey);
+    else this.#groups.set(t.groupKey, rest);
     for (const m of inc.members) {
       const key = k(inc.tenant, inc.rule, m.id);
       this.#memberOf.delete(key);
@@ -314,6 +325,22 @@ function qualifies({ rule, selector }: CompiledRule, a: AnomalyChange): boolean 
 
 function joins(inc: Incident, a: AnomalyChange, gapMs: number): boolean {
   return inc.members.some((m) => m.open) || a.start <= inc.lastActivityAt + gapMs;
+}
+
+/**
+ * Whether `a` is related to a member of `inc` through the rule's labels: the same identity value
+ * (another metric of the same service), or one names the other in its dependency label.
+ */
+function related(inc: Incident, a: AnomalyChange, rule: Readonly<AlertRule>): boolean {
+  const names = (tags: Readonly<Record<string, string>>) =>
+    (tags[rule.dependencyLabel] ?? '').split(',').map((x) => x.trim());
+  const id = a.tags[rule.identityLabel];
+  const deps = names(a.tags);
+  return inc.members.some((m) => {
+    const mid = m.tags[rule.identityLabel];
+    if (mid === undefined || id === undefined) return false;
+    return mid === id || deps.includes(mid) || names(m.tags).includes(id);
+  });
 }
 
 function memberOf(a: AnomalyChange, { rule }: CompiledRule): IncidentMember {

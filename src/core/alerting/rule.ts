@@ -84,6 +84,11 @@ export const AlertRuleSchema = Type.Object(
       default: 'service',
       description: 'label whose value the dependency label names',
     }),
+    relatedOnly: Type.Boolean({
+      default: false,
+      description:
+        'an anomaly joins an incident only when related to a member (same identityLabel value, or one names the other in dependencyLabel)',
+    }),
     notifiers: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
       default: [],
       maxItems: RULE_LIMITS.notifiers,

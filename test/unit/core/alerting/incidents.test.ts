@@ -66,6 +66,21 @@ describe('incident grouping', () => {
     expect(b.incidents[0]!.timeline.map((e) => e.kind)).toEqual(['opened', 'member_added']);
   });
 
+  it('with relatedOnly, an unrelated anomaly in the same window opens its own incident', () => {
+    const g = grouper([rule({ relatedOnly: true })]);
+    const db = g.process(change('db', 0, 5 * MIN), 0).incidents[0]!;
+    const api = g.process(change('api', MIN, 5 * MIN, { tags: { depends_on: 'db' } }), MIN).incidents[0]!;
+    const mail = g.process(change('mail', 2 * MIN, 3 * MIN), 2 * MIN).incidents[0]!;
+    const db2 = g.process(change('db', 3 * MIN, 4 * MIN, { id: 'db-again' }), 3 * MIN).incidents[0]!;
+    expect(api.id).toBe(db.id);
+    expect(mail.id).not.toBe(db.id);
+    expect(db2.id).toBe(db.id);
+    // Without it, the same anomaly joins by time alone.
+    const h = grouper();
+    const first = h.process(change('db', 0, 5 * MIN), 0).incidents[0]!;
+    expect(h.process(change('mail', 2 * MIN, 3 * MIN), 2 * MIN).incidents[0]!.id).toBe(first.id);
+  });
+
   it('an open member keeps the incident joinable however long it lasts', () => {
     const g = grouper();
     const a = g.process(change('db', 0, 0, { open: true }), 0);
