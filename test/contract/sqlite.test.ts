@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import {
   openDatabase,
+  openSqliteAlerting,
   openSqliteApiKeys,
   openSqliteAudit,
   openSqliteIngest,
@@ -12,6 +13,7 @@ import {
   type SqliteIngest,
   SqliteStoreDb,
 } from '../../src/adapters/sqlite/index.ts';
+import { type AlertingUnderTest, alertingStoreContract } from './alerting-store.contract.ts';
 import { type ApiKeysUnderTest, apiKeyStoreContract } from './api-key-store.contract.ts';
 import { type AuditUnderTest, auditLogContract } from './audit-log.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
@@ -118,6 +120,17 @@ auditLogContract('sqlite', async () => {
         return open();
       },
       close: () => audit.close(),
+alertingStoreContract('sqlite', async () => {
+  const dir = freshDir();
+  const open = (): AlertingUnderTest => {
+    const alerting = openSqliteAlerting({ dataDir: dir });
+    return {
+      alerting,
+      async reopen() {
+        await alerting.close();
+        return open();
+      },
+      close: () => alerting.close(),
     };
   };
   return open();

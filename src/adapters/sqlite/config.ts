@@ -19,6 +19,8 @@ export interface SqlitePaths {
   audit: string;
   /** The notification outbox (see ./notification-outbox.ts): enqueued by the alerter, drained by delivery. */
   outbox: string;
+  /** Alert rules, silences, incidents and the alerter's state (see ./alerting-store.ts). */
+  alerting: string;
 }
 
 export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths {
@@ -28,5 +30,6 @@ export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths 
     keys: join(config.dataDir, 'keys.db'),
     audit: join(config.dataDir, 'audit.db'),
     outbox: join(config.dataDir, 'outbox.db'),
+    alerting: join(config.dataDir, 'alerting.db'),
   };
 }

@@ -9,10 +9,12 @@
  *   - `openSqliteApiKeys`: `keys.db`, the ApiKeyStore, written by the server and `vigil keys`.
  *   - `openSqliteAudit`: `audit.db`, the AuditLog, appended by the server and `vigil keys`.
  *   - `openSqliteOutbox`: `outbox.db`, the notification outbox and its delivery queue.
+ *   - `openSqliteAlerting`: `alerting.db`, the AlertingStore (rules, silences, incidents).
  * Both threads are called through the one worker-RPC helper (../os/worker-rpc.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { withDefaults } from '../../config/schema.ts';
+import { SqliteAlertingStore } from './alerting-store.ts';
 import { SqliteApiKeyStore } from './api-key-store.ts';
 import { SqliteAuditLog } from './audit-log.ts';
 import { type SqliteConfig, sqlitePaths } from './config.ts';
@@ -22,6 +24,7 @@ import { SqliteLog } from './log.ts';
 import { SqliteNotificationOutbox } from './notification-outbox.ts';
 import { SqliteSeriesCatalog } from './series-catalog.ts';
 
+export { SqliteAlertingStore } from './alerting-store.ts';
 export { SqliteApiKeyStore } from './api-key-store.ts';
 export { SqliteAuditLog } from './audit-log.ts';
 export { type SqliteConfig, type SqlitePaths, sqlitePaths } from './config.ts';
@@ -102,4 +105,7 @@ export function openSqliteOutbox(
 ): SqliteNotificationOutbox {
   const { synchronous } = withDefaults('storage', config.synchronous === undefined ? {} : config);
   return new SqliteNotificationOutbox(openDatabase(sqlitePaths(config).outbox, synchronous), opts);
+/** Opens `alerting.db` under the data dir (created when missing); `close` closes it. */
+export function openSqliteAlerting(config: Pick<SqliteConfig, 'dataDir'>): SqliteAlertingStore {
+  return new SqliteAlertingStore(openDatabase(sqlitePaths(config).alerting, 'full'));
 }
