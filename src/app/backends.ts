@@ -12,6 +12,7 @@
  *   Cache (dedup, rate limits)   memory                          Redis Cluster
  *   ApiKeyStore                  SQLite keys.db                  PostgreSQL (read on the primary)
  *   AuditLog                     SQLite audit.db                 PostgreSQL (read on the primary)
+ *   AlertingStore                SQLite alerting.db              (the `vigil alerter` role: not yet)
  *
  * Each adapter reads its own section of the config; a new backend for a port is one more row here
  * (see docs/guides/add-a-storage-backend.md). The scaled-out adapters are imported only when
@@ -22,6 +23,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { MemoryCache } from '../adapters/memory/cache.ts';
 import {
+  openSqliteAlerting,
   openSqliteApiKeys,
   openSqliteAudit,
   openSqliteIngest,
@@ -30,6 +32,7 @@ import {
   sqlitePaths,
 } from '../adapters/sqlite/index.ts';
 import type { Config } from '../config/schema.ts';
+import type { AlertingStore } from '../ports/alerting-store.ts';
 import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Cache } from '../ports/cache.ts';
@@ -71,6 +74,8 @@ export interface EmbeddedBackends {
   apiKeys: ApiKeyStore;
   /** `audit.db`. */
   audit: AuditLog;
+  /** `alerting.db`: rules, silences, incidents, the alerter's state. */
+  alerting: AlertingStore;
   paths: SqlitePaths;
   close(): Promise<void>;
 }
@@ -87,16 +92,19 @@ export function openEmbedded(config: Readonly<Config>, forward: MessagePort): Em
   );
   const apiKeys = openSqliteApiKeys(config);
   const audit = openSqliteAudit(config);
+  const alerting = openSqliteAlerting(config);
   return {
     ingest,
     cache: new MemoryCache(),
     apiKeys,
     audit,
+    alerting,
     paths,
     close: async () => {
       await ingest.close();
       await apiKeys.close();
       await audit.close();
+      await alerting.close();
     },
   };
 }

@@ -11,6 +11,9 @@ import { buildHttpServer } from '../adapters/http/server.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
+import type { NotificationOutbox } from '../ports/notification-outbox.ts';
+import { Alerter } from './alerter.ts';
+import { AlertingService } from './alerting-service.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { authWiring } from './auth-wiring.ts';
 import { openEmbedded } from './backends.ts';
@@ -39,6 +42,8 @@ export interface EmbeddedServer {
    * alerter enqueues into `delivery.outbox`.
    */
   delivery?: Delivery;
+  /** Groups the engine's anomalies into incidents and hands notifications to the outbox. */
+  alerter: Alerter;
   /** Address the server listens on, once `start` resolved. */
   url: string;
   knownSeries(key: string): boolean;
@@ -46,9 +51,18 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
+export interface EmbeddedOptions {
+  listen?: boolean;
+  /**
+   * Where the alerter leaves notifications; absent: delivery's outbox when `alerting.notifiers`
+   * names any, else they are logged and dropped.
+   */
+  outbox?: NotificationOutbox;
+}
+
 export async function startEmbedded(
   config: Readonly<Config>,
-  opts: { listen?: boolean } = {},
+  opts: EmbeddedOptions = {},
 ): Promise<EmbeddedServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'vigil' } });
   // Read before any thread starts, so a bad path fails the start cleanly.
@@ -59,6 +73,27 @@ export async function startEmbedded(
   const backends = openEmbedded({ ...config, dataDir }, entries.port1);
   const { log, catalog, configs } = backends.ingest;
   const registry = builtinDetectors();
+  const alerting = new AlertingService({
+    store: backends.alerting,
+    configRules: config.alerting.rules,
+    now: Date.now,
+    changed: (tenant) => void alerter.reload(tenant),
+  });
+  const noDelivery = loggingOutbox(logger);
+  let delivery: Delivery | undefined;
+  const alerter = await Alerter.start({
+    store: backends.alerting,
+    // Delivery starts further down (it registers metrics); the alerter sends nothing before the
+    // engine recovers, so the outbox is looked up at each enqueue.
+    outbox: {
+      enqueue: (names, n) => (opts.outbox ?? delivery?.outbox ?? noDelivery).enqueue(names, n),
+    },
+    rulesOf: (tenant) => alerting.rulesOf(tenant),
+    seriesKeyOf: async (sid) => (await catalog.get(sid))?.key,
+    now: Date.now,
+    tickMs: config.alerting.tickMs,
+    onError: (err) => logger.error({ err }, 'alerter: a change failed; it is retried with the next one'),
+  });
   const engine = new EngineThread({
     init: {
       config: structuredClone(config) as Config,
@@ -70,6 +105,7 @@ export async function startEmbedded(
     },
     log,
     onLog: (level, msg, err) => logger[level]({ err }, msg),
+    onAnomalies: (list) => alerter.anomalies(list),
     failed: (err) => {
       logger.fatal({ err }, 'engine thread failed; nothing is scored until the server restarts');
       ingest.setReady(false);
@@ -103,7 +139,6 @@ export async function startEmbedded(
     retention: () => retention.stats,
     deletions: () => deletions,
   });
-  let delivery: Delivery | undefined;
   try {
     delivery = startDelivery(
       { ...config, dataDir },
@@ -114,6 +149,7 @@ export async function startEmbedded(
     );
   } catch (err) {
     await engine.close();
+    await alerter.close();
     await backends.close();
     throw err;
   }
@@ -159,6 +195,7 @@ export async function startEmbedded(
       now: Date.now,
       failed: (err) => logger.error({ err }, 'audit log: an event could not be stored'),
     },
+    alerting,
     bodyLimitBytes: config.http.bodyLimitBytes,
     limits: httpLimitsOf(config, (tenant, limit) => ingest.countRefusal(tenant, limit)),
     trustProxy: config.http.trustProxy,
@@ -181,8 +218,9 @@ export async function startEmbedded(
     try {
       url = await app.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
-      await delivery?.close();
       await engine.close();
+      await alerter.close();
+      await delivery?.close();
       await backends.close();
       throw new VigilError(
         'VIGIL_ERR_CONFIG',
@@ -202,9 +240,10 @@ export async function startEmbedded(
     closing ??= (async () => {
       ingest.setReady(false);
       await app.close();
-      await delivery?.close();
       await retention.stop();
       await engine.close();
+      await alerter.close();
+      await delivery?.close();
       await backends.close();
     })();
     return closing;
@@ -216,9 +255,22 @@ export async function startEmbedded(
     ingest,
     retention,
     keys,
+    alerter,
     url,
     close,
     knownSeries: (key) => catalog.known(key) !== undefined,
     ...(delivery !== undefined ? { delivery } : {}),
+  };
+}
+
+/** Without notifiers (`alerting.notifiers` empty): each notification is logged (info) and goes nowhere. */
+function loggingOutbox(logger: pino.Logger): NotificationOutbox {
+  return {
+    enqueue: async (notifiers, n) => {
+      logger.info(
+        { notifiers, dedupKey: n.dedupKey, status: n.status, sequence: n.sequence },
+        'alert (no delivery)',
+      );
+    },
   };
 }

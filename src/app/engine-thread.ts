@@ -55,7 +55,9 @@ export type EngineMessage =
   | { kind: 'reply'; id: number; ok: false; message: string; code: string | undefined }
   | { kind: 'progress'; consumed: number; stats: RuntimeStats; seriesCount: number }
   | { kind: 'truncate'; upTo: number }
-  | { kind: 'log'; level: 'error' | 'warn'; msg: string; err: string };
+  | { kind: 'log'; level: 'error' | 'warn'; msg: string; err: string }
+  /** Anomaly changes of one slice, as made (not yet durable), for the alerter. */
+  | { kind: 'anomalies'; list: Anomaly[] };
 
 type Op = EngineCall['op'];
 type Reply = Extract<EngineMessage, { kind: 'reply' }>;
@@ -69,6 +71,8 @@ export interface EngineThreadDeps {
   onLog: (level: 'error' | 'warn', msg: string, err: string) => void;
   /** Called once if the thread dies; nothing is scored after that. */
   failed: (err: Error) => void;
+  /** Every anomaly change as the engine makes it, latest form per run and slice (the alerter's feed). */
+  onAnomalies?: (list: Anomaly[]) => void;
 }
 
 export class EngineThread implements BatchSink {
@@ -117,6 +121,9 @@ export class EngineThread implements BatchSink {
             return;
           case 'log':
             deps.onLog(m.level, m.msg, m.err);
+            return;
+          case 'anomalies':
+            deps.onAnomalies?.(m.list);
             return;
         }
       },

@@ -19,7 +19,7 @@ import { lowerThreadPriority } from '../adapters/os/thread-priority.ts';
 import { openDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteLogReader } from '../adapters/sqlite/log.ts';
 import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
-import { selectAnomalies } from '../core/anomaly.ts';
+import { type Anomaly, selectAnomalies } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { batchOf } from '../core/point-batch-codec.ts';
 import { PointColumns } from '../core/point-columns.ts';
@@ -61,9 +61,23 @@ const store = new SqliteStoreDb(openDatabase(init.storePath, 'normal'), {
 const PARTITION = 0;
 /** Entries read per step of the replay after a restart. */
 const REPLAY_BATCH = 1000;
+/** Anomaly changes made since the last post to the main thread (its alerter), latest form per run. */
+let observed = new Map<string, Anomaly>();
+function observe(a: Anomaly): void {
+  if (observed.size === 0) {
+    // After the slice that made it: one message carries every change of the slice.
+    setImmediate(() => {
+      const list = [...observed.values()];
+      observed = new Map();
+      post({ kind: 'anomalies', list });
+    });
+  }
+  observed.set(`${a.seriesId}:${a.start}`, a);
+}
 const task = new DetectionTask({
   engine,
   checkpoints: store,
+  observe,
   flushAt: init.config.engine.flushPoints,
   checkpointIntervalMs: init.config.engine.checkpointIntervalMs,
 });

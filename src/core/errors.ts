@@ -102,6 +102,12 @@ export const ERRORS = {
     summary: 'The request headers are larger than the server accepts (16 KiB in all).',
   },
   VIGIL_ERR_NOT_FOUND: { status: 404, retriable: false, summary: 'The resource does not exist.' },
+  VIGIL_ERR_CONFLICT: {
+    status: 409,
+    retriable: false,
+    summary:
+      'The change conflicts with what exists: an alert rule of that name already exists, or the rule comes from the config file (change it there).',
+  },
   VIGIL_ERR_UNKNOWN_DETECTOR: {
     status: 400,
     retriable: false,

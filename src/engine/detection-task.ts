@@ -24,6 +24,11 @@ export interface DetectionTaskDeps {
   /** Where anomaly changes go at once; without it they are part of the checkpoints. */
   anomalies?: AnomalySink;
   /**
+   * Sees every anomaly change as it is made, before it is durable (the embedded alerter's feed; a
+   * replay after a crash makes the same changes again). MUST NOT throw or block.
+   */
+  observe?: (a: Anomaly) => void;
+  /**
    * Scored points held since the last write that start a points flush, where the CheckpointStore
    * can write points ahead of a checkpoint; 0 or absent: points wait for checkpoints.
    */
@@ -68,6 +73,7 @@ export class DetectionTask implements Task {
       anomaly: (a) => {
         if (a.points === 1 && a.open) this.stats.anomaliesOpened++;
         this.#anomalies.add(a);
+        this.#d.observe?.(a);
       },
       rejected: (reason) => {
         this.stats.rejected[reason]++;

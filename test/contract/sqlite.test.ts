@@ -120,6 +120,11 @@ auditLogContract('sqlite', async () => {
         return open();
       },
       close: () => audit.close(),
+    };
+  };
+  return open();
+});
+
 alertingStoreContract('sqlite', async () => {
   const dir = freshDir();
   const open = (): AlertingUnderTest => {

@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type AlertingAdmin, alertingRoutes } from './alerting-routes.ts';
 import { type AuditOptions, auditRoutes, installAudit } from './audit.ts';
 import { type AuthOptions, installAuth, SECURITY_SCHEME } from './auth.ts';
 import { clientErrorHandler, installErrorHandler } from './errors.ts';
@@ -32,6 +33,8 @@ export interface HttpServerOptions {
   keys?: KeyAdmin;
   /** The audit log of changes and its admin route; absent on roles without the API. */
   audit?: AuditOptions;
+  /** Alert rules, silences and incidents; absent on roles without them. */
+  alerting?: AlertingAdmin;
   retryAfterSeconds: () => number;
   observeRequest: (method: string, route: string, status: number, seconds: number) => void;
 }
@@ -89,6 +92,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   }
   if (o.keys !== undefined) await app.register(keyRoutes, { keys: o.keys, now: Date.now });
   if (o.audit !== undefined) await app.register(auditRoutes, { log: o.audit.log });
+  if (o.alerting !== undefined) await app.register(alertingRoutes, { alerting: o.alerting });
   await app.register(healthRoutes, o.health);
   return app;
 }

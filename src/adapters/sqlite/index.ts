@@ -105,6 +105,8 @@ export function openSqliteOutbox(
 ): SqliteNotificationOutbox {
   const { synchronous } = withDefaults('storage', config.synchronous === undefined ? {} : config);
   return new SqliteNotificationOutbox(openDatabase(sqlitePaths(config).outbox, synchronous), opts);
+}
+
 /** Opens `alerting.db` under the data dir (created when missing); `close` closes it. */
 export function openSqliteAlerting(config: Pick<SqliteConfig, 'dataDir'>): SqliteAlertingStore {
   return new SqliteAlertingStore(openDatabase(sqlitePaths(config).alerting, 'full'));

@@ -245,11 +245,15 @@ export class IncidentGrouper {
     const i = inc.members.findIndex((m) => m.id === change.id);
     // A member past the cap is counted only; its later forms change nothing kept.
     if (i < 0) return;
+    const was = inc.members[i]!;
     inc.members[i] = memberOf(change, compiled);
-    this.#changed(t, change, compiled, nowMs);
+    // An extension that moved neither the peak nor the state changes no ranking (the common case:
+    // one form per anomalous point).
+    const same = was.peakValue === change.peakValue && was.peakExpected === change.peakExpected;
+    this.#changed(t, change, compiled, nowMs, !same);
   }
 
-  #changed(t: Tracked, change: AnomalyChange, compiled: CompiledRule, nowMs: number): void {
+  #changed(t: Tracked, change: AnomalyChange, compiled: CompiledRule, nowMs: number, rank = true): void {
     const inc = t.incident;
     inc.updatedMs = nowMs;
     inc.startsAt = Math.min(inc.startsAt, change.start);
@@ -259,7 +263,7 @@ export class IncidentGrouper {
       inc.severity = severity;
       event(inc, { atMs: nowMs, kind: 'severity_changed', severity });
     }
-    rerank(t, compiled, nowMs);
+    if (rank) rerank(t, compiled, nowMs);
   }
 
   #resolve(t: Tracked, nowMs: number): void {

@@ -1,0 +1,162 @@
+/**
+ * The embedded alerter: feeds the engine's anomaly changes to the incident grouper (core/alerting)
+ * under each tenant's rules and silences, hands the notifications it makes to a
+ * NotificationOutbox, and stores the incidents and its own state (AlertingStore).
+ *
+ * Order, one change at a time: group → enqueue each notification (durable when it resolves) →
+ * store the changed incidents. The grouper's snapshot is saved with the incidents every tick, so
+ * a restart resumes from it; the engine replays the anomaly changes made since its checkpoint,
+ * the grouper takes a repeated form as no change, and the outbox ignores a repeated
+ * (notifier, dedupKey, sequence) — nothing pages twice.
+ *
+ * Rules in force for a tenant: the config file's (every tenant) and its stored ones; `reload`
+ * re-reads them (the API calls it after a change). Anomalies of a tenant the alerter has not seen
+ * yet wait for its rules to load.
+ */
+import { type GrouperOutput, type GrouperSnapshot, IncidentGrouper } from '../core/alerting/incidents.ts';
+import { type AlertRule, compileRule } from '../core/alerting/rule.ts';
+import { compileSilence } from '../core/alerting/silences.ts';
+import { type Anomaly, anomalyId } from '../core/anomaly.ts';
+import { parseSeriesKey, seriesKey, tenantOfTags, withoutTenant } from '../core/series.ts';
+import type { AlertingStore } from '../ports/alerting-store.ts';
+import type { NotificationOutbox } from '../ports/notification-outbox.ts';
+
+export interface AlerterDeps {
+  store: AlertingStore;
+  outbox: NotificationOutbox;
+  /** The rules in force for a tenant (config-file rules and stored ones). */
+  rulesOf: (tenant: string) => Promise<readonly AlertRule[]>;
+  /** The series key of a series id (the catalog). */
+  seriesKeyOf: (seriesId: number) => Promise<string | undefined>;
+  /** Wall clock, epoch ms. */
+  now: () => number;
+  /** `alerting.tickMs`: how often incidents resolve, repeats go out and the state is saved. */
+  tickMs: number;
+  /** A failure the alerter survives (it retries at the next change or tick). */
+  onError: (err: unknown) => void;
+  /** Base of the link in each notification (the server's URL); default: a path only. */
+  baseUrl?: string;
+}
+
+export class Alerter {
+  readonly #d: AlerterDeps;
+  readonly #grouper: IncidentGrouper;
+  readonly #tenants = new Set<string>();
+  readonly #keys = new Map<number, string>();
+  /** Whether the grouper changed since its state was last saved. */
+  #dirty = false;
+  /** Every change, tick and reload runs in this one chain, in order. */
+  #chain: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(deps: AlerterDeps, state: GrouperSnapshot | undefined) {
+    this.#d = deps;
+    const base = deps.baseUrl ?? '';
+    this.#grouper = new IncidentGrouper({ generatorURL: (i) => `${base}/api/v1/incidents/${i.id}` }, state);
+  }
+
+  /** Restores the saved state, loads the rules of the tenants it holds incidents of, starts ticking. */
+  static async start(deps: AlerterDeps): Promise<Alerter> {
+    const saved = await deps.store.loadAlerterState();
+    const a = new Alerter(deps, saved === undefined ? undefined : (JSON.parse(saved) as GrouperSnapshot));
+    for (const inc of a.#grouper.openIncidents()) await a.#load(inc.tenant);
+    a.#timer = setInterval(() => a.#run(() => a.#tick()), deps.tickMs);
+    a.#timer.unref();
+    return a;
+  }
+
+  /** The engine's anomaly changes (EngineThreadDeps.onAnomalies). */
+  anomalies(list: readonly Anomaly[]): void {
+    this.#run(async () => {
+      for (const a of list) await this.#process(a);
+    });
+  }
+
+  /** Re-reads the tenant's rules and silences (after the API changed one). */
+  reload(tenant: string): Promise<void> {
+    return this.#run(async () => {
+      if (this.#tenants.has(tenant)) await this.#load(tenant);
+    });
+  }
+
+  /** Resolves once every change handed in so far has been grouped, enqueued and stored. */
+  settled(): Promise<void> {
+    return this.#run(async () => {});
+  }
+
+  /** Stops ticking and saves the state. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#run(() => this.#save());
+  }
+
+  #run(fn: () => Promise<void>): Promise<void> {
+    const next = this.#chain.then(fn).catch((err: unknown) => this.#d.onError(err));
+    this.#chain = next;
+    return next;
+  }
+
+  async #load(tenant: string): Promise<void> {
+    const rules = await this.#d.rulesOf(tenant);
+    const silences = await this.#d.store.listSilences(tenant, this.#d.now());
+    this.#grouper.setRules(
+      tenant,
+      rules.map((r) => compileRule(r)),
+    );
+    this.#grouper.setSilences(tenant, silences.map(compileSilence));
+    this.#tenants.add(tenant);
+  }
+
+  async #process(a: Anomaly): Promise<void> {
+    let key = this.#keys.get(a.seriesId);
+    if (key === undefined) {
+      key = await this.#d.seriesKeyOf(a.seriesId);
+      if (key === undefined) return;
+      this.#keys.set(a.seriesId, key);
+    }
+    const { metric, tags } = parseSeriesKey(key);
+    const tenant = tenantOfTags(tags);
+    if (!this.#tenants.has(tenant)) await this.#load(tenant);
+    const own = withoutTenant(tags);
+    const out = this.#grouper.process(
+      {
+        id: anomalyId(a),
+        tenant,
+        seriesKey: seriesKey(metric, own),
+        metric,
+        tags: own,
+        start: a.start,
+        end: a.end,
+        open: a.open,
+        peakScore: a.peakScore,
+        peakValue: a.peakValue,
+        peakExpected: a.peakExpected,
+        direction: a.direction,
+      },
+      this.#d.now(),
+    );
+    await this.#emit(out);
+  }
+
+  async #tick(): Promise<void> {
+    await this.#emit(this.#grouper.tick(this.#d.now()));
+    await this.#save();
+  }
+
+  async #emit(out: GrouperOutput): Promise<void> {
+    if (out.incidents.length > 0 || out.notifications.length > 0) this.#dirty = true;
+    for (const n of out.notifications) {
+      if (n.notifiers.length > 0) await this.#d.outbox.enqueue(n.notifiers, n.notification);
+    }
+    if (out.incidents.length > 0) await this.#d.store.putIncidents(out.incidents);
+  }
+
+  async #save(): Promise<void> {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    await this.#d.store.saveAlerterState(JSON.stringify(this.#grouper.snapshot()), []);
+  }
+}

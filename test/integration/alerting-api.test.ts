@@ -1,0 +1,184 @@
+/**
+ * Alert rules, silences and incidents through a real embedded server: rule and silence CRUD with
+ * its 400/404/409 answers, then two spiking series (one depending on the other) grouped by the
+ * alerter into one incident whose top root cause is the dependency; its notifications reach the
+ * outbox (a recording one: delivery is another port's) and it survives a restart.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedServer, startEmbedded } from '../../src/app/embedded.ts';
+import { validateConfig } from '../../src/config/load.ts';
+import type { Incident } from '../../src/core/alerting/incident.ts';
+import type { AlertNotification } from '../../src/core/alerting/notification.ts';
+import { eventually } from '../helpers/embedded.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'vigil-alerting-'));
+const sent: { notifiers: readonly string[]; n: AlertNotification }[] = [];
+const outbox = {
+  enqueue: async (notifiers: readonly string[], n: AlertNotification) => {
+    sent.push({ notifiers, n });
+  },
+};
+const config = validateConfig({
+  dataDir,
+  logLevel: 'silent',
+  http: { host: '127.0.0.1', port: 0 },
+  engine: { checkpointIntervalMs: 50 },
+  alerting: { tickMs: 100, rules: [{ name: 'from-config', match: 'nothing_matches_this' }] },
+});
+let s: EmbeddedServer;
+const T0 = Date.UTC(2026, 0, 1);
+
+beforeAll(async () => {
+  s = await startEmbedded(config, { outbox });
+});
+afterAll(async () => {
+  await s?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const call = async (method: string, path: string, body?: unknown) => {
+  const r = await fetch(`${s.url}${path}`, {
+    method,
+    ...(body !== undefined
+      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+      : {}),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
+};
+
+describe('alert rules API', () => {
+  it('creates, lists, replaces and deletes; config rules are listed and read-only', async () => {
+    const created = await call('POST', '/api/v1/alert-rules', { name: 'x', match: 'cpu', minScore: 0.5 });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'x', source: 'api', severity: 'warning', minScore: 0.5 });
+    expect((await call('POST', '/api/v1/alert-rules', { name: 'x', match: 'cpu' })).status).toBe(409);
+    const list = await call('GET', '/api/v1/alert-rules');
+    expect(list.body.rules.map((r: { name: string; source: string }) => [r.name, r.source])).toEqual([
+      ['from-config', 'config'],
+      ['x', 'api'],
+    ]);
+    const replaced = await call('PUT', '/api/v1/alert-rules/x', { match: 'cpu', severity: 'critical' });
+    expect([replaced.status, replaced.body.severity, replaced.body.minScore]).toEqual([200, 'critical', 0]);
+    expect((await call('GET', '/api/v1/alert-rules/x')).body.severity).toBe('critical');
+    expect((await call('PUT', '/api/v1/alert-rules/from-config', { match: 'cpu' })).status).toBe(409);
+    expect((await call('DELETE', '/api/v1/alert-rules/from-config')).status).toBe(409);
+    expect((await call('DELETE', '/api/v1/alert-rules/x')).status).toBe(204);
+    expect((await call('GET', '/api/v1/alert-rules/x')).status).toBe(404);
+    expect((await call('DELETE', '/api/v1/alert-rules/x')).status).toBe(404);
+  });
+
+  it('answers a malformed rule with a 400 naming the field', async () => {
+    const bad = async (body: unknown, path = '/api/v1/alert-rules', method = 'POST') => {
+      const r = await call(method, path, body);
+      expect(r.status).toBe(400);
+      return r.body.field;
+    };
+    expect(await bad({ name: 'y', match: 'cpu{' })).toBe('match');
+    expect(await bad({ name: 'y', match: 'cpu', annotations: { summary: '{{nope}}' } })).toBe(
+      'annotations.summary',
+    );
+    expect(await bad({ name: 'y', match: 'cpu', minScore: 2 })).toBe('minScore');
+    expect(await bad({ name: 'y' })).toBe('match');
+    expect(await bad({ name: 'bad name', match: 'cpu' })).toBe('name');
+    expect(await bad({ name: 'other', match: 'cpu' }, '/api/v1/alert-rules/y', 'PUT')).toBe('name');
+  });
+});
+
+describe('silences API', () => {
+  it('creates, lists and deletes; a malformed one is a 400 naming the field', async () => {
+    const now = Date.now();
+    const c = await call('POST', '/api/v1/silences', {
+      match: '{service="db"}',
+      startsAt: now,
+      endsAt: now + 3_600_000,
+      kind: 'maintenance',
+      recurrence: { days: [1], start: '02:00', durationMs: 3_600_000 },
+      comment: 'db upgrade',
+    });
+    expect(c.status).toBe(201);
+    expect(c.body).toMatchObject({ kind: 'maintenance', createdBy: 'anonymous', tenant: 'default' });
+    expect((await call('GET', '/api/v1/silences')).body.silences.map((x: { id: string }) => x.id)).toEqual([
+      c.body.id,
+    ]);
+    const bad = await call('POST', '/api/v1/silences', { match: 'x', startsAt: now, endsAt: now - 1 });
+    expect([bad.status, bad.body.field]).toEqual([400, 'endsAt']);
+    expect((await call('POST', '/api/v1/silences', { match: '{', startsAt: 0, endsAt: 1 })).body.field).toBe(
+      'match',
+    );
+    expect((await call('DELETE', `/api/v1/silences/${c.body.id}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/silences/${c.body.id}`)).status).toBe(404);
+    expect((await call('GET', '/api/v1/silences')).body.silences).toEqual([]);
+  });
+});
+
+describe('incidents', () => {
+  it('groups two related spikes into one incident, ranks the dependency first, notifies and resolves', async () => {
+    expect(
+      (
+        await call('POST', '/api/v1/alert-rules', {
+          name: 'latency',
+          match: 'lat',
+          resolveTimeoutMs: 0,
+          groupGapMs: 60_000,
+          notifiers: ['pager'],
+          annotations: { summary: 'latency: {{root_cause}}' },
+        })
+      ).status,
+    ).toBe(201);
+    const wave = (spikeAt: number) =>
+      Array.from({ length: 200 }, (_, i) => (i === spikeAt ? 500 : 10 + Math.sin(i / 5) + (i % 7) * 0.05));
+    const series = [
+      { tags: { service: 'api', depends_on: 'db' }, values: wave(152) },
+      { tags: { service: 'db' }, values: wave(150) },
+    ];
+    const points = series.flatMap(({ tags, values }) =>
+      values.map((value, i) => ({ metric: 'lat', tags, ts: T0 + i * 1000, value })),
+    );
+    expect((await call('POST', '/api/v1/points', { points })).status).toBe(204);
+    // The detector's first points (warm-up) are flagged too, 150 s before the spikes: another incident.
+    const inc = await eventually(async () => {
+      const r = await call('GET', '/api/v1/incidents?status=resolved');
+      return (r.body.incidents as Incident[]).find((i) => i.members.some((m) => m.peakValue === 500));
+    });
+    expect(inc.rule).toBe('latency');
+    expect([...new Set(inc.members.map((m) => m.seriesKey))].sort()).toEqual([
+      'lat{depends_on="db",service="api"}',
+      'lat{service="db"}',
+    ]);
+    expect(inc.rootCauses[0]!.seriesKey).toBe('lat{service="db"}');
+    expect(inc.rootCauses[0]!.reasons.join(';')).toMatch(/depend on it/);
+    expect(inc.timeline[0]!.kind).toBe('opened');
+    expect(inc.timeline.at(-1)!.kind).toBe('resolved');
+    expect((await call('GET', `/api/v1/incidents/${inc.id}`)).body.id).toBe(inc.id);
+    expect((await call('GET', '/api/v1/incidents/nope')).status).toBe(404);
+    expect((await call('GET', '/api/v1/incidents?status=open')).body.incidents).toEqual([]);
+    expect((await call('GET', '/api/v1/incidents?status=bogus')).body.field).toBe('status');
+    expect((await call('GET', '/api/v1/incidents?limit=0')).body.field).toBe('limit');
+
+    await s.alerter.settled();
+    const mine = sent.filter((x) => x.n.incidentId === inc.id);
+    expect(mine.every((x) => x.notifiers.join() === 'pager')).toBe(true);
+    expect(mine[0]!.n).toMatchObject({
+      status: 'firing',
+      sequence: 1,
+      rule: 'latency',
+      dedupKey: `default/latency/${inc.id}`,
+    });
+    const last = mine.at(-1)!.n;
+    expect(last.status).toBe('resolved');
+    expect(last.endsAt).toBeGreaterThan(0);
+    expect(last.annotations.summary).toBe('latency: lat{service="db"}');
+    expect(last.labels).toMatchObject({ alertname: 'latency', vigil_incident: inc.id });
+    expect(mine.map((x) => x.n.sequence)).toEqual(mine.map((_, i) => i + 1));
+
+    // A restart keeps rules and incidents.
+    await s.close();
+    s = await startEmbedded(config, { outbox });
+    expect((await call('GET', `/api/v1/incidents/${inc.id}`)).body.status).toBe('resolved');
+    expect((await call('GET', '/api/v1/alert-rules/latency')).status).toBe(200);
+  });
+});
