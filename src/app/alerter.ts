@@ -61,7 +61,7 @@ export class Alerter {
     const saved = await deps.store.loadAlerterState();
     const a = new Alerter(deps, saved === undefined ? undefined : (JSON.parse(saved) as GrouperSnapshot));
     for (const inc of a.#grouper.openIncidents()) await a.#load(inc.tenant);
-    a.#timer = setInterval(() => a.#run(() => a.#tick()), deps.tickMs);
+    a.#timer = setInterval(() => void a.tick(), deps.tickMs);
     a.#timer.unref();
     return a;
   }
@@ -78,6 +78,11 @@ export class Alerter {
     return this.#run(async () => {
       if (this.#tenants.has(tenant)) await this.#load(tenant);
     });
+  }
+
+  /** Resolves what is due, sends repeats, saves the state (every `tickMs`; callable at once). */
+  tick(): Promise<void> {
+    return this.#run(() => this.#tick());
   }
 
   /** Resolves once every change handed in so far has been grouped, enqueued and stored. */

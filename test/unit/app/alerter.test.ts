@@ -1,0 +1,132 @@
+/**
+ * The embedded alerter with a recording outbox and a real SQLite alerting store: anomaly changes
+ * become incidents and notifications, tenants come from the series' tenant tag, a restart resumes
+ * from the saved state without paging twice, and `reload` applies a rule change at once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteAlerting } from '../../../src/adapters/sqlite/index.ts';
+import { Alerter } from '../../../src/app/alerter.ts';
+import type { AlertNotification } from '../../../src/core/alerting/notification.ts';
+import { type AlertRule, parseAlertRule } from '../../../src/core/alerting/rule.ts';
+import type { Anomaly } from '../../../src/core/anomaly.ts';
+import { seriesKey, TENANT_TAG } from '../../../src/core/series.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const KEYS = new Map<number, string>([
+  [1, seriesKey('lat', { service: 'db' })],
+  [2, seriesKey('lat', { service: 'api', depends_on: 'db' })],
+  [3, seriesKey('lat', { service: 'db', [TENANT_TAG]: 'team-b' })],
+]);
+
+const anomaly = (seriesId: number, start: number, end: number, open: boolean): Anomaly => ({
+  seriesId,
+  start,
+  end,
+  open,
+  peakScore: 0.999,
+  peakValue: 300,
+  peakExpected: 100,
+  direction: 'up',
+  points: 1 + (end - start) / 1000,
+  detector: 'ewma',
+});
+
+function harness(dir: string, rules: () => AlertRule[]) {
+  const sent: { notifiers: readonly string[]; n: AlertNotification }[] = [];
+  const store = openSqliteAlerting({ dataDir: dir });
+  let now = 1_000_000;
+  const start = () =>
+    Alerter.start({
+      store,
+      outbox: { enqueue: async (notifiers, n) => void sent.push({ notifiers, n }) },
+      rulesOf: async () => rules(),
+      seriesKeyOf: async (id) => KEYS.get(id),
+      now: () => now,
+      tickMs: 3_600_000,
+      onError: (err) => {
+        throw err;
+      },
+    });
+  return { sent, store, start, advance: (ms: number) => (now += ms) };
+}
+
+const RULE = parseAlertRule({ name: 'lat', match: 'lat', notifiers: ['pager'], resolveTimeoutMs: 0 });
+
+describe('embedded alerter', () => {
+  it('groups anomaly changes per tenant, notifies through the outbox and stores incidents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-alerter-'));
+    dirs.push(dir);
+    const h = harness(dir, () => [RULE]);
+    const a = await h.start();
+    a.anomalies([anomaly(1, 0, 0, true), anomaly(2, 1000, 1000, true), anomaly(3, 0, 0, true)]);
+    await a.settled();
+    expect(h.sent.map((x) => [x.n.tenant, x.n.status, x.notifiers.join()])).toEqual([
+      ['default', 'firing', 'pager'],
+      ['team-b', 'firing', 'pager'],
+    ]);
+    const [inc] = await h.store.listIncidents('default', { limit: 10 });
+    expect(inc!.members.map((m) => m.seriesKey)).toEqual([
+      'lat{service="db"}',
+      'lat{depends_on="db",service="api"}',
+    ]);
+    expect((await h.store.listIncidents('team-b', { limit: 10 }))[0]!.members[0]!.seriesKey).toBe(
+      'lat{service="db"}',
+    );
+    await a.close();
+    await h.store.close();
+  });
+
+  it('resumes from its saved state: a replayed form pages nobody again, the resolution goes out once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-alerter-'));
+    dirs.push(dir);
+    const h = harness(dir, () => [RULE]);
+    const first = await h.start();
+    first.anomalies([anomaly(1, 0, 0, true)]);
+    await first.close();
+    const second = await h.start();
+    // The engine replays what it made since its checkpoint: the same form, then the close.
+    second.anomalies([anomaly(1, 0, 0, true), anomaly(1, 0, 2000, false)]);
+    await second.settled();
+    expect(h.sent.map((x) => x.n.status)).toEqual(['firing']);
+    h.advance(1);
+    await second.tick();
+    await second.close();
+    const third = await h.start();
+    third.anomalies([anomaly(1, 0, 2000, false)]);
+    h.advance(1);
+    await third.tick();
+    await third.close();
+    expect(h.sent.map((x) => [x.n.status, x.n.sequence])).toEqual([
+      ['firing', 1],
+      ['resolved', 2],
+    ]);
+    const [inc] = await h.store.listIncidents('default', { limit: 10 });
+    expect(inc!.status).toBe('resolved');
+    await h.store.close();
+  });
+
+  it('applies a rule change on reload', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-alerter-'));
+    dirs.push(dir);
+    let rules: AlertRule[] = [];
+    const h = harness(dir, () => rules);
+    const a = await h.start();
+    a.anomalies([anomaly(1, 0, 0, true)]);
+    await a.settled();
+    expect(h.sent).toEqual([]);
+    rules = [RULE];
+    await a.reload('default');
+    a.anomalies([anomaly(2, 1000, 1000, true)]);
+    await a.settled();
+    expect(h.sent.map((x) => x.n.status)).toEqual(['firing']);
+    await a.close();
+    await h.store.close();
+  });
+});
