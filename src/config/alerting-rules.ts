@@ -15,6 +15,6 @@ export const AlertingRulesKeys = {
     minimum: 100,
     maximum: 60_000,
     default: 1_000,
-    description: 'how often the alerter resolves incidents, sends repeats and re-reads silences',
+    description: 'how often the alerter resolves incidents, sends repeats and saves its state',
   }),
 } satisfies TProperties;

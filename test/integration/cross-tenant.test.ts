@@ -16,6 +16,9 @@ const B_KEY = `cpu{host="${SECRET}"}`;
 let keyA = '';
 let keyB = '';
 let bKeyId = '';
+let bSilenceId = '';
+/** B's alert rule: A's changes to a rule of this name must land in A's own rules. */
+const B_RULE = 'rule-of-b';
 
 const post = (key: string, path: string, body: string, ct = 'application/json') =>
   fetch(`${s.url}${path}`, {
@@ -33,7 +36,9 @@ async function snapshotOfB() {
   const config = await (await fetch(`${s.url}/api/v1/series/config?series=${q}`, { headers: h })).json();
   const series = await (await fetch(`${s.url}/api/v1/series`, { headers: h })).json();
   const keys = await (await fetch(`${s.url}/api/v1/keys`, { headers: h })).json();
-  return { points, config, series, keys };
+  const rules = await (await fetch(`${s.url}/api/v1/alert-rules`, { headers: h })).json();
+  const silences = await (await fetch(`${s.url}/api/v1/silences`, { headers: h })).json();
+  return { points, config, series, keys, rules, silences };
 }
 
 beforeAll(async () => {
@@ -49,6 +54,17 @@ beforeAll(async () => {
     value: i === 25 ? 500 : 10 + (i % 3),
   }));
   expect((await post(keyB, '/api/v1/points', JSON.stringify({ points }))).status).toBe(204);
+  const rule = { name: B_RULE, match: `cpu{host="${SECRET}"}`, annotations: { note: SECRET } };
+  expect((await post(keyB, '/api/v1/alert-rules', JSON.stringify(rule))).status).toBe(201);
+  const silence = {
+    match: `{host="${SECRET}"}`,
+    startsAt: 0,
+    endsAt: Date.now() + 86_400_000,
+    comment: SECRET,
+  };
+  const created = await post(keyB, '/api/v1/silences', JSON.stringify(silence));
+  expect(created.status).toBe(201);
+  bSilenceId = ((await created.json()) as { id: string }).id;
   await eventually(async () => s.engine.stats.pointsScored === 30);
 });
 afterAll(async () => {
@@ -58,7 +74,8 @@ afterAll(async () => {
 /** A request for `method path` aimed at B's objects, with what such a route takes. */
 function aimedAtB(method: string, path: string): { url: string; body?: string; ct?: string } {
   const q = `series=${encodeURIComponent(B_KEY)}&match=${encodeURIComponent(`{host="${SECRET}"}`)}`;
-  const url = `${path.replace('{id}', bKeyId)}?${q}&maxPoints=100000`;
+  const id = path.startsWith('/api/v1/silences') ? bSilenceId : bKeyId;
+  const url = `${path.replace('{id}', id).replace('{name}', B_RULE)}?${q}&maxPoints=100000`;
   // Deleting series takes one of series and match: the walk sends B's selector (B's key: above).
   if (method === 'DELETE' && path === '/api/v1/series')
     return { url: `${path}?match=${encodeURIComponent(`{host="${SECRET}"}`)}` };
@@ -74,6 +91,13 @@ function aimedAtB(method: string, path: string): { url: string; body?: string; c
   if (path === '/write')
     return { url: `/write?precision=ms`, body: `cpu,host=${SECRET} value=1 ${T}`, ct: 'text/plain' };
   if (path === '/api/v1/series/config') return { url, body: JSON.stringify({ threshold: 1 }) };
+  if (path.startsWith('/api/v1/alert-rules'))
+    return {
+      url,
+      body: JSON.stringify({ name: B_RULE, match: 'cpu', annotations: { note: 'changed by A' } }),
+    };
+  if (path === '/api/v1/silences')
+    return { url, body: JSON.stringify({ match: '{host="x"}', startsAt: 0, endsAt: Date.now() + 60_000 }) };
   if (path === '/api/v1/keys')
     return { url, body: JSON.stringify({ tenant: 'tenant-b', scopes: ['admin'] }) };
   return { url, body: '{}' };
