@@ -18,6 +18,7 @@ import {
   type PostgresStores,
 } from '../../src/adapters/postgres/index.ts';
 import { service } from '../support/services.ts';
+import { alertingStoreContract } from './alerting-store.contract.ts';
 import { anomalySinkContract } from './anomaly-sink.contract.ts';
 import { apiKeyStoreContract } from './api-key-store.contract.ts';
 import { auditLogContract } from './audit-log.contract.ts';
@@ -75,6 +76,10 @@ for (const replica of [false, true]) {
   catalogContract(name, async () => reopenable(freshConfig(replica), (pgs) => ({ catalog: pgs.catalog })));
 
   configContract(name, async () => reopenable(freshConfig(replica), (pgs) => ({ configs: pgs.configs })));
+
+  alertingStoreContract(name, async () =>
+    reopenable(freshConfig(replica), (pgs) => ({ alerting: pgs.alerting })),
+  );
 
   checkpointContract(name, async () => {
     const points = new MemoryPointStore();

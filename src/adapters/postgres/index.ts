@@ -5,6 +5,7 @@
  * process's replica reads see everything committed before it opened (see PgPools).
  */
 import type { PointSink } from '../../ports/point-store.ts';
+import { PgAlertingStore } from './alerting-store.ts';
 import { PgAnomalyStore } from './anomaly-store.ts';
 import { PgApiKeyStore } from './api-key-store.ts';
 import { PgAuditLog } from './audit-log.ts';
@@ -16,6 +17,7 @@ import { PgNotificationOutbox } from './notification-outbox.ts';
 import { PgPools } from './pools.ts';
 import { PgSeriesCatalog } from './series-catalog.ts';
 
+export { PgAlertingStore } from './alerting-store.ts';
 export { PgAnomalyStore } from './anomaly-store.ts';
 export { PgApiKeyStore } from './api-key-store.ts';
 export { PgAuditLog } from './audit-log.ts';
@@ -35,6 +37,8 @@ export interface PostgresStores {
   audit: PgAuditLog;
   /** The notification outbox and its delivery queue (the alerter's). */
   outbox: PgNotificationOutbox;
+  /** Alert rules, silences, incidents (the `vigil alerter` role's store). */
+  alerting: PgAlertingStore;
   /** Per-partition checkpoints that write their points to `sink` (InfluxDB in production). */
   checkpoints(sink: PointSink): PgCheckpoints;
   close(): Promise<void>;
@@ -59,6 +63,7 @@ export async function openPostgres(config: PostgresConfig): Promise<PostgresStor
     apiKeys: new PgApiKeyStore(pools),
     audit: new PgAuditLog(pools),
     outbox: new PgNotificationOutbox(pools),
+    alerting: new PgAlertingStore(pools),
     checkpoints: (sink) => new PgCheckpoints(pools, sink),
     close: () => pools.close(),
   };

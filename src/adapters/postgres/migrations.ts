@@ -147,6 +147,39 @@ CREATE TABLE notification_attempts (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'alert rules, silences, incidents, alerter state',
+    sql: `
+CREATE TABLE alert_rules (
+  tenant text NOT NULL,
+  name text NOT NULL,
+  doc jsonb NOT NULL,
+  PRIMARY KEY (tenant, name)
+);
+CREATE TABLE silences (
+  tenant text NOT NULL,
+  id text NOT NULL,
+  ends_at bigint NOT NULL,
+  created_ms bigint NOT NULL,
+  doc jsonb NOT NULL,
+  PRIMARY KEY (tenant, id)
+);
+CREATE TABLE incidents (
+  tenant text NOT NULL,
+  id text NOT NULL,
+  status text NOT NULL,
+  starts_at bigint NOT NULL,
+  doc jsonb NOT NULL,
+  PRIMARY KEY (tenant, id)
+);
+CREATE INDEX incidents_by_start ON incidents (tenant, starts_at DESC, id);
+CREATE TABLE alerter_state (
+  k integer PRIMARY KEY CHECK (k = 0),
+  doc text NOT NULL
+);
+`,
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

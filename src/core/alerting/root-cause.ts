@@ -75,7 +75,7 @@ export function rankRootCauses(
     if (m.start === earliest) reasons.push(`earliest onset (${new Date(m.start).toISOString()})`);
     else reasons.push(`onset ${m.start - earliest} ms after the earliest`);
     const deviation = maxDev > 0 ? m.deviation / maxDev : 0;
-    if (Number.isNaN(m.peakExpected)) reasons.push('no expected value: deviation unknown');
+    if (!Number.isFinite(m.peakExpected)) reasons.push('no expected value: deviation unknown');
     else if (m.deviation === maxDev && maxDev > 0)
       reasons.push(`largest deviation (${fmt(m.deviation)}× expected)`);
     else reasons.push(`deviation ${fmt(m.deviation)}× expected`);
