@@ -47,15 +47,19 @@ describe('postgres migrations', () => {
         [schema],
       );
       expect(tables.map((r) => r.table_name)).toEqual([
+        'alert_rules',
+        'alerter_state',
         'anomalies',
         'api_keys',
         'audit_log',
         'checkpoint_offsets',
         'checkpoint_states',
+        'incidents',
         'notification_attempts',
         'notification_outbox',
         'series',
         'series_config',
+        'silences',
         'vigil_schema_migrations',
       ]);
     } finally {
