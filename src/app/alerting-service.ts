@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlertingAdmin, RuleSource } from '../adapters/http/alerting-routes.ts';
-import type { AlertRule } from '../core/alerting/rule.ts';
+import { type AlertRule, checkNotifiers } from '../core/alerting/rule.ts';
 import { parseSilenceInput, type Silence } from '../core/alerting/silences.ts';
 import { VigilError } from '../core/errors.ts';
 import type { AlertingStore } from '../ports/alerting-store.ts';
@@ -15,6 +15,8 @@ export interface AlertingServiceOptions {
   store: AlertingStore;
   /** `alerting.rules`, already checked. */
   configRules: readonly AlertRule[];
+  /** The names of `alerting.notifiers`: a rule may name only these. */
+  notifiers: readonly string[];
   now: () => number;
   /** Called after a tenant's rules or silences changed. */
   changed?: (tenant: string) => void;
@@ -55,6 +57,7 @@ export class AlertingService implements AlertingAdmin {
     mode: 'create' | 'replace',
   ): Promise<'created' | 'replaced'> {
     this.#notConfig(rule.name);
+    checkNotifiers(rule, this.#o.notifiers);
     if (mode === 'create' && (await this.#o.store.getRule(tenant, rule.name)) !== undefined) {
       throw new VigilError(
         'VIGIL_ERR_CONFLICT',

@@ -51,18 +51,9 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
-export interface EmbeddedOptions {
-  listen?: boolean;
-  /**
-   * Where the alerter leaves notifications; absent: delivery's outbox when `alerting.notifiers`
-   * names any, else they are logged and dropped.
-   */
-  outbox?: NotificationOutbox;
-}
-
 export async function startEmbedded(
   config: Readonly<Config>,
-  opts: EmbeddedOptions = {},
+  opts: { listen?: boolean } = {},
 ): Promise<EmbeddedServer> {
   const logger = pino({ level: config.logLevel, base: { service: 'vigil' } });
   // Read before any thread starts, so a bad path fails the start cleanly.
@@ -76,23 +67,27 @@ export async function startEmbedded(
   const alerting = new AlertingService({
     store: backends.alerting,
     configRules: config.alerting.rules,
+    notifiers: Object.keys(config.alerting.notifiers),
     now: Date.now,
     changed: (tenant) => void alerter.reload(tenant),
   });
   const noDelivery = loggingOutbox(logger);
   let delivery: Delivery | undefined;
+  const deliveryStarted = Promise.withResolvers<void>();
   const alerter = await Alerter.start({
     store: backends.alerting,
-    // Delivery starts further down (it registers metrics); the alerter sends nothing before the
-    // engine recovers, so the outbox is looked up at each enqueue.
+    // Delivery starts further down (it registers metrics): a notification made before waits for it.
     outbox: {
-      enqueue: (names, n) => (opts.outbox ?? delivery?.outbox ?? noDelivery).enqueue(names, n),
+      enqueue: async (names, n) => {
+        await deliveryStarted.promise;
+        await (delivery?.outbox ?? noDelivery).enqueue(names, n);
+      },
     },
     rulesOf: (tenant) => alerting.rulesOf(tenant),
     seriesKeyOf: async (sid) => (await catalog.get(sid))?.key,
     now: Date.now,
     tickMs: config.alerting.tickMs,
-    onError: (err) => logger.error({ err }, 'alerter: a change failed; it is retried with the next one'),
+    onError: (err) => logger.error({ err }, 'alerter: an anomaly change or tick failed'),
   });
   const engine = new EngineThread({
     init: {
@@ -148,11 +143,13 @@ export async function startEmbedded(
       },
     );
   } catch (err) {
+    deliveryStarted.resolve();
     await engine.close();
     await alerter.close();
     await backends.close();
     throw err;
   }
+  deliveryStarted.resolve();
 
   // Points, anomalies and the configs in force come from the engine thread, which holds what is
   // not yet stored; a config change is stored in log.db and then handed to the engine thread.

@@ -139,7 +139,7 @@ function checkPipeline(config: Config): void {
 /** Config-file alert rules: selectors and templates parse, names are unique. */
 function checkAlertRules(config: Config): void {
   try {
-    checkRuleList(config.alerting.rules);
+    checkRuleList(config.alerting.rules, Object.keys(config.alerting.notifiers));
   } catch (err) {
     if (!isVigilError(err)) throw err;
     throw new VigilError('VIGIL_ERR_CONFIG', `invalid configuration:\n  ${err.message}`, { cause: err });

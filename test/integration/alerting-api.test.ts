@@ -1,38 +1,41 @@
 /**
  * Alert rules, silences and incidents through a real embedded server: rule and silence CRUD with
  * its 400/404/409 answers, then two spiking series (one depending on the other) grouped by the
- * alerter into one incident whose top root cause is the dependency; its notifications reach the
- * outbox (a recording one: delivery is another port's) and it survives a restart.
+ * alerter into one incident whose top root cause is the dependency; its notifications land in the
+ * real notification outbox (outbox.db; the receiver is down, so they stay there) and it survives a
+ * restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/adapters/http/free-port.ts';
 import { type EmbeddedServer, startEmbedded } from '../../src/app/embedded.ts';
 import { validateConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
 import type { Incident } from '../../src/core/alerting/incident.ts';
-import type { AlertNotification } from '../../src/core/alerting/notification.ts';
 import { eventually } from '../helpers/embedded.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vigil-alerting-'));
-const sent: { notifiers: readonly string[]; n: AlertNotification }[] = [];
-const outbox = {
-  enqueue: async (notifiers: readonly string[], n: AlertNotification) => {
-    sent.push({ notifiers, n });
-  },
-};
-const config = validateConfig({
-  dataDir,
-  logLevel: 'silent',
-  http: { host: '127.0.0.1', port: 0 },
-  engine: { checkpointIntervalMs: 50 },
-  alerting: { tickMs: 100, rules: [{ name: 'from-config', match: 'nothing_matches_this' }] },
-});
+let config: Config;
 let s: EmbeddedServer;
 const T0 = Date.UTC(2026, 0, 1);
 
 beforeAll(async () => {
-  s = await startEmbedded(config, { outbox });
+  // Nothing listens there: every delivery attempt fails and is retried later.
+  const down = `http://127.0.0.1:${await freePort()}/hook`;
+  config = validateConfig({
+    dataDir,
+    logLevel: 'silent',
+    http: { host: '127.0.0.1', port: 0 },
+    engine: { checkpointIntervalMs: 50 },
+    alerting: {
+      tickMs: 100,
+      rules: [{ name: 'from-config', match: 'nothing_matches_this' }],
+      notifiers: { pager: { type: 'webhook', url: down, secret: 'a-secret-of-16-chars' } },
+    },
+  });
+  s = await startEmbedded(config);
 });
 afterAll(async () => {
   await s?.close();
@@ -85,6 +88,7 @@ describe('alert rules API', () => {
     expect(await bad({ name: 'y' })).toBe('match');
     expect(await bad({ name: 'bad name', match: 'cpu' })).toBe('name');
     expect(await bad({ name: 'other', match: 'cpu' }, '/api/v1/alert-rules/y', 'PUT')).toBe('name');
+    expect(await bad({ name: 'y', match: 'cpu', notifiers: ['pager', 'nobody'] })).toBe('notifiers.1');
   });
 });
 
@@ -160,24 +164,20 @@ describe('incidents', () => {
     expect((await call('GET', '/api/v1/incidents?limit=0')).body.field).toBe('limit');
 
     await s.alerter.settled();
-    const mine = sent.filter((x) => x.n.incidentId === inc.id);
-    expect(mine.every((x) => x.notifiers.join() === 'pager')).toBe(true);
-    expect(mine[0]!.n).toMatchObject({
-      status: 'firing',
-      sequence: 1,
-      rule: 'latency',
-      dedupKey: `default/latency/${inc.id}`,
-    });
-    const last = mine.at(-1)!.n;
+    const queued = await s.delivery!.queue.list({ dedupKey: `default/latency/${inc.id}` });
+    const mine = queued.map((x) => x.notification).sort((a, b) => a.sequence - b.sequence);
+    expect(queued.every((x) => x.notifier === 'pager')).toBe(true);
+    expect(mine[0]).toMatchObject({ status: 'firing', sequence: 1, rule: 'latency', incidentId: inc.id });
+    const last = mine.at(-1)!;
     expect(last.status).toBe('resolved');
     expect(last.endsAt).toBeGreaterThan(0);
     expect(last.annotations.summary).toBe('latency: lat{service="db"}');
     expect(last.labels).toMatchObject({ alertname: 'latency', vigil_incident: inc.id });
-    expect(mine.map((x) => x.n.sequence)).toEqual(mine.map((_, i) => i + 1));
+    expect(mine.map((n) => n.sequence)).toEqual(mine.map((_, i) => i + 1));
 
     // A restart keeps rules and incidents.
     await s.close();
-    s = await startEmbedded(config, { outbox });
+    s = await startEmbedded(config);
     expect((await call('GET', `/api/v1/incidents/${inc.id}`)).body.status).toBe('resolved');
     expect((await call('GET', '/api/v1/alert-rules/latency')).status).toBe(200);
   });

@@ -156,11 +156,31 @@ export function compileRule(rule: Readonly<AlertRule>, at = ''): CompiledRule {
   return { rule, selector };
 }
 
-/** Config-file rules checked whole: each valid, names unique. Throws naming `alerting.rules[i]…`. */
-export function checkRuleList(rules: readonly unknown[], at = 'alerting.rules'): AlertRule[] {
+/** Throws a 400 naming `notifiers.<i>` when the rule names a notifier not in `known`. */
+export function checkNotifiers(rule: Readonly<AlertRule>, known: readonly string[], at = ''): void {
+  const i = rule.notifiers.findIndex((n) => !known.includes(n));
+  if (i < 0) return;
+  const field = `${at === '' ? '' : `${at}.`}notifiers.${i}`;
+  const names = known.length === 0 ? 'none is configured' : `known: ${known.join(', ')}`;
+  throw badField(
+    field,
+    `${field}: no notifier ${JSON.stringify(rule.notifiers[i])} in alerting.notifiers (${names})`,
+  );
+}
+
+/**
+ * Config-file rules checked whole: each valid, names unique, notifiers among `notifiers` (the
+ * names of `alerting.notifiers`). Throws naming `alerting.rules[i]…`.
+ */
+export function checkRuleList(
+  rules: readonly unknown[],
+  notifiers: readonly string[],
+  at = 'alerting.rules',
+): AlertRule[] {
   const seen = new Set<string>();
   return rules.map((r, i) => {
     const rule = parseAlertRule(r, `${at}[${i}]`);
+    checkNotifiers(rule, notifiers, `${at}[${i}]`);
     if (seen.has(rule.name))
       throw badField(`${at}[${i}].name`, `${at}[${i}].name: ${rule.name} is declared twice`);
     seen.add(rule.name);

@@ -56,20 +56,29 @@ describe('alert rules', () => {
 
   it('in the config file are checked whole: unique names, paths under alerting.rules', () => {
     expect(
-      checkRuleList([
-        { name: 'a', match: 'x' },
-        { name: 'b', match: 'y' },
-      ]).map((r) => r.name),
+      checkRuleList(
+        [
+          { name: 'a', match: 'x' },
+          { name: 'b', match: 'y', notifiers: ['ops'] },
+        ],
+        ['ops'],
+      ).map((r) => r.name),
     ).toEqual(['a', 'b']);
     expect(
       fieldOf(() =>
-        checkRuleList([
-          { name: 'a', match: 'x' },
-          { name: 'a', match: 'y' },
-        ]),
+        checkRuleList(
+          [
+            { name: 'a', match: 'x' },
+            { name: 'a', match: 'y' },
+          ],
+          [],
+        ),
       ),
     ).toBe('alerting.rules[1].name');
-    expect(fieldOf(() => checkRuleList([{ name: 'a', match: '{' }]))).toBe('alerting.rules[0].match');
+    expect(fieldOf(() => checkRuleList([{ name: 'a', match: '{' }], []))).toBe('alerting.rules[0].match');
+    expect(
+      fieldOf(() => checkRuleList([{ name: 'a', match: 'x', notifiers: ['ops', 'nope'] }], ['ops'])),
+    ).toBe('alerting.rules[0].notifiers.1');
   });
 });
 
