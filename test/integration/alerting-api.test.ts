@@ -2,10 +2,12 @@
  * Alert rules, silences and incidents through a real embedded server: rule and silence CRUD with
  * its 400/404/409 answers, then two spiking series (one depending on the other) grouped by the
  * alerter into one incident whose top root cause is the dependency; its notifications land in the
- * real notification outbox (outbox.db; the receiver is down, so they stay there) and it survives a
- * restart.
+ * real notification outbox (outbox.db) and reach a real webhook receiver (a second notifier whose
+ * receiver is down keeps them pending); the incident survives a restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,11 +21,23 @@ import { eventually } from '../helpers/embedded.ts';
 const dataDir = mkdtempSync(join(tmpdir(), 'vigil-alerting-'));
 let config: Config;
 let s: EmbeddedServer;
+/** Bodies a loopback webhook receiver got. */
+const received: string[] = [];
+const receiver = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    received.push(Buffer.concat(chunks).toString('utf8'));
+    res.writeHead(204).end();
+  });
+});
 const T0 = Date.UTC(2026, 0, 1);
 
 beforeAll(async () => {
   // Nothing listens there: every delivery attempt fails and is retried later.
   const down = `http://127.0.0.1:${await freePort()}/hook`;
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const up = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   config = validateConfig({
     dataDir,
     logLevel: 'silent',
@@ -32,13 +46,18 @@ beforeAll(async () => {
     alerting: {
       tickMs: 100,
       rules: [{ name: 'from-config', match: 'nothing_matches_this' }],
-      notifiers: { pager: { type: 'webhook', url: down, secret: 'a-secret-of-16-chars' } },
+      notifiers: {
+        pager: { type: 'webhook', url: down, secret: 'a-secret-of-16-chars' },
+        hook: { type: 'webhook', url: up, secret: 'a-secret-of-16-chars' },
+      },
     },
   });
   s = await startEmbedded(config);
 });
 afterAll(async () => {
   await s?.close();
+  receiver.closeAllConnections();
+  await new Promise<void>((r) => receiver.close(() => r()));
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -128,7 +147,7 @@ describe('incidents', () => {
           match: 'lat',
           resolveTimeoutMs: 0,
           groupGapMs: 60_000,
-          notifiers: ['pager'],
+          notifiers: ['pager', 'hook'],
           annotations: { summary: 'latency: {{root_cause}}' },
         })
       ).status,
@@ -164,9 +183,9 @@ describe('incidents', () => {
     expect((await call('GET', '/api/v1/incidents?limit=0')).body.field).toBe('limit');
 
     await s.alerter.settled();
-    const queued = await s.delivery!.queue.list({ dedupKey: `default/latency/${inc.id}` });
+    const queued = await s.delivery!.queue.list({ dedupKey: `default/latency/${inc.id}`, notifier: 'pager' });
     const mine = queued.map((x) => x.notification).sort((a, b) => a.sequence - b.sequence);
-    expect(queued.every((x) => x.notifier === 'pager')).toBe(true);
+    expect(queued.some((x) => x.state === 'delivered')).toBe(false);
     expect(mine[0]).toMatchObject({ status: 'firing', sequence: 1, rule: 'latency', incidentId: inc.id });
     const last = mine.at(-1)!;
     expect(last.status).toBe('resolved');
@@ -174,6 +193,10 @@ describe('incidents', () => {
     expect(last.annotations.summary).toBe('latency: lat{service="db"}');
     expect(last.labels).toMatchObject({ alertname: 'latency', vigil_incident: inc.id });
     expect(mine.map((n) => n.sequence)).toEqual(mine.map((_, i) => i + 1));
+
+    // The reachable receiver got the firing and the resolution of this incident.
+    await eventually(async () => received.some((b) => b.includes(inc.id) && b.includes('"resolved"')));
+    expect(received.some((b) => b.includes(inc.id) && b.includes('"firing"'))).toBe(true);
 
     // A restart keeps rules and incidents.
     await s.close();

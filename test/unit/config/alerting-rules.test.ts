@@ -26,6 +26,9 @@ describe('alerting.rules in the config file', () => {
       }),
     ).toThrow(/alerting\.rules\[1\]\.name: a is declared twice/);
     expect(() =>
+      validateConfig({ alerting: { rules: [{ name: 'a', match: 'x', notifiers: ['ops'] }] } }),
+    ).toThrow(/alerting\.rules\[0\]\.notifiers\.0: no notifier "ops" in alerting\.notifiers/);
+    expect(() =>
       validateConfig({ alerting: { rules: [{ name: 'a', match: 'x', severity: 'loud' }] } }),
     ).toThrow(/alerting\.rules\.0\.severity/);
   });
