@@ -3,8 +3,9 @@
  * under each tenant's rules and silences, hands the notifications it makes to a
  * NotificationOutbox, and stores the incidents and its own state (AlertingStore).
  *
- * Order, one change at a time: group → enqueue each notification (durable when it resolves) →
- * store the changed incidents. The grouper's snapshot is saved with the incidents every tick, so
+ * Order, one change at a time: group → enqueue each notification (durable when it resolves); the
+ * incidents a batch of changes touched are then stored once each (an anomalous point per change
+ * would otherwise be a write per point). The grouper's snapshot is saved with the incidents every tick, so
  * a restart resumes from it; the engine replays the anomaly changes made since its checkpoint,
  * the grouper takes a repeated form as no change, and the outbox ignores a repeated
  * (notifier, dedupKey, sequence) — nothing pages twice.
@@ -13,6 +14,7 @@
  * re-reads them (the API calls it after a change). Anomalies of a tenant the alerter has not seen
  * yet wait for its rules to load.
  */
+import type { Incident } from '../core/alerting/incident.ts';
 import { type GrouperOutput, type GrouperSnapshot, IncidentGrouper } from '../core/alerting/incidents.ts';
 import { type AlertRule, compileRule } from '../core/alerting/rule.ts';
 import { compileSilence } from '../core/alerting/silences.ts';
@@ -45,6 +47,8 @@ export class Alerter {
   readonly #keys = new Map<number, string>();
   /** Whether the grouper changed since its state was last saved. */
   #dirty = false;
+  /** Incidents changed by the batch being processed, latest form each: stored once per batch. */
+  #changed = new Map<string, Incident>();
   /** Every change, tick and reload runs in this one chain, in order. */
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
@@ -70,6 +74,7 @@ export class Alerter {
   anomalies(list: readonly Anomaly[]): void {
     this.#run(async () => {
       for (const a of list) await this.#process(a);
+      await this.#storeChanged();
     });
   }
 
@@ -148,6 +153,7 @@ export class Alerter {
 
   async #tick(): Promise<void> {
     await this.#emit(this.#grouper.tick(this.#d.now()));
+    await this.#storeChanged();
     await this.#save();
   }
 
@@ -156,7 +162,14 @@ export class Alerter {
     for (const n of out.notifications) {
       if (n.notifiers.length > 0) await this.#d.outbox.enqueue(n.notifiers, n.notification);
     }
-    if (out.incidents.length > 0) await this.#d.store.putIncidents(out.incidents);
+    for (const inc of out.incidents) this.#changed.set(`${inc.tenant}/${inc.id}`, inc);
+  }
+
+  async #storeChanged(): Promise<void> {
+    if (this.#changed.size === 0) return;
+    const list = [...this.#changed.values()];
+    this.#changed = new Map();
+    await this.#d.store.putIncidents(list);
   }
 
   async #save(): Promise<void> {
