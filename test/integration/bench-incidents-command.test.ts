@@ -22,7 +22,7 @@ describe('vigil bench incidents', () => {
     );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(
-      /case\s+scenarios\s+anomalies\s+faults\s+incidents\s+precision\s+recall\s+F1\s+top-1\s+top-3/,
+      /case\s+scenarios\s+anomalies\s+faults\s+incidents\s+precision\s+recall\s+F1\s+top-1\s+top-3\s+changes\/s/,
     );
     const cases = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>[];
     expect(cases.map((c) => c.case)).toEqual(['time-and-labels', 'related-only']);
@@ -32,6 +32,7 @@ describe('vigil bench incidents', () => {
         expect(c[k]).toBeGreaterThanOrEqual(0);
         expect(c[k]).toBeLessThanOrEqual(1);
       }
+      expect(c.changesPerSec as number).toBeGreaterThan(0);
       expect(c.incidents as number).toBeGreaterThanOrEqual(9);
       expect(c.incidents as number).toBeLessThanOrEqual(c.anomalies as number);
     }

@@ -21,6 +21,8 @@ export interface IncidentBenchCase extends IncidentBenchResult {
   name: 'incidents';
   case: 'time-and-labels' | 'related-only';
   seed: number;
+  /** Anomaly changes (open and close of each anomaly) the grouper took per second, ticks included. */
+  changesPerSec: number;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -46,12 +48,18 @@ export function registerIncidents(bench: Command): void {
           ['time-and-labels', BENCH_RULE],
           ['related-only', { ...BENCH_RULE, relatedOnly: true }],
         ] as const
-      ).map(([name, rule]) => ({
-        name: 'incidents',
-        case: name,
-        seed,
-        ...runIncidentBench(scenarios, seed, params, rule),
-      }));
+      ).map(([name, rule]) => {
+        const t0 = performance.now();
+        const r = runIncidentBench(scenarios, seed, params, rule);
+        const seconds = (performance.now() - t0) / 1000;
+        return {
+          name: 'incidents',
+          case: name,
+          seed,
+          ...r,
+          changesPerSec: Math.round((2 * r.anomalies) / seconds),
+        };
+      });
       const head = [
         'case',
         'scenarios',
@@ -63,6 +71,7 @@ export function registerIncidents(bench: Command): void {
         'F1',
         'top-1',
         'top-3',
+        'changes/s',
       ];
       const rows = cases.map((c) => [
         c.case,
@@ -75,6 +84,7 @@ export function registerIncidents(bench: Command): void {
         c.f1.toFixed(3),
         pct(c.rootCauseTop1),
         pct(c.rootCauseTop3),
+        String(c.changesPerSec),
       ]);
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       for (const r of [head, ...rows]) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join('  '));

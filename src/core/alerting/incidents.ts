@@ -141,7 +141,7 @@ export class IncidentGrouper {
         this.#memberOf.set(mkey, t);
       }
       this.#notify(t, compiled, nowMs, out);
-      out.incidents.push(structuredClone(t.incident));
+      out.incidents.push(copyOf(t.incident));
     }
     return out;
   }
@@ -155,14 +155,14 @@ export class IncidentGrouper {
       if (compiled === undefined || !compiled.rule.enabled) {
         this.#resolve(t, nowMs);
         this.#notify(t, { rule: t.rule, selector: { matchers: [] } }, nowMs, out);
-        out.incidents.push(structuredClone(inc));
+        out.incidents.push(copyOf(inc));
         continue;
       }
       t.rule = compiled.rule;
       const ended = inc.members.every((m) => !m.open);
       if (ended && nowMs - inc.updatedMs >= compiled.rule.resolveTimeoutMs) {
         this.#resolve(t, nowMs);
-        out.incidents.push(structuredClone(inc));
+        out.incidents.push(copyOf(inc));
       }
       this.#notify(t, compiled, nowMs, out);
     }
@@ -359,6 +359,15 @@ function rerank(t: Tracked, { rule }: CompiledRule, nowMs: number): void {
   const top = inc.rootCauses[0]?.seriesKey;
   if (before !== undefined && top !== before)
     event(inc, { atMs: nowMs, kind: 'root_cause_changed', seriesKey: top });
+}
+
+/**
+ * A copy of `inc` that later changes of the grouper do not reach. Members, timeline events and
+ * root-cause lists are never changed in place (a change replaces them), so copying the arrays
+ * that hold them is enough; structuredClone took half the grouper's time.
+ */
+function copyOf(inc: Incident): Incident {
+  return { ...inc, group: { ...inc.group }, members: [...inc.members], timeline: [...inc.timeline] };
 }
 
 /** Appends `e`; past the limit the oldest member event goes (opened and resolved are kept). */
