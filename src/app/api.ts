@@ -2,7 +2,10 @@
  * Composition root of `vigil api`: stateless HTTP ingest and queries. Ingest resolves series in
  * the PostgreSQL catalog and appends each request to the ingest topic (one transaction across its
  * partitions) before acknowledging; queries read scores from InfluxDB and anomalies and configs
- * from PostgreSQL (the replica where lag is tolerable). Run 2+ behind a load balancer.
+ * from PostgreSQL (the replica where lag is tolerable). Run 2+ behind a load balancer. Deletes
+ * series (./scaled-deletion.ts), forgets those other replicas deleted at each tombstone poll
+ * (engine.configPollMs), and runs the retention sweep, one replica per interval
+ * (./scaled-retention.ts).
  */
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
@@ -17,10 +20,15 @@ import { createMetrics } from './metrics.ts';
 import { PartitionedSink } from './partitioned-sink.ts';
 import { QueryService } from './query-service.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
+import { scaledDeletion } from './scaled-deletion.ts';
+import { ScaledRetentionSweep } from './scaled-retention.ts';
 import { defaultSeriesConfig } from './series-config.ts';
-import { maxSeriesOf, pointRateOf } from './tenant-limits.ts';
+import { maxSeriesOf, pointRateOf, retentionOf } from './tenant-limits.ts';
+import { TombstonePoll } from './tombstone-poll.ts';
 
-export async function startApi(config: Readonly<Config>): Promise<RoleHandle & { ingest: IngestService }> {
+export async function startApi(
+  config: Readonly<Config>,
+): Promise<RoleHandle & { ingest: IngestService; retention: ScaledRetentionSweep; tombstones: TombstonePoll }> {
   const logger = roleLogger(config, 'api');
   const out = await openScaledOut(config, logger);
   const topics = topicsOf(config);
@@ -40,11 +48,28 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
   ingest.enablePointRate(cache, (tenant) => pointRateOf(config.limits, tenant));
   ingest.enableTenantSeriesLimit((tenant) => maxSeriesOf(config.limits, tenant));
   let seriesCount = 0;
+  const retention = new ScaledRetentionSweep({
+    out,
+    retentionOf: (tenant) => retentionOf(config.limits, tenant),
+    now: Date.now,
+    failed: (err) => logger.error({ err }, 'retention sweep failed; the next one retries'),
+  });
+  const deletions = { series: 0, points: 0 };
+  const deleteSeries = scaledDeletion(out, Date.now);
+  // Series deleted through another replica: their keys stop resolving to the old ids here.
+  const tombstones = new TombstonePoll({
+    source: out.tombstones,
+    apply: async (gone) => out.catalog.forget(gone.map((t) => t.id)),
+    failed: (err) => logger.warn({ err }, 'reading deleted series failed; will retry'),
+  });
+  await tombstones.start(config.engine.configPollMs);
   const metrics = createMetrics({
     stats: emptyStats,
     lagPoints: () => sink.lagPoints,
     ingest: () => ingest.stats,
     seriesCount: () => seriesCount,
+    retention: () => retention.stats,
+    deletions: () => deletions,
   });
 
   // Configs are read from PostgreSQL here and by the detectors at their next poll.
@@ -58,6 +83,13 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     },
     registry,
     allowedLatenessMs: config.engine.allowedLatenessMs,
+    deleteSeries: async (ids) => {
+      const done = await deleteSeries(ids);
+      deletions.series += done.series;
+      deletions.points += done.points;
+      if (done.series > 0) logger.info({ series: done.series, points: done.points }, 'series deleted');
+      return done;
+    },
   });
 
   const { auth, keys } = await authWiring(config, out.apiKeys, cache, logger);
@@ -74,6 +106,7 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     refused: (tenant, limit) => ingest.countRefusal(tenant, limit),
   });
   ingest.setReady(true);
+  retention.start(config.storage.retentionSweepMs);
   const timer = setInterval(() => {
     out.catalog.count().then(
       (n) => {
@@ -88,10 +121,12 @@ export async function startApi(config: Readonly<Config>): Promise<RoleHandle & {
     closing ??= (async () => {
       ingest.setReady(false);
       clearInterval(timer);
+      await retention.stop();
+      await tombstones.stop();
       await app.close();
       await out.close();
     })();
     return closing;
   };
-  return { app, url, close, ingest };
+  return { app, url, close, ingest, retention, tombstones };
 }

@@ -22,6 +22,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { MemoryCache } from '../adapters/memory/cache.ts';
+import type { PgRetention, PgSeriesTombstones } from '../adapters/postgres/index.ts';
 import {
   openSqliteAlerting,
   openSqliteApiKeys,
@@ -44,12 +45,24 @@ import type { SeriesCatalog } from '../ports/series-catalog.ts';
 
 export interface ScaledOut {
   log: PartitionedLog;
-  /** With `known`: a synchronous lookup of the keys this process has seen (ingest's fast path). */
-  catalog: SeriesCatalog & { known(key: string): number | undefined };
+  /**
+   * With `known`: a synchronous lookup of the keys this process has seen (ingest's fast path);
+   * `forget` drops deleted series from that cache.
+   */
+  catalog: SeriesCatalog & { known(key: string): number | undefined; forget(ids: Iterable<number>): void };
+  /** Deleting series in PostgreSQL, and the tombstones every process polls (./tombstone-poll.ts). */
+  tombstones: PgSeriesTombstones;
+  /** The PostgreSQL side of the retention sweep (./scaled-retention.ts). */
+  retention: PgRetention;
   configs: ConfigStore;
   /** Reads (replica-tolerant) and the detectors' immediate writes (primary). */
   anomalies: AnomalyStore & AnomalySink;
-  points: PointStore & PointSink;
+  /** With the deletes of series and of a tenant's old points (InfluxDB 1.x InfluxQL DELETE). */
+  points: PointStore &
+    PointSink & {
+      deleteSeries(seriesIds: readonly number[]): Promise<number>;
+      deleteBefore(tagName: string, tenant: string, cutoffMs: number): Promise<number>;
+    };
   /** API keys, read on the primary (revocations reach every replica at once). */
   apiKeys: ApiKeyStore;
   /** Who changed what (configure and admin routes), written and read on the primary. */
@@ -57,7 +70,8 @@ export interface ScaledOut {
   /**
    * Checkpoints of one partition of `topic`: scores to InfluxDB, then anomalies, states and offset
    * to PostgreSQL in one transaction — or, with `redis.checkpointStates`, anomalies to PostgreSQL
-   * and then states and offset to Redis.
+   * and then states and offset to Redis. Its `deleteSeries` deletes what the detector may have
+   * written of deleted series since their deletion: points, anomalies and stored states.
    */
   checkpointsFor(topic: string, partition: number): CheckpointStore;
   /** The shared Cache (Redis Cluster), connected on first call; closed with the rest. */
@@ -148,9 +162,16 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
     const checkpoints = pg.checkpoints(points);
     let cache: Promise<Cache> | undefined;
     const redis = config.redis.checkpointStates ? await connectRedis(config.redis) : undefined;
+    const purge = async (ids: readonly number[]) => ({
+      points: await points.deleteSeries(ids),
+      chunks: 0,
+      anomalies: await pg.tombstones.purge(ids),
+    });
     return {
       log,
       catalog: pg.catalog,
+      tombstones: pg.tombstones,
+      retention: pg.retention,
       configs: pg.configs,
       anomalies: pg.anomalies,
       points,
@@ -158,7 +179,7 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
       audit: pg.audit,
       checkpointsFor: (topic, partition) => {
         const pgStore = checkpoints.forPartition(`${topic}/${partition}`);
-        if (redis === undefined) return pgStore;
+        if (redis === undefined) return { commit: (d) => pgStore.commit(d), load: () => pgStore.load(), deleteSeries: purge };
         const states = new RedisCheckpointStates(redis, partition, {
           keyPrefix: `${config.redis.keyPrefix}${topic}:`,
         });
@@ -170,6 +191,11 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
             await states.commit(data.offset, data.states);
           },
           load: () => states.load(),
+          deleteSeries: async (ids) => {
+            const removed = await purge(ids);
+            await states.forget(ids);
+            return removed;
+          },
         };
       },
       cache: () => {

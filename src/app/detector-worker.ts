@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
+import { partitionOf } from '../core/partitioner.ts';
 import { Engine } from '../engine/engine.ts';
 import type { CheckpointData } from '../ports/checkpoint-store.ts';
 import type { GroupHandlers, InRecord, OutRecord } from '../ports/partitioned-log.ts';
@@ -9,6 +10,7 @@ import type { ScaledOut } from './backends.ts';
 import { realHostTime } from './host-time.ts';
 import { PartitionTasks } from './partition-tasks.ts';
 import { defaultSeriesConfig } from './series-config.ts';
+import { TombstonePoll } from './tombstone-poll.ts';
 
 const encoder = new TextEncoder();
 
@@ -30,10 +32,16 @@ export interface DetectorWorkerOptions {
   /** A stored config this worker's engine refuses; reported once per series and config. */
   configRefused?(seriesId: number, err: unknown): void;
   configPollFailed(err: unknown): void;
+  /** Deleted series were dropped here (their state, and what this worker wrote of them). */
+  seriesDeleted?(n: number): void;
+  /** Reading or applying deleted series failed (retried at the next poll). */
+  tombstonePollFailed?(err: unknown): void;
 }
 
 export interface DetectorWorker {
   tasks: PartitionTasks;
+  /** The poll of deleted series (tests run a round at once with `poll`). */
+  tombstones: TombstonePoll;
   /** Checkpoints until everything scored so far is committed. */
   flush(): Promise<void>;
   /** Stops the timers and leaves the group (each partition drains and checkpoints on revoke). */
@@ -69,6 +77,8 @@ export async function startDetectorWorker(
     newEngine: async () => {
       const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
       engine.loadConfigs(await out.configs.allConfigs());
+      // Deleted series: their states are not restored, their points still in Kafka are dropped.
+      engine.deleteSeries(await out.tombstones.deletedIds());
       return engine;
     },
     checkpointsFor: (p) => {
@@ -106,6 +116,24 @@ export async function startDetectorWorker(
           },
           revoked: (ps) => tasks.revoked(ps),
         };
+  // Series deleted through the API: the task of the series' partition (the ingest rule, on its
+  // key) drops its state and deletes what it wrote of it since the deletion; a partition owned
+  // elsewhere is that member's, and a partition assigned later loads every tombstone (newEngine).
+  const tombstones = new TombstonePoll({
+    source: out.tombstones,
+    apply: async (gone) => {
+      out.catalog.forget(gone.map((t) => t.id));
+      const byPartition = new Map<number, number[]>();
+      for (const t of gone) {
+        const p = partitionOf(t.key, config.kafka.partitions);
+        byPartition.set(p, [...(byPartition.get(p) ?? []), t.id]);
+      }
+      await tasks.deleteSeries(byPartition);
+      opts.seriesDeleted?.(gone.length);
+    },
+    failed: (err) => opts.tombstonePollFailed?.(err),
+  });
+  await tombstones.start(config.engine.configPollMs);
   const membership = await out.log.join(opts.group, opts.topic, handlers);
   tasks.attach(membership);
 
@@ -133,6 +161,7 @@ export async function startDetectorWorker(
   }, config.engine.configPollMs);
   return {
     tasks,
+    tombstones,
     // A checkpoint already running may have started before the last points were scored: the
     // second call starts one after it.
     flush: async () => {
@@ -141,6 +170,7 @@ export async function startDetectorWorker(
     },
     close: async () => {
       clearInterval(configTimer);
+      await tombstones.stop();
       await membership.close();
     },
   };

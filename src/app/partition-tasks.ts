@@ -119,6 +119,14 @@ export class PartitionTasks implements GroupHandlers {
     return changed;
   }
 
+  /**
+   * Deletes series from the tasks of the partitions they belong to (ids by partition): each owned
+   * partition's task forgets them and deletes what its store holds of them; others are skipped.
+   */
+  async deleteSeries(byPartition: ReadonlyMap<number, readonly number[]>): Promise<void> {
+    for (const [p, ids] of byPartition) await this.#host.task(p)?.deleteSeries(ids);
+  }
+
   /** Checkpoints every partition at once (a flush, or the last word before closing). */
   async checkpointAll(): Promise<void> {
     await Promise.all(this.#host.tasks().map((t) => t.checkpoint()));

@@ -11,7 +11,6 @@ import type {
 } from '../adapters/http/query-routes.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
-import { VigilError } from '../core/errors.ts';
 import { pipelinesOf } from '../core/pipeline/pipelines.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { AnomalyStore, SeriesConfig, SeriesConfigChange } from '../ports/meta-store.ts';
@@ -40,10 +39,10 @@ export interface QueryServiceDeps {
   /** engine.allowedLatenessMs: a resampling change is checked against it. */
   allowedLatenessMs: number;
   /**
-   * Deletes series with everything stored of them, durably (embedded: see ./series-deletion.ts);
-   * absent where the deployment cannot yet (scaled out), which answers 501.
+   * Deletes series with everything stored of them, durably (embedded: ./embedded.ts; scaled out:
+   * ./scaled-deletion.ts).
    */
-  deleteSeries?: (seriesIds: number[]) => Promise<SeriesDeletion>;
+  deleteSeries: (seriesIds: number[]) => Promise<SeriesDeletion>;
 }
 
 export class QueryService implements QueryBackend, ForTenant {
@@ -92,16 +91,7 @@ export class QueryService implements QueryBackend, ForTenant {
   }
 
   deleteSeries(seriesIds: number[]): Promise<SeriesDeletion> {
-    const del = this.#d.deleteSeries;
-    if (del === undefined) {
-      return Promise.reject(
-        new VigilError(
-          'VIGIL_ERR_NOT_SUPPORTED',
-          'deleting series is not available scaled out yet (vigil serve only; see docs/security.md)',
-        ),
-      );
-    }
-    return del(seriesIds);
+    return this.#d.deleteSeries(seriesIds);
   }
 
   /** Names a series may select: the presets and the detectors that are not building blocks. */

@@ -225,7 +225,7 @@ const Limits = Type.Object(
       minimum: 0,
       default: DEFAULT_RETENTION_MS,
       description:
-        "how long each tenant's scored points and closed anomalies are kept, by their timestamps against the clock: older chunks are dropped by the retention sweep (storage.retentionSweepMs embedded); 0 = forever. Default 30 days",
+        "how long each tenant's scored points and closed anomalies are kept, by their timestamps against the clock: older chunks (scaled out: points in InfluxDB) are dropped by the retention sweep (storage.retentionSweepMs); 0 = forever. Default 30 days",
     }),
     tenants: Type.Record(Type.String(), TenantLimits, {
       default: {},
@@ -274,7 +274,8 @@ const Engine = Type.Object(
     configPollMs: Type.Integer({
       minimum: 100,
       default: 5000,
-      description: 'scaled out: how often detectors read per-series configs set through the API',
+      description:
+        'scaled out: how often detectors read per-series configs set through the API, and detectors and API servers read deleted series (a deletion reaches every process within it)',
     }),
     checkpointIntervalMs: Type.Integer({
       minimum: 10,
@@ -303,7 +304,7 @@ const Storage = Type.Object(
       minimum: 0,
       default: 3_600_000,
       description:
-        'embedded: how often the retention sweep (limits.retentionMs) runs; the first runs this long after the start, or 10 minutes if sooner; 0 = never',
+        'how often the retention sweep (limits.retentionMs) runs (scaled out: by one vigil api per interval); the first runs this long after the start, or 10 minutes if sooner; 0 = never',
     }),
   },
   { additionalProperties: false, default: {} },

@@ -155,12 +155,6 @@ export const ERRORS = {
     summary: 'The embedded engine thread failed; restart the server (it recovers from its log).',
   },
   VIGIL_ERR_BAD_CSV: { status: 400, retriable: false, summary: 'A CSV file cannot be parsed.' },
-  VIGIL_ERR_NOT_SUPPORTED: {
-    status: 501,
-    retriable: false,
-    summary:
-      'This deployment does not offer the operation (e.g. deleting series scaled out: docs/security.md).',
-  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

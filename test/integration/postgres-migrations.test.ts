@@ -54,6 +54,7 @@ describe('postgres migrations', () => {
         'audit_log',
         'checkpoint_offsets',
         'checkpoint_states',
+        'deleted_series',
         'incidents',
         'notification_attempts',
         'notification_outbox',
@@ -61,6 +62,7 @@ describe('postgres migrations', () => {
         'series_config',
         'silences',
         'vigil_schema_migrations',
+        'vigil_sweeps',
       ]);
     } finally {
       for (const pools of roles) await pools.close();

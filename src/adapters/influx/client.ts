@@ -150,9 +150,13 @@ export class InfluxClient {
     return parseResults(await res.text(), influxql);
   }
 
-  /** Runs InfluxQL that changes something (POST): CREATE/DROP DATABASE, DELETE, … */
-  async command(influxql: string): Promise<StatementResult[]> {
-    const res = await this.#ok(await this.#send('POST', '/query', 'query', form(influxql)), 'query');
+  /**
+   * Runs InfluxQL that changes something (POST): CREATE/DROP DATABASE, or, in `database`, DELETE
+   * (InfluxDB 1.x: 2.x takes no InfluxQL DELETE).
+   */
+  async command(influxql: string, database?: string): Promise<StatementResult[]> {
+    const path = database === undefined ? '/query' : `/query?${this.#dbParams(database)}`;
+    const res = await this.#ok(await this.#send('POST', path, 'query', form(influxql)), 'query');
     return parseResults(await res.text(), influxql);
   }
 

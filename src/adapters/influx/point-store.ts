@@ -55,6 +55,8 @@ const FLUSH_LINES = 20_000;
  * writes for the whole batch.
  */
 const YIELD_LINES = 1_000;
+/** Series ids per InfluxDB DELETE statement. */
+const DELETE_SLICE = 500;
 /** Series whose measurement and tag prefix stay cached; beyond it the oldest are dropped. */
 const CACHE_SERIES = 100_000;
 
@@ -168,6 +170,42 @@ export class InfluxPointStore implements PointSink, PointStore {
       lo = out[out.length - 1]!.ts + 1;
     }
     return out;
+  }
+
+  /**
+   * Deletes every point of these series (whatever their measurement: the id alone selects) and
+   * returns how many there were. Idempotent. The ids are cut into slices of DELETE_SLICE.
+   */
+  async deleteSeries(seriesIds: readonly number[]): Promise<number> {
+    let points = 0;
+    for (let i = 0; i < seriesIds.length; i += DELETE_SLICE) {
+      const slice = seriesIds.slice(i, i + DELETE_SLICE);
+      const where = `${quoteIdent(SERIES_ID_TAG)} =~ /^(${slice.map((id) => String(Math.trunc(id))).join('|')})$/`;
+      points += await this.#deleteWhere(where);
+      for (const id of slice) this.#targets.delete(id);
+    }
+    return points;
+  }
+
+  /**
+   * Deletes the points before `cutoffMs` of one tenant's series (tag `tagName` = `tenant`; `''`
+   * selects the series without the tag, i.e. the default tenant's) and returns how many there were.
+   */
+  async deleteBefore(tagName: string, tenant: string, cutoffMs: number): Promise<number> {
+    if (cutoffMs <= 0) return 0;
+    const hi = Math.min(MAX_INFLUX_MS + 1, Math.ceil(cutoffMs));
+    return this.#deleteWhere(`${quoteIdent(tagName)} = ${quoteString(tenant)} AND time < ${timeLiteral(hi)}`);
+  }
+
+  /** Counts the points `where` selects (the answer and the metrics say how many), then deletes them. */
+  async #deleteWhere(where: string): Promise<number> {
+    const [counted] = await this.#client.query(`SELECT count(${quoteIdent('missing')}) FROM /.*/ WHERE ${where}`, {
+      database: this.#database,
+    });
+    let n = 0;
+    for (const s of counted?.series ?? []) for (const row of s.values) n += num(row[1]);
+    if (n > 0) await this.#client.command(`DELETE WHERE ${where}`, this.#database);
+    return n;
   }
 
   /** Measurement and line prefix of a series; undefined when the catalog does not know it. */

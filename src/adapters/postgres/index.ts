@@ -15,7 +15,9 @@ import { PgConfigStore } from './config-store.ts';
 import { migrate } from './migrations.ts';
 import { PgNotificationOutbox } from './notification-outbox.ts';
 import { PgPools } from './pools.ts';
+import { PgRetention } from './retention.ts';
 import { PgSeriesCatalog } from './series-catalog.ts';
+import { PgSeriesTombstones } from './series-tombstones.ts';
 
 export { PgAlertingStore } from './alerting-store.ts';
 export { PgAnomalyStore } from './anomaly-store.ts';
@@ -27,10 +29,16 @@ export { PgConfigStore } from './config-store.ts';
 export { migrate } from './migrations.ts';
 export { PgNotificationOutbox } from './notification-outbox.ts';
 export { isConnectionFailure, PgPools } from './pools.ts';
+export { PgRetention } from './retention.ts';
 export { PgSeriesCatalog } from './series-catalog.ts';
+export { PgSeriesTombstones, type Tombstone } from './series-tombstones.ts';
 
 export interface PostgresStores {
   catalog: PgSeriesCatalog;
+  /** Deleted series (one transaction each) and their tombstones. */
+  tombstones: PgSeriesTombstones;
+  /** The PostgreSQL side of the retention sweep. */
+  retention: PgRetention;
   configs: PgConfigStore;
   anomalies: PgAnomalyStore;
   apiKeys: PgApiKeyStore;
@@ -58,6 +66,8 @@ export async function openPostgres(config: PostgresConfig): Promise<PostgresStor
   }
   return {
     catalog: new PgSeriesCatalog(pools),
+    tombstones: new PgSeriesTombstones(pools),
+    retention: new PgRetention(pools),
     configs: new PgConfigStore(pools),
     anomalies: new PgAnomalyStore(pools),
     apiKeys: new PgApiKeyStore(pools),

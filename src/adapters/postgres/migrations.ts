@@ -180,6 +180,29 @@ CREATE TABLE alerter_state (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'deleted series, sweeps',
+    // seq orders tombstones as they commit (deletions hold the series lock until commit), so a
+    // poller that remembers the last seq it saw misses none. purged_ms: the deleting API finished
+    // its InfluxDB delete; the retention sweep finishes those a crash left unpurged.
+    sql: `
+CREATE TABLE deleted_series (
+  seq bigserial PRIMARY KEY,
+  id integer NOT NULL UNIQUE,
+  key text NOT NULL,
+  tenant text NOT NULL,
+  deleted_ms bigint NOT NULL,
+  purged_ms bigint
+);
+CREATE INDEX deleted_series_unpurged ON deleted_series (deleted_ms) WHERE purged_ms IS NULL;
+CREATE INDEX anomalies_closed_by_end ON anomalies (end_ms) WHERE NOT open;
+CREATE TABLE vigil_sweeps (
+  name text PRIMARY KEY,
+  last_ms bigint NOT NULL
+);
+`,
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

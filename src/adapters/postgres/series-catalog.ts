@@ -8,8 +8,9 @@
  * unknown keys reach the database), so the queue is short.
  *
  * A series never changes once registered, so each process caches every series it has seen, by key
- * and by id, without bound (as the embedded catalog does) and never invalidates. Cache misses
- * read the replica; a key or id the replica does not have yet (lag) is looked up on the primary.
+ * and by id, without bound (as the embedded catalog does); only a deletion (series-tombstones.ts)
+ * removes one, and each process `forget`s it when it polls the tombstones. Cache misses read the
+ * replica; a key or id the replica does not have yet (lag) is looked up on the primary.
  */
 import { isVigilError, VigilError } from '../../core/errors.ts';
 import { parseSeriesKey } from '../../core/series.ts';
@@ -25,6 +26,8 @@ export class PgSeriesCatalog implements SeriesCatalog {
   readonly #pools: PgPools;
   readonly #byKey = new Map<string, number>();
   readonly #byId = new Map<number, SeriesInfo>();
+  /** Ids forgotten as deleted: never cached again (a lagging replica may still return the row). */
+  readonly #gone = new Set<number>();
 
   /** Does not own `pools`. */
   constructor(pools: PgPools) {
@@ -34,6 +37,17 @@ export class PgSeriesCatalog implements SeriesCatalog {
   /** Id of a key this process has already resolved or looked up (series never change), else undefined. */
   known(key: string): number | undefined {
     return this.#byKey.get(key);
+  }
+
+  /** Drops deleted series from this process's cache: their keys resolve to new ids from now on. */
+  forget(ids: Iterable<number>): void {
+    for (const id of ids) {
+      this.#gone.add(id);
+      const info = this.#byId.get(id);
+      if (info === undefined) continue;
+      this.#byId.delete(id);
+      if (this.#byKey.get(info.key) === id) this.#byKey.delete(info.key);
+    }
   }
 
   async resolve(keys: readonly string[], nowMs: number): Promise<Int32Array> {
@@ -133,6 +147,7 @@ export class PgSeriesCatalog implements SeriesCatalog {
     const key = row.key as string;
     const { metric, tags } = parseSeriesKey(key);
     const info: SeriesInfo = { id, key, metric, tags, createdMs: int(row.created_ms) };
+    if (this.#gone.has(id)) return info;
     this.#byId.set(id, info);
     this.#byKey.set(info.key, id);
     return info;

@@ -81,6 +81,12 @@ export class RedisCheckpointStates {
     return { offset: Number(offset), states };
   }
 
+  /** Drops the stored states of deleted series (the offset stays). */
+  async forget(seriesIds: readonly number[]): Promise<void> {
+    if (seriesIds.length === 0) return;
+    await this.#redis.run('checkpoint forget', (c) => c.hdel(this.#statesKey, ...seriesIds.map(String)));
+  }
+
   /** Drops the partition's checkpoint (tests, or retiring a partition). */
   async clear(): Promise<void> {
     await this.#redis.run('checkpoint clear', (c) => c.del(this.#offsetKey, this.#statesKey));

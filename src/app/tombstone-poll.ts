@@ -1,0 +1,68 @@
+/**
+ * Scaled out, how every process learns of deleted series: it polls the tombstones in PostgreSQL
+ * (committed in order of `seq`, see adapters/postgres/series-tombstones.ts) every
+ * `engine.configPollMs` and hands the new ones to `apply` — `vigil api` forgets the keys it
+ * cached, a detector drops the series' state and deletes what it wrote of them since. The cursor
+ * moves only once `apply` succeeded, so a failed round is retried at the next poll. A deletion
+ * thus reaches every process within one poll interval plus one round's run time.
+ */
+
+export interface TombstoneSource {
+  after(seq: number): Promise<{ seq: number; id: number; key: string }[]>;
+  lastSeq(): Promise<number>;
+}
+
+export interface TombstonePollDeps {
+  source: TombstoneSource;
+  apply(tombstones: { id: number; key: string }[]): Promise<void>;
+  /** A round failed (it is retried at the next poll). */
+  failed(err: unknown): void;
+}
+
+export class TombstonePoll {
+  readonly #d: TombstonePollDeps;
+  #seq = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<number> | null = null;
+
+  constructor(deps: TombstonePollDeps) {
+    this.#d = deps;
+  }
+
+  /**
+   * Starts after the tombstones that exist now (the caller has read those at start: an engine
+   * loads every deleted id, a catalog caches only live series) and polls every `intervalMs`.
+   */
+  async start(intervalMs: number): Promise<void> {
+    this.#seq = await this.#d.source.lastSeq();
+    this.#timer = setInterval(() => {
+      this.poll().catch(this.#d.failed);
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  /** One round now (joins the one running); resolves with how many tombstones it applied. */
+  poll(): Promise<number> {
+    this.#running ??= this.#round().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  /** Stops polling and waits for a round in flight. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running?.catch(() => {});
+  }
+
+  async #round(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const next = await this.#d.source.after(this.#seq);
+      if (next.length === 0) return applied;
+      await this.#d.apply(next.map((t) => ({ id: t.id, key: t.key })));
+      this.#seq = next[next.length - 1]!.seq;
+      applied += next.length;
+    }
+  }
+}
