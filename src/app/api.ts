@@ -28,7 +28,9 @@ import { TombstonePoll } from './tombstone-poll.ts';
 
 export async function startApi(
   config: Readonly<Config>,
-): Promise<RoleHandle & { ingest: IngestService; retention: ScaledRetentionSweep; tombstones: TombstonePoll }> {
+): Promise<
+  RoleHandle & { ingest: IngestService; retention: ScaledRetentionSweep; tombstones: TombstonePoll }
+> {
   const logger = roleLogger(config, 'api');
   const out = await openScaledOut(config, logger);
   const topics = topicsOf(config);

@@ -179,7 +179,8 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
       audit: pg.audit,
       checkpointsFor: (topic, partition) => {
         const pgStore = checkpoints.forPartition(`${topic}/${partition}`);
-        if (redis === undefined) return { commit: (d) => pgStore.commit(d), load: () => pgStore.load(), deleteSeries: purge };
+        if (redis === undefined)
+          return { commit: (d) => pgStore.commit(d), load: () => pgStore.load(), deleteSeries: purge };
         const states = new RedisCheckpointStates(redis, partition, {
           keyPrefix: `${config.redis.keyPrefix}${topic}:`,
         });

@@ -199,9 +199,12 @@ export class InfluxPointStore implements PointSink, PointStore {
 
   /** Counts the points `where` selects (the answer and the metrics say how many), then deletes them. */
   async #deleteWhere(where: string): Promise<number> {
-    const [counted] = await this.#client.query(`SELECT count(${quoteIdent('missing')}) FROM /.*/ WHERE ${where}`, {
-      database: this.#database,
-    });
+    const [counted] = await this.#client.query(
+      `SELECT count(${quoteIdent('missing')}) FROM /.*/ WHERE ${where}`,
+      {
+        database: this.#database,
+      },
+    );
     let n = 0;
     for (const s of counted?.series ?? []) for (const row of s.values) n += num(row[1]);
     if (n > 0) await this.#client.command(`DELETE WHERE ${where}`, this.#database);

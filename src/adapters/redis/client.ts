@@ -21,7 +21,10 @@ import { VigilError } from '../../core/errors.ts';
 import { type RedisConfig, resolveRedisConfig } from './config.ts';
 
 /** The slice of the ioredis cluster client that this adapter calls. */
-export type RedisClient = Pick<Cluster, 'get' | 'set' | 'del' | 'eval' | 'multi' | 'hgetall' | 'hdel' | 'ping'>;
+export type RedisClient = Pick<
+  Cluster,
+  'get' | 'set' | 'del' | 'eval' | 'multi' | 'hgetall' | 'hdel' | 'ping'
+>;
 
 /** Redis error replies that mean "not now" rather than "never": the command did not run. */
 const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|MOVED|ASK|NOREPLICAS)\b/;
