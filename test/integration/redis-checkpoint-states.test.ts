@@ -87,3 +87,17 @@ it('keeps partitions apart and round-trips many series', async () => {
   expect(loaded.states).toEqual(many);
   expect(await b.load()).toEqual({ offset: 8, states: new Map([[1, 'b']]) });
 });
+
+it('forgets the states of deleted series and keeps the offset and the other states', async () => {
+  const cp = partition(6);
+  await cp.commit(
+    40,
+    new Map([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]),
+  );
+  await cp.forget([1, 3, 99]);
+  expect(await cp.load()).toEqual({ offset: 40, states: new Map([[2, 'b']]) });
+});
