@@ -18,9 +18,9 @@ export interface MetricsSource {
   ingest?(): IngestStats;
   lagPoints(): number;
   seriesCount(): number;
-  /** The retention sweep (embedded). */
+  /** The retention sweep (embedded, and `vigil api` scaled out). */
   retention?(): RetentionStats;
-  /** Series deleted over the API, and their scored points (embedded). */
+  /** Series deleted over the API, and their scored points (embedded, and `vigil api`). */
   deletions?(): { series: number; points: number };
 }
 
