@@ -85,6 +85,7 @@ export async function startDetectorWorker(
       const store = out.checkpointsFor(opts.topic, p);
       return {
         load: () => store.load(),
+        ...(store.deleteSeries !== undefined ? { deleteSeries: store.deleteSeries } : {}),
         commit: async (data) => {
           const started = performance.now();
           await store.commit(data);

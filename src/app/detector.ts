@@ -14,6 +14,7 @@ import { startDetectorWorker } from './detector-worker.ts';
 import { createMetrics } from './metrics.ts';
 import type { PartitionTasks } from './partition-tasks.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
+import type { TombstonePoll } from './tombstone-poll.ts';
 
 export interface RoleHandle {
   app: FastifyInstance;
@@ -24,7 +25,7 @@ export interface RoleHandle {
 
 export async function startDetector(
   config: Readonly<Config>,
-): Promise<RoleHandle & { tasks: PartitionTasks }> {
+): Promise<RoleHandle & { tasks: PartitionTasks; tombstones: TombstonePoll }> {
   const logger = roleLogger(config, 'detector');
   const out = await openScaledOut(config, logger);
   const topics = topicsOf(config);
@@ -75,5 +76,5 @@ export async function startDetector(
     })();
     return closing;
   };
-  return { app, url, close, tasks: worker.tasks };
+  return { app, url, close, tasks: worker.tasks, tombstones: worker.tombstones };
 }
