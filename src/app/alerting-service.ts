@@ -20,6 +20,12 @@ export interface AlertingServiceOptions {
   now: () => number;
   /** Called after a tenant's rules or silences changed. */
   changed?: (tenant: string) => void;
+  /** Per-tenant caps (limits.maxAlertRules, limits.maxSilences) and the refusal count; absent: none. */
+  limits?: {
+    rulesOf(tenant: string): number;
+    silencesOf(tenant: string): number;
+    refused(tenant: string, limit: string): void;
+  };
 }
 
 export class AlertingService implements AlertingAdmin {
@@ -67,6 +73,17 @@ export class AlertingService implements AlertingAdmin {
         },
       );
     }
+    const limits = this.#o.limits;
+    if (limits !== undefined && (await this.#o.store.getRule(tenant, rule.name)) === undefined) {
+      const max = limits.rulesOf(tenant);
+      if ((await this.#o.store.listRules(tenant)).length >= max) {
+        limits.refused(tenant, 'maxAlertRules');
+        throw new VigilError(
+          'VIGIL_ERR_OBJECT_LIMIT',
+          `tenant ${tenant} has ${max} alert rules, its limits.maxAlertRules; delete one first`,
+        );
+      }
+    }
     const done = await this.#o.store.putRule(tenant, rule);
     this.#o.changed?.(tenant);
     return done;
@@ -84,6 +101,17 @@ export class AlertingService implements AlertingAdmin {
   }
 
   async createSilence(tenant: string, input: unknown, createdBy: string): Promise<Silence> {
+    const limits = this.#o.limits;
+    if (limits !== undefined) {
+      const max = limits.silencesOf(tenant);
+      if ((await this.#o.store.listSilences(tenant, this.#o.now())).length >= max) {
+        limits.refused(tenant, 'maxSilences');
+        throw new VigilError(
+          'VIGIL_ERR_OBJECT_LIMIT',
+          `tenant ${tenant} has ${max} silences in force or to come, its limits.maxSilences; delete one first`,
+        );
+      }
+    }
     const s: Silence = {
       ...parseSilenceInput(input),
       id: randomBytes(8).toString('hex'),

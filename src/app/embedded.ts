@@ -25,7 +25,7 @@ import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { QueryService } from './query-service.ts';
 import { RetentionSweep } from './retention-sweep.ts';
-import { httpLimitsOf, maxSeriesOf, pointRateOf, retentionOf } from './tenant-limits.ts';
+import { alertingLimitsOf, httpLimitsOf, maxSeriesOf, pointRateOf, retentionOf } from './tenant-limits.ts';
 import { tlsFiles } from './tls.ts';
 
 export interface EmbeddedServer {
@@ -70,6 +70,8 @@ export async function startEmbedded(
     notifiers: Object.keys(config.alerting.notifiers),
     now: Date.now,
     changed: (tenant) => void alerter.reload(tenant),
+    // `ingest` is made further down; a refusal is counted only once requests are served.
+    limits: alertingLimitsOf(config.limits, (tenant, limit) => ingest.countRefusal(tenant, limit)),
   });
   const noDelivery = loggingOutbox(logger);
   let delivery: Delivery | undefined;

@@ -46,3 +46,15 @@ export function httpLimitsOf(
 export function retentionOf(limits: Config['limits'], tenant: string): number {
   return limits.tenants[tenant]?.retentionMs ?? limits.retentionMs;
 }
+
+/** The alerting service's per-tenant caps (limits.maxAlertRules, limits.maxSilences). */
+export function alertingLimitsOf(
+  limits: Config['limits'],
+  refused: (tenant: string, limit: string) => void,
+): { rulesOf(tenant: string): number; silencesOf(tenant: string): number; refused: typeof refused } {
+  return {
+    rulesOf: (tenant) => limits.tenants[tenant]?.maxAlertRules ?? limits.maxAlertRules,
+    silencesOf: (tenant) => limits.tenants[tenant]?.maxSilences ?? limits.maxSilences,
+    refused,
+  };
+}

@@ -159,6 +159,15 @@ const TenantLimits = Type.Object(
     queryTimeoutMs: Type.Optional(
       Type.Integer({ minimum: 100, description: "this tenant's query time budget (503 past it)" }),
     ),
+    maxAlertRules: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'alert rules this tenant may store (422 above)' }),
+    ),
+    maxSilences: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'silences this tenant may have in force or to come (422 above)',
+      }),
+    ),
     retentionMs: Type.Optional(
       Type.Integer({
         minimum: 0,
@@ -221,6 +230,17 @@ const Limits = Type.Object(
         description: "a tenant's query time budget (503 past it). Unset: http.queryTimeoutMs",
       }),
     ),
+    maxAlertRules: Type.Integer({
+      minimum: 0,
+      default: 1000,
+      description:
+        'alert rules each tenant may store through the API (422 VIGIL_ERR_OBJECT_LIMIT above; the config file’s rules do not count)',
+    }),
+    maxSilences: Type.Integer({
+      minimum: 0,
+      default: 1000,
+      description: 'silences each tenant may have in force or to come (422 VIGIL_ERR_OBJECT_LIMIT above)',
+    }),
     retentionMs: Type.Integer({
       minimum: 0,
       default: DEFAULT_RETENTION_MS,

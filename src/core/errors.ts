@@ -61,6 +61,12 @@ export const ERRORS = {
     summary:
       'The `Idempotency-Key` was already used with a different body; a retry must repeat the body byte for byte.',
   },
+  VIGIL_ERR_OBJECT_LIMIT: {
+    status: 422,
+    retriable: false,
+    summary:
+      'The tenant already has as many alert rules or silences as its limits allow (`limits.maxAlertRules`, `limits.maxSilences`).',
+  },
   VIGIL_ERR_QUERY_LIMIT: {
     status: 422,
     retriable: false,

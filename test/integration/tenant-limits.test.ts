@@ -16,12 +16,19 @@ beforeAll(async () => {
     auth: { mode: 'keys' },
     limits: {
       tenants: {
-        small: { maxSeries: 3, bodyLimitBytes: 2048, queryMaxPoints: 50, queryMaxRangeMs: 3_600_000 },
+        small: {
+          maxSeries: 3,
+          bodyLimitBytes: 2048,
+          queryMaxPoints: 50,
+          queryMaxRangeMs: 3_600_000,
+          maxAlertRules: 2,
+          maxSilences: 1,
+        },
       },
     },
   });
-  small = (await s.keys.create({ tenant: 'small', scopes: ['ingest', 'read'] })).key;
-  other = (await s.keys.create({ tenant: 'other', scopes: ['ingest', 'read'] })).key;
+  small = (await s.keys.create({ tenant: 'small', scopes: ['ingest', 'read', 'configure'] })).key;
+  other = (await s.keys.create({ tenant: 'other', scopes: ['ingest', 'read', 'configure'] })).key;
 });
 afterAll(async () => {
   await s?.dispose();
@@ -119,5 +126,37 @@ describe('per-tenant limits', () => {
     const m = await metrics();
     expect(m).toMatch(/vigil_limit_refusals_total\{tenant="small",limit="queryMaxRangeMs"\} 2/);
     expect(m).toMatch(/vigil_limit_refusals_total\{tenant="small",limit="queryMaxPoints"\} 1/);
+  });
+
+  it('limits.maxAlertRules and maxSilences: 422 past the count; a replace and another tenant go through', async () => {
+    const send = (key: string, method: string, url: string, body: unknown) =>
+      s.app.inject({
+        method: method as 'POST',
+        url,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
+    for (const name of ['r1', 'r2']) {
+      expect((await send(small, 'POST', '/api/v1/alert-rules', { name, match: 'cpu' })).statusCode).toBe(201);
+    }
+    const over = await send(small, 'POST', '/api/v1/alert-rules', { name: 'r3', match: 'cpu' });
+    expect(over.statusCode).toBe(422);
+    expect(over.json()).toMatchObject({ code: 'VIGIL_ERR_OBJECT_LIMIT' });
+    expect(over.json().message).toContain('limits.maxAlertRules');
+    // Replacing a stored rule adds none.
+    expect((await send(small, 'PUT', '/api/v1/alert-rules/r2', { match: 'mem' })).statusCode).toBe(200);
+    for (const name of ['r1', 'r2', 'r3']) {
+      expect((await send(other, 'POST', '/api/v1/alert-rules', { name, match: 'cpu' })).statusCode).toBe(201);
+    }
+    const now = Date.now();
+    const silence = { match: '{host="a"}', startsAt: now, endsAt: now + 3_600_000 };
+    expect((await send(small, 'POST', '/api/v1/silences', silence)).statusCode).toBe(201);
+    const second = await send(small, 'POST', '/api/v1/silences', silence);
+    expect(second.statusCode).toBe(422);
+    expect(second.json().message).toContain('limits.maxSilences');
+    expect((await send(other, 'POST', '/api/v1/silences', silence)).statusCode).toBe(201);
+    const m = await metrics();
+    expect(m).toMatch(/vigil_limit_refusals_total\{tenant="small",limit="maxAlertRules"\} 1/);
+    expect(m).toMatch(/vigil_limit_refusals_total\{tenant="small",limit="maxSilences"\} 1/);
   });
 });
