@@ -13,11 +13,18 @@ export async function pointsOf(url: string, key: string): Promise<PointsOut> {
   return (await r.json()) as PointsOut;
 }
 
+/**
+ * Every anomaly a deployment holds, ordered by series and start, without its `id`: the id names
+ * the deployment's own series id (`<seriesId>-<start>`), which two deployments assign
+ * independently; the series key and start identify the anomaly across them.
+ */
 export async function anomaliesOf(url: string): Promise<{ series: string; start: number }[]> {
   const r = await fetch(`${url}/api/v1/anomalies?limit=10000`);
   if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`);
-  const list = ((await r.json()) as { anomalies: { series: string; start: number }[] }).anomalies;
-  return list.sort((a, b) => a.series.localeCompare(b.series) || a.start - b.start);
+  const list = ((await r.json()) as { anomalies: { id: string; series: string; start: number }[] }).anomalies;
+  return list
+    .map(({ id: _, ...a }) => a)
+    .sort((a, b) => a.series.localeCompare(b.series) || a.start - b.start);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
