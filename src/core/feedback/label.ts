@@ -3,8 +3,6 @@
  * `not_anomaly` (a false alarm) and `expected` (real, but normal for this series, e.g. a planned
  * batch job) both teach the pipeline that such deviations are normal; `anomaly` confirms one.
  */
-import type { Anomaly } from '../anomaly.ts';
-
 export const FEEDBACK_LABELS = ['anomaly', 'not_anomaly', 'expected'] as const;
 export type FeedbackLabel = (typeof FEEDBACK_LABELS)[number];
 
@@ -24,16 +22,4 @@ export interface FeedbackExample {
 /** Whether a label teaches "this is normal here". */
 export function isNormal(label: FeedbackLabel): boolean {
   return label !== 'anomaly';
-}
-
-/** The example a label on `a` gives. */
-export function exampleOf(id: string, label: FeedbackLabel, a: Anomaly): FeedbackExample {
-  return {
-    id,
-    label,
-    start: a.start,
-    peakValue: a.peakValue,
-    peakExpected: a.peakExpected,
-    peakScore: a.peakScore,
-  };
 }

@@ -76,6 +76,11 @@ export class Pipeline {
     return taken;
   }
 
+  /** The post-rules' states alone (cheap: no detector state), e.g. the labels a feedback stage holds. */
+  postRuleStates(): StageState[] {
+    return this.#rules.map((r) => r.snapshot());
+  }
+
   snapshot(): PipelineState {
     return {
       pipeline: PIPELINE_STATE_VERSION,
