@@ -3,13 +3,14 @@
  * label `not_anomaly` or `expected` on an anomaly says "this series may go this far": for the
  * next `memory` points, a point on the same side of its expected value that goes no farther
  * than that labelled peak (its value plus `margin` of the peak's deviation) has its score
- * multiplied by `damping`, which normally takes it below the threshold. A deviation beyond every
- * such peak still alarms. A label `anomaly` confirms: a point whose value is nearer a confirmed
+ * multiplied by `damping` and kept under the threshold, so it is not flagged (the damped score
+ * keeps its rank for a lower threshold). A deviation beyond every such peak still alarms. A label `anomaly` confirms: a point whose value is nearer a confirmed
  * peak than any normal-labelled one (same side) is not suppressed.
  *
- * Chosen by measurement (bench/README.md, "Feedback"): of the mechanisms tried, this one (a value
- * envelope with a memory) changed NAB's scores least for the worse; a suppression that never
- * expires cost NAB points, because true anomalies there often look like earlier false alarms.
+ * Chosen by measurement (bench/README.md, "Feedback"): of the mechanisms tried that keep a
+ * label's promise, this one (a value envelope with a memory) changed NAB's scores least for the
+ * worse; a suppression that never expires cost NAB points, because true anomalies there often
+ * look like earlier false alarms.
  *
  * The state is the labels themselves (the last `maxExamples`, each with the point count at which
  * it was learnt) and the point count, so the learned suppression is visible in the pipeline's
@@ -84,7 +85,7 @@ class FeedbackRule implements PostRule {
     if (this.#examples.length === 0 || p.score === 0) return p;
     const up = deviation(p.value, p.expected) >= 0;
     if (!this.#suppresses(up ? this.#up : this.#down, up ? p.value : -p.value)) return p;
-    const score = p.score * this.#p.damping;
+    const score = Math.min(p.score * this.#p.damping, below(this.#threshold));
     return { ...p, score, anomalous: p.anomalous && score >= this.#threshold };
   }
 
@@ -132,6 +133,11 @@ class FeedbackRule implements PostRule {
   }
 }
 
+/** The largest score under `threshold`: a suppressed point is never flagged, however it scored. */
+function below(threshold: number): number {
+  return Math.max(0, threshold - 1e-9);
+}
+
 /** Signed distance from the expected value; the value itself where there is none. */
 function deviation(value: number, expected: number): number {
   return Number.isNaN(expected) ? value : value - expected;
@@ -152,12 +158,12 @@ export const feedbackRule: PostRuleKind<FeedbackParams> = {
       damping: Type.Number({
         minimum: 0,
         maximum: 1,
-        default: 0.1,
-        description: 'factor on the score of a suppressed point',
+        default: 0.5,
+        description: 'factor on the score of a suppressed point (which stays under the threshold)',
       }),
       memory: Type.Integer({
         minimum: 0,
-        default: 1000,
+        default: 600,
         description: 'points a label keeps suppressing after it is learnt; 0: for ever',
       }),
       maxExamples: Type.Integer({
@@ -169,7 +175,7 @@ export const feedbackRule: PostRuleKind<FeedbackParams> = {
     },
     { additionalProperties: false },
   ),
-  defaults: { margin: 0.1, damping: 0.1, memory: 1000, maxExamples: 32 },
+  defaults: { margin: 0.1, damping: 0.5, memory: 600, maxExamples: 32 },
   maxStateBytes: 16384,
   create(params, ctx, state) {
     const data = (state?.data as FeedbackData | null | undefined) ?? { seen: 0, examples: [] };

@@ -32,6 +32,15 @@ const rule = (params: Partial<typeof feedbackRule.defaults> = {}) =>
   feedbackRule.create({ ...feedbackRule.defaults, ...params }, { threshold: 0.5 });
 
 describe('the feedback post-rule', () => {
+  it('keeps a suppressed score under the threshold however high it was', () => {
+    const r = rule();
+    r.feedback!([label('a', 'not_anomaly', 50)]);
+    const p = r.step({ ...point(50), score: 1 });
+    expect(p.anomalous).toBe(false);
+    expect(p.score).toBeLessThan(0.5);
+    expect(p.score).toBeGreaterThan(0.49);
+  });
+
   it('passes everything until it has a label', () => {
     const r = rule();
     expect(r.step(point(100))).toEqual(point(100));
@@ -42,7 +51,7 @@ describe('the feedback post-rule', () => {
     r.feedback!([label('a', 'not_anomaly', 50)]);
     const same = r.step(point(50));
     expect(same.anomalous).toBe(false);
-    expect(same.score).toBeCloseTo(0.09);
+    expect(same.score).toBeCloseTo(0.45); // × damping 0.5, under the threshold 0.5
     expect(r.step(point(53)).anomalous).toBe(false); // within the 10 % margin of the deviation (40)
     expect(r.step(point(60)).anomalous).toBe(true); // farther out
     expect(r.step(point(-30)).anomalous).toBe(true); // the other side
