@@ -147,6 +147,7 @@ export class Engine {
     for (const id of ids) {
       this.#deleted.add(id);
       this.#overrides.delete(id);
+      this.#feedback.delete(id);
       if (this.#tasks[id] === undefined) continue;
       this.#tasks[id] = undefined;
       this.#count--;
