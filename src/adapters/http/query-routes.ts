@@ -83,7 +83,7 @@ const ConfigOut = Type.Object({
   learned: Type.Optional(
     Type.Array(Type.Object({ stage: Type.String(), version: Type.Integer(), data: Type.Unknown() }), {
       description:
-        "the running pipeline's post-rule states, in declaration order: e.g. the `feedback` stage's labels (data.examples) and points seen (data.seen); absent before the series' first point",
+        "the running pipeline's post-rule states, in declaration order: e.g. the `feedback` stage's labels (data.examples) and points seen (data.seen); absent before the series' first point and for a pipeline without post-rules",
     }),
   ),
 });
@@ -91,7 +91,7 @@ const ConfigOut = Type.Object({
 /** A config as the API shows it: the pipeline, and the fields of the shorthand for older clients. */
 function configOut(series: string, c: SeriesConfig, learned?: StageState[]) {
   return {
-    ...(learned !== undefined ? { learned } : {}),
+    ...(learned !== undefined && learned.length > 0 ? { learned } : {}),
     series,
     pipeline: c.pipeline,
     detector: pipelineLabel(c.pipeline),
