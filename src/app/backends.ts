@@ -13,6 +13,7 @@
  *   ApiKeyStore                  SQLite keys.db                  PostgreSQL (read on the primary)
  *   AuditLog                     SQLite audit.db                 PostgreSQL (read on the primary)
  *   AlertingStore                SQLite alerting.db              (the `vigil alerter` role: not yet)
+ *   FeedbackStore                SQLite feedback.db              — (not yet: PostgreSQL)
  *
  * Each adapter reads its own section of the config; a new backend for a port is one more row here
  * (see docs/guides/add-a-storage-backend.md). The scaled-out adapters are imported only when
@@ -27,6 +28,7 @@ import {
   openSqliteAlerting,
   openSqliteApiKeys,
   openSqliteAudit,
+  openSqliteFeedback,
   openSqliteIngest,
   type SqliteIngest,
   type SqlitePaths,
@@ -38,6 +40,7 @@ import type { ApiKeyStore } from '../ports/api-key-store.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Cache } from '../ports/cache.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
+import type { FeedbackStore } from '../ports/feedback-store.ts';
 import type { AnomalySink, AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
 import type { PartitionedLog } from '../ports/partitioned-log.ts';
 import type { PointSink, PointStore } from '../ports/point-store.ts';
@@ -90,6 +93,8 @@ export interface EmbeddedBackends {
   audit: AuditLog;
   /** `alerting.db`: rules, silences, incidents, the alerter's state. */
   alerting: AlertingStore;
+  /** `feedback.db`. */
+  feedback: FeedbackStore;
   paths: SqlitePaths;
   close(): Promise<void>;
 }
@@ -107,18 +112,21 @@ export function openEmbedded(config: Readonly<Config>, forward: MessagePort): Em
   const apiKeys = openSqliteApiKeys(config);
   const audit = openSqliteAudit(config);
   const alerting = openSqliteAlerting(config);
+  const feedback = openSqliteFeedback(config);
   return {
     ingest,
     cache: new MemoryCache(),
     apiKeys,
     audit,
     alerting,
+    feedback,
     paths,
     close: async () => {
       await ingest.close();
       await apiKeys.close();
       await audit.close();
       await alerting.close();
+      await feedback.close();
     },
   };
 }

@@ -4,6 +4,7 @@
  * and answers; the engine (scoring, scored-point store, checkpoints) runs on its own thread
  * (./engine-thread.ts), so scoring never holds up a request.
  */
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -19,6 +20,7 @@ import { authWiring } from './auth-wiring.ts';
 import { openEmbedded } from './backends.ts';
 import { type Delivery, startDelivery } from './delivery-wiring.ts';
 import { EngineThread } from './engine-thread.ts';
+import { FeedbackService } from './feedback-service.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
 import { ingestLimits } from './memory-budget.ts';
@@ -165,6 +167,7 @@ export async function startEmbedded(
         await configs.setConfig(sid, next);
         await engine.setConfig(sid, next);
       },
+      learned: (sid) => engine.postRuleStates(sid),
     },
     registry,
     allowedLatenessMs: config.engine.allowedLatenessMs,
@@ -181,6 +184,15 @@ export async function startEmbedded(
       logger.info({ series: gone.length, points: stored.points }, 'series deleted');
       return { series: gone.length, points: stored.points, anomalies: stored.anomalies };
     },
+  });
+
+  // Labels in feedback.db; each change sets the series' labels in the engine thread's pipeline.
+  const feedback = new FeedbackService({
+    queries: (tenant) => query.forTenant(tenant),
+    store: backends.feedback,
+    apply: (sid, examples) => engine.feedback(sid, examples),
+    newId: () => randomBytes(8).toString('hex'),
+    now: Date.now,
   });
 
   const { auth, keys } = await authWiring(config, backends.apiKeys, cache, logger);
@@ -200,6 +212,7 @@ export async function startEmbedded(
     trustProxy: config.http.trustProxy,
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => catalog.known(key) !== undefined),
     query,
+    feedback,
     health: {
       ready: () => ingest.ready,
       metrics: async () => ({
@@ -230,6 +243,8 @@ export async function startEmbedded(
   }
   // Serve /healthz and /readyz (503) while recovering; ingest answers 503 until ready.
   const rec = await engine.recover();
+  // The checkpoint may predate a label change: the stored labels are the truth.
+  await feedback.restore();
   logger.info({ dataDir, checkpointOffset: rec.offset, replayedEntries: rec.replayedEntries }, 'recovered');
   ingest.setReady(true);
   retention.start(config.storage.retentionSweepMs);

@@ -10,6 +10,8 @@ import { WorkerRpc } from '../adapters/os/worker-rpc.ts';
 import type { Config } from '../config/schema.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import { ERRORS, type ErrorCode, VigilError } from '../core/errors.ts';
+import type { FeedbackExample } from '../core/feedback/label.ts';
+import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { GroupCommit } from '../engine/group-commit.ts';
@@ -47,6 +49,8 @@ export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'setConfig'; args: [seriesId: number, config: SeriesConfig] }
   | { op: 'deleteSeries'; args: [seriesIds: number[]] }
   | { op: 'retain'; args: [seriesIds: Int32Array, cutoffs: Float64Array] }
+  | { op: 'feedback'; args: [seriesId: number, examples: FeedbackExample[]] }
+  | { op: 'postRuleStates'; args: [seriesId: number] }
 );
 
 /** Engine thread → main thread. */
@@ -214,6 +218,19 @@ export class EngineThread implements BatchSink {
   /** Retention of series `seriesIds[i]` before `cutoffs[i]` (SqliteStoreDb.retain), on the store's writer. */
   retain(seriesIds: Int32Array, cutoffs: Float64Array): Promise<StoredDeletion> {
     return this.#call('retain', seriesIds, cutoffs) as Promise<StoredDeletion>;
+  }
+
+  /**
+   * Sets a series' feedback (every label, oldest first) between two engine slices: its pipeline's
+   * feedback stage learns it; the series keeps the rest of its state.
+   */
+  async feedback(seriesId: number, examples: FeedbackExample[]): Promise<void> {
+    await this.#call('feedback', seriesId, examples);
+  }
+
+  /** The post-rule states of the series' running pipeline; undefined before its first point. */
+  postRuleStates(seriesId: number): Promise<StageState[] | undefined> {
+    return this.#call('postRuleStates', seriesId) as Promise<StageState[] | undefined>;
   }
 
   /** Waits for pending commits, drains and checkpoints the engine, and ends the thread. */

@@ -160,6 +160,11 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       const { chunks, points, anomalies } = await store.retain(req.args[0], req.args[1]);
       return { value: { chunks, points, anomalies } };
     }
+    case 'feedback':
+      task.feedback(req.args[0], req.args[1]);
+      return { value: null };
+    case 'postRuleStates':
+      return { value: task.postRuleStates(req.args[0]) };
     case 'close':
       clearInterval(progress);
       await arrived(req.args[0]);

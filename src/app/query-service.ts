@@ -12,6 +12,7 @@ import type {
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
 import { pipelinesOf } from '../core/pipeline/pipelines.ts';
+import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { AnomalyStore, SeriesConfig, SeriesConfigChange } from '../ports/meta-store.ts';
 import type { PointStore } from '../ports/point-store.ts';
@@ -28,6 +29,8 @@ export interface SeriesConfigs {
    * then on (at once embedded, at the detectors' next config poll scaled out).
    */
   store(seriesId: number, config: SeriesConfig): Promise<void>;
+  /** The post-rule states of the series' running pipeline, where this process runs it (embedded). */
+  learned?(seriesId: number): Promise<StageState[] | undefined>;
 }
 
 export interface QueryServiceDeps {
@@ -80,6 +83,10 @@ export class QueryService implements QueryBackend, ForTenant {
 
   getConfig(seriesId: number): Promise<SeriesConfig> {
     return this.#d.configs.configOf(seriesId);
+  }
+
+  async learned(seriesId: number): Promise<StageState[] | undefined> {
+    return this.#d.configs.learned?.(seriesId);
   }
 
   /** `change` merged onto the series' current config (see mergeSeriesConfig), stored, returned. */

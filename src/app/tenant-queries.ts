@@ -7,6 +7,7 @@
 import type { QueryBackend, SeriesDeletion } from '../adapters/http/query-routes.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import { VigilError } from '../core/errors.ts';
+import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import {
   parseSeriesKey,
@@ -71,6 +72,11 @@ export class TenantQueries implements QueryBackend {
   async getConfig(seriesId: number): Promise<SeriesConfig> {
     await this.#mustOwn(seriesId);
     return this.#all.getConfig(seriesId);
+  }
+
+  async learned(seriesId: number): Promise<StageState[] | undefined> {
+    await this.#mustOwn(seriesId);
+    return this.#all.learned(seriesId);
   }
 
   async setConfig(seriesId: number, change: SeriesConfigChange): Promise<SeriesConfig> {

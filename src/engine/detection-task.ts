@@ -7,6 +7,8 @@
  * positioned there), so the output after a crash equals an uninterrupted run's.
  */
 import type { Anomaly } from '../core/anomaly.ts';
+import type { FeedbackExample } from '../core/feedback/label.ts';
+import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { CheckpointStore, StoredDeletion } from '../ports/checkpoint-store.ts';
 import type { LogEntry } from '../ports/log.ts';
@@ -158,6 +160,15 @@ export class DetectionTask implements Task {
       chunks: stored?.chunks ?? 0,
       anomalies: stored?.anomalies ?? 0,
     };
+  }
+
+  /** Sets the series' feedback (Engine.feedback): every label, oldest first. */
+  feedback(seriesId: number, examples: readonly FeedbackExample[]): void {
+    this.#engine.feedback(seriesId, examples);
+  }
+
+  postRuleStates(seriesId: number): StageState[] | undefined {
+    return this.#engine.postRuleStates(seriesId);
   }
 
   configOf(seriesId: number): SeriesConfig {

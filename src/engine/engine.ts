@@ -7,9 +7,11 @@
 import type { Anomaly } from '../core/anomaly.ts';
 import type { DetectorState } from '../core/detectors/detector.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
+import type { FeedbackExample } from '../core/feedback/label.ts';
 import type { ResolvedPipeline } from '../core/pipeline/declaration.ts';
 import type { Pipeline, PipelineState } from '../core/pipeline/pipeline.ts';
 import { type Pipelines, pipelinesOf } from '../core/pipeline/pipelines.ts';
+import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { checkResample, type Resample, Resampler } from '../core/resample.ts';
 import { pipelineLabel, type SeriesConfig } from '../core/series-config.ts';
@@ -66,6 +68,8 @@ export class Engine {
   readonly #tasks: (SeriesTask | undefined)[] = [];
   #count = 0;
   readonly #overrides = new Map<number, SeriesConfig>();
+  /** Each series' feedback as last set: handed to its pipeline whenever one is built. */
+  readonly #feedback = new Map<number, readonly FeedbackExample[]>();
   #dirty: number[] = [];
   /**
    * Deleted series: their ids are never given out again, and points of theirs still in flight (or
@@ -92,7 +96,7 @@ export class Engine {
    */
   setConfig(seriesId: number, config: SeriesConfig, out: EngineOutput): void {
     // Validates the pipeline and the resampling before anything changes.
-    const pipeline = this.#create(config);
+    const pipeline = this.#create(config, seriesId);
     this.#checkResample(config);
     this.#overrides.set(seriesId, config);
     const task = this.#tasks[seriesId];
@@ -104,6 +108,25 @@ export class Engine {
       task.resampler = config.resample === undefined ? null : new Resampler(config.resample);
       this.#markDirty(seriesId, task);
     }
+  }
+
+  /**
+   * Sets the feedback of a series (every label, oldest first; empty: none): its pipeline's
+   * feedback stage learns it at once, and a pipeline built later (first point, restore, config
+   * change) learns it too. The series' state changes, so the next checkpoint holds it.
+   */
+  feedback(seriesId: number, examples: readonly FeedbackExample[]): void {
+    if (examples.length === 0) this.#feedback.delete(seriesId);
+    else this.#feedback.set(seriesId, examples);
+    const task = this.#tasks[seriesId];
+    if (task === undefined) return;
+    task.pipeline.feedback(examples);
+    if (!task.dirty) this.#markDirty(seriesId, task);
+  }
+
+  /** The post-rule states of a series' running pipeline (what its stages learnt); undefined before its first point. */
+  postRuleStates(seriesId: number): StageState[] | undefined {
+    return this.#tasks[seriesId]?.pipeline.postRuleStates();
   }
 
   #checkResample(config: SeriesConfig): void {
@@ -124,6 +147,7 @@ export class Engine {
     for (const id of ids) {
       this.#deleted.add(id);
       this.#overrides.delete(id);
+      this.#feedback.delete(id);
       if (this.#tasks[id] === undefined) continue;
       this.#tasks[id] = undefined;
       this.#count--;
@@ -141,7 +165,7 @@ export class Engine {
       // Only here, off the per-point path: a deleted series has no task.
       if (this.#deleted.has(seriesId)) return;
       const config = this.configOf(seriesId);
-      task = this.#newTask(config, this.#create(config));
+      task = this.#newTask(config, this.#create(config, seriesId));
       this.#tasks[seriesId] = task;
       this.#count++;
     }
@@ -192,8 +216,11 @@ export class Engine {
     return p;
   }
 
-  #create(config: SeriesConfig, state?: PipelineState | DetectorState): Pipeline {
-    return this.#pipelines.create(this.#resolve(config), state);
+  #create(config: SeriesConfig, seriesId: number, state?: PipelineState | DetectorState): Pipeline {
+    const pipeline = this.#pipelines.create(this.#resolve(config), state);
+    const feedback = this.#feedback.get(seriesId);
+    if (feedback !== undefined) pipeline.feedback(feedback);
+    return pipeline;
   }
 
   #markDirty(id: number, task: SeriesTask): void {
@@ -256,7 +283,7 @@ export class Engine {
       // A state written under another pipeline (config changed since) is not restorable: the
       // pipeline starts fresh (Pipelines.create), and buckets kept under another resampling are
       // dropped with it.
-      const pipeline = this.#create(config, s.pipeline ?? s.detector);
+      const pipeline = this.#create(config, id, s.pipeline ?? s.detector);
       const same =
         s.pipeline !== undefined
           ? s.pipeline.hash === pipeline.hash

@@ -19,6 +19,8 @@ let bKeyId = '';
 let bSilenceId = '';
 /** B's alert rule: A's changes to a rule of this name must land in A's own rules. */
 const B_RULE = 'rule-of-b';
+let bAnomalyId = '';
+let bFeedbackId = '';
 
 const post = (key: string, path: string, body: string, ct = 'application/json') =>
   fetch(`${s.url}${path}`, {
@@ -38,7 +40,8 @@ async function snapshotOfB() {
   const keys = await (await fetch(`${s.url}/api/v1/keys`, { headers: h })).json();
   const rules = await (await fetch(`${s.url}/api/v1/alert-rules`, { headers: h })).json();
   const silences = await (await fetch(`${s.url}/api/v1/silences`, { headers: h })).json();
-  return { points, config, series, keys, rules, silences };
+  const feedback = await (await fetch(`${s.url}/api/v1/feedback`, { headers: h })).json();
+  return { points, config, series, keys, rules, silences, feedback };
 }
 
 beforeAll(async () => {
@@ -53,7 +56,32 @@ beforeAll(async () => {
     ts: T + i * 60_000,
     value: i === 25 ? 500 : 10 + (i % 3),
   }));
-  expect((await post(keyB, '/api/v1/points', JSON.stringify({ points }))).status).toBe(204);
+  // The first point creates B's series; its pipeline then flags the spike, and B labels it.
+  expect((await post(keyB, '/api/v1/points', JSON.stringify({ points: points.slice(0, 1) }))).status).toBe(
+    204,
+  );
+  await eventually(async () => s.engine.stats.pointsScored === 1);
+  const config = await fetch(`${s.url}/api/v1/series/config?series=${encodeURIComponent(B_KEY)}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${keyB}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      pipeline: {
+        detector: { name: 'ewma' },
+        calibration: { name: 'none' },
+        postRules: [{ name: 'feedback' }],
+      },
+    }),
+  });
+  expect(config.status).toBe(200);
+  expect((await post(keyB, '/api/v1/points', JSON.stringify({ points: points.slice(1) }))).status).toBe(204);
+  await eventually(async () => s.engine.stats.pointsScored === 30);
+  const anomalies = await fetch(`${s.url}/api/v1/anomalies?series=${encodeURIComponent(B_KEY)}`, {
+    headers: { authorization: `Bearer ${keyB}` },
+  });
+  bAnomalyId = ((await anomalies.json()) as { anomalies: { id: string }[] }).anomalies[0]!.id;
+  const label = await post(keyB, `/api/v1/anomalies/${bAnomalyId}/feedback`, '{"label":"not_anomaly"}');
+  expect(label.status).toBe(201);
+  bFeedbackId = ((await label.json()) as { id: string }).id;
   const rule = { name: B_RULE, match: `cpu{host="${SECRET}"}`, annotations: { note: SECRET } };
   expect((await post(keyB, '/api/v1/alert-rules', JSON.stringify(rule))).status).toBe(201);
   const silence = {
@@ -65,7 +93,6 @@ beforeAll(async () => {
   const created = await post(keyB, '/api/v1/silences', JSON.stringify(silence));
   expect(created.status).toBe(201);
   bSilenceId = ((await created.json()) as { id: string }).id;
-  await eventually(async () => s.engine.stats.pointsScored === 30);
 });
 afterAll(async () => {
   await s?.dispose();
@@ -74,7 +101,14 @@ afterAll(async () => {
 /** A request for `method path` aimed at B's objects, with what such a route takes. */
 function aimedAtB(method: string, path: string): { url: string; body?: string; ct?: string } {
   const q = `series=${encodeURIComponent(B_KEY)}&match=${encodeURIComponent(`{host="${SECRET}"}`)}`;
-  const id = path.startsWith('/api/v1/silences') ? bSilenceId : bKeyId;
+  // `{id}` names B's object of the route: its silence, anomaly or label, else its key.
+  const id = path.startsWith('/api/v1/silences')
+    ? bSilenceId
+    : path.startsWith('/api/v1/anomalies/')
+      ? bAnomalyId
+      : path.startsWith('/api/v1/feedback/')
+        ? bFeedbackId
+        : bKeyId;
   const url = `${path.replace('{id}', id).replace('{name}', B_RULE)}?${q}&maxPoints=100000`;
   // Deleting series takes one of series and match: the walk sends B's selector (B's key: above).
   if (method === 'DELETE' && path === '/api/v1/series')
@@ -98,6 +132,7 @@ function aimedAtB(method: string, path: string): { url: string; body?: string; c
     };
   if (path === '/api/v1/silences')
     return { url, body: JSON.stringify({ match: '{host="x"}', startsAt: 0, endsAt: Date.now() + 60_000 }) };
+  if (path.endsWith('/feedback')) return { url, body: JSON.stringify({ label: 'anomaly' }) };
   if (path === '/api/v1/keys')
     return { url, body: JSON.stringify({ tenant: 'tenant-b', scopes: ['admin'] }) };
   return { url, body: '{}' };

@@ -55,7 +55,7 @@ export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: () 
       const code: ErrorCode = FASTIFY_CODES[err.code] ?? BY_STATUS[status] ?? 'VIGIL_ERR_BAD_REQUEST';
       const message =
         code === 'VIGIL_ERR_BODY_TOO_LARGE' ? 'request body is larger than http.bodyLimitBytes' : err.message;
-      const field = err.validation?.[0]?.instancePath?.replace(/^\//, '').replaceAll('/', '.');
+      const field = validationField(err.validation?.[0]);
       return reply.code(status).send({
         error: message,
         code,
@@ -70,4 +70,18 @@ export function installErrorHandler(app: FastifyInstance, retryAfterSeconds: () 
       .code(404)
       .send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'VIGIL_ERR_NOT_FOUND' });
   });
+}
+
+/**
+ * The field a schema error is about, as `a.b`: its instance path, and for a missing or unknown
+ * key (reported at the object holding it) that key.
+ */
+function validationField(
+  v: { instancePath?: string; params?: Record<string, unknown> } | undefined,
+): string | undefined {
+  if (v === undefined) return undefined;
+  const path = (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const key = v.params?.missingProperty ?? v.params?.additionalProperty;
+  const field = typeof key === 'string' ? (path === '' ? key : `${path}.${key}`) : path;
+  return field === '' ? undefined : field;
 }

@@ -5,6 +5,7 @@ import { type Anomaly, anomalyId } from '../../core/anomaly.ts';
 import { downsample } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
 import { PipelineDeclarationSchema } from '../../core/pipeline/declaration.ts';
+import type { StageState } from '../../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../../core/point.ts';
 import { resampleSchema } from '../../core/resample.ts';
 import { matches, parseSelector } from '../../core/selector.ts';
@@ -30,6 +31,8 @@ export interface QueryBackend {
     limit: number;
   }): Promise<Anomaly[]>;
   getConfig(seriesId: number): Promise<SeriesConfig>;
+  /** What the series' running pipeline's post-rules learnt (their states); undefined where unknown. */
+  learned(seriesId: number): Promise<StageState[] | undefined>;
   setConfig(seriesId: number, config: SeriesConfigChange): Promise<SeriesConfig>;
   /** Deletes series with everything stored of them (./series-delete-routes.ts). */
   deleteSeries(seriesIds: number[]): Promise<SeriesDeletion>;
@@ -77,11 +80,18 @@ const ConfigOut = Type.Object({
   params: Type.Record(Type.String(), Type.Unknown(), { description: "the detector stage's params" }),
   threshold: Type.Number({ description: "the pipeline's threshold" }),
   resample: Type.Optional(Resample),
+  learned: Type.Optional(
+    Type.Array(Type.Object({ stage: Type.String(), version: Type.Integer(), data: Type.Unknown() }), {
+      description:
+        "the running pipeline's post-rule states, in declaration order: e.g. the `feedback` stage's labels (data.examples) and points seen (data.seen); absent before the series' first point and for a pipeline without post-rules",
+    }),
+  ),
 });
 
 /** A config as the API shows it: the pipeline, and the fields of the shorthand for older clients. */
-function configOut(series: string, c: SeriesConfig) {
+function configOut(series: string, c: SeriesConfig, learned?: StageState[]) {
   return {
+    ...(learned !== undefined && learned.length > 0 ? { learned } : {}),
     series,
     pipeline: c.pipeline,
     detector: pipelineLabel(c.pipeline),
@@ -326,7 +336,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     async (req) => {
       const b = scoped(req);
       const s = await mustSeries(b, (req.query as { series: string }).series);
-      return configOut(s.key, await b.getConfig(s.id));
+      return configOut(s.key, await b.getConfig(s.id), await b.learned(s.id));
     },
   );
 

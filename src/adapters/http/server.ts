@@ -6,6 +6,7 @@ import { type AlertingAdmin, alertingRoutes } from './alerting-routes.ts';
 import { type AuditOptions, auditRoutes, installAudit } from './audit.ts';
 import { type AuthOptions, installAuth, SECURITY_SCHEME } from './auth.ts';
 import { clientErrorHandler, installErrorHandler } from './errors.ts';
+import { feedbackRoutes, type TenantFeedback } from './feedback-routes.ts';
 import { type HealthOptions, healthRoutes } from './health-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
 import { type KeyAdmin, keyRoutes } from './key-routes.ts';
@@ -29,6 +30,8 @@ export interface HttpServerOptions {
   health: HealthOptions;
   /** `auth.mode` and, with keys, the verifier and the failed-auth limit. */
   auth: AuthOptions;
+  /** Labels on anomalies; absent on roles without them (scaled out, for now). */
+  feedback?: TenantFeedback;
   /** The admin API for keys; absent on roles without the API (processor, detector). */
   keys?: KeyAdmin;
   /** The audit log of changes and its admin route; absent on roles without the API. */
@@ -90,6 +93,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
     await app.register(queryRoutes, { backend: o.query, limits: o.limits });
     await app.register(seriesDeleteRoutes, { backend: o.query, limits: o.limits });
   }
+  if (o.feedback !== undefined) await app.register(feedbackRoutes, { feedback: o.feedback });
   if (o.keys !== undefined) await app.register(keyRoutes, { keys: o.keys, now: Date.now });
   if (o.audit !== undefined) await app.register(auditRoutes, { log: o.audit.log });
   if (o.alerting !== undefined) await app.register(alertingRoutes, { alerting: o.alerting });

@@ -21,6 +21,8 @@ export interface SqlitePaths {
   outbox: string;
   /** Alert rules, silences, incidents and the alerter's state (see ./alerting-store.ts). */
   alerting: string;
+  /** People's labels on anomalies (see ./feedback-store.ts). */
+  feedback: string;
 }
 
 export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths {
@@ -31,5 +33,6 @@ export function sqlitePaths(config: Pick<SqliteConfig, 'dataDir'>): SqlitePaths 
     audit: join(config.dataDir, 'audit.db'),
     outbox: join(config.dataDir, 'outbox.db'),
     alerting: join(config.dataDir, 'alerting.db'),
+    feedback: join(config.dataDir, 'feedback.db'),
   };
 }

@@ -10,6 +10,7 @@
  *   - `openSqliteAudit`: `audit.db`, the AuditLog, appended by the server and `vigil keys`.
  *   - `openSqliteOutbox`: `outbox.db`, the notification outbox and its delivery queue.
  *   - `openSqliteAlerting`: `alerting.db`, the AlertingStore (rules, silences, incidents).
+ *   - `openSqliteFeedback`: `feedback.db`, the FeedbackStore, written by the server.
  * Both threads are called through the one worker-RPC helper (../os/worker-rpc.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -20,6 +21,7 @@ import { SqliteAuditLog } from './audit-log.ts';
 import { type SqliteConfig, sqlitePaths } from './config.ts';
 import { SqliteConfigStore } from './config-store.ts';
 import { openDatabase } from './database.ts';
+import { SqliteFeedbackStore } from './feedback-store.ts';
 import { SqliteLog } from './log.ts';
 import { SqliteNotificationOutbox } from './notification-outbox.ts';
 import { SqliteSeriesCatalog } from './series-catalog.ts';
@@ -30,6 +32,7 @@ export { SqliteAuditLog } from './audit-log.ts';
 export { type SqliteConfig, type SqlitePaths, sqlitePaths } from './config.ts';
 export { SqliteConfigStore } from './config-store.ts';
 export { openDatabase, writeTransaction } from './database.ts';
+export { SqliteFeedbackStore } from './feedback-store.ts';
 export { type LogCommits, SqliteLog, SqliteLogReader } from './log.ts';
 export { SqliteNotificationOutbox } from './notification-outbox.ts';
 export { SqliteSeriesCatalog } from './series-catalog.ts';
@@ -110,4 +113,9 @@ export function openSqliteOutbox(
 /** Opens `alerting.db` under the data dir (created when missing); `close` closes it. */
 export function openSqliteAlerting(config: Pick<SqliteConfig, 'dataDir'>): SqliteAlertingStore {
   return new SqliteAlertingStore(openDatabase(sqlitePaths(config).alerting, 'full'));
+}
+
+/** Opens `feedback.db` under the data dir (created when missing); `close` closes it. */
+export function openSqliteFeedback(config: Pick<SqliteConfig, 'dataDir'>): SqliteFeedbackStore {
+  return new SqliteFeedbackStore(openDatabase(sqlitePaths(config).feedback, 'full'));
 }

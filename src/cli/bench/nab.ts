@@ -2,6 +2,9 @@
  * `vigil bench nab`: runs detectors over the NAB corpus, writes their raw results in NAB's format
  * and scores them exactly as NAB does (threshold optimised per profile across the corpus).
  *
+ * `--feedback` runs each pipeline twice, without and with a simulated operator whose labels are
+ * fed back (core/bench/nab/feedback-operator.ts), and reports both. `--files` runs a subset.
+ *
  * `--mode nab` hands each detector what NAB's harness does (the file's min, max and
  * probationary length); `--mode strict` hands it only the stream (and the seed). Each file gets a
  * fresh detector; files run on worker threads, and the result depends only on the seed.
@@ -23,7 +26,7 @@ import { builtinDetectors } from '../../core/detectors/index.ts';
 import { VigilError } from '../../core/errors.ts';
 import { pipelinesOf } from '../../core/pipeline/pipelines.ts';
 import { interleaveByTimestamp, type KernelOrder, runKernel } from './nab-kernel.ts';
-import type { NabFileOutcome, NabFileTask, NabWorkerSetup } from './nab-worker.ts';
+import type { NabFileOutcome, NabFileTask, NabWorkerSetup, OperatorLabels } from './nab-worker.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** NAB v1.1 beside the repository (CI keeps a copy of shared/ next to the clone). */
@@ -43,6 +46,12 @@ export interface NabBenchOptions {
   results?: string;
   seed: number;
   workers: number;
+  /** Also run with a simulated operator's labels fed back (core/bench/nab/feedback-operator.ts). */
+  feedback?: boolean;
+  /** The operator's delay in points; one label window of each file when absent. */
+  feedbackDelay?: number;
+  /** Only the files whose name contains this (for development; scores are of the subset). */
+  files?: string;
 }
 
 export interface NabBenchResult {
@@ -61,6 +70,10 @@ export interface NabBenchResult {
   /** Mean JSON length of the detector's snapshot at the end of a file. */
   stateBytesPerSeries: number;
   seed: number;
+  /** With feedback: the labels given and the scores of the same run without them. */
+  feedback?: { delay: number | 'window'; labels: OperatorLabels; without: Record<string, number> };
+  /** The file filter, when only part of the corpus ran. */
+  files?: string;
 }
 
 /** Where the command writes: text lines, and the terminal stream for a progress bar if any. */
@@ -99,6 +112,9 @@ export function registerNab(bench: Command): void {
     .option('--results <dir>', 'raw results root, NAB layout (default bench/results/nab)')
     .option('--seed <n>', 'seed handed to every detector', integer(0), 0)
     .option('--workers <n>', 'worker threads', integer(1), availableParallelism())
+    .option('--feedback', 'also run with a simulated operator labelling each reported anomaly')
+    .option('--feedback-delay <points>', 'operator delay in points (default: one label window)', integer(0))
+    .option('--files <text>', 'only files whose name contains this (a development subset)')
     .action(async (opts: NabBenchOptions) => {
       await runNabBench(opts, {
         write: (text) => process.stdout.write(text),
@@ -116,22 +132,27 @@ export async function runNabBench(options: NabBenchOptions, out: BenchOutput): P
       ? pipelines.selectable().filter((n) => n !== 'default')
       : [pipelines.named(options.detector).name ?? options.detector];
   const corpusDir = options.corpus === undefined ? defaultCorpus() : resolve(options.corpus);
-  const corpus = await loadNabCorpus(corpusDir);
+  const corpus = subset(await loadNabCorpus(corpusDir), options.files);
   const resultsRoot =
     options.results === undefined ? join(REPO_ROOT, 'bench/results/nab') : resolve(options.results);
   const hints = corpus.files.map((f) => hintsFor(f, options.mode, options.seed));
   const order = interleaveByTimestamp(corpus.files.map((f) => f.ts));
   const results: NabBenchResult[] = [];
   for (const detector of detectors) {
-    const result = await benchDetector(detector, corpus, hints, order, options, out);
-    const dir = join(resultsRoot, detector);
+    const result = options.feedback
+      ? await withFeedback(detector, corpus, hints, order, options, out)
+      : await benchDetector(detector, corpus, hints, order, options, out);
+    const dir = join(resultsRoot, options.feedback ? `${detector}-feedback` : detector);
     await Promise.all(
       result.files.map(async (scores, f) => writeNabResults(dir, detector, corpus.files[f]!, scores)),
     );
     results.push(result.summary);
     const json =
       options.json === undefined
-        ? join(REPO_ROOT, `bench/results/nab-${detector}-${options.mode}.json`)
+        ? join(
+            REPO_ROOT,
+            `bench/results/nab-${detector}-${options.mode}${options.feedback ? '-feedback' : ''}.json`,
+          )
         : resolve(options.json);
     if (options.json === undefined || detectors.length === 1) await writeJson(json, result.summary);
     out.write(`${describeRun(result.summary, options.workers)}\n  wrote ${json} and ${dir}/\n`);
@@ -153,6 +174,26 @@ function hintsFor(file: NabCorpusFile, mode: NabMode, seed: number): DetectorHin
   return { min, max, probationaryLength: probationaryLength(file.length), seed };
 }
 
+/** The run without feedback, then with it; the second's summary carries the first's scores. */
+async function withFeedback(
+  detector: string,
+  corpus: NabCorpus,
+  hints: readonly DetectorHints[],
+  order: KernelOrder,
+  options: NabBenchOptions,
+  out: BenchOutput,
+): Promise<{ summary: NabBenchResult; files: Float64Array[] }> {
+  const without = await benchDetector(detector, corpus, hints, order, { ...options, feedback: false }, out);
+  const run = await benchDetector(detector, corpus, hints, order, options, out);
+  const s = run.summary;
+  out.write(
+    `${detector} (${options.mode}) with feedback (${s.feedback!.labels.anomaly} anomaly, ${s.feedback!.labels.not_anomaly} not_anomaly labels): ` +
+      `${BOARD_PROFILES.map((p) => `${p} ${without.summary.scores[p]!.toFixed(2)} → ${s.scores[p]!.toFixed(2)}`).join(', ')}\n`,
+  );
+  s.feedback!.without = without.summary.scores;
+  return run;
+}
+
 async function benchDetector(
   detector: string,
   corpus: NabCorpus,
@@ -162,9 +203,16 @@ async function benchDetector(
   out: BenchOutput,
 ): Promise<{ summary: NabBenchResult; files: Float64Array[] }> {
   const { files } = corpus;
-  const bar = progress(out, `nab ${detector} (${options.mode})`, files.length);
+  const label = `nab ${detector} (${options.mode}${options.feedback ? ', feedback' : ''})`;
+  const bar = progress(out, label, files.length);
   const started = performance.now();
-  const run = await runInWorkers(detector, files, hints, options.workers, (f) => bar.tick(files[f]!.name));
+  const setup: NabWorkerSetup = {
+    nabBenchWorker: true,
+    detector,
+    feedback: options.feedback === true,
+    ...(options.feedbackDelay !== undefined ? { feedbackDelay: options.feedbackDelay } : {}),
+  };
+  const run = await runInWorkers(setup, files, hints, options.workers, (f) => bar.tick(files[f]!.name));
   const seconds = (performance.now() - started) / 1000;
   bar.stop();
   const profiles = scoreDetector(files, run.scores, corpus.profiles);
@@ -188,6 +236,10 @@ async function benchDetector(
     kernelPointsPerSec,
     stateBytesPerSeries: run.stateBytes.reduce((a, b) => a + b, 0) / Math.max(files.length, 1),
     seed: options.seed,
+    ...(options.feedback === true
+      ? { feedback: { delay: options.feedbackDelay ?? 'window', labels: run.labels, without: {} } }
+      : {}),
+    ...(options.files !== undefined ? { files: options.files } : {}),
   };
   return { summary, files: run.scores };
 }
@@ -197,12 +249,14 @@ async function benchDetector(
  * free workers pick up the rest. Files are copied to the workers; the scores come back moved.
  */
 function runInWorkers(
-  detector: string,
+  setup: NabWorkerSetup,
   files: readonly NabCorpusFile[],
   hints: readonly DetectorHints[],
   workers: number,
   onFile: (index: number) => void,
-): Promise<{ scores: Float64Array[]; stateBytes: number[] }> {
+): Promise<{ scores: Float64Array[]; stateBytes: number[]; labels: OperatorLabels }> {
+  const { detector } = setup;
+  const labels: OperatorLabels = { anomaly: 0, not_anomaly: 0 };
   const queue = files.map((_, f) => f).sort((a, b) => files[b]!.length - files[a]!.length || a - b);
   const scores = new Array<Float64Array>(files.length);
   const stateBytes = new Array<number>(files.length);
@@ -210,7 +264,7 @@ function runInWorkers(
   let remaining = files.length;
   return new Promise((resolvePromise, reject) => {
     if (remaining === 0) {
-      resolvePromise({ scores, stateBytes });
+      resolvePromise({ scores, stateBytes, labels });
       return;
     }
     const fail = (err: unknown) => {
@@ -223,10 +277,16 @@ function runInWorkers(
         void worker.terminate();
         return;
       }
-      const task: NabFileTask = { index: f, ts: files[f]!.ts, values: files[f]!.values, hints: hints[f]! };
+      const file = files[f]!;
+      const task: NabFileTask = {
+        index: f,
+        ts: file.ts,
+        values: file.values,
+        hints: hints[f]!,
+        windows: file.windows,
+      };
       worker.postMessage(task);
     };
-    const setup: NabWorkerSetup = { nabBenchWorker: true, detector };
     for (let w = 0; w < Math.min(workers, files.length); w++) {
       const worker = new Worker(new URL('./nab-worker.ts', import.meta.url), { workerData: setup });
       pool.push(worker);
@@ -238,10 +298,12 @@ function runInWorkers(
         }
         scores[outcome.index] = outcome.scores;
         stateBytes[outcome.index] = outcome.stateBytes;
+        labels.anomaly += outcome.labels.anomaly;
+        labels.not_anomaly += outcome.labels.not_anomaly;
         onFile(outcome.index);
         if (--remaining === 0) {
           for (const w of pool) void w.terminate();
-          resolvePromise({ scores, stateBytes });
+          resolvePromise({ scores, stateBytes, labels });
         } else {
           feed(worker);
         }
@@ -297,6 +359,16 @@ function scoreboard(corpus: NabCorpus, ours: readonly NabBenchResult[]): string 
     ...rows.map((r) => `${r.mine ? '* ' : '  '}${r.name.padEnd(width)}${r.values.map(cell).join('')}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The corpus restricted to files whose name contains `text` (all of it when absent). */
+function subset(corpus: NabCorpus, text: string | undefined): NabCorpus {
+  if (text === undefined) return corpus;
+  const files = corpus.files.filter((f) => f.name.includes(text));
+  if (files.length === 0) {
+    throw new VigilError('VIGIL_ERR_NOT_FOUND', `--files ${text}: no file of ${corpus.root} matches`);
+  }
+  return { ...corpus, files };
 }
 
 function defaultCorpus(): string {

@@ -5,6 +5,7 @@
  * declaration's hash so a state is never restored into another pipeline.
  */
 import { type Detector, type DetectorState, stepOf } from '../detectors/detector.ts';
+import type { FeedbackExample } from '../feedback/label.ts';
 import type { Score, ScoredPoint } from '../point.ts';
 import type { Calibrator } from './calibrator.ts';
 import type { ResolvedPipeline } from './declaration.ts';
@@ -59,6 +60,25 @@ export class Pipeline {
     let p = this.#judge(ts, value, raw, this.#calibrator.step(value, raw));
     for (const r of this.#rules) p = r.step(p);
     return p;
+  }
+
+  /**
+   * Hands the series' feedback (every label, oldest first) to the stages that learn from it;
+   * false when no stage does (the declaration has no feedback stage).
+   */
+  feedback(examples: readonly FeedbackExample[]): boolean {
+    let taken = false;
+    for (const r of this.#rules) {
+      if (r.feedback === undefined) continue;
+      r.feedback(examples);
+      taken = true;
+    }
+    return taken;
+  }
+
+  /** The post-rules' states alone (cheap: no detector state), e.g. the labels a feedback stage holds. */
+  postRuleStates(): StageState[] {
+    return this.#rules.map((r) => r.snapshot());
   }
 
   snapshot(): PipelineState {

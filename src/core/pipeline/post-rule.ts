@@ -5,6 +5,7 @@
  * filter. Score-then-learn: `score` MUST NOT change state; `step` returns what `score` would and
  * then learns the point.
  */
+import type { FeedbackExample } from '../feedback/label.ts';
 import type { ScoredPoint } from '../point.ts';
 import type { StageKind, StageState } from './stage.ts';
 
@@ -12,6 +13,12 @@ export interface PostRule {
   score(p: ScoredPoint): ScoredPoint;
   step(p: ScoredPoint): ScoredPoint;
   snapshot(): StageState;
+  /**
+   * Rules that learn from feedback: replaces the labels of the series the rule learns from with
+   * `examples` (all of them, oldest first). Idempotent, so the same set may be sent again after a
+   * restart; a label missing from the set is forgotten (undo).
+   */
+  feedback?(examples: readonly FeedbackExample[]): void;
 }
 
 export type PostRuleKind<P = Record<string, unknown>> = StageKind<P, PostRule>;

@@ -1,6 +1,7 @@
 /**
  * Named presets: pipelines chosen by measurement on NAB (docs/detectors.md), declared like any
- * other. `default` is the one a series gets unless configured otherwise.
+ * other. `default` is the one a series gets unless configured otherwise. Each ends with the
+ * `feedback` stage (post-rules/feedback.ts), so people's labels change what it flags.
  */
 import type { PipelineDeclaration } from './declaration.ts';
 
@@ -15,7 +16,7 @@ const vigil: PipelineDeclaration = {
   detector: { name: 'vigil-events' },
   calibration: { name: 'none' },
   threshold: 0.3,
-  postRules: [],
+  postRules: [{ name: 'feedback' }],
 };
 
 /**
@@ -32,7 +33,7 @@ const fast: PipelineDeclaration = {
   },
   calibration: { name: 'lite-likelihood' },
   threshold: 0.5,
-  postRules: [{ name: 'softRefractory', level: 0.5, tau: 30 }],
+  postRules: [{ name: 'softRefractory', level: 0.5, tau: 30 }, { name: 'feedback' }],
 };
 
 export const PRESETS: ReadonlyMap<string, PipelineDeclaration> = new Map([

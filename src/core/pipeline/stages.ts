@@ -4,6 +4,7 @@ import { likelihoodCalibration } from './calibrators/likelihood.ts';
 import { liteLikelihoodCalibration } from './calibrators/lite-likelihood.ts';
 import { noCalibration } from './calibrators/none.ts';
 import type { PostRule } from './post-rule.ts';
+import { feedbackRule } from './post-rules/feedback.ts';
 import { directionRule, minDeviationRule, minDurationRule } from './post-rules/guardrails.ts';
 import { softRefractoryRule } from './post-rules/soft-refractory.ts';
 import { StageRegistry } from './stage.ts';
@@ -20,5 +21,6 @@ export function builtinPostRules(): StageRegistry<PostRule> {
     .register(directionRule)
     .register(minDeviationRule)
     .register(minDurationRule)
-    .register(softRefractoryRule);
+    .register(softRefractoryRule)
+    .register(feedbackRule);
 }

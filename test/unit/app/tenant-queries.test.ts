@@ -24,6 +24,7 @@ const all: QueryBackend = {
   points: async (id) => [{ ts: id, value: id } as never],
   anomalies: async (q) => (q.seriesIds ?? [1, 2, 3]).map((id) => ({ seriesId: id }) as never),
   getConfig: async () => ({}) as never,
+  learned: async () => [],
   setConfig: async () => ({}) as never,
   deleteSeries: async (ids) => ({ series: ids.length, points: 0, anomalies: 0 }),
   detectorNames: () => ['ewma'],

@@ -109,6 +109,45 @@ describe('runNabBench', () => {
     }
   });
 
+  it('--feedback runs without and with the operator and reports both; --files runs a subset', async () => {
+    const corpus = tinyCorpus();
+    const lines: string[] = [];
+    const [r] = await runNabBench(
+      {
+        detector: 'fast',
+        corpus,
+        mode: 'nab',
+        json: join(tmp, 'fb.json'),
+        results: join(tmp, 'fb'),
+        seed: 0,
+        workers: 1,
+        feedback: true,
+        files: 'spiky',
+      },
+      { write: (text) => lines.push(text) },
+    );
+    expect(r!.points).toBe(300);
+    expect(r!.files).toBe('spiky');
+    expect(r!.feedback).toMatchObject({ delay: 'window' });
+    expect(Object.keys(r!.feedback!.without)).toEqual([
+      'standard',
+      'reward_low_FP_rate',
+      'reward_low_FN_rate',
+    ]);
+    const { anomaly, not_anomaly } = r!.feedback!.labels;
+    expect(anomaly + not_anomaly).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(tmp, 'fb.json'), 'utf8'))).toEqual(r);
+    expect(lines.join('')).toMatch(
+      /fast \(nab\) with feedback \(\d+ anomaly, \d+ not_anomaly labels\): standard /,
+    );
+    await expect(
+      runNabBench(
+        { detector: 'fast', corpus, mode: 'nab', seed: 0, workers: 1, files: 'nope' },
+        { write: () => {} },
+      ),
+    ).rejects.toThrow(/--files nope: no file/);
+  });
+
   it('rejects an unknown detector and a missing corpus with clear errors', async () => {
     const options = { mode: 'strict' as const, seed: 0, workers: 1, corpus: join(tmp, 'none') };
     await expect(runNabBench({ ...options, detector: 'nope' }, { write: () => {} })).rejects.toThrow(

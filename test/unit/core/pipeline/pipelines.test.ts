@@ -124,13 +124,14 @@ describe('names a user may select', () => {
       detector: { name: 'vigil-events' },
       calibration: { name: 'none' },
       threshold: 0.3,
+      postRules: [{ name: 'feedback' }],
     });
     expect(pipelines.named('fast')).toMatchObject({
       name: 'fast',
       detector: { name: 'ensemble', params: { combine: 'max' } },
       calibration: { name: 'lite-likelihood' },
       threshold: 0.5,
-      postRules: [{ name: 'softRefractory', level: 0.5, tau: 30 }],
+      postRules: [{ name: 'softRefractory', level: 0.5, tau: 30 }, { name: 'feedback' }],
     });
   });
 });

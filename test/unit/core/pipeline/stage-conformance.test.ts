@@ -3,11 +3,13 @@
  * pipeline (the `ewma` detector in front of it), so a stage kind is held to these rules the moment
  * it is registered, as detectors are by test/unit/core/detectors/conformance.test.ts. A post-rule
  * runs with the params in EXERCISE (defaults of some rules change nothing), after the `likelihood`
- * calibration and a threshold low enough that it has anomalies to judge.
+ * calibration and a threshold low enough that it has anomalies to judge. Every pipeline is handed
+ * the same labels part-way through (`Pipeline.feedback`), which only a feedback stage learns.
  */
 import Value from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { builtinDetectors } from '../../../../src/core/detectors/index.ts';
+import type { FeedbackExample } from '../../../../src/core/feedback/label.ts';
 import type { PipelineDeclaration } from '../../../../src/core/pipeline/declaration.ts';
 import type { PipelineState } from '../../../../src/core/pipeline/pipeline.ts';
 import { pipelinesOf } from '../../../../src/core/pipeline/pipelines.ts';
@@ -23,26 +25,62 @@ const EXERCISE: Record<string, Record<string, unknown>> = {
   minDeviation: { absolute: 8, relative: 0.05 },
   minDuration: { points: 3 },
   softRefractory: { level: 0.3, tau: 20 },
+  feedback: { memory: 0 },
 };
+
+/** Labels every pipeline is handed at row LABELLED_AT (a no-op for those without a feedback stage). */
+const LABELLED_AT = 300;
 
 type Role = 'calibration' | 'post-rule';
 
-function declaration(role: Role, kind: StageKind<unknown, unknown>): PipelineDeclaration {
+function declaration(
+  role: Role,
+  kind: StageKind<unknown, unknown>,
+  postRules = [{ name: kind.name, ...EXERCISE[kind.name] }],
+): PipelineDeclaration {
   const detector = { name: 'ewma', params: { warmup: 5 } };
   if (role === 'calibration') return { detector, calibration: { name: kind.name }, threshold: 0.5 };
   return {
     detector,
     calibration: { name: 'likelihood', learningPeriod: 50, estimationSamples: 50 },
     threshold: 0.2,
-    postRules: [{ name: kind.name, ...EXERCISE[kind.name] }],
+    postRules,
   };
 }
 
 function run(decl: PipelineDeclaration, s: Stream, state?: PipelineState, from = 0, to = s.values.length) {
   const p = pipelines.create(pipelines.resolve(decl), state);
   const out: ScoredPoint[] = [];
-  for (let i = from; i < to; i++) out.push(p.step(s.ts[i]!, s.values[i]!));
+  for (let i = from; i < to; i++) {
+    if (i === LABELLED_AT) p.feedback(labelsOf(s));
+    out.push(p.step(s.ts[i]!, s.values[i]!));
+  }
   return { p, out };
+}
+
+/**
+ * What a person would label on `s` by row LABELLED_AT: the anomalous points the pipeline without
+ * post-rules reports before it, alternately `not_anomaly` and `anomaly`.
+ */
+function labelsOf(s: Stream): FeedbackExample[] {
+  const p = pipelines.create(
+    pipelines.resolve(declaration('post-rule', pipelines.postRules.kinds()[0]!, [])),
+  );
+  const out: FeedbackExample[] = [];
+  for (let i = 0; i < Math.min(LABELLED_AT, s.values.length); i++) {
+    const q = p.step(s.ts[i]!, s.values[i]!);
+    if (!q.anomalous) continue;
+    const label = out.length % 2 === 0 ? 'not_anomaly' : 'anomaly';
+    out.push({
+      id: String(i),
+      label,
+      start: q.ts,
+      peakValue: q.value,
+      peakExpected: q.expected,
+      peakScore: q.score,
+    });
+  }
+  return out;
 }
 
 function firstDifference(a: ScoredPoint[], b: ScoredPoint[]): number {
@@ -91,6 +129,7 @@ describe.each(kinds.map(([role, k]) => [`${role} ${k.name}`, role, k] as const))
     const u = prng(3);
     const stepped: ScoredPoint[] = [];
     for (let i = 0; i < general.values.length; i++) {
+      if (i === LABELLED_AT) p.feedback(labelsOf(general));
       const ts = general.ts[i]!;
       const v = general.values[i]!;
       p.score(ts, v + (u() - 0.5) * 100);
