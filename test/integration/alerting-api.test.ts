@@ -203,5 +203,21 @@ describe('incidents', () => {
     s = await startEmbedded(config);
     expect((await call('GET', `/api/v1/incidents/${inc.id}`)).body.status).toBe('resolved');
     expect((await call('GET', '/api/v1/alert-rules/latency')).status).toBe(200);
+
+    // One answer for the whole outage: every member anomaly gets the label, each series learns it.
+    const answered = await call('POST', `/api/v1/incidents/${inc.id}/feedback`, {
+      label: 'not_anomaly',
+      note: 'planned failover',
+    });
+    expect(answered.status).toBe(201);
+    const labels = answered.body.feedback as { anomaly: string; series: string; label: string }[];
+    expect(labels.map((l) => l.anomaly).sort()).toEqual(inc.members.map((m) => m.id).sort());
+    expect(new Set(labels.map((l) => l.label))).toEqual(new Set(['not_anomaly']));
+    const listed = (await call('GET', '/api/v1/feedback?match=lat')).body.feedback as { anomaly: string }[];
+    expect(listed.map((l) => l.anomaly).sort()).toEqual(inc.members.map((m) => m.id).sort());
+    expect((await call('POST', '/api/v1/incidents/nope/feedback', { label: 'anomaly' })).status).toBe(404);
+    expect((await call('POST', `/api/v1/incidents/${inc.id}/feedback`, { label: 'maybe' })).body.field).toBe(
+      'body.label',
+    );
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { VigilError } from '../../core/errors.ts';
 import { FEEDBACK_LABELS, type FeedbackLabel } from '../../core/feedback/label.ts';
 import { tenantOf } from './tenant.ts';
 
@@ -63,10 +64,21 @@ function actorOf(req: FastifyRequest): string {
   return req.principal !== undefined ? `key:${req.principal.keyId}` : 'anonymous';
 }
 
-export async function feedbackRoutes(
-  app: FastifyInstance,
-  opts: { feedback: TenantFeedback },
-): Promise<void> {
+const Body = Type.Object(
+  {
+    label: Label,
+    note: Type.Optional(Type.String({ maxLength: MAX_NOTE_CHARS, description: 'free text' })),
+  },
+  { additionalProperties: false },
+);
+
+export interface FeedbackRoutesOptions {
+  feedback: TenantFeedback;
+  /** The anomaly ids of a tenant's incident (undefined: no such incident); absent without alerting. */
+  incidentMembers?: (tenant: string, incidentId: string) => Promise<string[] | undefined>;
+}
+
+export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackRoutesOptions): Promise<void> {
   const f = opts.feedback;
   app.post(
     '/api/v1/anomalies/:id/feedback',
@@ -77,13 +89,7 @@ export async function feedbackRoutes(
           'Label an anomaly; the label changes detection for its series (not_anomaly/expected suppress similar deviations). Labelling again replaces the label',
         tags: ['feedback'],
         params: Type.Object({ id: Type.String({ description: 'the anomaly id, `<seriesId>-<start>`' }) }),
-        body: Type.Object(
-          {
-            label: Label,
-            note: Type.Optional(Type.String({ maxLength: MAX_NOTE_CHARS, description: 'free text' })),
-          },
-          { additionalProperties: false },
-        ),
+        body: Body,
         response: { 201: Out },
       },
     },
@@ -129,6 +135,33 @@ export async function feedbackRoutes(
     async (req, reply) => {
       await f.remove(tenantOf(req), (req.params as { id: string }).id);
       return reply.code(204).send();
+    },
+  );
+
+  const members = opts.incidentMembers;
+  if (members === undefined) return;
+  app.post(
+    '/api/v1/incidents/:id/feedback',
+    {
+      config: { scope: 'configure' },
+      schema: {
+        summary:
+          "Label every member anomaly of an incident at once (one outage, one answer); each member's series learns it as from POST /api/v1/anomalies/{id}/feedback",
+        tags: ['feedback'],
+        params: Type.Object({ id: Type.String({ description: 'the incident id' }) }),
+        body: Body,
+        response: { 201: Type.Object({ feedback: Type.Array(Out) }) },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const tenant = tenantOf(req);
+      const ids = await members(tenant, id);
+      if (ids === undefined) {
+        throw new VigilError('VIGIL_ERR_NOT_FOUND', `no incident ${id}`, { location: { field: 'id' } });
+      }
+      const feedback = await f.label(tenant, ids, req.body as FeedbackRequest, actorOf(req));
+      return reply.code(201).send({ feedback });
     },
   );
 }

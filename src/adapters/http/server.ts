@@ -93,7 +93,18 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
     await app.register(queryRoutes, { backend: o.query, limits: o.limits });
     await app.register(seriesDeleteRoutes, { backend: o.query, limits: o.limits });
   }
-  if (o.feedback !== undefined) await app.register(feedbackRoutes, { feedback: o.feedback });
+  if (o.feedback !== undefined) {
+    const alerting = o.alerting;
+    await app.register(feedbackRoutes, {
+      feedback: o.feedback,
+      ...(alerting !== undefined
+        ? {
+            incidentMembers: async (tenant: string, id: string) =>
+              (await alerting.getIncident(tenant, id))?.members.map((m) => m.id),
+          }
+        : {}),
+    });
+  }
   if (o.keys !== undefined) await app.register(keyRoutes, { keys: o.keys, now: Date.now });
   if (o.audit !== undefined) await app.register(auditRoutes, { log: o.audit.log });
   if (o.alerting !== undefined) await app.register(alertingRoutes, { alerting: o.alerting });
