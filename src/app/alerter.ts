@@ -11,8 +11,10 @@
  * (notifier, dedupKey, sequence) — nothing pages twice.
  *
  * Rules in force for a tenant: the config file's (every tenant) and its stored ones; `reload`
- * re-reads them (the API calls it after a change). Anomalies of a tenant the alerter has not seen
- * yet wait for its rules to load.
+ * re-reads them (the API calls it after a change; scaled out, `vigil alerter` polls `reloadAll`).
+ * Anomalies of a tenant the alerter has not seen yet wait for its rules to load. Embedded, the
+ * engine thread feeds `anomalies`; scaled out, the anomalies topic does (app/alerter-role.ts),
+ * committing its offsets after `checkpoint`.
  */
 import type { Incident } from '../core/alerting/incident.ts';
 import { type GrouperOutput, type GrouperSnapshot, IncidentGrouper } from '../core/alerting/incidents.ts';
@@ -38,6 +40,11 @@ export interface AlerterDeps {
   onError: (err: unknown) => void;
   /** Base of the link in each notification (the server's URL); default: a path only. */
   baseUrl?: string;
+  /**
+   * After the first failure, do nothing more (no change, tick or save): the caller restarts from
+   * the saved state and replays (scaled out). Default false: embedded, it goes on.
+   */
+  stopOnFailure?: boolean;
 }
 
 export class Alerter {
@@ -53,6 +60,8 @@ export class Alerter {
   #chain: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The first failure since start; `checkpoint` rethrows it (the state after it is not trusted). */
+  #failure: { err: unknown } | undefined;
 
   private constructor(deps: AlerterDeps, state: GrouperSnapshot | undefined) {
     this.#d = deps;
@@ -90,6 +99,30 @@ export class Alerter {
     return this.#run(() => this.#tick());
   }
 
+  /** Re-reads the rules and silences of every tenant it holds (scaled out: a poll of the store). */
+  reloadAll(): Promise<void> {
+    return this.#run(async () => {
+      for (const tenant of this.#tenants) await this.#load(tenant);
+    });
+  }
+
+  /**
+   * Resolves once every change handed in so far has been grouped, its notifications enqueued
+   * (durable) and the incidents and the grouper's state saved: the point where a consumer may
+   * commit its offsets. Rejects once any change, tick or reload has failed since start (the
+   * notifications of that change may be missing): the caller MUST then start again from the
+   * saved state and its committed offsets (the scaled-out alerter exits).
+   */
+  checkpoint(): Promise<void> {
+    return this.#run(async () => {
+      await this.#storeChanged();
+      this.#dirty = true;
+      await this.#save();
+    }).then(() => {
+      if (this.#failure !== undefined) throw this.#failure.err;
+    });
+  }
+
   /** Resolves once every change handed in so far has been grouped, enqueued and stored. */
   settled(): Promise<void> {
     return this.#run(async () => {});
@@ -104,7 +137,12 @@ export class Alerter {
   }
 
   #run(fn: () => Promise<void>): Promise<void> {
-    const next = this.#chain.then(fn).catch((err: unknown) => this.#d.onError(err));
+    const next = this.#chain
+      .then(() => (this.#d.stopOnFailure === true && this.#failure !== undefined ? undefined : fn()))
+      .catch((err: unknown) => {
+        this.#failure ??= { err };
+        this.#d.onError(err);
+      });
     this.#chain = next;
     return next;
   }

@@ -2,14 +2,16 @@
  * Composition root of `vigil api`: stateless HTTP ingest and queries. Ingest resolves series in
  * the PostgreSQL catalog and appends each request to the ingest topic (one transaction across its
  * partitions) before acknowledging; queries read scores from InfluxDB and anomalies and configs
- * from PostgreSQL (the replica where lag is tolerable). Run 2+ behind a load balancer. Deletes
- * series (./scaled-deletion.ts), forgets those other replicas deleted at each tombstone poll
- * (engine.configPollMs), and runs the retention sweep, one replica per interval
+ * from PostgreSQL (the replica where lag is tolerable); alert rules, silences and incidents in
+ * PostgreSQL, which `vigil alerter` re-reads every `alerting.reloadMs`. Run 2+ behind a load
+ * balancer. Deletes series (./scaled-deletion.ts), forgets those other replicas deleted at each
+ * tombstone poll (engine.configPollMs), and runs the retention sweep, one replica per interval
  * (./scaled-retention.ts).
  */
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { emptyStats } from '../engine/runtime-stats.ts';
+import { AlertingService } from './alerting-service.ts';
 import { authWiring } from './auth-wiring.ts';
 import { openScaledOut, topicsOf } from './backends.ts';
 import type { RoleHandle } from './detector.ts';
@@ -104,6 +106,13 @@ export async function startApi(
       now: Date.now,
       failed: (err) => logger.error({ err }, 'audit log: an event could not be stored'),
     },
+    // No `changed`: the active alerter is another process; it polls the store (alerting.reloadMs).
+    alerting: new AlertingService({
+      store: out.alerting,
+      configRules: config.alerting.rules,
+      notifiers: Object.keys(config.alerting.notifiers),
+      now: Date.now,
+    }),
     retryAfterSeconds: () => ingest.retryAfterSeconds,
     refused: (tenant, limit) => ingest.countRefusal(tenant, limit),
   });

@@ -12,7 +12,8 @@
  *   Cache (dedup, rate limits)   memory                          Redis Cluster
  *   ApiKeyStore                  SQLite keys.db                  PostgreSQL (read on the primary)
  *   AuditLog                     SQLite audit.db                 PostgreSQL (read on the primary)
- *   AlertingStore                SQLite alerting.db              (the `vigil alerter` role: not yet)
+ *   AlertingStore                SQLite alerting.db              PostgreSQL (`vigil api`, `vigil alerter`)
+ *   NotificationOutbox           SQLite outbox.db                PostgreSQL (`vigil alerter`)
  *   FeedbackStore                SQLite feedback.db              — (not yet: PostgreSQL)
  *
  * Each adapter reads its own section of the config; a new backend for a port is one more row here
@@ -41,7 +42,9 @@ import type { AuditLog } from '../ports/audit-log.ts';
 import type { Cache } from '../ports/cache.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
+import type { LeaderLock } from '../ports/leader-lock.ts';
 import type { AnomalySink, AnomalyStore, ConfigStore } from '../ports/meta-store.ts';
+import type { DeliveryQueue } from '../ports/notification-outbox.ts';
 import type { PartitionedLog } from '../ports/partitioned-log.ts';
 import type { PointSink, PointStore } from '../ports/point-store.ts';
 import type { SeriesCatalog } from '../ports/series-catalog.ts';
@@ -70,6 +73,12 @@ export interface ScaledOut {
   apiKeys: ApiKeyStore;
   /** Who changed what (configure and admin routes), written and read on the primary. */
   audit: AuditLog;
+  /** Alert rules, silences, incidents and the alerter's state (read and written on the primary). */
+  alerting: AlertingStore;
+  /** The notification outbox and delivery queue shared by every alerter replica. */
+  outbox: DeliveryQueue;
+  /** Waits until this process is the one active holder of `name` among replicas (PostgreSQL). */
+  leaderLock(name: string): LeaderLock;
   /**
    * Checkpoints of one partition of `topic`: scores to InfluxDB, then anomalies, states and offset
    * to PostgreSQL in one transaction — or, with `redis.checkpointStates`, anomalies to PostgreSQL
@@ -185,6 +194,9 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
       points,
       apiKeys: pg.apiKeys,
       audit: pg.audit,
+      alerting: pg.alerting,
+      outbox: pg.outbox,
+      leaderLock: (name) => pg.leaderLock(name),
       checkpointsFor: (topic, partition) => {
         const pgStore = checkpoints.forPartition(`${topic}/${partition}`);
         if (redis === undefined)

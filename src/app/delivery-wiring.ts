@@ -1,10 +1,11 @@
 /**
  * Wires notification delivery for a composition root: the notifiers of `alerting.notifiers`
- * (webhook keys read from config, a file or the environment), the SQLite outbox (`outbox.db`
- * under the data dir), the delivery loop and its /metrics series. `startDelivery` returns
+ * (webhook keys read from config, a file or the environment), the outbox (embedded: SQLite
+ * `outbox.db` under the data dir; `vigil alerter`: the PostgreSQL queue it passes), the delivery loop and its /metrics series. `startDelivery` returns
  * undefined when no notifier is configured: nothing is opened then.
  */
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createNotifier } from '../adapters/notify/index.ts';
 import { openSqliteOutbox } from '../adapters/sqlite/index.ts';
@@ -21,7 +22,7 @@ export interface Delivery {
   /** The queue itself: items, attempts, pending counts. */
   queue: DeliveryQueue;
   delivery: NotificationDelivery;
-  /** Stops delivery (attempts in flight are abandoned, their items stay pending), closes outbox.db. */
+  /** Stops delivery (attempts in flight are abandoned, their items stay pending), closes outbox.db (not a queue passed in). */
   close(): Promise<void>;
 }
 
@@ -31,16 +32,21 @@ export interface DeliveryWiring {
   onError?: (err: unknown, what: string) => void;
   env?: Readonly<Record<string, string | undefined>>;
   now?: () => number;
+  /** The queue to deliver from (its owner closes it); default: SQLite `outbox.db`. */
+  queue?: DeliveryQueue;
 }
 
 export function startDelivery(config: Readonly<Config>, w: DeliveryWiring = {}): Delivery | undefined {
   const settings = notifierSettings(config.alerting.notifiers);
   if (settings.size === 0) return undefined;
   const notifiers = [...settings].map(([name, s]) => buildNotifier(name, s, w.env ?? process.env));
-  const queue = openSqliteOutbox(
-    { dataDir: config.dataDir, synchronous: config.storage.synchronous },
-    w.now !== undefined ? { now: w.now } : {},
-  );
+  const owned = w.queue === undefined;
+  const queue =
+    w.queue ??
+    openSqliteOutbox(
+      { dataDir: config.dataDir, synchronous: config.storage.synchronous },
+      w.now !== undefined ? { now: w.now } : {},
+    );
   const delivery = new NotificationDelivery({
     queue,
     notifiers,
@@ -57,7 +63,7 @@ export function startDelivery(config: Readonly<Config>, w: DeliveryWiring = {}):
     delivery,
     close: async () => {
       await delivery.close();
-      await queue.close();
+      if (owned) await queue.close();
     },
   };
 }
@@ -127,4 +133,16 @@ export function registerDeliveryMetrics(registry: Registry, delivery: Notificati
       for (const notifier of delivery.counts.keys()) this.set({ notifier }, pending.get(notifier) ?? 0);
     },
   });
+}
+
+/** Without notifiers (`alerting.notifiers` empty): each notification is logged (info) and goes nowhere. */
+export function loggingOutbox(logger: Logger): NotificationOutbox {
+  return {
+    enqueue: async (notifiers, n) => {
+      logger.info(
+        { notifiers, dedupKey: n.dedupKey, status: n.status, sequence: n.sequence },
+        'alert (no delivery)',
+      );
+    },
+  };
 }

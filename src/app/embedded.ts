@@ -12,13 +12,12 @@ import { buildHttpServer } from '../adapters/http/server.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
-import type { NotificationOutbox } from '../ports/notification-outbox.ts';
 import { Alerter } from './alerter.ts';
 import { AlertingService } from './alerting-service.ts';
 import type { ApiKeys } from './api-keys.ts';
 import { authWiring } from './auth-wiring.ts';
 import { openEmbedded } from './backends.ts';
-import { type Delivery, startDelivery } from './delivery-wiring.ts';
+import { type Delivery, loggingOutbox, startDelivery } from './delivery-wiring.ts';
 import { EngineThread } from './engine-thread.ts';
 import { FeedbackService } from './feedback-service.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
@@ -274,17 +273,5 @@ export async function startEmbedded(
     close,
     knownSeries: (key) => catalog.known(key) !== undefined,
     ...(delivery !== undefined ? { delivery } : {}),
-  };
-}
-
-/** Without notifiers (`alerting.notifiers` empty): each notification is logged (info) and goes nowhere. */
-function loggingOutbox(logger: pino.Logger): NotificationOutbox {
-  return {
-    enqueue: async (notifiers, n) => {
-      logger.info(
-        { notifiers, dedupKey: n.dedupKey, status: n.status, sequence: n.sequence },
-        'alert (no delivery)',
-      );
-    },
   };
 }

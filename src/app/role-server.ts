@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import type { AlertingAdmin } from '../adapters/http/alerting-routes.ts';
 import type { AuditOptions } from '../adapters/http/audit.ts';
 import type { AuthOptions } from '../adapters/http/auth.ts';
 import type { IngestRoutesOptions } from '../adapters/http/ingest-routes.ts';
@@ -16,7 +17,7 @@ import type { Metrics } from './metrics.ts';
 import { httpLimitsOf } from './tenant-limits.ts';
 import { tlsFiles } from './tls.ts';
 
-export type Role = 'api' | 'processor' | 'detector';
+export type Role = 'api' | 'processor' | 'detector' | 'alerter';
 
 export function roleLogger(config: Readonly<Config>, role: Role): Logger {
   return pino({ level: config.logLevel, base: { service: 'vigil', role, pid: process.pid } });
@@ -33,6 +34,7 @@ export async function roleHttp(
     query?: TenantQueries;
     keys?: KeyAdmin;
     audit?: AuditOptions;
+    alerting?: AlertingAdmin;
     retryAfterSeconds?: () => number;
     /** Counts a per-tenant limit's refusal (the API's IngestService); absent: not counted. */
     refused?: (tenant: string, limit: string) => void;
@@ -48,6 +50,7 @@ export async function roleHttp(
     ...(routes.query !== undefined ? { query: routes.query } : {}),
     ...(routes.keys !== undefined ? { keys: routes.keys } : {}),
     ...(routes.audit !== undefined ? { audit: routes.audit } : {}),
+    ...(routes.alerting !== undefined ? { alerting: routes.alerting } : {}),
     auth,
     health: {
       ready,

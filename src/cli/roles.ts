@@ -1,4 +1,4 @@
-/** `vigil api|processor|detector`: the scaled-out roles (docs/deployment.md). */
+/** `vigil api|processor|detector|alerter`: the scaled-out roles (docs/deployment.md). */
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 
@@ -8,6 +8,8 @@ const ROLES = {
     'consumer group on the ingest topic: validate, drop duplicates and too-late points, publish clean points',
   detector:
     'consumer group on the points topic: score, write scores to InfluxDB and anomalies to PostgreSQL and Kafka',
+  alerter:
+    'one active (PostgreSQL lock) + standbys: anomalies topic → incidents, rules, silences; delivers notifications',
 } as const;
 
 type RoleName = keyof typeof ROLES;
@@ -34,8 +36,16 @@ export function registerRoles(program: Command): void {
             ? (await import('../app/api.ts')).startApi
             : role === 'processor'
               ? (await import('../app/processor.ts')).startProcessor
-              : (await import('../app/detector.ts')).startDetector;
+              : role === 'detector'
+                ? (await import('../app/detector.ts')).startDetector
+                : (await import('../app/alerter-role.ts')).startAlerterRole;
         const handle = await mod(config);
+        // The alerter cannot go on after a failed change or a lost lock: a restart resumes it.
+        if ('failed' in handle)
+          void handle.failed.then(async () => {
+            await handle.close().catch(() => {});
+            process.exit(1);
+          });
         const stop = async (signal: string) => {
           process.stderr.write(`vigil ${role}: ${signal}, shutting down gracefully…\n`);
           await handle.close();

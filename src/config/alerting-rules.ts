@@ -17,4 +17,11 @@ export const AlertingRulesKeys = {
     default: 1_000,
     description: 'how often the alerter resolves incidents, sends repeats and saves its state',
   }),
+  reloadMs: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 5_000,
+    description:
+      'scaled out: how often `vigil alerter` re-reads rules and silences from PostgreSQL (the bound on a change made through `vigil api` taking effect)',
+  }),
 } satisfies TProperties;

@@ -12,6 +12,7 @@ import { PgAuditLog } from './audit-log.ts';
 import { PgCheckpoints } from './checkpoint-store.ts';
 import type { PostgresConfig } from './config.ts';
 import { PgConfigStore } from './config-store.ts';
+import { PgLeaderLock } from './leader-lock.ts';
 import { migrate } from './migrations.ts';
 import { PgNotificationOutbox } from './notification-outbox.ts';
 import { PgPools } from './pools.ts';
@@ -26,6 +27,7 @@ export { PgAuditLog } from './audit-log.ts';
 export { PgCheckpoints } from './checkpoint-store.ts';
 export { type PostgresConfig, resolvePostgresConfig } from './config.ts';
 export { PgConfigStore } from './config-store.ts';
+export { PgLeaderLock } from './leader-lock.ts';
 export { migrate } from './migrations.ts';
 export { PgNotificationOutbox } from './notification-outbox.ts';
 export { isConnectionFailure, PgPools } from './pools.ts';
@@ -47,6 +49,8 @@ export interface PostgresStores {
   outbox: PgNotificationOutbox;
   /** Alert rules, silences, incidents (the `vigil alerter` role's store). */
   alerting: PgAlertingStore;
+  /** A session-level advisory lock named `name` (one active process among replicas). */
+  leaderLock(name: string): PgLeaderLock;
   /** Per-partition checkpoints that write their points to `sink` (InfluxDB in production). */
   checkpoints(sink: PointSink): PgCheckpoints;
   close(): Promise<void>;
@@ -74,6 +78,7 @@ export async function openPostgres(config: PostgresConfig): Promise<PostgresStor
     audit: new PgAuditLog(pools),
     outbox: new PgNotificationOutbox(pools),
     alerting: new PgAlertingStore(pools),
+    leaderLock: (name) => new PgLeaderLock(pools, name),
     checkpoints: (sink) => new PgCheckpoints(pools, sink),
     close: () => pools.close(),
   };

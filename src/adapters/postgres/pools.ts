@@ -195,6 +195,43 @@ export class PgPools {
     }
   }
 
+  /**
+   * A primary connection of its own, outside any transaction, for session-level state (a held
+   * advisory lock). `lost` resolves when the server drops it; `release` closes it, which ends
+   * whatever the session held.
+   */
+  async session(what: string): Promise<{ query: Query; lost: Promise<void>; release(): void }> {
+    if (this.#closed)
+      throw new VigilError('VIGIL_ERR_UNAVAILABLE', `postgres primary, ${what}: pools closed`);
+    let client: ClientSlice;
+    try {
+      client = await this.#primary.connect();
+    } catch (err) {
+      throw classify(err, 'primary', what);
+    }
+    const lost = Promise.withResolvers<void>();
+    const dropped = () => lost.resolve();
+    client.on('error', dropped);
+    let released = false;
+    return {
+      query: async (text, values) => {
+        try {
+          return (await client.query(text, values as unknown[])).rows;
+        } catch (err) {
+          throw classify(err, 'primary', what);
+        }
+      },
+      lost: lost.promise,
+      release: () => {
+        if (released) return;
+        released = true;
+        client.off('error', dropped);
+        client.release(true);
+        lost.resolve();
+      },
+    };
+  }
+
   /** Closes every connection; later calls fail with VIGIL_ERR_UNAVAILABLE. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
