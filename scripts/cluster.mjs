@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm run cluster [-- up|down|status] [--apis N] [--processors N] [--detectors N] [--config FILE]`
+// `npm run cluster [-- up|down|status] [--apis N] [--processors N] [--detectors N] [--alerters N] [--config FILE]`
 // Brings the reference deployment up on this machine: Kafka (3 brokers), PostgreSQL primary +
 // replica, Redis Cluster, InfluxDB (scripts/services/*.sh), then 3 `vigil processor`, 2 `vigil
-// detector` and 2 `vigil api` processes and nginx in front of the APIs; prints the endpoints.
+// detector`, 1 `vigil alerter` and 2 `vigil api` processes and nginx in front of the APIs; prints
+// the endpoints.
 // `down` stops everything it started. State (pids, ports, logs) lives in .services/cluster/.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ function parseArgs(argv) {
     apis: 2,
     processors: 3,
     detectors: 2,
+    alerters: 1,
     config: undefined,
     keepServices: false,
     name: undefined,
@@ -40,6 +42,7 @@ function parseArgs(argv) {
     else if (a === '--apis') o.apis = Number(argv[++i]);
     else if (a === '--processors') o.processors = Number(argv[++i]);
     else if (a === '--detectors') o.detectors = Number(argv[++i]);
+    else if (a === '--alerters') o.alerters = Number(argv[++i]);
     else if (a === '--config') o.config = resolve(argv[++i]);
     else if (a === '--keep-services') o.keepServices = true;
     else if (a === '--name') o.name = argv[++i];
@@ -47,7 +50,7 @@ function parseArgs(argv) {
       console.log(
         readFileSync(fileURLToPath(import.meta.url), 'utf8')
           .split('\n')
-          .slice(1, 6)
+          .slice(1, 8)
           .join('\n'),
       );
       process.exit(0);
@@ -165,6 +168,7 @@ async function up(o) {
   for (const [role, n] of [
     ['processor', o.processors],
     ['detector', o.detectors],
+    ['alerter', o.alerters],
     ['api', o.apis],
   ]) {
     for (let i = 1; i <= n; i++) {
@@ -206,8 +210,9 @@ async function stopPid(pid, ms = 30_000) {
 async function down(o) {
   const state = readState();
   if (state !== undefined) {
-    // APIs first (stop taking writes), then processors, then detectors (they checkpoint last).
-    for (const role of ['api', 'processor', 'detector']) {
+    // APIs first (stop taking writes), then processors, then detectors (they checkpoint last), then
+    // the alerters (they take the detectors' last anomalies).
+    for (const role of ['api', 'processor', 'detector', 'alerter']) {
       await Promise.all(state.procs.filter((p) => p.role === role).map((p) => stopPid(p.pid)));
     }
   }

@@ -132,12 +132,14 @@ describe('helm chart deploy/helm/vigil', () => {
     expect(ids(defaults)).toEqual(
       [
         'ConfigMap/vigil-config',
+        'Deployment/vigil-alerter',
         'Deployment/vigil-api',
         'Deployment/vigil-detector',
         'Deployment/vigil-processor',
         'HorizontalPodAutoscaler/vigil-api',
         'HorizontalPodAutoscaler/vigil-detector',
         'HorizontalPodAutoscaler/vigil-processor',
+        'PodDisruptionBudget/vigil-alerter',
         'PodDisruptionBudget/vigil-api',
         'PodDisruptionBudget/vigil-detector',
         'PodDisruptionBudget/vigil-processor',
@@ -180,6 +182,20 @@ describe('helm chart deploy/helm/vigil', () => {
         spec.selector.matchLabels,
       );
     }
+  });
+
+  it('runs `vigil alerter` as one active replica and a standby, without an HPA, one pod down at a time', () => {
+    const alerter = find(defaults, 'Deployment', 'vigil-alerter');
+    expect(alerter.spec!['replicas']).toBe(2);
+    expect(containerOf(alerter).args.slice(0, 3)).toEqual(['alerter', '--config', '/etc/vigil/config.json']);
+    expect(
+      defaults.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'vigil-alerter'),
+    ).toBe(false);
+    const pdb = find(defaults, 'PodDisruptionBudget', 'vigil-alerter');
+    expect(pdb.spec).toMatchObject({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/component': 'alerter' } },
+    });
   });
 
   it('sizes each role as the reference deployment does', () => {
