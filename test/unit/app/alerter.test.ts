@@ -130,3 +130,44 @@ describe('embedded alerter', () => {
     await h.store.close();
   });
 });
+
+describe('alerter fed by a consumer (scaled out)', () => {
+  it('checkpoint rejects after a failed enqueue and saves nothing more; a replay from the saved state pages', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-alerter-'));
+    dirs.push(dir);
+    const store = openSqliteAlerting({ dataDir: dir });
+    const sent: AlertNotification[] = [];
+    let failing = true;
+    const start = () =>
+      Alerter.start({
+        store,
+        outbox: {
+          enqueue: async (_names, n) => {
+            if (failing) throw new Error('outbox down');
+            sent.push(n);
+          },
+        },
+        rulesOf: async () => [RULE],
+        seriesKeyOf: async (id) => KEYS.get(id),
+        now: () => 1_000_000,
+        tickMs: 3_600_000,
+        stopOnFailure: true,
+        onError: () => {},
+      });
+    const a = await start();
+    a.anomalies([anomaly(1, 0, 0, true)]);
+    await expect(a.checkpoint()).rejects.toThrow('outbox down');
+    await a.tick();
+    await a.close();
+    // Nothing saved after the failure: the change is not marked as handled.
+    expect(await store.loadAlerterState()).toBeUndefined();
+    failing = false;
+    const b = await start();
+    b.anomalies([anomaly(1, 0, 0, true)]); // the consumer replays from its committed offset
+    await b.checkpoint();
+    expect(sent.map((n) => n.status)).toEqual(['firing']);
+    expect(await store.loadAlerterState()).toBeDefined();
+    await b.close();
+    await store.close();
+  });
+});
