@@ -25,7 +25,7 @@ import { roleHttp, roleLogger } from './role-server.ts';
 import { scaledDeletion } from './scaled-deletion.ts';
 import { ScaledRetentionSweep } from './scaled-retention.ts';
 import { defaultSeriesConfig } from './series-config.ts';
-import { maxSeriesOf, pointRateOf, retentionOf } from './tenant-limits.ts';
+import { alertingLimitsOf, maxSeriesOf, pointRateOf, retentionOf } from './tenant-limits.ts';
 import { TombstonePoll } from './tombstone-poll.ts';
 
 export async function startApi(
@@ -112,6 +112,7 @@ export async function startApi(
       configRules: config.alerting.rules,
       notifiers: Object.keys(config.alerting.notifiers),
       now: Date.now,
+      limits: alertingLimitsOf(config.limits, (tenant, limit) => ingest.countRefusal(tenant, limit)),
     }),
     retryAfterSeconds: () => ingest.retryAfterSeconds,
     refused: (tenant, limit) => ingest.countRefusal(tenant, limit),
