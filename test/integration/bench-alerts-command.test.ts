@@ -44,7 +44,9 @@ describe('vigil bench alerts', () => {
     });
     expect(code, out).toBe(0);
     expect(out).toMatch(/probe detector windowed-gaussian/);
-    expect(out).toMatch(/background\s+achieved\s+probes\s+received\s+misses\s+p50 ms\s+p99 ms\s+max ms/);
+    expect(out).toMatch(
+      /background\s+achieved\s+probes\s+received\s+misses\s+p50 ms\s+p99 ms\s+max ms\s+ack p50\s+ack p99\s+max lag/,
+    );
     const result = JSON.parse(readFileSync(json, 'utf8')) as {
       levels: AlertsLevel[];
       refusedWebhooks: number;
@@ -61,6 +63,10 @@ describe('vigil bench alerts', () => {
       expect(l.p50Ms!).toBeLessThanOrEqual(l.p99Ms!);
       expect(l.p99Ms!).toBeLessThanOrEqual(l.maxMs!);
       expect(l.achievedRate).toBeGreaterThan(0);
+      // The engine's lag was read from /metrics beside every probe.
+      expect(l.lagPoints).toHaveLength(5);
+      for (const lag of l.lagPoints) expect(lag).toBeGreaterThanOrEqual(0);
+      expect(l.maxLagPoints).toBe(Math.max(...l.lagPoints.map(Number)));
     }
   }, 180_000);
 });

@@ -57,8 +57,23 @@ export interface AlertsLevel {
    */
   ackP50Ms: number | null;
   ackP99Ms: number | null;
+  /** Most points durable but not yet scored (`vigil_pipeline_lag_points`) seen as a probe was sent. */
+  maxLagPoints: number;
   /** Each probe's latency in order sent; null for a miss. */
   latenciesMs: (number | null)[];
+  /** The engine's lag (points) read as each probe was sent; null where /metrics did not answer. */
+  lagPoints: (number | null)[];
+}
+
+/** Points durable but not yet scored, from the server's /metrics; null when unreadable. */
+async function pipelineLag(url: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const m = /^vigil_pipeline_lag_points (\d+)/m.exec(text);
+    return m === null ? null : Number(m[1]);
+  } catch {
+    return null;
+  }
 }
 
 /** Nearest-rank percentile of sorted `xs`; null when empty. */
@@ -130,6 +145,7 @@ async function runLevel(
   const background = load(s.url, rate, seconds, backgroundOptions(o, rate), Number(o.connections));
   const latencies: (number | null)[] = Array.from({ length: count }, () => null);
   const acks: number[] = [];
+  const lags: (number | null)[] = Array.from({ length: count }, () => null);
   /** One probe: the spike, its notification awaited, then a normal point that ends its anomaly. */
   const probe = async (i: number) => {
     const name = names[i]!;
@@ -145,10 +161,12 @@ async function runLevel(
       });
     });
     const sentAt = Date.now();
+    const lag = pipelineLag(s.url);
     await post(s.url, '/api/v1/points', { points: [point(name, sentAt - 2000, 1000)] });
     acks.push(Date.now() - sentAt);
     const a = await got;
     if (a !== null) latencies[i] = a.receivedAt - sentAt;
+    lags[i] = await lag;
     await post(s.url, '/api/v1/points', { points: [point(name, sentAt - 1000, 10)] });
   };
   // Open loop: each probe starts when due whatever the earlier ones are doing, so a slow server
@@ -175,13 +193,15 @@ async function runLevel(
     maxMs: percentile(got, 100),
     ackP50Ms: percentile(acks, 50),
     ackP99Ms: percentile(acks, 99),
+    maxLagPoints: Math.max(0, ...lags.map((x) => x ?? 0)),
     latenciesMs: latencies,
+    lagPoints: lags,
   };
 }
 
 function row(l: AlertsLevel): string {
   const ms = (x: number | null) => (x === null ? '-' : x.toFixed(0)).padStart(7);
-  return `${String(l.backgroundRate).padStart(10)} ${String(l.achievedRate).padStart(10)} ${String(l.probes).padStart(6)} ${String(l.received).padStart(8)} ${String(l.misses).padStart(6)} ${ms(l.p50Ms)} ${ms(l.p99Ms)} ${ms(l.maxMs)} ${ms(l.ackP50Ms)} ${ms(l.ackP99Ms)}`;
+  return `${String(l.backgroundRate).padStart(10)} ${String(l.achievedRate).padStart(10)} ${String(l.probes).padStart(6)} ${String(l.received).padStart(8)} ${String(l.misses).padStart(6)} ${ms(l.p50Ms)} ${ms(l.p99Ms)} ${ms(l.maxMs)} ${ms(l.ackP50Ms)} ${ms(l.ackP99Ms)} ${String(l.maxLagPoints).padStart(9)}`;
 }
 
 export function registerAlerts(bench: Command): void {
@@ -231,7 +251,7 @@ export function registerAlerts(bench: Command): void {
         await load(s.url, 10_000, 3, backgroundOptions(o, 10_000), Number(o.connections));
         const levels: AlertsLevel[] = [];
         process.stdout.write(
-          `${'background'.padStart(10)} ${'achieved'.padStart(10)} ${'probes'.padStart(6)} ${'received'.padStart(8)} ${'misses'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'ack p50'.padStart(7)} ${'ack p99'.padStart(7)}\n`,
+          `${'background'.padStart(10)} ${'achieved'.padStart(10)} ${'probes'.padStart(6)} ${'received'.padStart(8)} ${'misses'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'ack p50'.padStart(7)} ${'ack p99'.padStart(7)} ${'max lag'.padStart(9)}\n`,
         );
         for (const [i, rate] of rates.entries()) {
           const l = await runLevel(s, rate, i + 1, o, waiting);
