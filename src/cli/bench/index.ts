@@ -1,5 +1,6 @@
 /** `vigil bench <name>`: each benchmark registers a subcommand from its own file. */
 import type { Command } from 'commander';
+import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
 import { registerIncidents } from './incidents.ts';
 import { registerIngest } from './ingest.ts';
@@ -11,6 +12,7 @@ export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
     .description('run a benchmark; prints figures and writes a JSON result (see bench/README.md)');
+  registerAlerts(bench);
   registerAuth(bench);
   registerIncidents(bench);
   registerIngest(bench);

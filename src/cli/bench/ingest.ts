@@ -339,26 +339,31 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `vigil serve` with the bench's detector, calibration and auth mode on a throwaway data dir. */
+/**
+ * Starts `vigil serve` with the bench's detector, calibration and auth mode on a throwaway data dir;
+ * `config` adds top-level sections (e.g. `alerting`) to its config file.
+ */
 export async function startBenchServer(o: {
   detector: string;
   calibration?: string;
   auth: string;
+  config?: Record<string, unknown>;
 }): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   const key = o.auth === 'keys' ? createBenchKey(dataDir) : undefined;
   const port = await freePort();
   const pipelineConfig: string[] = [];
-  if (o.calibration !== undefined) {
+  if (o.calibration !== undefined || o.config !== undefined) {
     const file = join(dataDir, 'bench-config.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        engine: {
-          pipeline: { detector: { name: o.detector }, calibration: { name: o.calibration } },
-        },
-      }),
-    );
+    const engine =
+      o.calibration === undefined
+        ? {}
+        : {
+            engine: {
+              pipeline: { detector: { name: o.detector }, calibration: { name: o.calibration } },
+            },
+          };
+    writeFileSync(file, JSON.stringify({ ...o.config, ...engine }));
     pipelineConfig.push('--config', file);
   }
   const server: ChildProcess = spawn(
