@@ -3,11 +3,15 @@
  * under each tenant's rules and silences, hands the notifications it makes to a
  * NotificationOutbox, and stores the incidents and its own state (AlertingStore).
  *
- * Order, one change at a time: group → enqueue each notification (durable when it resolves); the
- * incidents a batch of changes touched are then stored once each (an anomalous point per change
- * would otherwise be a write per point). The grouper's snapshot is saved with the incidents every tick, so
- * a restart resumes from it; the engine replays the anomaly changes made since its checkpoint,
- * the grouper takes a repeated form as no change, and the outbox ignores a repeated
+ * Order, one change at a time: group → when the change makes notifications, save the grouper's
+ * state with them as pending (write-ahead) → enqueue each (durable when it resolves) → the next
+ * save drops them from pending. The sequence a notification carries is thus saved before it can
+ * be delivered, so a restart never reuses a delivered sequence for other content (the outbox
+ * would drop that as a duplicate); a restart re-enqueues what was pending. The incidents a batch
+ * of changes touched are stored once each (an anomalous point per change would otherwise be a
+ * write per point). The grouper's snapshot is saved with the incidents every tick, so a restart
+ * resumes from it; the engine replays the anomaly changes made since its checkpoint, the grouper
+ * takes a repeated form as no change, and the outbox ignores a repeated
  * (notifier, dedupKey, sequence) — nothing pages twice.
  *
  * Rules in force for a tenant: the config file's (every tenant) and its stored ones; `reload`
@@ -17,7 +21,12 @@
  * committing its offsets after `checkpoint`.
  */
 import type { Incident } from '../core/alerting/incident.ts';
-import { type GrouperOutput, type GrouperSnapshot, IncidentGrouper } from '../core/alerting/incidents.ts';
+import {
+  type GrouperOutput,
+  type GrouperSnapshot,
+  IncidentGrouper,
+  type Outgoing,
+} from '../core/alerting/incidents.ts';
 import { type AlertRule, compileRule } from '../core/alerting/rule.ts';
 import { compileSilence } from '../core/alerting/silences.ts';
 import { type Anomaly, anomalyId } from '../core/anomaly.ts';
@@ -47,6 +56,19 @@ export interface AlerterDeps {
   stopOnFailure?: boolean;
 }
 
+/** What `saveAlerterState` holds: the grouper's snapshot and the notifications not yet enqueued. */
+interface SavedState {
+  grouper: GrouperSnapshot;
+  pending: Outgoing[];
+}
+
+/** The saved document; a state saved before `pending` existed is the grouper's snapshot alone. */
+function parseSaved(doc: string): SavedState {
+  const parsed = JSON.parse(doc) as Partial<SavedState>;
+  if (parsed.grouper !== undefined) return { grouper: parsed.grouper, pending: parsed.pending ?? [] };
+  return { grouper: parsed as GrouperSnapshot, pending: [] };
+}
+
 export class Alerter {
   readonly #d: AlerterDeps;
   readonly #grouper: IncidentGrouper;
@@ -69,10 +91,18 @@ export class Alerter {
     this.#grouper = new IncidentGrouper({ generatorURL: (i) => `${base}/api/v1/incidents/${i.id}` }, state);
   }
 
-  /** Restores the saved state, loads the rules of the tenants it holds incidents of, starts ticking. */
+  /**
+   * Restores the saved state, enqueues the notifications it left pending, loads the rules of the
+   * tenants it holds incidents of, starts ticking.
+   */
   static async start(deps: AlerterDeps): Promise<Alerter> {
-    const saved = await deps.store.loadAlerterState();
-    const a = new Alerter(deps, saved === undefined ? undefined : (JSON.parse(saved) as GrouperSnapshot));
+    const doc = await deps.store.loadAlerterState();
+    const saved = doc === undefined ? undefined : parseSaved(doc);
+    const a = new Alerter(deps, saved?.grouper);
+    if (saved !== undefined && saved.pending.length > 0) {
+      await a.#enqueue(saved.pending);
+      a.#dirty = true;
+    }
     for (const inc of a.#grouper.openIncidents()) await a.#load(inc.tenant);
     a.#timer = setInterval(() => void a.tick(), deps.tickMs);
     a.#timer.unref();
@@ -197,10 +227,23 @@ export class Alerter {
 
   async #emit(out: GrouperOutput): Promise<void> {
     if (out.incidents.length > 0 || out.notifications.length > 0) this.#dirty = true;
-    for (const n of out.notifications) {
-      if (n.notifiers.length > 0) await this.#d.outbox.enqueue(n.notifiers, n.notification);
-    }
     for (const inc of out.incidents) this.#changed.set(`${inc.tenant}/${inc.id}`, inc);
+    const due = out.notifications.filter((n) => n.notifiers.length > 0);
+    if (due.length === 0) return;
+    // Write-ahead: the sequences these carry are saved before any of them can be delivered.
+    const changed = [...this.#changed.values()];
+    this.#changed = new Map();
+    await this.#d.store.saveAlerterState(this.#document(due), changed);
+    await this.#enqueue(due);
+  }
+
+  async #enqueue(list: readonly Outgoing[]): Promise<void> {
+    for (const n of list) await this.#d.outbox.enqueue(n.notifiers, n.notification);
+  }
+
+  #document(pending: Outgoing[]): string {
+    const doc: SavedState = { grouper: this.#grouper.snapshot(), pending };
+    return JSON.stringify(doc);
   }
 
   async #storeChanged(): Promise<void> {
@@ -213,6 +256,6 @@ export class Alerter {
   async #save(): Promise<void> {
     if (!this.#dirty) return;
     this.#dirty = false;
-    await this.#d.store.saveAlerterState(JSON.stringify(this.#grouper.snapshot()), []);
+    await this.#d.store.saveAlerterState(this.#document([]), []);
   }
 }

@@ -112,6 +112,66 @@ describe('embedded alerter', () => {
     await h.store.close();
   });
 
+  it('a crash after enqueueing, before its state save, never reuses a delivered sequence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-alerter-'));
+    dirs.push(dir);
+    const real = openSqliteAlerting({ dataDir: dir });
+    let crashed = false;
+    // The process "dies" right after the outbox took the tick's notifications: no save after it.
+    const store = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'saveAlerterState' && crashed) return async () => {};
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    // Like the real outbox, a repeated (dedupKey, sequence) is a no-op: `sent` is what a receiver gets.
+    const sent: AlertNotification[] = [];
+    const byId = new Map<string, AlertNotification>();
+    let now = 1_000_000;
+    const start = () =>
+      Alerter.start({
+        store,
+        outbox: {
+          enqueue: async (_names, n) => {
+            const id = `${n.dedupKey}#${n.sequence}`;
+            const before = byId.get(id);
+            if (before !== undefined) {
+              expect(before.status, `${id} reused for other content`).toBe(n.status);
+              return;
+            }
+            byId.set(id, n);
+            sent.push(n);
+            if (n.status === 'resolved') crashed = true;
+          },
+        },
+        rulesOf: async () => [RULE],
+        seriesKeyOf: async (id) => KEYS.get(id),
+        now: () => now,
+        tickMs: 3_600_000,
+        onError: () => {},
+      });
+    const first = await start();
+    first.anomalies([anomaly(1, 0, 0, true)]);
+    await first.close();
+    const second = await start();
+    second.anomalies([anomaly(1, 0, 2000, false)]);
+    now += 1;
+    await second.tick(); // resolves: enqueued (delivered), then the crash
+    await second.close();
+    crashed = false;
+    const third = await start();
+    // The replay, then a dependant goes anomalous: the incident was resolved, so this is a new
+    // one, paged with its own key (restarted from the state before the resolution, it would join
+    // the old incident, whose next notification reuses the delivered sequence and is dropped).
+    third.anomalies([anomaly(1, 0, 2000, false), anomaly(2, 2500, 2500, true)]);
+    await third.settled();
+    await third.close();
+    expect(sent.map((n) => n.status)).toEqual(['firing', 'resolved', 'firing']);
+    expect(new Set(sent.map((n) => n.dedupKey)).size).toBe(2);
+    await real.close();
+  });
+
   it('applies a rule change on reload', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-alerter-'));
     dirs.push(dir);
@@ -159,8 +219,11 @@ describe('alerter fed by a consumer (scaled out)', () => {
     await expect(a.checkpoint()).rejects.toThrow('outbox down');
     await a.tick();
     await a.close();
-    // Nothing saved after the failure: the change is not marked as handled.
-    expect(await store.loadAlerterState()).toBeUndefined();
+    // Saved ahead of the failed enqueue, the notification is still pending: a restart sends it.
+    const saved = JSON.parse((await store.loadAlerterState())!) as {
+      pending: { notification: AlertNotification }[];
+    };
+    expect(saved.pending.map((p) => p.notification.status)).toEqual(['firing']);
     failing = false;
     const b = await start();
     b.anomalies([anomaly(1, 0, 0, true)]); // the consumer replays from its committed offset
