@@ -2,7 +2,7 @@
  * NotificationOutbox: where the alerter leaves notifications for delivery. Enqueue is durable when
  * it resolves; delivery (app/notification-delivery.ts) then sends each to its notifier at least
  * once, retrying with backoff, and records every attempt. A slow or dead receiver never blocks
- * `enqueue`. Embedded: SQLite under the data dir; scaled out: PostgreSQL with leases in Redis.
+ * `enqueue`. Embedded: SQLite under the data dir; scaled out: PostgreSQL, its leases in the same rows.
  *
  * DeliveryQueue is the outbox as delivery sees it: claim what is due, record each attempt and
  * what follows it, list items and attempts. Items of one (notifier, dedupKey) are ordered by

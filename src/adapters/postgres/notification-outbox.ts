@@ -14,12 +14,15 @@ import type {
   DeliveryQueue,
   OutboxFilter,
   OutboxItem,
-  OutboxState,
 } from '../../ports/notification-outbox.ts';
+import {
+  DELIVERY_ATTEMPT_COLUMNS,
+  deliveryAttemptOf,
+  OUTBOX_ITEM_COLUMNS,
+  outboxItemOf,
+} from '../../ports/notification-outbox-rows.ts';
 import { int } from './codec.ts';
-import type { PgPools, Row } from './pools.ts';
-
-const COLUMNS = 'id, notifier, payload, state, attempts, next_attempt_ms, enqueued_ms, last_error';
+import type { PgPools } from './pools.ts';
 
 export class PgNotificationOutbox implements DeliveryQueue {
   readonly #pools: PgPools;
@@ -69,8 +72,8 @@ export class PgNotificationOutbox implements DeliveryQueue {
       // One per dedupKey (the oldest due), none of a dedupKey with an item in flight.
       const items = (
         await query(
-          `SELECT ${COLUMNS} FROM (
-             SELECT DISTINCT ON (dedup_key) ${COLUMNS} FROM notification_outbox o
+          `SELECT ${OUTBOX_ITEM_COLUMNS} FROM (
+             SELECT DISTINCT ON (dedup_key) ${OUTBOX_ITEM_COLUMNS} FROM notification_outbox o
              WHERE state = 'pending' AND notifier = $1 AND next_attempt_ms <= $2 AND lease_until_ms <= $2
                AND NOT EXISTS (SELECT 1 FROM notification_outbox b WHERE b.notifier = o.notifier
                                AND b.dedup_key = o.dedup_key AND b.id <> o.id AND b.lease_until_ms > $2)
@@ -78,7 +81,7 @@ export class PgNotificationOutbox implements DeliveryQueue {
            ORDER BY next_attempt_ms, id LIMIT $3`,
           [notifier, nowMs, limit],
         )
-      ).map(toItem);
+      ).map(outboxItemOf);
       if (items.length > 0) {
         await query('UPDATE notification_outbox SET lease_until_ms = $1 WHERE id = ANY($2::bigint[])', [
           nowMs + leaseMs,
@@ -132,28 +135,20 @@ export class PgNotificationOutbox implements DeliveryQueue {
     args.push(f.limit ?? 100);
     const rows = await this.#pools.primary(
       'list notifications',
-      `SELECT ${COLUMNS} FROM notification_outbox ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT ${OUTBOX_ITEM_COLUMNS} FROM notification_outbox ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY id LIMIT $${args.length}`,
       args,
     );
-    return rows.map(toItem);
+    return rows.map(outboxItemOf);
   }
 
   async attempts(itemId: number): Promise<DeliveryAttempt[]> {
     const rows = await this.#pools.primary(
       'list notification attempts',
-      'SELECT item_id, attempt, at_ms, duration_ms, outcome, status, error FROM notification_attempts WHERE item_id = $1 ORDER BY attempt',
+      `SELECT ${DELIVERY_ATTEMPT_COLUMNS} FROM notification_attempts WHERE item_id = $1 ORDER BY attempt`,
       [itemId],
     );
-    return rows.map((r) => ({
-      itemId: int(r.item_id),
-      attempt: int(r.attempt),
-      atMs: int(r.at_ms),
-      durationMs: int(r.duration_ms),
-      outcome: String(r.outcome) as DeliveryAttempt['outcome'],
-      ...(r.status !== null ? { status: int(r.status) } : {}),
-      ...(r.error !== null ? { error: String(r.error) } : {}),
-    }));
+    return rows.map(deliveryAttemptOf);
   }
 
   async pendingCounts(): Promise<Map<string, number>> {
@@ -177,17 +172,4 @@ export class PgNotificationOutbox implements DeliveryQueue {
 
   /** The pools belong to the caller. */
   async close(): Promise<void> {}
-}
-
-function toItem(r: Row): OutboxItem {
-  return {
-    id: int(r.id),
-    notifier: String(r.notifier),
-    notification: JSON.parse(String(r.payload)) as AlertNotification,
-    state: String(r.state) as OutboxState,
-    attempts: int(r.attempts),
-    nextAttemptMs: int(r.next_attempt_ms),
-    enqueuedMs: int(r.enqueued_ms),
-    ...(r.last_error !== null ? { lastError: String(r.last_error) } : {}),
-  };
 }

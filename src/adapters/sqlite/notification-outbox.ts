@@ -6,7 +6,7 @@
  * follow the port's contract. Schema changes follow the embedded store's pattern
  * (`CREATE … IF NOT EXISTS`).
  */
-import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { AlertNotification } from '../../core/alerting/notification.ts';
 import type {
   AfterAttempt,
@@ -16,6 +16,12 @@ import type {
   OutboxItem,
   OutboxState,
 } from '../../ports/notification-outbox.ts';
+import {
+  DELIVERY_ATTEMPT_COLUMNS,
+  deliveryAttemptOf,
+  OUTBOX_ITEM_COLUMNS,
+  outboxItemOf,
+} from '../../ports/notification-outbox-rows.ts';
 import { storageTransaction } from './database.ts';
 
 const SCHEMA = `
@@ -47,8 +53,6 @@ CREATE TABLE IF NOT EXISTS outbox_attempts (
 );
 `;
 
-const COLUMNS = 'id, notifier, payload, state, attempts, next_attempt_ms, enqueued_ms, last_error';
-
 export class SqliteNotificationOutbox implements DeliveryQueue {
   readonly #db: DatabaseSync;
   readonly #file: string;
@@ -75,7 +79,7 @@ export class SqliteNotificationOutbox implements DeliveryQueue {
        WHERE notifier = ? AND dedup_key = ? AND sequence < ? AND state = 'pending'`,
     );
     this.#due = db.prepare(
-      `SELECT ${COLUMNS} FROM outbox o
+      `SELECT ${OUTBOX_ITEM_COLUMNS} FROM outbox o
        WHERE state = 'pending' AND notifier = ? AND next_attempt_ms <= ? AND lease_until_ms <= ?
          AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.notifier = o.notifier AND b.dedup_key = o.dedup_key
                          AND b.id <> o.id AND b.lease_until_ms > ?)
@@ -102,7 +106,7 @@ export class SqliteNotificationOutbox implements DeliveryQueue {
   async claim(notifier: string, nowMs: number, limit: number, leaseMs: number): Promise<OutboxItem[]> {
     if (limit <= 0) return [];
     return storageTransaction(this.#db, this.#file, () => {
-      const items = this.#due.all(notifier, nowMs, nowMs, nowMs, limit).map(toItem);
+      const items = this.#due.all(notifier, nowMs, nowMs, nowMs, limit).map(outboxItemOf);
       // Two due items of one dedupKey: only the first goes now (the other, newer or not, waits its turn).
       const seen = new Set<string>();
       const claimed = items.filter((i) => {
@@ -153,29 +157,19 @@ export class SqliteNotificationOutbox implements DeliveryQueue {
       where.push(`${column} = ?`);
       args.push(value);
     }
-    const sql = `SELECT ${COLUMNS} FROM outbox ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${OUTBOX_ITEM_COLUMNS} FROM outbox ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY id LIMIT ?`;
     return this.#db
       .prepare(sql)
       .all(...args, f.limit ?? 100)
-      .map(toItem);
+      .map(outboxItemOf);
   }
 
   async attempts(itemId: number): Promise<DeliveryAttempt[]> {
     return this.#db
-      .prepare(
-        'SELECT item_id, attempt, at_ms, duration_ms, outcome, status, error FROM outbox_attempts WHERE item_id = ? ORDER BY attempt',
-      )
+      .prepare(`SELECT ${DELIVERY_ATTEMPT_COLUMNS} FROM outbox_attempts WHERE item_id = ? ORDER BY attempt`)
       .all(itemId)
-      .map((r) => ({
-        itemId: Number(r.item_id),
-        attempt: Number(r.attempt),
-        atMs: Number(r.at_ms),
-        durationMs: Number(r.duration_ms),
-        outcome: String(r.outcome) as DeliveryAttempt['outcome'],
-        ...(r.status !== null ? { status: Number(r.status) } : {}),
-        ...(r.error !== null ? { error: String(r.error) } : {}),
-      }));
+      .map(deliveryAttemptOf);
   }
 
   async pendingCounts(): Promise<Map<string, number>> {
@@ -198,17 +192,4 @@ export class SqliteNotificationOutbox implements DeliveryQueue {
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
-}
-
-function toItem(r: Record<string, SQLOutputValue>): OutboxItem {
-  return {
-    id: Number(r.id),
-    notifier: String(r.notifier),
-    notification: JSON.parse(String(r.payload)) as AlertNotification,
-    state: String(r.state) as OutboxState,
-    attempts: Number(r.attempts),
-    nextAttemptMs: Number(r.next_attempt_ms),
-    enqueuedMs: Number(r.enqueued_ms),
-    ...(r.last_error !== null ? { lastError: String(r.last_error) } : {}),
-  };
 }
