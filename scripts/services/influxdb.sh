@@ -97,23 +97,8 @@ up() {
   log "starting influxd on 127.0.0.1:$http (rpc $rpc)"
   setsid nohup influxd run -config "$CONF" > "$DIR/influxd.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$PIDFILE"
-  if ! wait_until_quiet 60 ping_ok "$http"; then
-    tail -n 20 "$DIR/influxd.log" >&2 || true
-    stop_pid "$PIDFILE" 5
-    die "influxd did not answer /ping within 60s (log: $DIR/influxd.log)"
-  fi
+  await_started "$PIDFILE" "$DIR/influxd.log" "influxd did not answer /ping" ping_ok "$http"
   write_env "$SVC" "VIGIL_INFLUX_URL=http://127.0.0.1:$http"
-}
-
-# Like lib.sh's wait_until, but returns 1 instead of exiting, so `up` can show the log first; it
-# also gives up at once when influxd has exited.
-wait_until_quiet() {
-  local limit=$1; shift
-  local deadline=$((SECONDS + limit))
-  until "$@"; do
-    if [ $SECONDS -ge $deadline ] || ! pid_alive "$PIDFILE"; then return 1; fi
-    sleep 0.2
-  done
 }
 
 down() {
@@ -123,10 +108,4 @@ down() {
   log "stopped"
 }
 
-case "${1:-}" in
-  up) up ;;
-  down) down ;;
-  status) running ;;
-  env) print_env "$SVC" ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
-esac
+service_main "${1:-}"

@@ -44,7 +44,6 @@ wait_until() {
   done
 }
 
-# pid_alive PIDFILE: true when the process recorded in PIDFILE runs.
 # One action at a time per lock file (test files run in parallel and may all call `up` at once):
 # holds fd 9 until the script exits. Daemons MUST be started with fd 9 closed (`9>&-`), or they
 # would hold the lock for their lifetime.
@@ -53,6 +52,7 @@ svc_lock() { # <lock file> <seconds to wait>
   flock -w "$2" 9 || die "another $SVC action held $1 for $2 s"
 }
 
+# pid_alive PIDFILE: true when the process recorded in PIDFILE runs.
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # stop_pid PIDFILE [SECONDS]: TERM, wait, then KILL; removes the pid file.
@@ -83,4 +83,39 @@ print_env() {
   local f="$SERVICES_DIR/$1/env"
   [ -s "$f" ] || die "not running (no $f); run scripts/services/$1.sh up"
   cat "$f"
+}
+
+# await_started PIDFILE LOG WHAT CMD…: polls CMD every 0.2 s for up to 60 s while the process of
+# PIDFILE lives. When it dies or time runs out: shows the end of LOG, stops the process and dies
+# with "WHAT within 60s".
+await_started() {
+  local pidfile=$1 logfile=$2 what=$3; shift 3
+  local deadline=$((SECONDS + 60))
+  until "$@"; do
+    if [ $SECONDS -ge $deadline ] || ! pid_alive "$pidfile"; then
+      tail -n 20 "$logfile" >&2 || true
+      stop_pid "$pidfile" 5
+      die "$what within 60s (log: $logfile)"
+    fi
+    sleep 0.2
+  done
+}
+
+# service_main ACTION [EXTRA…]: the command line of a single-process service script: up, down
+# (functions of the script), status (its `running`), env, and the EXTRA actions it names (functions
+# of the same name); anything else prints the usage and exits 2.
+service_main() {
+  local action=${1:-}; shift || true
+  case "$action" in
+    up | down) "$action"; return ;;
+    status) running; return ;;
+    env) print_env "$SVC"; return ;;
+  esac
+  local extra usage="up|down|status|env"
+  for extra in "$@"; do
+    if [ "$action" = "$extra" ]; then "$action"; return; fi
+    usage="$usage|$extra"
+  done
+  echo "usage: $0 $usage" >&2
+  exit 2
 }

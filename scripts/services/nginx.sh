@@ -204,11 +204,4 @@ down() {
   log "stopped"
 }
 
-case "${1:-}" in
-  up) up ;;
-  down) down ;;
-  status) running ;;
-  env) print_env "$SVC" ;;
-  reload) reload ;;
-  *) echo "usage: $0 up|down|status|env|reload" >&2; exit 2 ;;
-esac
+service_main "${1:-}" reload
