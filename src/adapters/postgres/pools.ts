@@ -201,14 +201,7 @@ export class PgPools {
    * whatever the session held.
    */
   async session(what: string): Promise<{ query: Query; lost: Promise<void>; release(): void }> {
-    if (this.#closed)
-      throw new VigilError('VIGIL_ERR_UNAVAILABLE', `postgres primary, ${what}: pools closed`);
-    let client: ClientSlice;
-    try {
-      client = await this.#primary.connect();
-    } catch (err) {
-      throw classify(err, 'primary', what);
-    }
+    const client = await this.#connect(what);
     const lost = Promise.withResolvers<void>();
     const dropped = () => lost.resolve();
     client.on('error', dropped);
@@ -253,6 +246,17 @@ export class PgPools {
     return this.#replicaLsn >= this.#writtenLsn;
   }
 
+  /** A primary connection of its own; VIGIL_ERR_UNAVAILABLE once closed or when none is had. */
+  async #connect(what: string): Promise<ClientSlice> {
+    if (this.#closed)
+      throw new VigilError('VIGIL_ERR_UNAVAILABLE', `postgres primary, ${what}: pools closed`);
+    try {
+      return await this.#primary.connect();
+    } catch (err) {
+      throw classify(err, 'primary', what);
+    }
+  }
+
   async #run(pool: PoolSlice, role: Role, what: string, text: string, values: readonly unknown[] = []) {
     if (this.#closed)
       throw new VigilError('VIGIL_ERR_UNAVAILABLE', `postgres ${role}, ${what}: pools closed`);
@@ -264,14 +268,7 @@ export class PgPools {
   }
 
   async #transaction<T>(begin: string, what: string, fn: (query: Query) => Promise<T>, writes: boolean) {
-    if (this.#closed)
-      throw new VigilError('VIGIL_ERR_UNAVAILABLE', `postgres primary, ${what}: pools closed`);
-    let client: ClientSlice;
-    try {
-      client = await this.#primary.connect();
-    } catch (err) {
-      throw classify(err, 'primary', what);
-    }
+    const client = await this.#connect(what);
     let destroy = false;
     // A checked-out client has no listener of the pool's: without one, a connection the server
     // drops between two statements (a shutdown while `fn` awaits something else) would emit an
