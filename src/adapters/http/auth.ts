@@ -98,7 +98,7 @@ const MAX_CREDENTIAL = 1024;
  *   `Token <user>:<key>` (InfluxDB 1.8's v2-compatible form);
  * - `Authorization: Basic base64(<user>:<key>)` (Prometheus `basic_auth`, Telegraf's influxdb
  *   output with username/password): the password is the key, the user name is ignored;
- * - on `/write` only, the InfluxDB 1.x query parameters `u=<user>&p=<key>`.
+ * - on `/write` and `/query` only, the InfluxDB 1.x query parameters `u=<user>&p=<key>`.
  * Undefined when none is present; a present but malformed header yields '' (never a valid key).
  */
 export function credentialsOf(
@@ -119,7 +119,7 @@ export function credentialsOf(
     }
     return '';
   }
-  if (req.routeOptions.url === '/write') {
+  if (req.routeOptions.url === '/write' || req.routeOptions.url === '/query') {
     const p = (req.query as Record<string, unknown> | undefined)?.p;
     if (typeof p === 'string' && p !== '') return p.length > MAX_CREDENTIAL ? '' : p;
   }

@@ -8,6 +8,7 @@ import { type AuthOptions, installAuth, SECURITY_SCHEME } from './auth.ts';
 import { clientErrorHandler, installErrorHandler } from './errors.ts';
 import { feedbackRoutes, type TenantFeedback } from './feedback-routes.ts';
 import { type HealthOptions, healthRoutes } from './health-routes.ts';
+import { influxCompatRoutes } from './influx-compat-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
 import { type KeyAdmin, keyRoutes } from './key-routes.ts';
 import { queryRoutes, type TenantQueries } from './query-routes.ts';
@@ -88,7 +89,10 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  if (o.ingest !== undefined) await app.register(ingestRoutes, o.ingest);
+  if (o.ingest !== undefined) {
+    await app.register(ingestRoutes, o.ingest);
+    await app.register(influxCompatRoutes);
+  }
   if (o.query !== undefined) {
     await app.register(queryRoutes, { backend: o.query, limits: o.limits });
     await app.register(seriesDeleteRoutes, { backend: o.query, limits: o.limits });

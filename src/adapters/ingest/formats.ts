@@ -17,6 +17,14 @@ const PRECISIONS = ['ns', 'n', 'us', 'u', 'ms', 's', 'm', 'h'] as const;
 const normalisePrecision = (p: (typeof PRECISIONS)[number]): LineProtocolPrecision =>
   p === 'n' ? 'ns' : p === 'u' ? 'us' : p;
 
+/** InfluxDB 2.x's `precision` values. */
+const V2_PRECISIONS = ['ns', 'us', 'ms', 's'] as const;
+
+const lineProtocolFormat = (contentType: string | undefined): string => {
+  checkLineProtocolType(contentType);
+  return 'influx';
+};
+
 export const INGEST_FORMATS: readonly IngestFormat[] = [
   {
     path: '/api/v1/points',
@@ -39,15 +47,33 @@ export const INGEST_FORMATS: readonly IngestFormat[] = [
       p: Type.Optional(Type.String()),
       consistency: Type.Optional(Type.String()),
     }),
-    formatOf: (contentType) => {
-      checkLineProtocolType(contentType);
-      return 'influx';
-    },
+    formatOf: lineProtocolFormat,
     parse: (r) => {
       const q = r.query as { precision?: (typeof PRECISIONS)[number] };
       return parseLineProtocol(
         utf8Text(r.body, 'VIGIL_ERR_BAD_LINE_PROTOCOL'),
         normalisePrecision(q.precision ?? 'ns'),
+        r.now,
+        r.limits,
+      );
+    },
+  },
+  {
+    path: '/api/v2/write',
+    summary:
+      'Write InfluxDB line protocol the InfluxDB 2.x way (`bucket`, `org`, `Authorization: Token`): the same parsing as /write; bucket and org name no separate store (the key decides the tenant)',
+    query: Type.Object({
+      bucket: Type.String({ minLength: 1, description: 'required by 2.x clients; any name is accepted' }),
+      org: Type.Optional(Type.String()),
+      orgID: Type.Optional(Type.String()),
+      precision: Type.Optional(Type.Union(V2_PRECISIONS.map((p) => Type.Literal(p)))),
+    }),
+    formatOf: lineProtocolFormat,
+    parse: (r) => {
+      const q = r.query as { precision?: (typeof V2_PRECISIONS)[number] };
+      return parseLineProtocol(
+        utf8Text(r.body, 'VIGIL_ERR_BAD_LINE_PROTOCOL'),
+        q.precision ?? 'ns',
         r.now,
         r.limits,
       );
