@@ -60,7 +60,11 @@ describe('auth.mode keys, every route', () => {
   it('walks every operation of the OpenAPI document: 401 without a key, 403 without the scope, else through', async () => {
     const ops = await operations();
     expect(ops.length).toBeGreaterThanOrEqual(15);
-    expect(ops.filter((o) => o.scope === 'public').map((o) => o.path)).toEqual(['/ping', '/healthz', '/readyz']);
+    expect(ops.filter((o) => o.scope === 'public').map((o) => o.path)).toEqual([
+      '/ping',
+      '/healthz',
+      '/readyz',
+    ]);
     const only = new Map<Scope, string>();
     const allBut = new Map<Scope, string>();
     for (const scope of SCOPES) {
