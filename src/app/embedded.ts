@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildHttpServer } from '../adapters/http/server.ts';
+import { REMOTE_READ_MAX_BYTES, remoteReadCodec } from '../adapters/ingest/remote-read.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
@@ -211,6 +212,7 @@ export async function startEmbedded(
     trustProxy: config.http.trustProxy,
     ingest: ingestRoutesOptions(config, ingest, metrics, (key) => catalog.known(key) !== undefined),
     query,
+    remoteRead: remoteReadCodec(REMOTE_READ_MAX_BYTES),
     feedback,
     health: {
       ready: () => ingest.ready,

@@ -11,6 +11,7 @@ import type { IngestRoutesOptions } from '../adapters/http/ingest-routes.ts';
 import type { KeyAdmin } from '../adapters/http/key-routes.ts';
 import type { TenantQueries } from '../adapters/http/query-routes.ts';
 import { buildHttpServer } from '../adapters/http/server.ts';
+import { REMOTE_READ_MAX_BYTES, remoteReadCodec } from '../adapters/ingest/remote-read.ts';
 import type { Config } from '../config/schema.ts';
 import { VigilError } from '../core/errors.ts';
 import type { Metrics } from './metrics.ts';
@@ -47,7 +48,9 @@ export async function roleHttp(
     limits: httpLimitsOf(config, routes.refused ?? (() => {})),
     trustProxy: config.http.trustProxy,
     ...(routes.ingest !== undefined ? { ingest: routes.ingest } : {}),
-    ...(routes.query !== undefined ? { query: routes.query } : {}),
+    ...(routes.query !== undefined
+      ? { query: routes.query, remoteRead: remoteReadCodec(REMOTE_READ_MAX_BYTES) }
+      : {}),
     ...(routes.keys !== undefined ? { keys: routes.keys } : {}),
     ...(routes.audit !== undefined ? { audit: routes.audit } : {}),
     ...(routes.alerting !== undefined ? { alerting: routes.alerting } : {}),

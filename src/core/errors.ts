@@ -28,6 +28,11 @@ export const ERRORS = {
     retriable: false,
     summary: 'A Prometheus remote_write body is not valid snappy-compressed protobuf.',
   },
+  VIGIL_ERR_BAD_REMOTE_READ: {
+    status: 400,
+    retriable: false,
+    summary: 'A Prometheus remote_read body is not a valid snappy-compressed ReadRequest.',
+  },
   VIGIL_ERR_DUPLICATE_POINT: {
     status: 400,
     retriable: false,

@@ -78,20 +78,34 @@ export function parseSelector(text: string): Selector {
     }
     if (body[i] !== '"') fail(`unterminated value for ${name}`);
     i++;
-    const matcher: Matcher = { name, op: op!, value };
-    if (op === '=~' || op === '!~') {
-      if (value.length > MAX_SELECTOR_REGEX)
-        fail(`regular expression for ${name} is longer than ${MAX_SELECTOR_REGEX}`);
-      try {
-        matcher.re = compileFull(value);
-      } catch (e) {
-        fail(`invalid regular expression for ${name} (RE2 syntax): ${(e as Error).message}`);
-      }
+    let matcher: Matcher;
+    try {
+      matcher = compileMatcher(name, op!, value);
+    } catch (e) {
+      fail((e as Error).message);
     }
     if (name === '__name__' && op === '=') sel.metric = value;
-    else sel.matchers.push(matcher);
+    else sel.matchers.push(matcher!);
   }
   return sel;
+}
+
+/**
+ * One matcher, its regex compiled (fully anchored, RE2). Throws an Error saying what is wrong
+ * with the regex (too long, invalid); callers wrap it in their own VigilError.
+ */
+export function compileMatcher(name: string, op: Matcher['op'], value: string): Matcher {
+  const matcher: Matcher = { name, op, value };
+  if (op === '=~' || op === '!~') {
+    if (value.length > MAX_SELECTOR_REGEX)
+      throw new Error(`regular expression for ${name} is longer than ${MAX_SELECTOR_REGEX}`);
+    try {
+      matcher.re = compileFull(value);
+    } catch (e) {
+      throw new Error(`invalid regular expression for ${name} (RE2 syntax): ${(e as Error).message}`);
+    }
+  }
+  return matcher;
 }
 
 export function matches(sel: Selector, metric: string, tags: Tags): boolean {

@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { RemoteReadCodec } from '../../ports/remote-read.ts';
 import { type AlertingAdmin, alertingRoutes } from './alerting-routes.ts';
 import { type AuditOptions, auditRoutes, installAudit } from './audit.ts';
 import { type AuthOptions, installAuth, SECURITY_SCHEME } from './auth.ts';
@@ -12,6 +13,7 @@ import { influxCompatRoutes } from './influx-compat-routes.ts';
 import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
 import { type KeyAdmin, keyRoutes } from './key-routes.ts';
 import { queryRoutes, type TenantQueries } from './query-routes.ts';
+import { remoteReadRoutes } from './remote-read-routes.ts';
 import { seriesDeleteRoutes } from './series-delete-routes.ts';
 import { installTenantBodyLimit, type TenantLimits } from './tenant-limits.ts';
 
@@ -24,6 +26,8 @@ export interface HttpServerOptions {
   ingest?: IngestRoutesOptions;
   /** Absent on roles without the query API (processor, detector). */
   query?: TenantQueries;
+  /** Prometheus remote_read's codec: `/api/v1/read` is served beside the query API when given. */
+  remoteRead?: RemoteReadCodec;
   /** `http.trustProxy`: proxies whose X-Forwarded-For sets `req.ip`; empty: the TCP peer. */
   trustProxy?: readonly string[];
   /** Per-tenant limits: body size, query cost and time (limits.*, http.queryTimeoutMs). */
@@ -96,6 +100,9 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   if (o.query !== undefined) {
     await app.register(queryRoutes, { backend: o.query, limits: o.limits });
     await app.register(seriesDeleteRoutes, { backend: o.query, limits: o.limits });
+    if (o.remoteRead !== undefined) {
+      await app.register(remoteReadRoutes, { backend: o.query, limits: o.limits, codec: o.remoteRead });
+    }
   }
   if (o.feedback !== undefined) {
     const alerting = o.alerting;
