@@ -50,7 +50,7 @@ interface Body {
   total: number;
   points: { anomalous: boolean }[];
   anomalies: { id: string; start: number }[];
-  feedback: { id: string }[];
+  feedback: { id: string; anomaly: string }[];
   learned: { stage: string; data: { examples: { id: string; label: string; peakValue: number }[] } }[];
   id: string;
   code: string;
