@@ -3,11 +3,13 @@
  * the PostgreSQL catalog and appends each request to the ingest topic (one transaction across its
  * partitions) before acknowledging; queries read scores from InfluxDB and anomalies and configs
  * from PostgreSQL (the replica where lag is tolerable); alert rules, silences and incidents in
- * PostgreSQL, which `vigil alerter` re-reads every `alerting.reloadMs`. Run 2+ behind a load
+ * PostgreSQL, which `vigil alerter` re-reads every `alerting.reloadMs`; feedback labels in
+ * PostgreSQL, which detectors poll every `engine.configPollMs`. Run 2+ behind a load
  * balancer. Deletes series (./scaled-deletion.ts), forgets those other replicas deleted at each
  * tombstone poll (engine.configPollMs), and runs the retention sweep, one replica per interval
  * (./scaled-retention.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { emptyStats } from '../engine/runtime-stats.ts';
@@ -15,6 +17,7 @@ import { AlertingService } from './alerting-service.ts';
 import { authWiring } from './auth-wiring.ts';
 import { openScaledOut, topicsOf } from './backends.ts';
 import type { RoleHandle } from './detector.ts';
+import { FeedbackService } from './feedback-service.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
 import { ingestLimits } from './memory-budget.ts';
@@ -113,6 +116,13 @@ export async function startApi(
       notifiers: Object.keys(config.alerting.notifiers),
       now: Date.now,
       limits: alertingLimitsOf(config.limits, (tenant, limit) => ingest.countRefusal(tenant, limit)),
+    }),
+    // No `apply`: each detector polls the labels' changes (./feedback-poll.ts).
+    feedback: new FeedbackService({
+      queries: (tenant) => query.forTenant(tenant),
+      store: out.feedback,
+      newId: () => randomBytes(8).toString('hex'),
+      now: Date.now,
     }),
     retryAfterSeconds: () => ingest.retryAfterSeconds,
     refused: (tenant, limit) => ingest.countRefusal(tenant, limit),

@@ -14,7 +14,7 @@
  *   AuditLog                     SQLite audit.db                 PostgreSQL (read on the primary)
  *   AlertingStore                SQLite alerting.db              PostgreSQL (`vigil api`, `vigil alerter`)
  *   NotificationOutbox           SQLite outbox.db                PostgreSQL (`vigil alerter`)
- *   FeedbackStore                SQLite feedback.db              — (not yet: PostgreSQL)
+ *   FeedbackStore                SQLite feedback.db              PostgreSQL (`vigil api` writes, detectors poll)
  *
  * Each adapter reads its own section of the config; a new backend for a port is one more row here
  * (see docs/guides/add-a-storage-backend.md). The scaled-out adapters are imported only when
@@ -77,6 +77,8 @@ export interface ScaledOut {
   alerting: AlertingStore;
   /** The notification outbox and delivery queue shared by every alerter replica. */
   outbox: DeliveryQueue;
+  /** Labels on anomalies: `vigil api` stores them, detectors poll their changes (./feedback-poll.ts). */
+  feedback: FeedbackStore;
   /** Waits until this process is the one active holder of `name` among replicas (PostgreSQL). */
   leaderLock(name: string): LeaderLock;
   /**
@@ -196,6 +198,7 @@ export async function openScaledOut(config: Readonly<Config>, logger: Logger): P
       audit: pg.audit,
       alerting: pg.alerting,
       outbox: pg.outbox,
+      feedback: pg.feedback,
       leaderLock: (name) => pg.leaderLock(name),
       checkpointsFor: (topic, partition) => {
         const pgStore = checkpoints.forPartition(`${topic}/${partition}`);

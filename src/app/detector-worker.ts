@@ -7,6 +7,7 @@ import type { CheckpointData } from '../ports/checkpoint-store.ts';
 import type { GroupHandlers, InRecord, OutRecord } from '../ports/partitioned-log.ts';
 import { SharedAnomalyWriter } from './anomaly-writer.ts';
 import type { ScaledOut } from './backends.ts';
+import { type FeedbackPoll, startFeedbackPoll } from './feedback-poll.ts';
 import { realHostTime } from './host-time.ts';
 import { PartitionTasks } from './partition-tasks.ts';
 import { defaultSeriesConfig } from './series-config.ts';
@@ -36,12 +37,16 @@ export interface DetectorWorkerOptions {
   seriesDeleted?(n: number): void;
   /** Reading or applying deleted series failed (retried at the next poll). */
   tombstonePollFailed?(err: unknown): void;
+  /** Reading or applying feedback labels failed (retried at the next poll). */
+  feedbackPollFailed?(err: unknown): void;
 }
 
 export interface DetectorWorker {
   tasks: PartitionTasks;
   /** The poll of deleted series (tests run a round at once with `poll`). */
   tombstones: TombstonePoll;
+  /** The poll of feedback labels (tests run a round at once with `poll`). */
+  feedback: FeedbackPoll;
   /** Checkpoints until everything scored so far is committed. */
   flush(): Promise<void>;
   /** Stops the timers and leaves the group (each partition drains and checkpoints on revoke). */
@@ -135,6 +140,12 @@ export async function startDetectorWorker(
     failed: (err) => opts.tombstonePollFailed?.(err),
   });
   await tombstones.start(config.engine.configPollMs);
+  // Labels given through any API server reach the task of their series within a poll.
+  const feedback = await startFeedbackPoll(out, tasks, {
+    partitions: config.kafka.partitions,
+    intervalMs: config.engine.configPollMs,
+    failed: (err) => opts.feedbackPollFailed?.(err),
+  });
   const membership = await out.log.join(opts.group, opts.topic, handlers);
   tasks.attach(membership);
 
@@ -163,6 +174,7 @@ export async function startDetectorWorker(
   return {
     tasks,
     tombstones,
+    feedback,
     // A checkpoint already running may have started before the last points were scored: the
     // second call starts one after it.
     flush: async () => {
@@ -172,6 +184,7 @@ export async function startDetectorWorker(
     close: async () => {
       clearInterval(configTimer);
       await tombstones.stop();
+      await feedback.stop();
       await membership.close();
     },
   };

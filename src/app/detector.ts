@@ -11,6 +11,7 @@ import { emptyStats } from '../engine/runtime-stats.ts';
 import { authWiring } from './auth-wiring.ts';
 import { openScaledOut, topicsOf } from './backends.ts';
 import { startDetectorWorker } from './detector-worker.ts';
+import type { FeedbackPoll } from './feedback-poll.ts';
 import { createMetrics } from './metrics.ts';
 import type { PartitionTasks } from './partition-tasks.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
@@ -25,7 +26,7 @@ export interface RoleHandle {
 
 export async function startDetector(
   config: Readonly<Config>,
-): Promise<RoleHandle & { tasks: PartitionTasks; tombstones: TombstonePoll }> {
+): Promise<RoleHandle & { tasks: PartitionTasks; tombstones: TombstonePoll; feedback: FeedbackPoll }> {
   const logger = roleLogger(config, 'detector');
   const out = await openScaledOut(config, logger);
   const topics = topicsOf(config);
@@ -59,6 +60,7 @@ export async function startDetector(
       configPollFailed: (err) => logger.warn({ err }, 'reading per-series configs failed; will retry'),
       seriesDeleted: (n) => logger.info({ series: n }, 'deleted series dropped'),
       tombstonePollFailed: (err) => logger.warn({ err }, 'reading deleted series failed; will retry'),
+      feedbackPollFailed: (err) => logger.warn({ err }, 'reading feedback labels failed; will retry'),
     },
     (t) => {
       tasks = t;
@@ -76,5 +78,5 @@ export async function startDetector(
     })();
     return closing;
   };
-  return { app, url, close, tasks: worker.tasks, tombstones: worker.tombstones };
+  return { app, url, close, tasks: worker.tasks, tombstones: worker.tombstones, feedback: worker.feedback };
 }

@@ -172,13 +172,15 @@ export async function startEmbedded(
     registry,
     allowedLatenessMs: config.engine.allowedLatenessMs,
     // Durable in log.db first (tombstones: a crash after it cannot bring the series back), then
-    // the engine thread forgets the series and deletes its rows in store.db.
+    // the engine thread forgets the series and deletes its rows in store.db, then their labels go.
     deleteSeries: async (ids) => {
       // The engine thread takes deletions once it has recovered (its recovery reads the tombstones).
       if (!ingest.ready) throw new VigilError('VIGIL_ERR_NOT_READY', 'server is recovering; retry shortly');
       const gone = backends.ingest.deleteSeries(ids, Date.now());
       if (gone.length === 0) return { series: 0, points: 0, anomalies: 0 };
       const stored = await engine.deleteSeries(gone);
+      // A crash before this: feedback.restore deletes the labels at the next start.
+      await backends.feedback.deleteSeries(gone);
       deletions.series += gone.length;
       deletions.points += stored.points;
       logger.info({ series: gone.length, points: stored.points }, 'series deleted');
@@ -245,7 +247,7 @@ export async function startEmbedded(
   // Serve /healthz and /readyz (503) while recovering; ingest answers 503 until ready.
   const rec = await engine.recover();
   // The checkpoint may predate a label change: the stored labels are the truth.
-  await feedback.restore();
+  await feedback.restore(new Set(catalog.deletedIds()));
   logger.info({ dataDir, checkpointOffset: rec.offset, replayedEntries: rec.replayedEntries }, 'recovered');
   ingest.setReady(true);
   retention.start(config.storage.retentionSweepMs);

@@ -5,6 +5,8 @@
  * embedded, the engine thread), so applying is idempotent: the store is the truth, the feedback
  * stage's state a copy of it, and `restore` at start sets every labelled series again — a
  * checkpoint taken before a change, or a label removed after the last checkpoint, is corrected.
+ * Scaled out there is no `apply`: `vigil api` only stores, and each detector polls the store's
+ * changes (./feedback-poll.ts).
  */
 import type { FeedbackOut, FeedbackRequest, TenantFeedback } from '../adapters/http/feedback-routes.ts';
 import type { QueryBackend } from '../adapters/http/query-routes.ts';
@@ -21,8 +23,8 @@ export interface FeedbackServiceDeps {
   /** The query side as one tenant sees it (its series only). */
   queries: (tenant: string) => QueryBackend;
   store: FeedbackStore;
-  /** Sets a series' labels (oldest first) in its running pipeline. */
-  apply: (seriesId: number, examples: FeedbackExample[]) => Promise<void>;
+  /** Sets a series' labels (oldest first) in its running pipeline; absent where none runs here. */
+  apply?: (seriesId: number, examples: FeedbackExample[]) => Promise<void>;
   newId: () => string;
   now: () => number;
 }
@@ -96,23 +98,27 @@ export class FeedbackService implements TenantFeedback {
 
   /** Removes a label of `tenant` (404 otherwise); its series' pipeline forgets it. */
   async remove(tenant: string, id: string): Promise<void> {
-    const r = await this.#d.store.get(id);
-    if (r === undefined || r.tenant !== tenant || !(await this.#d.store.remove(id))) {
+    const r = await this.#d.store.get(tenant, id);
+    if (r === undefined || !(await this.#d.store.remove(tenant, id))) {
       throw new VigilError('VIGIL_ERR_NOT_FOUND', `no feedback ${id}`, { location: { field: 'id' } });
     }
     await this.#sync(new Set([r.seriesId]));
   }
 
-  /** Sets every labelled series' labels in the running pipelines (at start, after recovery). */
-  async restore(): Promise<void> {
-    await this.#sync(new Set(await this.#d.store.labelledSeries()));
+  /**
+   * Sets every labelled series' labels in the running pipelines (at start, after recovery). The
+   * labels of `deleted` series (a crash came between a series deletion and its labels') go first.
+   */
+  async restore(deleted: ReadonlySet<number>): Promise<void> {
+    const labelled = await this.#d.store.labelledSeries();
+    await this.#d.store.deleteSeries(labelled.filter((id) => deleted.has(id)));
+    await this.#sync(new Set(labelled.filter((id) => !deleted.has(id))));
   }
 
   async #sync(series: ReadonlySet<number>): Promise<void> {
-    for (const id of series) {
-      const records = await this.#d.store.forSeries(id, LABELS_PER_SERIES);
-      await this.#d.apply(id, records.map(exampleOf));
-    }
+    const apply = this.#d.apply;
+    if (apply === undefined) return;
+    for (const id of series) await apply(id, await examplesOf(this.#d.store, id));
   }
 
   async #out(q: QueryBackend, r: FeedbackRecord): Promise<FeedbackOut> {
@@ -126,6 +132,14 @@ export class FeedbackService implements TenantFeedback {
       at: r.createdMs,
     };
   }
+}
+
+/** The labels a series' pipeline learns: its newest LABELS_PER_SERIES, oldest first. */
+export async function examplesOf(
+  store: Pick<FeedbackStore, 'forSeries'>,
+  seriesId: number,
+): Promise<FeedbackExample[]> {
+  return (await store.forSeries(seriesId, LABELS_PER_SERIES)).map(exampleOf);
 }
 
 function exampleOf(r: FeedbackRecord): FeedbackExample {

@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { AlertingAdmin } from '../adapters/http/alerting-routes.ts';
 import type { AuditOptions } from '../adapters/http/audit.ts';
 import type { AuthOptions } from '../adapters/http/auth.ts';
+import type { TenantFeedback } from '../adapters/http/feedback-routes.ts';
 import type { IngestRoutesOptions } from '../adapters/http/ingest-routes.ts';
 import type { KeyAdmin } from '../adapters/http/key-routes.ts';
 import type { TenantQueries } from '../adapters/http/query-routes.ts';
@@ -36,6 +37,7 @@ export async function roleHttp(
     keys?: KeyAdmin;
     audit?: AuditOptions;
     alerting?: AlertingAdmin;
+    feedback?: TenantFeedback;
     retryAfterSeconds?: () => number;
     /** Counts a per-tenant limit's refusal (the API's IngestService); absent: not counted. */
     refused?: (tenant: string, limit: string) => void;
@@ -54,6 +56,7 @@ export async function roleHttp(
     ...(routes.keys !== undefined ? { keys: routes.keys } : {}),
     ...(routes.audit !== undefined ? { audit: routes.audit } : {}),
     ...(routes.alerting !== undefined ? { alerting: routes.alerting } : {}),
+    ...(routes.feedback !== undefined ? { feedback: routes.feedback } : {}),
     auth,
     health: {
       ready,

@@ -295,7 +295,7 @@ const Engine = Type.Object(
       minimum: 100,
       default: 5000,
       description:
-        'scaled out: how often detectors read per-series configs set through the API, and detectors and API servers read deleted series (a deletion reaches every process within it)',
+        'scaled out: how often detectors read per-series configs and feedback label changes set through the API, and detectors and API servers read deleted series (a deletion reaches every process within it)',
     }),
     checkpointIntervalMs: Type.Integer({
       minimum: 10,

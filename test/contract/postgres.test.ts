@@ -1,5 +1,5 @@
 /**
- * The catalog, config and checkpoint contracts on PostgreSQL (primary + streaming replica from
+ * The port contracts (catalog, config, checkpoint, alerting, outbox, feedback, …) on PostgreSQL (primary + streaming replica from
  * scripts/services/postgres.sh), once on the primary alone and once with reads routed to the
  * replica (which must still read this process's own writes). Every opened store gets its own
  * schema `t_<run>_<n>`; the run's schemas are dropped at the end. Checkpoints write their points
@@ -25,6 +25,7 @@ import { auditLogContract } from './audit-log.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
+import { feedbackStoreContract } from './feedback-store.contract.ts';
 import { notificationOutboxContract } from './notification-outbox.contract.ts';
 
 const run = `t_${randomBytes(4).toString('hex')}`;
@@ -113,5 +114,9 @@ for (const replica of [false, true]) {
 
   notificationOutboxContract(name, async () =>
     reopenable(freshConfig(replica), (pgs) => ({ queue: pgs.outbox })),
+  );
+
+  feedbackStoreContract(name, async () =>
+    reopenable(freshConfig(replica), (pgs) => ({ feedback: pgs.feedback })),
   );
 }

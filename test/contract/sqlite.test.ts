@@ -8,6 +8,7 @@ import {
   openSqliteAlerting,
   openSqliteApiKeys,
   openSqliteAudit,
+  openSqliteFeedback,
   openSqliteIngest,
   openSqliteOutbox,
   type SqliteIngest,
@@ -19,6 +20,7 @@ import { type AuditUnderTest, auditLogContract } from './audit-log.contract.ts';
 import { catalogContract } from './catalog.contract.ts';
 import { checkpointContract } from './checkpoint.contract.ts';
 import { configContract } from './config.contract.ts';
+import { type FeedbackUnderTest, feedbackStoreContract } from './feedback-store.contract.ts';
 import { logContract } from './log.contract.ts';
 import { notificationOutboxContract, type OutboxUnderTest } from './notification-outbox.contract.ts';
 
@@ -153,3 +155,19 @@ function outboxUnderTest(dir: string): OutboxUnderTest {
   };
 }
 notificationOutboxContract('sqlite', async () => outboxUnderTest(freshDir()));
+
+feedbackStoreContract('sqlite', async () => {
+  const dataDir = freshDir();
+  const open = (): FeedbackUnderTest => {
+    const feedback = openSqliteFeedback({ dataDir });
+    return {
+      feedback,
+      async reopen() {
+        await feedback.close();
+        return open();
+      },
+      close: () => feedback.close(),
+    };
+  };
+  return open();
+});

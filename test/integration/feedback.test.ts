@@ -2,12 +2,14 @@
  * Feedback on a real embedded server: a spike is flagged; `not_anomaly` feedback on it makes the
  * same spike pass unflagged (a control series without feedback still flags it); the learned label
  * shows in GET /api/v1/series/config (`learned`); removing the feedback makes the spike flagged
- * again. Labels survive a restart, and bad bodies and unknown anomalies are refused.
+ * again. Labels survive a restart, and bad bodies and unknown anomalies are refused. Deleting a
+ * series deletes its labels, also those a crash left behind (deleted at the next start).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteFeedback } from '../../src/adapters/sqlite/index.ts';
 import { type EmbeddedServer, startEmbedded } from '../../src/app/embedded.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import { eventually } from '../helpers/embedded.ts';
@@ -48,7 +50,7 @@ interface Body {
   total: number;
   points: { anomalous: boolean }[];
   anomalies: { id: string; start: number }[];
-  feedback: { id: string }[];
+  feedback: { id: string; anomaly: string }[];
   learned: { stage: string; data: { examples: { id: string; label: string; peakValue: number }[] } }[];
   id: string;
   code: string;
@@ -175,5 +177,43 @@ describe('feedback changes detection', () => {
       expect(r.status, id).toBe(404);
       expect(r.body.code).toBe('VIGIL_ERR_NOT_FOUND');
     }
+  });
+
+  it('deleting a series deletes its labels, also those a crash left behind', async () => {
+    const list = await json(`/api/v1/anomalies?series=fb_ctl`);
+    const [a, b] = list.body.anomalies;
+    expect(b).toBeDefined();
+    expect((await post(`/api/v1/anomalies/${a!.id}/feedback`, { label: 'expected' })).status).toBe(201);
+    expect((await post(`/api/v1/anomalies/${anomaly}/feedback`, { label: 'anomaly' })).status).toBe(201);
+    const del = await json(`/api/v1/series?series=fb_ctl`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect((await json('/api/v1/feedback')).body.feedback.map((f) => f.anomaly)).toEqual([anomaly]);
+    const ctl = Number(a!.id.split('-')[0]);
+    await server!.close();
+    // As if a crash came between the series' deletion (log.db) and its labels' (feedback.db).
+    const store = openSqliteFeedback({ dataDir });
+    expect(await store.forSeries(ctl, 10)).toEqual([]);
+    await store.put([
+      {
+        id: 'left-behind',
+        tenant: 'default',
+        seriesId: ctl,
+        anomalyStart: b!.start,
+        label: 'not_anomaly',
+        note: '',
+        actor: 'anonymous',
+        createdMs: Date.now(),
+        peakValue: SPIKE,
+        peakExpected: 10,
+        peakScore: 1,
+      },
+    ]);
+    await store.close();
+    server = await start();
+    expect((await json('/api/v1/feedback')).body.feedback.map((f) => f.anomaly)).toEqual([anomaly]);
+    const after = openSqliteFeedback({ dataDir });
+    expect(await after.forSeries(ctl, 10)).toEqual([]);
+    expect(await after.labelledSeries()).not.toContain(ctl);
+    await after.close();
   });
 });

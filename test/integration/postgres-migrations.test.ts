@@ -55,6 +55,8 @@ describe('postgres migrations', () => {
         'checkpoint_offsets',
         'checkpoint_states',
         'deleted_series',
+        'feedback',
+        'feedback_series',
         'incidents',
         'notification_attempts',
         'notification_outbox',

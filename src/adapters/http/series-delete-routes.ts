@@ -1,6 +1,6 @@
 /**
  * `DELETE /api/v1/series`: deletes series of the request's tenant with everything stored of them
- * (points, scores, anomalies, config, detector state), named by one key (`series`) or a selector
+ * (points, scores, anomalies, feedback labels, config, detector state), named by one key (`series`) or a selector
  * (`match`, at most MAX_DELETE series per request). Scope `admin`: a deletion cannot be undone,
  * so it needs more than the `configure` scope that tuning tools hold (docs/security.md).
  */
@@ -21,7 +21,7 @@ export async function seriesDeleteRoutes(app: FastifyInstance, opts: QueryRoutes
     {
       config: { scope: 'admin' },
       schema: {
-        summary: `Delete series of this tenant with their points, scores, anomalies, config and detector state (one key, or a selector matching at most ${MAX_DELETE})`,
+        summary: `Delete series of this tenant with their points, scores, anomalies, feedback labels, config and detector state (one key, or a selector matching at most ${MAX_DELETE})`,
         description:
           'Durable when it answers, also across a crash; the same key ingested later is a new series with a fresh detector state. ' +
           'An unknown key is 404; a selector matching nothing deletes nothing (200, zero counts).',

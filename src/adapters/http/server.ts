@@ -35,7 +35,7 @@ export interface HttpServerOptions {
   health: HealthOptions;
   /** `auth.mode` and, with keys, the verifier and the failed-auth limit. */
   auth: AuthOptions;
-  /** Labels on anomalies; absent on roles without them (scaled out, for now). */
+  /** Labels on anomalies; absent on roles without the API (processor, detector, alerter). */
   feedback?: TenantFeedback;
   /** The admin API for keys; absent on roles without the API (processor, detector). */
   keys?: KeyAdmin;

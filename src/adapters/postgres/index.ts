@@ -12,6 +12,7 @@ import { PgAuditLog } from './audit-log.ts';
 import { PgCheckpoints } from './checkpoint-store.ts';
 import type { PostgresConfig } from './config.ts';
 import { PgConfigStore } from './config-store.ts';
+import { PgFeedbackStore } from './feedback-store.ts';
 import { PgLeaderLock } from './leader-lock.ts';
 import { migrate } from './migrations.ts';
 import { PgNotificationOutbox } from './notification-outbox.ts';
@@ -27,6 +28,7 @@ export { PgAuditLog } from './audit-log.ts';
 export { PgCheckpoints } from './checkpoint-store.ts';
 export { type PostgresConfig, resolvePostgresConfig } from './config.ts';
 export { PgConfigStore } from './config-store.ts';
+export { PgFeedbackStore } from './feedback-store.ts';
 export { PgLeaderLock } from './leader-lock.ts';
 export { migrate } from './migrations.ts';
 export { PgNotificationOutbox } from './notification-outbox.ts';
@@ -49,6 +51,8 @@ export interface PostgresStores {
   outbox: PgNotificationOutbox;
   /** Alert rules, silences, incidents (the `vigil alerter` role's store). */
   alerting: PgAlertingStore;
+  /** People's labels on anomalies, with the change cursor detectors poll. */
+  feedback: PgFeedbackStore;
   /** A session-level advisory lock named `name` (one active process among replicas). */
   leaderLock(name: string): PgLeaderLock;
   /** Per-partition checkpoints that write their points to `sink` (InfluxDB in production). */
@@ -78,6 +82,7 @@ export async function openPostgres(config: PostgresConfig): Promise<PostgresStor
     audit: new PgAuditLog(pools),
     outbox: new PgNotificationOutbox(pools),
     alerting: new PgAlertingStore(pools),
+    feedback: new PgFeedbackStore(pools),
     leaderLock: (name) => new PgLeaderLock(pools, name),
     checkpoints: (sink) => new PgCheckpoints(pools, sink),
     close: () => pools.close(),

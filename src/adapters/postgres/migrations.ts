@@ -203,6 +203,36 @@ CREATE TABLE vigil_sweeps (
 );
 `,
   },
+  {
+    version: 10,
+    name: 'feedback',
+    // feedback_series.seq: the change number of a series' latest label change, given out under
+    // an advisory lock held to commit (feedback-store.ts), so pollers see them in order.
+    sql: `
+CREATE TABLE feedback (
+  id text PRIMARY KEY,
+  tenant text NOT NULL,
+  series_id integer NOT NULL,
+  anomaly_start bigint NOT NULL,
+  label text NOT NULL,
+  note text NOT NULL,
+  actor text NOT NULL,
+  created_ms bigint NOT NULL,
+  peak_value double precision NOT NULL,
+  peak_expected double precision,
+  peak_score double precision NOT NULL,
+  UNIQUE (series_id, anomaly_start)
+);
+CREATE INDEX feedback_by_tenant ON feedback (tenant, created_ms DESC, id DESC);
+CREATE SEQUENCE feedback_change_seq;
+CREATE TABLE feedback_series (
+  series_id integer PRIMARY KEY,
+  tenant text NOT NULL,
+  seq bigint NOT NULL
+);
+CREATE INDEX feedback_series_by_seq ON feedback_series (seq);
+`,
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

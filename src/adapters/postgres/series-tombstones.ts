@@ -1,6 +1,6 @@
 /**
- * Deleted series on PostgreSQL: `remove` deletes series with their config, anomalies and
- * checkpointed states and leaves a tombstone per series (`deleted_series`), all in one primary
+ * Deleted series on PostgreSQL: `remove` deletes series with their config, anomalies, feedback
+ * labels and checkpointed states and leaves a tombstone per series (`deleted_series`), all in one primary
  * transaction. Ids come from a sequence, so they are never given out twice: the same key ingested
  * again is a new series. Tombstones are kept (one small row per deleted series); their `seq`
  * orders them as they committed (a deletion holds the catalog's registration lock until it
@@ -11,6 +11,7 @@
  * `unpurged` lists those a crash interrupted, for the retention sweep to finish (docs/security.md).
  */
 import { int } from './codec.ts';
+import { deleteFeedbackOf } from './feedback-store.ts';
 import type { PgPools, Query } from './pools.ts';
 
 export interface Tombstone {
@@ -29,7 +30,7 @@ export class PgSeriesTombstones {
 
   /**
    * Deletes the series of `ids` that exist (others are skipped), durably, with their config,
-   * anomalies and checkpointed states; returns the tombstones written and the anomalies deleted.
+   * anomalies, feedback labels and checkpointed states; returns the tombstones written and the anomalies deleted.
    */
   async remove(ids: readonly number[], nowMs: number): Promise<{ removed: Tombstone[]; anomalies: number }> {
     return this.#pools.write('delete series', async (query) => {
@@ -53,8 +54,9 @@ export class PgSeriesTombstones {
   }
 
   /**
-   * Deletes the anomalies and checkpointed states of deleted series again (idempotent): what a
-   * detector wrote between the deletion and its learning of it. Returns the anomalies deleted.
+   * Deletes the anomalies, labels and checkpointed states of deleted series again (idempotent):
+   * what a detector wrote between the deletion and its learning of it, and a label another API
+   * server stored meanwhile from its cached catalog. Returns the anomalies deleted.
    */
   async purge(ids: readonly number[]): Promise<number> {
     if (ids.length === 0) return 0;
@@ -110,6 +112,7 @@ export class PgSeriesTombstones {
 
 async function purgeRows(query: Query, ids: readonly number[]): Promise<number> {
   await query('DELETE FROM checkpoint_states WHERE series_id = ANY($1::int[])', [ids]);
+  await deleteFeedbackOf(query, ids);
   const rows = await query(
     'WITH gone AS (DELETE FROM anomalies WHERE series_id = ANY($1::int[]) RETURNING 1) SELECT count(*) AS n FROM gone',
     [ids],
