@@ -48,6 +48,11 @@ export interface AlertsLevel extends LevelFigures {
    * the sum over the detectors) read as each probe was sent; null where /metrics did not answer.
    */
   lagPoints: (number | null)[];
+  /**
+   * The background load's requests: answered 2xx, refused (4xx/5xx) and failed (no answer), and
+   * their p99 latency; where the deployment falls behind, `achievedRate` falls short of the rate.
+   */
+  backgroundRequests: { ok: number; rejected: number; failed: number; p99Ms: number };
 }
 
 /** Points durable but not yet scored, summed over the /metrics of `urls`; null when one is unreadable. */
@@ -182,6 +187,7 @@ async function runLevel(
     maxLagPoints: Math.max(0, ...lags.map((x) => x ?? 0)),
     latenciesMs: latencies,
     lagPoints: lags,
+    backgroundRequests: { ok: run.ok, rejected: run.rejected, failed: run.failed, p99Ms: run.p99Ms },
   };
 }
 
