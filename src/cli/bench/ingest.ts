@@ -81,39 +81,47 @@ async function waitReady(url: string): Promise<void> {
   throw new Error(`server at ${url} did not become ready`);
 }
 
-/** Points scored and rejected by the engine so far (the server's /metrics). */
+/** Points scored and rejected by the engine so far (summed over the /metrics of `urls`). */
 async function engineCounts(
-  url: string,
+  urls: readonly string[],
   key: string | undefined,
 ): Promise<{ scored: number; rejected: number }> {
   const headers: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
-  const text = await (await fetch(`${url}/metrics`, { headers })).text();
-  const scored = Number(/^vigil_points_scored_total (\d+)/m.exec(text)?.[1] ?? 0);
+  let scored = 0;
   let rejected = 0;
-  for (const m of text.matchAll(/^vigil_points_rejected_total\{[^}]*\} (\d+)/gm)) rejected += Number(m[1]);
+  for (const url of urls) {
+    const text = await (await fetch(`${url}/metrics`, { headers })).text();
+    scored += Number(/^vigil_points_scored_total (\d+)/m.exec(text)?.[1] ?? 0);
+    for (const m of text.matchAll(/^vigil_points_rejected_total\{[^}]*\} (\d+)/gm)) rejected += Number(m[1]);
+  }
   return { scored, rejected };
 }
 
 /** Event time of the next run's first points: each run starts after the previous one's. */
 let nextT0 = Date.UTC(2026, 0, 1);
 
+/**
+ * Sends `rate` points/s to `url` for `seconds`, then waits for the engine to catch up; the engine's
+ * counts are read from `countUrls` (the server itself, or a deployment's scoring processes).
+ */
 export async function load(
   url: string,
   rate: number,
   seconds: number,
   o: Options,
   connections: number,
+  countUrls: readonly string[] = [url],
 ): Promise<IngestRun> {
   const t0 = nextT0;
   nextT0 += (Math.ceil((rate * seconds) / Number(o.series)) + 2) * 1000;
-  const before = await engineCounts(url, o.key);
+  const before = await engineCounts(countUrls, o.key);
   const run = await generate(url, rate, seconds, o, t0, connections);
   // Let the engine catch up (at most 60 s), so the next run starts with an empty queue.
   const sent = run.ok * Number(o.batch);
-  let after = await engineCounts(url, o.key);
+  let after = await engineCounts(countUrls, o.key);
   for (let i = 0; i < 600 && after.scored + after.rejected - before.scored - before.rejected < sent; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    after = await engineCounts(url, o.key);
+    after = await engineCounts(countUrls, o.key);
   }
   return {
     ...run,
