@@ -49,10 +49,11 @@ describe('vigil bench ingest', () => {
       '2',
       '--warmup-seconds',
       '1',
+      // Rates any machine sustains, however busy: the command's logic is under test, not its speed.
       '--rates',
-      '10000,20000',
+      '1000,2000',
       '--at',
-      '10000',
+      '1000',
       '--series',
       '50',
       '--batch',
@@ -66,9 +67,9 @@ describe('vigil bench ingest', () => {
     ]);
     expect(code).toBe(0);
     // One warm-up before the young-store run, one before the run after the search.
-    expect(out.match(/^warm-up \(not kept\) +rate +10000\/s/gm)).toHaveLength(2);
+    expect(out.match(/^warm-up \(not kept\) +rate +1000\/s/gm)).toHaveLength(2);
     const runs = JSON.parse(readFileSync(json, 'utf8')) as Run[];
-    expect(runs.map((r) => r.case)).toEqual(['at-10000-young-store', 'max-sustained', 'at-10000']);
+    expect(runs.map((r) => r.case)).toEqual(['at-1000-young-store', 'max-sustained', 'at-1000']);
     for (const r of runs) {
       expect(r.failed).toBe(0);
       expect(r.rejected).toBe(0);
@@ -79,9 +80,9 @@ describe('vigil bench ingest', () => {
     }
     const max = runs[1]!;
     expect(max.sustained).toBe(true);
-    // The search refines between the given rates (18,000 on a busy machine), never outside them.
-    expect(max.atRate).toBeGreaterThanOrEqual(10000);
-    expect(max.atRate).toBeLessThanOrEqual(20000);
+    // The search refines between the given rates, never outside them.
+    expect(max.atRate).toBeGreaterThanOrEqual(1000);
+    expect(max.atRate).toBeLessThanOrEqual(2000);
     expect(runs.every((r) => !r.withKey)).toBe(true);
   }, 120_000);
 
