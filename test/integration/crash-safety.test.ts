@@ -64,8 +64,10 @@ function startLoad(url: string): { child: ChildProcess; acked: () => number; don
   return { child, acked: () => acked, done };
 }
 
+// Generous: at a load average of ~30 on 2 cores a server took over 40 s to load its engine thread;
+// how fast it starts is not what this file checks.
 async function ready(url: string): Promise<void> {
-  await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, 30_000);
+  await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, 90_000);
 }
 
 type Row = {
@@ -136,5 +138,5 @@ describe('crash safety', () => {
       expect(mine, key).toEqual(rows);
     }
     expect([...expected.values()].flat().some((r) => r.anomalous)).toBe(true);
-  });
+  }, 240_000);
 });
