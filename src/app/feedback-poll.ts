@@ -18,6 +18,7 @@ import type { FeedbackExample } from '../core/feedback/label.ts';
 import { partitionOf } from '../core/partitioner.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
 import type { ScaledOut } from './backends.ts';
+import { CursorPoll } from './cursor-poll.ts';
 import { examplesOf } from './feedback-service.ts';
 import type { PartitionTasks } from './partition-tasks.ts';
 
@@ -38,49 +39,30 @@ export interface FeedbackPollDeps {
   batch?: number;
 }
 
-export class FeedbackPoll {
+export class FeedbackPoll extends CursorPoll {
   readonly #d: FeedbackPollDeps;
   /** Tasks whose labelled series have all been set once. */
   readonly #loaded = new WeakSet<FeedbackSink>();
-  #seq = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | null = null;
 
   constructor(deps: FeedbackPollDeps) {
+    super(deps.failed);
     this.#d = deps;
   }
 
-  /** Starts after the changes that exist now (new tasks load every label) and polls every `intervalMs`. */
-  async start(intervalMs: number): Promise<void> {
-    this.#seq = await this.#d.store.lastChange();
-    this.#timer = setInterval(() => {
-      this.poll().catch(this.#d.failed);
-    }, intervalMs);
-    this.#timer.unref();
+  /** After the changes that exist now; a task new to the poll loads every label anyway. */
+  protected lastChange(): Promise<number> {
+    return this.#d.store.lastChange();
   }
 
-  /** One round now (joins the one running); resolves with how many series' labels it set. */
-  poll(): Promise<number> {
-    this.#running ??= this.#round().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
-  }
-
-  /** Stops polling and waits for a round in flight. */
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running?.catch(() => {});
-  }
-
-  async #round(): Promise<number> {
+  /** Resolves with how many series' labels it set. */
+  protected async round(): Promise<number> {
     const hosted = new Map(this.#d.tasks());
     let applied = 0;
     for (;;) {
-      const changes = await this.#d.store.changedSince(this.#seq, this.#d.batch ?? 1000);
+      const changes = await this.#d.store.changedSince(this.cursor, this.#d.batch ?? 1000);
       if (changes.length === 0) break;
       for (const c of changes) applied += await this.#set(hosted, c.seriesId);
-      this.#seq = changes[changes.length - 1]!.seq;
+      this.cursor = changes[changes.length - 1]!.seq;
     }
     const fresh = new Map([...hosted].filter(([, task]) => !this.#loaded.has(task)));
     if (fresh.size === 0) return applied;

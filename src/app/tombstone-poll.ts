@@ -6,6 +6,7 @@
  * moves only once `apply` succeeded, so a failed round is retried at the next poll. A deletion
  * thus reaches every process within one poll interval plus one round's run time.
  */
+import { CursorPoll } from './cursor-poll.ts';
 
 export interface TombstoneSource {
   after(seq: number): Promise<{ seq: number; id: number; key: string }[]>;
@@ -19,49 +20,29 @@ export interface TombstonePollDeps {
   failed(err: unknown): void;
 }
 
-export class TombstonePoll {
+export class TombstonePoll extends CursorPoll {
   readonly #d: TombstonePollDeps;
-  #seq = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | null = null;
 
   constructor(deps: TombstonePollDeps) {
+    super(deps.failed);
     this.#d = deps;
   }
 
   /**
-   * Starts after the tombstones that exist now (the caller has read those at start: an engine
-   * loads every deleted id, a catalog caches only live series) and polls every `intervalMs`.
+   * After the tombstones that exist now: the caller has read those at start (an engine loads every
+   * deleted id, a catalog caches only live series).
    */
-  async start(intervalMs: number): Promise<void> {
-    this.#seq = await this.#d.source.lastSeq();
-    this.#timer = setInterval(() => {
-      this.poll().catch(this.#d.failed);
-    }, intervalMs);
-    this.#timer.unref();
+  protected lastChange(): Promise<number> {
+    return this.#d.source.lastSeq();
   }
 
-  /** One round now (joins the one running); resolves with how many tombstones it applied. */
-  poll(): Promise<number> {
-    this.#running ??= this.#round().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
-  }
-
-  /** Stops polling and waits for a round in flight. */
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running?.catch(() => {});
-  }
-
-  async #round(): Promise<number> {
+  protected async round(): Promise<number> {
     let applied = 0;
     for (;;) {
-      const next = await this.#d.source.after(this.#seq);
+      const next = await this.#d.source.after(this.cursor);
       if (next.length === 0) return applied;
       await this.#d.apply(next.map((t) => ({ id: t.id, key: t.key })));
-      this.#seq = next[next.length - 1]!.seq;
+      this.cursor = next[next.length - 1]!.seq;
       applied += next.length;
     }
   }
