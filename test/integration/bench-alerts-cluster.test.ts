@@ -6,16 +6,15 @@
  * written, and afterwards the deployment stopped and its schema dropped from the services it found
  * running. No latency thresholds.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsLevel } from '../../src/cli/bench/alerts.ts';
+import { runVigil } from '../helpers/cli.ts';
 import { service } from '../support/services.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-alerts-cluster-'));
 let pgUrl: string;
 
@@ -44,30 +43,17 @@ describe('vigil bench alerts --cluster', () => {
   it('receives a notification for every probe through the scaled-out deployment, then stops it', async () => {
     const json = join(dir, 'alerts-cluster.json');
     const args = ['--cluster', '--rates', '200', '--seconds', '4', '--interval-ms', '800', '--series', '20'];
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          join(ROOT, 'bin/vigil.mjs'),
-          'bench',
-          'alerts',
-          ...args,
-          '--batch',
-          '10',
-          '--connections',
-          '8',
-          '--json',
-          json,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => {
-        text += d.toString();
-      });
-      child.on('error', reject);
-      child.on('exit', (c) => resolve({ code: c, out: text }));
-    });
+    const { code, out } = await runVigil([
+      'bench',
+      'alerts',
+      ...args,
+      '--batch',
+      '10',
+      '--connections',
+      '8',
+      '--json',
+      json,
+    ]);
     expect(code, out).toBe(0);
     const name = /npm run cluster \(--name (bench-alerts-[0-9a-f]+)\)/.exec(out)?.[1];
     expect(name, out).toBeDefined();
@@ -94,7 +80,7 @@ describe('vigil bench alerts --cluster', () => {
     for (const lag of l.lagPoints) expect(lag).toBeGreaterThanOrEqual(0);
 
     // Stopped: the deployment's state is gone, and so is its schema from the PostgreSQL it found.
-    const services = process.env.VIGIL_SERVICES_DIR ?? join(ROOT, '.services');
+    const services = process.env.VIGIL_SERVICES_DIR ?? join(import.meta.dirname, '../..', '.services');
     expect(existsSync(join(services, `cluster-${name}`))).toBe(false);
     expect(await schemaExists(name!.replaceAll('-', '_'))).toBe(false);
   }, 900_000);

@@ -3,14 +3,13 @@
  * receiver, a few probe spikes under light background load, each probe's firing notification
  * received (signature verified) and the table and result file written. No latency thresholds.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertsLevel } from '../../src/cli/bench/alerts.ts';
+import { runVigil } from '../helpers/cli.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-alerts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -18,30 +17,17 @@ describe('vigil bench alerts', () => {
   it('receives a notification for every probe at each background level and reports latency', async () => {
     const json = join(dir, 'alerts.json');
     const args = ['--rates', '1000,2000', '--seconds', '3', '--interval-ms', '600', '--series', '50'];
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          join(ROOT, 'bin/vigil.mjs'),
-          'bench',
-          'alerts',
-          ...args,
-          '--batch',
-          '10',
-          '--connections',
-          '4',
-          '--json',
-          json,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => {
-        text += d.toString();
-      });
-      child.on('error', reject);
-      child.on('exit', (c) => resolve({ code: c, out: text }));
-    });
+    const { code, out } = await runVigil([
+      'bench',
+      'alerts',
+      ...args,
+      '--batch',
+      '10',
+      '--connections',
+      '4',
+      '--json',
+      json,
+    ]);
     expect(code, out).toBe(0);
     expect(out).toMatch(/probe detector windowed-gaussian/);
     expect(out).toMatch(

@@ -3,13 +3,12 @@
  * alternating between them, each round's points all accepted, CPU per point measured for both,
  * and the summary written.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runVigil } from '../helpers/cli.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-auth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,19 +26,7 @@ describe('vigil bench auth', () => {
   it('alternates rounds with and without a key and reports CPU per point for both', async () => {
     const json = join(dir, 'auth.json');
     const args = ['--seconds', '2', '--rounds', '2', '--at', '5000', '--series', '50', '--batch', '10'];
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [join(ROOT, 'bin/vigil.mjs'), 'bench', 'auth', ...args, '--connections', '4', '--json', json],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => {
-        text += d.toString();
-      });
-      child.on('error', reject);
-      child.on('exit', (c) => resolve({ code: c, out: text }));
-    });
+    const { code, out } = await runVigil(['bench', 'auth', ...args, '--connections', '4', '--json', json]);
     expect(code, out).toBe(0);
     expect(out).toMatch(/throughput cost of a key -?\d+\.\d %/);
     const result = JSON.parse(readFileSync(json, 'utf8')) as {

@@ -3,29 +3,16 @@
  * before each fixed-rate run (printed, not kept), probes, confirms, and writes the three kept
  * results, each with every accepted point scored by the engine.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runVigil } from '../helpers/cli.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function bench(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/vigil.mjs'), 'bench', 'ingest', ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+const bench = (args: string[]) => runVigil(['bench', 'ingest', ...args]);
 
 interface Run {
   case: string;

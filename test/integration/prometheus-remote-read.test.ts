@@ -126,7 +126,10 @@ describe('Prometheus remote_read of Vigil', () => {
     const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr));
     expect(exprs.length).toBeGreaterThanOrEqual(7);
     for (const expr of exprs) {
-      const q = expr.replaceAll('$metric', 'rr_cpu').replaceAll('${selector:raw}', '').replaceAll('$__range', '2h');
+      const q = expr
+        .replaceAll('$metric', 'rr_cpu')
+        .replaceAll(/\$\{selector:raw\}/g, '')
+        .replaceAll('$__range', '2h');
       expect((await range(q)).length, q).toBeGreaterThan(0);
     }
   });
