@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { inMaintenance, maintenanceCoverage } from '../../../../src/core/alerting/maintenance.ts';
 import type { Silence } from '../../../../src/core/alerting/silences.ts';
-import { TENANT_TAG } from '../../../../src/core/series.ts';
+import { type Tags, TENANT_TAG } from '../../../../src/core/series.ts';
 
 const silence = (over: Partial<Silence>): Silence => ({
   id: 's1',
@@ -17,7 +17,7 @@ const silence = (over: Partial<Silence>): Silence => ({
   ...over,
 });
 
-const SERIES = [
+const SERIES: { id: number; metric: string; tags: Tags }[] = [
   { id: 1, metric: 'cpu', tags: { host: 'a' } },
   { id: 2, metric: 'cpu', tags: { host: 'b' } },
   { id: 3, metric: 'cpu', tags: { host: 'a', [TENANT_TAG]: 'acme' } },
