@@ -10,6 +10,7 @@
 import { type MaintenanceWindow, maintenanceCoverage } from '../core/alerting/maintenance.ts';
 import type { Silence } from '../core/alerting/silences.ts';
 import type { Tags } from '../core/series.ts';
+import type { ScaledOut } from './backends.ts';
 
 /**
  * Windows that ended this long ago still apply: a point's timestamp decides, and points of a
@@ -88,4 +89,26 @@ export class MaintenancePoll {
     this.#resolvedFrom = from;
     return true;
   }
+}
+
+/**
+ * Scaled out (`vigil detector`): windows from the PostgreSQL alerting store, series from the
+ * PostgreSQL catalog, polled every `intervalMs`; `apply` hands them to the partition tasks.
+ */
+export async function startScaledMaintenance(
+  out: Pick<ScaledOut, 'alerting' | 'catalog'>,
+  intervalMs: number,
+  apply: (windows: Map<number, MaintenanceWindow[]>) => void,
+  failed: (err: unknown) => void,
+): Promise<MaintenancePoll> {
+  const poll = new MaintenancePoll({
+    silences: (since) => out.alerting.allSilences(since),
+    seriesCount: () => out.catalog.count(),
+    series: () => out.catalog.all(),
+    apply: async (windows) => apply(windows),
+    now: Date.now,
+    failed,
+  });
+  await poll.start(intervalMs);
+  return poll;
 }
