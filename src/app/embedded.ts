@@ -188,6 +188,7 @@ export async function startEmbedded(
     },
     registry,
     allowedLatenessMs: config.engine.allowedLatenessMs,
+    silences: { all: (since) => backends.alerting.allSilences(since), now: Date.now },
     // Durable in log.db first (tombstones: a crash after it cannot bring the series back), then
     // the engine thread forgets the series and deletes its rows in store.db, then their labels go.
     deleteSeries: async (ids) => {

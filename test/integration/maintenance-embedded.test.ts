@@ -82,6 +82,14 @@ describe('maintenance windows, embedded', () => {
     expect([...server.maintenance.current.values()]).toEqual([
       [{ id: created.body.id, startsAt: T0 + 100_000, endsAt: T0 + 200_000 }],
     ]);
+    // The series' config shows the window, in force now (it began at about the test's start).
+    const config = await json(`/api/v1/series/config?series=${encodeURIComponent('mw_cpu{host="a"}')}`);
+    expect(config.body.maintenance).toEqual({
+      learningPaused: true,
+      windows: [{ id: created.body.id, startsAt: T0 + 100_000, endsAt: T0 + 200_000 }],
+    });
+    const control = await json(`/api/v1/series/config?series=${encodeURIComponent('mw_ctl{host="a"}')}`);
+    expect(control.body.maintenance).toBeUndefined();
     await ingest(100, 210);
 
     const inWindow = await pointsOf('mw_cpu', 100, 200);

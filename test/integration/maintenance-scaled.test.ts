@@ -143,6 +143,13 @@ describe('maintenance windows, scaled out', () => {
       [{ id: windowId, startsAt: T0 + 100_000, endsAt: T0 + 200_000 }],
     ]);
 
+    // vigil api shows it in the series' config (it ended an hour ago: not in force now).
+    expect((await get(keyA, `/api/v1/series/config?series=${SERIES}`)).maintenance).toEqual({
+      learningPaused: false,
+      windows: [{ id: windowId, startsAt: T0 + 100_000, endsAt: T0 + 200_000 }],
+    });
+    expect((await get(keyB, `/api/v1/series/config?series=${SERIES}`)).maintenance).toBeUndefined();
+
     await ingest(keyA, 100, 210);
     await ingest(keyB, 100, 210);
     await settled(420);
