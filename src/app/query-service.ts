@@ -10,7 +10,7 @@ import type {
   SeriesDeletion,
   SeriesMaintenance,
 } from '../adapters/http/query-routes.ts';
-import { inMaintenance, maintenanceCoverage } from '../core/alerting/maintenance.ts';
+import { MaintenanceSet, maintenanceCoverage } from '../core/alerting/maintenance.ts';
 import type { Silence } from '../core/alerting/silences.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
@@ -105,7 +105,9 @@ export class QueryService implements QueryBackend, ForTenant {
     if (src === undefined || s === undefined) return undefined;
     const now = src.now();
     const windows = maintenanceCoverage(await src.all(now - MAINTENANCE_LOOKBACK_MS), [s]).get(seriesId);
-    return windows === undefined ? undefined : { learningPaused: inMaintenance(windows, now), windows };
+    return windows === undefined
+      ? undefined
+      : { learningPaused: new MaintenanceSet(windows).covers(now), windows };
   }
 
   /** `change` merged onto the series' current config (see mergeSeriesConfig), stored, returned. */

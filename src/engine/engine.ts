@@ -4,7 +4,7 @@
  * and collects what it emits; because detectors are deterministic, replaying the same entries
  * from a checkpoint gives the same output as an uninterrupted run.
  */
-import { inMaintenance, type MaintenanceWindow } from '../core/alerting/maintenance.ts';
+import { MaintenanceSet, type MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import type { DetectorState } from '../core/detectors/detector.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
@@ -46,7 +46,7 @@ interface SeriesTask extends SeriesClock {
   run: Anomaly | null;
   dirty: boolean;
   /** The maintenance windows covering the series (Engine.setMaintenance); undefined: none. */
-  maintenance: readonly MaintenanceWindow[] | undefined;
+  maintenance: MaintenanceSet | undefined;
 }
 
 interface SerializedTask {
@@ -82,7 +82,7 @@ export class Engine {
    */
   readonly #deleted = new Set<number>();
   /** The maintenance windows of each covered series, as last set; copied into its task. */
-  #maintenance: ReadonlyMap<number, readonly MaintenanceWindow[]> = new Map();
+  #maintenance = new Map<number, MaintenanceSet>();
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
@@ -144,16 +144,13 @@ export class Engine {
       const t = this.#tasks[id];
       if (t !== undefined) t.maintenance = undefined;
     }
-    this.#maintenance = windows;
+    this.#maintenance = new Map();
     for (const [id, w] of windows) {
+      const set = new MaintenanceSet(w);
+      this.#maintenance.set(id, set);
       const t = this.#tasks[id];
-      if (t !== undefined) t.maintenance = w;
+      if (t !== undefined) t.maintenance = set;
     }
-  }
-
-  /** The maintenance windows covering a series, as last set (empty: none). */
-  maintenanceOf(seriesId: number): readonly MaintenanceWindow[] {
-    return this.#maintenance.get(seriesId) ?? [];
   }
 
   /** The post-rule states of a series' running pipeline (what its stages learnt); undefined before its first point. */
@@ -230,7 +227,7 @@ export class Engine {
   /** Scores a point (raw or a closed bucket) in time order and learns from it. */
   #scoreNext(seriesId: number, task: SeriesTask, ts: number, value: number, out: EngineOutput): void {
     // Series without windows pay one comparison here.
-    if (task.maintenance !== undefined && inMaintenance(task.maintenance, ts)) {
+    if (task.maintenance?.covers(ts) === true) {
       // Judged, stored and shown with its score and band, but what a planned outage does is no
       // anomaly: none is raised, and a run open when the window began ends here.
       out.point(seriesId, { ...task.pipeline.score(ts, value), anomalous: false }, false);

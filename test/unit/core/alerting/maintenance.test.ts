@@ -1,7 +1,8 @@
 /** maintenanceCoverage / inMaintenance: which series a window covers, per tenant, and when. */
 import { describe, expect, it } from 'vitest';
-import { inMaintenance, maintenanceCoverage } from '../../../../src/core/alerting/maintenance.ts';
+import { MaintenanceSet, maintenanceCoverage } from '../../../../src/core/alerting/maintenance.ts';
 import type { Silence } from '../../../../src/core/alerting/silences.ts';
+import { activeAt } from '../../../../src/core/alerting/silences.ts';
 import { type Tags, TENANT_TAG } from '../../../../src/core/series.ts';
 
 const silence = (over: Partial<Silence>): Silence => ({
@@ -43,7 +44,7 @@ describe('maintenanceCoverage', () => {
   });
 });
 
-describe('inMaintenance', () => {
+describe('MaintenanceSet', () => {
   // 1970-01-05 was a Monday (day 1); a window every Monday 02:00 UTC for one hour.
   const MONDAY = 4 * 86_400_000;
   const weekly = {
@@ -53,10 +54,35 @@ describe('inMaintenance', () => {
     recurrence: { days: [1], start: '02:00', durationMs: 3_600_000 },
   };
   it('follows the weekly recurrence and the range', () => {
-    expect(inMaintenance([weekly], MONDAY + 2 * 3_600_000)).toBe(true);
-    expect(inMaintenance([weekly], MONDAY + 3 * 3_600_000)).toBe(false);
-    expect(inMaintenance([weekly], MONDAY + 7 * 86_400_000 + 2.5 * 3_600_000)).toBe(true);
-    expect(inMaintenance([weekly], MONDAY + 35 * 86_400_000 + 2 * 3_600_000)).toBe(false);
-    expect(inMaintenance([], MONDAY)).toBe(false);
+    const set = new MaintenanceSet([weekly]);
+    expect(set.covers(MONDAY + 2 * 3_600_000)).toBe(true);
+    expect(set.covers(MONDAY + 3 * 3_600_000)).toBe(false);
+    expect(set.covers(MONDAY + 7 * 86_400_000 + 2.5 * 3_600_000)).toBe(true);
+    expect(set.covers(MONDAY + 35 * 86_400_000 + 2 * 3_600_000)).toBe(false);
+    expect(new MaintenanceSet([]).covers(MONDAY)).toBe(false);
+  });
+
+  it('agrees with activeAt everywhere, windows past midnight and before 1970 included', () => {
+    const windows = [
+      {
+        id: 'a',
+        startsAt: -20 * 86_400_000,
+        endsAt: 40 * 86_400_000,
+        recurrence: { days: [0, 3, 6], start: '22:30', durationMs: 5 * 3_600_000 },
+      },
+      {
+        id: 'b',
+        startsAt: 0,
+        endsAt: 60 * 86_400_000,
+        recurrence: { days: [2], start: '00:00', durationMs: 3 * 86_400_000 },
+      },
+      { id: 'c', startsAt: 5_000_000, endsAt: 9_000_000 },
+    ];
+    for (const w of windows) {
+      const set = new MaintenanceSet([w]);
+      for (let t = -25 * 86_400_000; t < 65 * 86_400_000; t += 1_234_567) {
+        if (set.covers(t) !== activeAt(w, t)) throw new Error(`window ${w.id} disagrees at ${t}`);
+      }
+    }
   });
 });
