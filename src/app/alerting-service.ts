@@ -20,6 +20,11 @@ export interface AlertingServiceOptions {
   now: () => number;
   /** Called after a tenant's rules or silences changed. */
   changed?: (tenant: string) => void;
+  /**
+   * Awaited after a silence was created or deleted, before the request is answered: the embedded
+   * engine takes the maintenance windows then, so points ingested after the answer see them.
+   */
+  silencesChanged?: () => Promise<void>;
   /** Per-tenant caps (limits.maxAlertRules, limits.maxSilences) and the refusal count; absent: none. */
   limits?: {
     rulesOf(tenant: string): number;
@@ -121,12 +126,16 @@ export class AlertingService implements AlertingAdmin {
     };
     await this.#o.store.createSilence(s);
     this.#o.changed?.(tenant);
+    await this.#o.silencesChanged?.();
     return s;
   }
 
   async deleteSilence(tenant: string, id: string): Promise<boolean> {
     const done = await this.#o.store.deleteSilence(tenant, id);
-    if (done) this.#o.changed?.(tenant);
+    if (done) {
+      this.#o.changed?.(tenant);
+      await this.#o.silencesChanged?.();
+    }
     return done;
   }
 

@@ -90,6 +90,7 @@ export async function startApi(
     },
     registry,
     allowedLatenessMs: config.engine.allowedLatenessMs,
+    silences: { all: (since) => out.alerting.allSilences(since), now: Date.now },
     deleteSeries: async (ids) => {
       const done = await deleteSeries(ids);
       deletions.series += done.series;

@@ -9,6 +9,7 @@ import { SharedAnomalyWriter } from './anomaly-writer.ts';
 import type { ScaledOut } from './backends.ts';
 import { type FeedbackPoll, startFeedbackPoll } from './feedback-poll.ts';
 import { realHostTime } from './host-time.ts';
+import { type MaintenancePoll, startScaledMaintenance } from './maintenance-poll.ts';
 import { PartitionTasks } from './partition-tasks.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 import { TombstonePoll } from './tombstone-poll.ts';
@@ -39,6 +40,8 @@ export interface DetectorWorkerOptions {
   tombstonePollFailed?(err: unknown): void;
   /** Reading or applying feedback labels failed (retried at the next poll). */
   feedbackPollFailed?(err: unknown): void;
+  /** Reading maintenance windows failed (retried at the next poll). */
+  maintenancePollFailed?(err: unknown): void;
 }
 
 export interface DetectorWorker {
@@ -47,6 +50,8 @@ export interface DetectorWorker {
   tombstones: TombstonePoll;
   /** The poll of feedback labels (tests run a round at once with `poll`). */
   feedback: FeedbackPoll;
+  /** The poll of maintenance windows (./maintenance-poll.ts). */
+  maintenance: MaintenancePoll;
   /** Checkpoints until everything scored so far is committed. */
   flush(): Promise<void>;
   /** Stops the timers and leaves the group (each partition drains and checkpoints on revoke). */
@@ -146,6 +151,12 @@ export async function startDetectorWorker(
     intervalMs: config.engine.configPollMs,
     failed: (err) => opts.feedbackPollFailed?.(err),
   });
+  const maintenance = await startScaledMaintenance(
+    out,
+    config.engine.configPollMs,
+    (windows) => tasks.setMaintenance(windows),
+    (err) => opts.maintenancePollFailed?.(err),
+  );
   const membership = await out.log.join(opts.group, opts.topic, handlers);
   tasks.attach(membership);
 
@@ -175,6 +186,7 @@ export async function startDetectorWorker(
     tasks,
     tombstones,
     feedback,
+    maintenance,
     // A checkpoint already running may have started before the last points were scored: the
     // second call starts one after it.
     flush: async () => {
@@ -185,6 +197,7 @@ export async function startDetectorWorker(
       clearInterval(configTimer);
       await tombstones.stop();
       await feedback.stop();
+      await maintenance.stop();
       await membership.close();
     },
   };

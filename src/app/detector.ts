@@ -61,6 +61,7 @@ export async function startDetector(
       seriesDeleted: (n) => logger.info({ series: n }, 'deleted series dropped'),
       tombstonePollFailed: (err) => logger.warn({ err }, 'reading deleted series failed; will retry'),
       feedbackPollFailed: (err) => logger.warn({ err }, 'reading feedback labels failed; will retry'),
+      maintenancePollFailed: (err) => logger.warn({ err }, 'reading maintenance windows failed; will retry'),
     },
     (t) => {
       tasks = t;

@@ -23,6 +23,7 @@ import { EngineThread } from './engine-thread.ts';
 import { FeedbackService } from './feedback-service.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
+import { MaintenancePoll } from './maintenance-poll.ts';
 import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
 import { QueryService } from './query-service.ts';
@@ -46,6 +47,8 @@ export interface EmbeddedServer {
   delivery?: Delivery;
   /** Groups the engine's anomalies into incidents and hands notifications to the outbox. */
   alerter: Alerter;
+  /** Maintenance windows as the engine thread holds them (`current`); `poll()` runs a round now. */
+  maintenance: MaintenancePoll;
   /** Address the server listens on, once `start` resolved. */
   url: string;
   knownSeries(key: string): boolean;
@@ -72,6 +75,8 @@ export async function startEmbedded(
     notifiers: Object.keys(config.alerting.notifiers),
     now: Date.now,
     changed: (tenant) => void alerter.reload(tenant),
+    // The silence is stored: a failed round is retried by the next poll.
+    silencesChanged: () => maintenance.poll().then(() => {}, maintenanceFailed),
     // `ingest` is made further down; a refusal is counted only once requests are served.
     limits: alertingLimitsOf(config.limits, (tenant, limit) => ingest.countRefusal(tenant, limit)),
   });
@@ -110,6 +115,18 @@ export async function startEmbedded(
       ingest.setReady(false);
     },
   });
+  // Before the replay (recover), so that points of a window in the log are not learnt either.
+  const maintenanceFailed = (err: unknown) =>
+    logger.warn({ err }, 'reading maintenance windows failed; will retry');
+  const maintenance = new MaintenancePoll({
+    silences: (since) => backends.alerting.allSilences(since),
+    seriesCount: async () => catalog.size,
+    series: async () => catalog.allSync(),
+    apply: (windows) => engine.setMaintenance(windows),
+    now: Date.now,
+    failed: maintenanceFailed,
+  });
+  await maintenance.start(config.engine.configPollMs);
   const { limits, memory } = ingestLimits(config, true);
   const ingest = new IngestService(engine, catalog, limits, Date.now);
   ingest.enableMemoryGuard(memory);
@@ -171,6 +188,7 @@ export async function startEmbedded(
     },
     registry,
     allowedLatenessMs: config.engine.allowedLatenessMs,
+    silences: { all: (since) => backends.alerting.allSilences(since), now: Date.now },
     // Durable in log.db first (tombstones: a crash after it cannot bring the series back), then
     // the engine thread forgets the series and deletes its rows in store.db, then their labels go.
     deleteSeries: async (ids) => {
@@ -258,6 +276,7 @@ export async function startEmbedded(
       ingest.setReady(false);
       await app.close();
       await retention.stop();
+      await maintenance.stop();
       await engine.close();
       await alerter.close();
       await delivery?.close();
@@ -273,6 +292,7 @@ export async function startEmbedded(
     retention,
     keys,
     alerter,
+    maintenance,
     url,
     close,
     knownSeries: (key) => catalog.known(key) !== undefined,

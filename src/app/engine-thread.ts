@@ -8,6 +8,7 @@
 import { type MessagePort, Worker } from 'node:worker_threads';
 import { WorkerRpc } from '../adapters/os/worker-rpc.ts';
 import type { Config } from '../config/schema.ts';
+import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import { ERRORS, type ErrorCode, VigilError } from '../core/errors.ts';
 import type { FeedbackExample } from '../core/feedback/label.ts';
@@ -51,6 +52,7 @@ export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'retain'; args: [seriesIds: Int32Array, cutoffs: Float64Array] }
   | { op: 'feedback'; args: [seriesId: number, examples: FeedbackExample[]] }
   | { op: 'postRuleStates'; args: [seriesId: number] }
+  | { op: 'maintenance'; args: [windows: Map<number, MaintenanceWindow[]>] }
 );
 
 /** Engine thread → main thread. */
@@ -231,6 +233,11 @@ export class EngineThread implements BatchSink {
   /** The post-rule states of the series' running pipeline; undefined before its first point. */
   postRuleStates(seriesId: number): Promise<StageState[] | undefined> {
     return this.#call('postRuleStates', seriesId) as Promise<StageState[] | undefined>;
+  }
+
+  /** Sets the maintenance windows of every series (Engine.setMaintenance) between two engine slices. */
+  async setMaintenance(windows: Map<number, MaintenanceWindow[]>): Promise<void> {
+    await this.#call('maintenance', windows);
   }
 
   /** Waits for pending commits, drains and checkpoints the engine, and ends the thread. */

@@ -165,6 +165,9 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       return { value: null };
     case 'postRuleStates':
       return { value: task.postRuleStates(req.args[0]) };
+    case 'maintenance':
+      task.setMaintenance(req.args[0]);
+      return { value: null };
     case 'close':
       clearInterval(progress);
       await arrived(req.args[0]);

@@ -54,6 +54,11 @@ export function createMetrics(src: MetricsSource): Metrics {
     'Points scored after newer points of their series (within lateness).',
     () => src.stats().pointsLate,
   );
+  counter(
+    'vigil_points_learning_paused_total',
+    'Points scored inside a maintenance window of their series: not learned from, no anomaly.',
+    () => src.stats().pointsLearningPaused,
+  );
   counter('vigil_anomalies_total', 'Anomalies opened.', () => src.stats().anomaliesOpened);
   counter('vigil_checkpoints_total', 'Checkpoints committed.', () => src.stats().checkpoints);
   new Counter({

@@ -4,6 +4,7 @@
  * checkpoint), fed the consumed records, checkpointed on the host's wall-clock punctuation (the
  * partitions take turns) and on revocation. A committed checkpoint reports its offset to the group.
  */
+import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import { decodeBatch } from '../core/point-batch-codec.ts';
 import { DetectionTask } from '../engine/detection-task.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -37,6 +38,8 @@ export class PartitionTasks implements GroupHandlers {
   /** Totals of partitions given away, so counters never go backwards. */
   readonly #retired = emptyStats();
   #membership: GroupMembership | undefined;
+  /** The maintenance windows as last set: a partition assigned later takes them too. */
+  #maintenance: ReadonlyMap<number, readonly MaintenanceWindow[]> = new Map();
 
   constructor(deps: PartitionTasksDeps) {
     this.#d = deps;
@@ -75,6 +78,19 @@ export class PartitionTasks implements GroupHandlers {
   // The consumer delivers what follows each checkpoint (startOffset), so no log replay here.
   async assigned(partitions: readonly number[]): Promise<void> {
     await this.#host.assign(partitions);
+    // After the tasks restored their state: windows set meanwhile reach them too.
+    for (const t of this.#host.tasks()) t.setMaintenance(this.#maintenance);
+  }
+
+  /** The maintenance windows of every covered series, as last set. */
+  get maintenance(): ReadonlyMap<number, readonly MaintenanceWindow[]> {
+    return this.#maintenance;
+  }
+
+  /** Sets the maintenance windows of every series (Engine.setMaintenance) in every owned partition. */
+  setMaintenance(windows: ReadonlyMap<number, readonly MaintenanceWindow[]>): void {
+    this.#maintenance = windows;
+    for (const t of this.#host.tasks()) t.setMaintenance(windows);
   }
 
   async startOffset(partition: number): Promise<number> {

@@ -26,6 +26,7 @@ export async function startProcessor(
       pointsAccepted: tasks.stats.pointsIn,
       pointsScored: 0,
       pointsLate: 0,
+      pointsLearningPaused: 0,
       anomaliesOpened: 0,
       rejected: { too_late: tasks.stats.rejected.too_late, duplicate: tasks.stats.rejected.duplicate },
       checkpoints: 0,

@@ -8,7 +8,10 @@ import type {
   TenantQueries as ForTenant,
   QueryBackend,
   SeriesDeletion,
+  SeriesMaintenance,
 } from '../adapters/http/query-routes.ts';
+import { MaintenanceSet, maintenanceCoverage } from '../core/alerting/maintenance.ts';
+import type { Silence } from '../core/alerting/silences.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
 import { pipelinesOf } from '../core/pipeline/pipelines.ts';
@@ -17,6 +20,7 @@ import type { ScoredPoint } from '../core/point.ts';
 import type { AnomalyStore, SeriesConfig, SeriesConfigChange } from '../ports/meta-store.ts';
 import type { PointStore } from '../ports/point-store.ts';
 import type { SeriesCatalog, SeriesInfo } from '../ports/series-catalog.ts';
+import { MAINTENANCE_LOOKBACK_MS } from './maintenance-poll.ts';
 import { mergeSeriesConfig } from './series-config.ts';
 import { TenantQueries } from './tenant-queries.ts';
 
@@ -46,6 +50,8 @@ export interface QueryServiceDeps {
    * ./scaled-deletion.ts).
    */
   deleteSeries: (seriesIds: number[]) => Promise<SeriesDeletion>;
+  /** The AlertingStore's silences (allSilences), for the maintenance windows a config shows; absent: none shown. */
+  silences?: { all(sinceMs: number): Promise<Silence[]>; now(): number };
 }
 
 export class QueryService implements QueryBackend, ForTenant {
@@ -87,6 +93,21 @@ export class QueryService implements QueryBackend, ForTenant {
 
   async learned(seriesId: number): Promise<StageState[] | undefined> {
     return this.#d.configs.learned?.(seriesId);
+  }
+
+  /**
+   * The windows covering the series as the engine resolves them (./maintenance-poll.ts), from
+   * the store at request time: scaled out, a detector applies a change at its next poll.
+   */
+  async maintenance(seriesId: number): Promise<SeriesMaintenance | undefined> {
+    const src = this.#d.silences;
+    const s = await this.#d.catalog.get(seriesId);
+    if (src === undefined || s === undefined) return undefined;
+    const now = src.now();
+    const windows = maintenanceCoverage(await src.all(now - MAINTENANCE_LOOKBACK_MS), [s]).get(seriesId);
+    return windows === undefined
+      ? undefined
+      : { learningPaused: new MaintenanceSet(windows).covers(now), windows };
   }
 
   /** `change` merged onto the series' current config (see mergeSeriesConfig), stored, returned. */

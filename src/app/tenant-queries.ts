@@ -4,7 +4,7 @@
  * separation itself is in the storage keys (a tenant's series has its own key, id and rows); this
  * view makes sure a request reaches only its tenant's ids.
  */
-import type { QueryBackend, SeriesDeletion } from '../adapters/http/query-routes.ts';
+import type { QueryBackend, SeriesDeletion, SeriesMaintenance } from '../adapters/http/query-routes.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import { VigilError } from '../core/errors.ts';
 import type { StageState } from '../core/pipeline/stage.ts';
@@ -77,6 +77,11 @@ export class TenantQueries implements QueryBackend {
   async learned(seriesId: number): Promise<StageState[] | undefined> {
     await this.#mustOwn(seriesId);
     return this.#all.learned(seriesId);
+  }
+
+  async maintenance(seriesId: number): Promise<SeriesMaintenance | undefined> {
+    await this.#mustOwn(seriesId);
+    return this.#all.maintenance?.(seriesId);
   }
 
   async setConfig(seriesId: number, change: SeriesConfigChange): Promise<SeriesConfig> {

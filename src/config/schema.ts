@@ -295,7 +295,7 @@ const Engine = Type.Object(
       minimum: 100,
       default: 5000,
       description:
-        'scaled out: how often detectors read per-series configs and feedback label changes set through the API, and detectors and API servers read deleted series (a deletion reaches every process within it)',
+        'how often detectors (scaled out) read per-series configs, feedback label changes and maintenance windows set through the API, detectors and API servers read deleted series (a deletion reaches every process within it), and `vigil serve` checks maintenance windows against new series',
     }),
     checkpointIntervalMs: Type.Integer({
       minimum: 10,

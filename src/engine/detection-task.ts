@@ -6,6 +6,8 @@
  * checkpoint; the host then delivers the entries after its offset (a log replay or a consumer
  * positioned there), so the output after a crash equals an uninterrupted run's.
  */
+
+import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import type { FeedbackExample } from '../core/feedback/label.ts';
 import type { StageState } from '../core/pipeline/stage.ts';
@@ -79,6 +81,9 @@ export class DetectionTask implements Task {
       },
       rejected: (reason) => {
         this.stats.rejected[reason]++;
+      },
+      learningPaused: () => {
+        this.stats.pointsLearningPaused++;
       },
     };
   }
@@ -160,6 +165,11 @@ export class DetectionTask implements Task {
       chunks: stored?.chunks ?? 0,
       anomalies: stored?.anomalies ?? 0,
     };
+  }
+
+  /** Sets the maintenance windows of every series (Engine.setMaintenance). */
+  setMaintenance(windows: ReadonlyMap<number, readonly MaintenanceWindow[]>): void {
+    this.#engine.setMaintenance(windows);
   }
 
   /** Sets the series' feedback (Engine.feedback): every label, oldest first. */

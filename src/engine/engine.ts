@@ -4,6 +4,7 @@
  * and collects what it emits; because detectors are deterministic, replaying the same entries
  * from a checkpoint gives the same output as an uninterrupted run.
  */
+import { MaintenanceSet, type MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import type { DetectorState } from '../core/detectors/detector.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
@@ -26,6 +27,8 @@ export interface EngineOutput {
   /** The current form of an anomaly run (emitted on open, on each extension and on close). */
   anomaly(a: Anomaly): void;
   rejected(reason: RejectReason, seriesId: number, ts: number): void;
+  /** A point (raw or a closed bucket) fell in a maintenance window: scored, emitted, not learned from. */
+  learningPaused?(seriesId: number, ts: number): void;
 }
 
 export interface EngineOptions {
@@ -42,6 +45,8 @@ interface SeriesTask extends SeriesClock {
   resampler: Resampler | null;
   run: Anomaly | null;
   dirty: boolean;
+  /** The maintenance windows covering the series (Engine.setMaintenance); undefined: none. */
+  maintenance: MaintenanceSet | undefined;
 }
 
 interface SerializedTask {
@@ -76,6 +81,8 @@ export class Engine {
    * in a replayed log) are dropped instead of starting a new state.
    */
   readonly #deleted = new Set<number>();
+  /** The maintenance windows of each covered series, as last set; copied into its task. */
+  #maintenance = new Map<number, MaintenanceSet>();
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
@@ -124,6 +131,28 @@ export class Engine {
     if (!task.dirty) this.#markDirty(seriesId, task);
   }
 
+  /**
+   * Sets the maintenance windows of every series (core/alerting/maintenance.ts, resolved by the
+   * caller from the windows and the series catalog; a series absent has none), replacing the
+   * previous set. A point whose timestamp falls in one of its series' windows is scored by the
+   * pipeline without learning (`Pipeline.score`), emitted as not anomalous, and closes an open
+   * anomaly run; after the window the series goes on from the state it had before it. Between
+   * two entries, like `setConfig`.
+   */
+  setMaintenance(windows: ReadonlyMap<number, readonly MaintenanceWindow[]>): void {
+    for (const id of this.#maintenance.keys()) {
+      const t = this.#tasks[id];
+      if (t !== undefined) t.maintenance = undefined;
+    }
+    this.#maintenance = new Map();
+    for (const [id, w] of windows) {
+      const set = new MaintenanceSet(w);
+      this.#maintenance.set(id, set);
+      const t = this.#tasks[id];
+      if (t !== undefined) t.maintenance = set;
+    }
+  }
+
   /** The post-rule states of a series' running pipeline (what its stages learnt); undefined before its first point. */
   postRuleStates(seriesId: number): StageState[] | undefined {
     return this.#tasks[seriesId]?.pipeline.postRuleStates();
@@ -165,7 +194,7 @@ export class Engine {
       // Only here, off the per-point path: a deleted series has no task.
       if (this.#deleted.has(seriesId)) return;
       const config = this.configOf(seriesId);
-      task = this.#newTask(config, this.#create(config, seriesId));
+      task = this.#newTask(seriesId, config, this.#create(config, seriesId));
       this.#tasks[seriesId] = task;
       this.#count++;
     }
@@ -197,14 +226,24 @@ export class Engine {
 
   /** Scores a point (raw or a closed bucket) in time order and learns from it. */
   #scoreNext(seriesId: number, task: SeriesTask, ts: number, value: number, out: EngineOutput): void {
+    // Series without windows pay one comparison here.
+    if (task.maintenance?.covers(ts) === true) {
+      // Judged, stored and shown with its score and band, but what a planned outage does is no
+      // anomaly: none is raised, and a run open when the window began ends here.
+      out.point(seriesId, { ...task.pipeline.score(ts, value), anomalous: false }, false);
+      out.learningPaused?.(seriesId, ts);
+      this.#closeRun(task, out);
+      return;
+    }
     const p = task.pipeline.step(ts, value);
     out.point(seriesId, p, false);
     this.#trackRun(seriesId, task, p, out);
   }
 
-  #newTask(config: SeriesConfig, pipeline: Pipeline, buckets?: number[]): SeriesTask {
+  #newTask(seriesId: number, config: SeriesConfig, pipeline: Pipeline, buckets?: number[]): SeriesTask {
     const resampler = config.resample === undefined ? null : new Resampler(config.resample, buckets);
-    return { ...newClock(), config, pipeline, resampler, run: null, dirty: false };
+    const maintenance = this.#maintenance.get(seriesId);
+    return { ...newClock(), config, pipeline, resampler, run: null, dirty: false, maintenance };
   }
 
   #resolve(config: SeriesConfig): ResolvedPipeline {
@@ -289,7 +328,7 @@ export class Engine {
           ? s.pipeline.hash === pipeline.hash
           : s.detector?.detector === pipeline.declaration.detector.name;
       const buckets = same && sameResample(s.buckets?.resample, config) ? s.buckets?.open : undefined;
-      const task = this.#newTask(config, pipeline, buckets);
+      const task = this.#newTask(id, config, pipeline, buckets);
       task.run = s.run;
       for (const ts of s.recent) accept(task, ts);
       task.lastTs = s.lastTs;

@@ -6,6 +6,8 @@ export interface RuntimeStats {
   pointsAccepted: number;
   pointsScored: number;
   pointsLate: number;
+  /** Points scored in a maintenance window of their series, not learned from. */
+  pointsLearningPaused: number;
   anomaliesOpened: number;
   rejected: Record<RejectReason, number>;
   checkpoints: number;
@@ -17,6 +19,7 @@ export function emptyStats(): RuntimeStats {
     pointsAccepted: 0,
     pointsScored: 0,
     pointsLate: 0,
+    pointsLearningPaused: 0,
     anomaliesOpened: 0,
     rejected: { too_late: 0, duplicate: 0 },
     checkpoints: 0,
@@ -29,6 +32,7 @@ export function addStats(into: RuntimeStats, s: RuntimeStats): void {
   into.pointsAccepted += s.pointsAccepted;
   into.pointsScored += s.pointsScored;
   into.pointsLate += s.pointsLate;
+  into.pointsLearningPaused += s.pointsLearningPaused;
   into.anomaliesOpened += s.anomaliesOpened;
   into.rejected.too_late += s.rejected.too_late;
   into.rejected.duplicate += s.rejected.duplicate;

@@ -1,6 +1,8 @@
 /** Query API: series search, points with scores and bands, anomalies, per-series detector config. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import type { MaintenanceWindow } from '../../core/alerting/maintenance.ts';
+import { SilenceInputSchema } from '../../core/alerting/silences.ts';
 import { type Anomaly, anomalyId } from '../../core/anomaly.ts';
 import { downsample } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
@@ -33,10 +35,18 @@ export interface QueryBackend {
   getConfig(seriesId: number): Promise<SeriesConfig>;
   /** What the series' running pipeline's post-rules learnt (their states); undefined where unknown. */
   learned(seriesId: number): Promise<StageState[] | undefined>;
+  /** The maintenance windows covering the series, and whether one is in force now; absent: none. */
+  maintenance?(seriesId: number): Promise<SeriesMaintenance | undefined>;
   setConfig(seriesId: number, config: SeriesConfigChange): Promise<SeriesConfig>;
   /** Deletes series with everything stored of them (./series-delete-routes.ts). */
   deleteSeries(seriesIds: number[]): Promise<SeriesDeletion>;
   detectorNames(): string[];
+}
+
+/** The maintenance windows covering a series (docs/alerting.md, "Maintenance windows"). */
+export interface SeriesMaintenance {
+  learningPaused: boolean;
+  windows: MaintenanceWindow[];
 }
 
 /** What a deletion removed. */
@@ -86,12 +96,34 @@ const ConfigOut = Type.Object({
         "the running pipeline's post-rule states, in declaration order: e.g. the `feedback` stage's labels (data.examples) and points seen (data.seen); absent before the series' first point and for a pipeline without post-rules",
     }),
   ),
+  maintenance: Type.Optional(
+    Type.Object(
+      {
+        learningPaused: Type.Boolean({
+          description: 'a window is in force now: points with a timestamp of now are scored without learning',
+        }),
+        windows: Type.Array(
+          Type.Object({
+            id: Type.String({ description: 'the silence id (/api/v1/silences)' }),
+            startsAt: Type.Integer(),
+            endsAt: Type.Integer(),
+            recurrence: SilenceInputSchema.properties.recurrence,
+          }),
+        ),
+      },
+      {
+        description:
+          'maintenance windows (silences of kind `maintenance`) covering the series: points inside one are scored without learning and raise no anomaly; absent when none covers it',
+      },
+    ),
+  ),
 });
 
 /** A config as the API shows it: the pipeline, and the fields of the shorthand for older clients. */
-function configOut(series: string, c: SeriesConfig, learned?: StageState[]) {
+function configOut(series: string, c: SeriesConfig, learned?: StageState[], maintenance?: SeriesMaintenance) {
   return {
     ...(learned !== undefined && learned.length > 0 ? { learned } : {}),
+    ...(maintenance !== undefined ? { maintenance } : {}),
     series,
     pipeline: c.pipeline,
     detector: pipelineLabel(c.pipeline),
@@ -336,7 +368,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     async (req) => {
       const b = scoped(req);
       const s = await mustSeries(b, (req.query as { series: string }).series);
-      return configOut(s.key, await b.getConfig(s.id), await b.learned(s.id));
+      return configOut(s.key, await b.getConfig(s.id), await b.learned(s.id), await b.maintenance?.(s.id));
     },
   );
 
