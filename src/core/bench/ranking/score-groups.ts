@@ -16,21 +16,30 @@ export interface ScoreGroups {
 /** Groups `scores` (finite numbers; NaN is rejected) by distinct value, descending. O(n log n). */
 export function scoreGroups(scores: ArrayLike<number>): ScoreGroups {
   const n = scores.length;
-  const order = new Uint32Array(n);
+  const sorted = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (Number.isNaN(scores[i]!)) throw new RangeError(`score ${i} is NaN`);
-    order[i] = i;
+    sorted[i] = scores[i]!;
   }
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  sorted.sort();
+  // Distinct values, highest first (−0 and 0 are one value).
+  const distinct: number[] = [];
+  for (let r = n - 1; r >= 0; r--) if (r === n - 1 || sorted[r] !== sorted[r + 1]) distinct.push(sorted[r]!);
   const groupOf = new Uint32Array(n);
-  const sizes: number[] = [];
-  for (let r = 0; r < n; r++) {
-    const i = order[r]!;
-    if (r === 0 || scores[i] !== scores[order[r - 1]!]) sizes.push(0);
-    groupOf[i] = sizes.length - 1;
-    sizes[sizes.length - 1]!++;
+  const size = new Uint32Array(distinct.length);
+  for (let i = 0; i < n; i++) {
+    const s = scores[i]!;
+    let lo = 0;
+    let hi = distinct.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (distinct[mid]! > s) lo = mid + 1;
+      else hi = mid;
+    }
+    groupOf[i] = lo;
+    size[lo]!++;
   }
-  return { count: sizes.length, groupOf, size: Uint32Array.from(sizes) };
+  return { count: distinct.length, groupOf, size };
 }
 
 /** Per group, how many points `labels` marks positive (labels[i] !== 0). */

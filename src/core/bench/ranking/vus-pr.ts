@@ -16,7 +16,7 @@
  *
  * Thresholds: every distinct score (exact), where TSB-AD samples 250 scores at evenly spaced
  * ranks; the two agree as the sample gets denser. Cost: O(n log n) to group the scores once, then
- * O(n + ranges·L) per buffer length, O(n·L) in all.
+ * O(m log m) per buffer length for the m points within L/2 of a range.
  */
 import type { LabelWindow } from '../nab/window.ts';
 import { type ScoreGroups, scoreGroups } from './score-groups.ts';
@@ -37,21 +37,34 @@ export function vusPr(
   if (ranges.length === 0) return Number.NaN;
   const inRanges = new Float64Array(groups.count);
   let positives = 0;
+  let spanned = 0;
   for (const r of ranges) {
     if (r.start > r.end || r.start < 0 || r.end >= scores.length) {
       throw new RangeError(`range [${r.start}, ${r.end}] lies outside ${scores.length} points`);
     }
     for (let i = r.start; i <= r.end; i++) inRanges[groups.groupOf[i]!]!++;
     positives += r.end - r.start + 1;
+    spanned += r.end - r.start + 1 + maxBuffer;
+  }
+  // Running totals over groups 0..k: points predicted, and of them inside ranges.
+  const predictedUpTo = new Float64Array(groups.count);
+  const insideUpTo = new Float64Array(groups.count);
+  for (let k = 0, predicted = 0, inside = 0; k < groups.count; k++) {
+    predicted += groups.size[k]!;
+    inside += inRanges[k]!;
+    predictedUpTo[k] = predicted;
+    insideUpTo[k] = inside;
   }
   const surface: Surface = {
     groups,
     ranges,
-    inRanges,
+    predictedUpTo,
+    insideUpTo,
     positives,
     length: scores.length,
     buffer: new Float64Array(groups.count),
     found: new Uint32Array(groups.count),
+    touched: new Uint32Array(Math.min(spanned, scores.length)),
   };
   let total = 0;
   for (let ell = 0; ell <= maxBuffer; ell++) total += rangeAucPr(surface, ell);
@@ -62,24 +75,31 @@ export function vusPr(
 interface Surface {
   readonly groups: ScoreGroups;
   readonly ranges: readonly LabelWindow[];
-  /** Points inside ranges, per score group. */
-  readonly inRanges: Float64Array;
+  /** Points predicted at threshold θ_k (groups 0..k). */
+  readonly predictedUpTo: Float64Array;
+  /** Points inside ranges predicted at θ_k. */
+  readonly insideUpTo: Float64Array;
   readonly positives: number;
   readonly length: number;
   /** Summed soft labels of buffer points, per score group (zeroed after each length). */
   readonly buffer: Float64Array;
   /** Segments whose highest-scoring point lies in each group (zeroed after each length). */
   readonly found: Uint32Array;
+  /** The groups of the points in segments (room for the widest buffers). */
+  readonly touched: Uint32Array;
 }
 
-/** Range-AUC-PR at buffer length `ell`. */
+/**
+ * Range-AUC-PR at buffer length `ell`. TPR changes only at thresholds whose group holds a point
+ * of a segment (a labelled or buffer point), so only those are visited, in order: O(m log m) for
+ * the m points in segments, whatever the series' length.
+ */
 function rangeAucPr(surface: Surface, ell: number): number {
-  const { groupOf, size } = surface.groups;
-  const { ranges, buffer, found } = surface;
+  const { groupOf } = surface.groups;
+  const { ranges, buffer, found, touched } = surface;
   const h = Math.floor(ell / 2);
   let segments = 0;
-  // The last group any labelled or buffer point falls in: below it TPR no longer changes.
-  let last = 0;
+  let m = 0;
   for (let first = 0; first < ranges.length; ) {
     let end = first;
     while (end + 1 < ranges.length && ranges[end]!.end + h >= ranges[end + 1]!.start - h) end++;
@@ -90,8 +110,8 @@ function rangeAucPr(surface: Surface, ell: number): number {
     for (let i = a; i <= b; i++) {
       while (next <= end && ranges[next]!.end < i) next++;
       const g = groupOf[i]!;
+      touched[m++] = g;
       if (g < best) best = g;
-      if (g > last) last = g;
       if (next <= end && ranges[next]!.start <= i) continue; // inside a range
       // Every buffer a point lies in adds √(1 − d/ℓ) ≥ √½ (d ≤ ℓ/2), so two of them reach the
       // cap of 1; beyond the nearest edge on each side, only the second nearest can matter.
@@ -109,23 +129,22 @@ function rangeAucPr(surface: Surface, ell: number): number {
     segments++;
     first = end + 1;
   }
-  let inside = 0;
+  const visit = touched.subarray(0, m).sort();
   let buffered = 0;
-  let predicted = 0;
   let existing = 0;
   let previousTpr = 0;
   let area = 0;
-  for (let k = 0; k <= last; k++) {
-    inside += surface.inRanges[k]!;
+  for (let j = 0; j < m; j++) {
+    const k = visit[j]!;
+    if (j + 1 < m && visit[j + 1] === k) continue; // the last of equal groups
     buffered += buffer[k]!;
-    predicted += size[k]!;
     existing += found[k]!;
     buffer[k] = 0;
     found[k] = 0;
-    const tp = inside + buffered;
+    const tp = surface.insideUpTo[k]! + buffered;
     const recall = Math.min(tp / (surface.positives + buffered / 2), 1);
     const tpr = (recall * existing) / segments;
-    area += (tpr - previousTpr) * (tp / predicted);
+    area += (tpr - previousTpr) * (tp / surface.predictedUpTo[k]!);
     previousTpr = tpr;
   }
   return area;
