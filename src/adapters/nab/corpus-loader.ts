@@ -5,12 +5,13 @@
  *   labels/combined_windows.json        { "<category>/<file>.csv": [[start, end], …] }
  *   labels/combined_labels.json         { "<category>/<file>.csv": [anomaly, …] }  (if no windows file)
  *   config/profiles.json                cost matrices (NAB's three when absent)
+ *   labels/anomaly_ranges.json, splits.json   optional, from the UCR archive (ucr-labels.ts)
  *
  * Window boundaries and anomaly timestamps resolve to the first row whose timestamp equals them;
  * from there on everything is by row position, as in NAB. Files are returned sorted by name.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NabFile } from '../../core/bench/nab/nab-file.ts';
 import { probationaryLength } from '../../core/bench/nab/probation.ts';
@@ -19,6 +20,9 @@ import { assertWindows, type LabelWindow, windowsFromAnomalies } from '../../cor
 import { VigilError } from '../../core/errors.ts';
 import { columnIndex, readCsvTable } from './csv-table.ts';
 import { parseNabTimestamp } from './nab-timestamp.ts';
+import { readJsonObject as readJson } from './read-json.ts';
+import { firstRowLookup } from './row-lookup.ts';
+import { readAnomalyRanges, readTrainPoints } from './ucr-labels.ts';
 
 export interface NabCorpusFile extends NabFile {
   /** Timestamps as written in the data file. */
@@ -26,6 +30,10 @@ export interface NabCorpusFile extends NabFile {
   /** The same, as epoch ms read as UTC. */
   readonly ts: Float64Array;
   readonly values: Float64Array;
+  /** The labelled anomalies themselves, when the corpus has labels/anomaly_ranges.json. */
+  readonly ranges?: readonly LabelWindow[];
+  /** Length of the anomaly-free training part, when the corpus has splits.json. */
+  readonly trainPoints?: number;
 }
 
 export type NabLabelSource = 'combined_windows.json' | 'combined_labels.json';
@@ -36,6 +44,10 @@ export interface NabCorpus {
   readonly profiles: readonly NabProfile[];
   /** Which label file the windows came from. */
   readonly labels: NabLabelSource;
+  /** Whether every file has its anomaly ranges (labels/anomaly_ranges.json). */
+  readonly hasRanges: boolean;
+  /** Whether every file has its training part (splits.json). */
+  readonly hasSplits: boolean;
 }
 
 export async function loadNabCorpus(root: string): Promise<NabCorpus> {
@@ -56,6 +68,9 @@ export async function loadNabCorpus(root: string): Promise<NabCorpus> {
     );
   }
   const labelJson = await readJson(labelPath);
+  const rows = names.map((name, f) => ({ name, ts: series[f]!.ts }));
+  const ranges = await readAnomalyRanges(root, rows);
+  const trainPoints = await readTrainPoints(root, rows);
   const files = names.map((name, f): NabCorpusFile => {
     const { timestamps, ts, values } = series[f]!;
     const entry = labelJson[name];
@@ -77,11 +92,27 @@ export async function loadNabCorpus(root: string): Promise<NabCorpus> {
           })
         : windowsFromAnomalies(ts.length, anomalyRows(name, entry.map(rowOf)), probationaryLength(ts.length));
     assertWindows(ts.length, windows, `${labelPath}: ${name}`);
-    return { name, length: ts.length, windows, timestamps, ts, values };
+    return {
+      name,
+      length: ts.length,
+      windows,
+      timestamps,
+      ts,
+      values,
+      ...(ranges?.[f] !== undefined ? { ranges: ranges[f] } : {}),
+      ...(trainPoints?.[f] !== undefined ? { trainPoints: trainPoints[f] } : {}),
+    };
   });
   const profilesPath = join(root, 'config', 'profiles.json');
   const profiles = existsSync(profilesPath) ? profilesFromJson(await readJson(profilesPath)) : NAB_PROFILES;
-  return { root, files, profiles, labels };
+  return {
+    root,
+    files,
+    profiles,
+    labels,
+    hasRanges: ranges !== undefined,
+    hasSplits: trainPoints !== undefined,
+  };
 }
 
 /**
@@ -136,37 +167,4 @@ async function readSeries(
     }
   }
   return { timestamps, ts, values };
-}
-
-/** Maps a label timestamp to the first row with an equal timestamp; throws when there is none. */
-function firstRowLookup(ts: Float64Array, labelPath: string, name: string): (label: unknown) => number {
-  const first = new Map<number, number>();
-  for (let i = ts.length - 1; i >= 0; i--) first.set(ts[i]!, i);
-  return (label) => {
-    const row = typeof label === 'string' ? first.get(parseNabTimestamp(label)) : undefined;
-    if (row === undefined) {
-      throw new VigilError(
-        'VIGIL_ERR_BAD_JSON',
-        `${labelPath}: ${name}: no row has timestamp ${JSON.stringify(label)}`,
-        {
-          location: { field: name },
-        },
-      );
-    }
-    return row;
-  };
-}
-
-async function readJson(path: string): Promise<Record<string, unknown>> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new VigilError(
-      'VIGIL_ERR_BAD_JSON',
-      `${path}: ${err instanceof Error ? err.message : String(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
 }

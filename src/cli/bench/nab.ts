@@ -5,6 +5,10 @@
  * `--feedback` runs each pipeline twice, without and with a simulated operator whose labels are
  * fed back (core/bench/nab/feedback-operator.ts), and reports both. `--files` runs a subset.
  *
+ * Besides NAB's scores it reports how well the scores rank labelled points (ROC-AUC, AUC-PR,
+ * VUS-PR, nab-ranking.ts) and, with `--metric ucr` on a corpus from the UCR archive, the archive's
+ * top-1 rule over each test part.
+ *
  * `--mode nab` hands each detector what NAB's harness does (the file's min, max and
  * probationary length); `--mode strict` hands it only the stream (and the seed). Each file gets a
  * fresh detector; files run on worker threads, and the result depends only on the seed.
@@ -26,6 +30,8 @@ import { builtinDetectors } from '../../core/detectors/index.ts';
 import { VigilError } from '../../core/errors.ts';
 import { pipelinesOf } from '../../core/pipeline/pipelines.ts';
 import { interleaveByTimestamp, type KernelOrder, runKernel } from './nab-kernel.ts';
+import { assertUcrCorpus, type NabRanking, rankCorpus, type UcrResult, ucrCorpus } from './nab-ranking.ts';
+import { BOARD_PROFILES, describeRun, scoreboard } from './nab-report.ts';
 import type { NabFileOutcome, NabFileTask, NabWorkerSetup, OperatorLabels } from './nab-worker.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,6 +39,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEFAULT_CORPUS = resolve(REPO_ROOT, '../shared/datasets/nab');
 
 export type NabMode = 'nab' | 'strict';
+/** `ucr` adds the UCR archive's top-1 rule to NAB's scores (a corpus with splits.json). */
+export type NabMetric = 'nab' | 'ucr';
 
 export interface NabBenchOptions {
   /** A registered name or alias, or `all` (every registered detector, aliases excluded). */
@@ -52,6 +60,8 @@ export interface NabBenchOptions {
   feedbackDelay?: number;
   /** Only the files whose name contains this (for development; scores are of the subset). */
   files?: string;
+  /** `nab` when absent. */
+  metric?: NabMetric;
 }
 
 export interface NabBenchResult {
@@ -74,6 +84,10 @@ export interface NabBenchResult {
   feedback?: { delay: number | 'window'; labels: OperatorLabels; without: Record<string, number> };
   /** The file filter, when only part of the corpus ran. */
   files?: string;
+  /** How well the scores rank labelled points, per file and the mean of files. */
+  ranking: NabRanking;
+  /** With `--metric ucr`: the UCR top-1 rule per file and the fraction solved. */
+  ucr?: UcrResult;
 }
 
 /** Where the command writes: text lines, and the terminal stream for a progress bar if any. */
@@ -82,20 +96,6 @@ export interface BenchOutput {
   /** A TTY stream gets a progress bar; otherwise progress is written as plain lines. */
   tty?: NodeJS.WritableStream;
 }
-
-/** Published NAB scores (README of numenta/NAB; Numenta HTM at the top of its seed range). */
-const PUBLISHED: readonly [name: string, standard: number, lowFp: number, lowFn: number][] = [
-  ['ARTime', 74.9, 65.1, 80.4],
-  ['Numenta HTM', 70.5, 62.6, 75.2],
-  ['CAD OSE', 69.9, 67.0, 73.2],
-  ['earthgecko Skyline', 58.2, 46.2, 63.9],
-  ['KNN CAD', 58.0, 43.4, 64.8],
-  ['Relative Entropy', 54.6, 47.6, 58.8],
-  ['Random Cut Forest', 51.7, 38.4, 59.7],
-  ['Twitter ADVec', 47.1, 33.6, 53.5],
-  ['Windowed Gaussian', 39.6, 20.9, 47.4],
-];
-const BOARD_PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'];
 
 export function registerNab(bench: Command): void {
   bench
@@ -115,6 +115,11 @@ export function registerNab(bench: Command): void {
     .option('--feedback', 'also run with a simulated operator labelling each reported anomaly')
     .option('--feedback-delay <points>', 'operator delay in points (default: one label window)', integer(0))
     .option('--files <text>', 'only files whose name contains this (a development subset)')
+    .addOption(
+      new Option('--metric <metric>', 'ucr: also the UCR top-1 rule (a corpus with splits.json)')
+        .choices(['nab', 'ucr'])
+        .default('nab'),
+    )
     .action(async (opts: NabBenchOptions) => {
       await runNabBench(opts, {
         write: (text) => process.stdout.write(text),
@@ -133,6 +138,7 @@ export async function runNabBench(options: NabBenchOptions, out: BenchOutput): P
       : [pipelines.named(options.detector).name ?? options.detector];
   const corpusDir = options.corpus === undefined ? defaultCorpus() : resolve(options.corpus);
   const corpus = subset(await loadNabCorpus(corpusDir), options.files);
+  if (options.metric === 'ucr') assertUcrCorpus(corpus);
   const resultsRoot =
     options.results === undefined ? join(REPO_ROOT, 'bench/results/nab') : resolve(options.results);
   const hints = corpus.files.map((f) => hintsFor(f, options.mode, options.seed));
@@ -240,6 +246,8 @@ async function benchDetector(
       ? { feedback: { delay: options.feedbackDelay ?? 'window', labels: run.labels, without: {} } }
       : {}),
     ...(options.files !== undefined ? { files: options.files } : {}),
+    ranking: rankCorpus(corpus, run.scores),
+    ...(options.metric === 'ucr' ? { ucr: ucrCorpus(corpus, run.scores) } : {}),
   };
   return { summary, files: run.scores };
 }
@@ -328,37 +336,6 @@ function progress(
     return { tick: (file) => bar.update(++done, { file }), stop: () => bar.stop() };
   }
   return { tick: (file) => out.write(`${label} ${++done}/${total} ${file}\n`), stop: () => {} };
-}
-
-function describeRun(r: NabBenchResult, workers: number): string {
-  const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-  const scores = BOARD_PROFILES.map((p) => `${p} ${r.scores[p]?.toFixed(2) ?? '-'}`).join(', ');
-  return (
-    `${r.detector} (${r.mode}): ${scores}\n` +
-    `  ${fmt(r.points)} points in ${r.seconds.toFixed(2)} s on ${workers} worker(s): ${fmt(r.pointsPerSec)} points/s; ` +
-    `kernel ${fmt(r.kernelPointsPerSec)} points/s on 1 thread; state ${fmt(r.stateBytesPerSeries)} bytes/series`
-  );
-}
-
-/** The published leaders with ours ranked among them by the standard profile. */
-function scoreboard(corpus: NabCorpus, ours: readonly NabBenchResult[]): string {
-  const rows: { name: string; values: (number | undefined)[]; mine: boolean }[] = [
-    ...PUBLISHED.map(([name, ...values]) => ({ name, values, mine: false })),
-    ...ours.map((r) => ({
-      name: `${r.detector} (Vigil, ${r.mode} mode)`,
-      values: BOARD_PROFILES.map((p) => r.scores[p]),
-      mine: true,
-    })),
-  ].sort((a, b) => (b.values[0] ?? Number.NEGATIVE_INFINITY) - (a.values[0] ?? Number.NEGATIVE_INFINITY));
-  const points = corpus.files.reduce((n, f) => n + f.length, 0);
-  const width = Math.max(...rows.map((r) => r.name.length)) + 2;
-  const cell = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(9);
-  const lines = [
-    `\nNAB scoreboard: ${corpus.files.length} files, ${points.toLocaleString('en-US')} points; perfect 100, null 0`,
-    `${''.padEnd(width + 2)}${['standard', 'low FP', 'low FN'].map((h) => h.padStart(9)).join('')}`,
-    ...rows.map((r) => `${r.mine ? '* ' : '  '}${r.name.padEnd(width)}${r.values.map(cell).join('')}`),
-  ];
-  return `${lines.join('\n')}\n`;
 }
 
 /** The corpus restricted to files whose name contains `text` (all of it when absent). */

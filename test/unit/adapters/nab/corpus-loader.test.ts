@@ -127,3 +127,40 @@ describe('NAB results files', () => {
 function readFileSyncText(path: string): string {
   return readFileSync(path, 'utf8');
 }
+
+describe('loadNabCorpus: the UCR archive’s anomaly ranges and splits', () => {
+  it('reads labels/anomaly_ranges.json (ISO timestamps with Z) and splits.json (keyed by file name)', async () => {
+    const root = join(tmp, 'ucr');
+    write(join(root, 'data', 'cat', 'a.csv'), series());
+    write(join(root, 'labels', 'combined_windows.json'), JSON.stringify({ 'cat/a.csv': [] }));
+    write(
+      join(root, 'labels', 'anomaly_ranges.json'),
+      JSON.stringify({ 'cat/a.csv': [['2014-04-01T02:10:00Z', '2014-04-01T02:20:00Z']] }),
+    );
+    write(join(root, 'splits.json'), JSON.stringify({ 'a.csv': { train_points: 12 } }));
+    const corpus = await loadNabCorpus(root);
+    expect(corpus).toMatchObject({ hasRanges: true, hasSplits: true });
+    expect(corpus.files[0]).toMatchObject({ ranges: [{ start: 27, end: 29 }], trainPoints: 12, windows: [] });
+  });
+
+  it('has neither without the files, and names the file and field when one is wrong', async () => {
+    const root = join(tmp, 'ucr-bad');
+    write(join(root, 'data', 'cat', 'a.csv'), series());
+    write(join(root, 'labels', 'combined_windows.json'), JSON.stringify({ 'cat/a.csv': [] }));
+    const plain = await loadNabCorpus(root);
+    expect(plain).toMatchObject({ hasRanges: false, hasSplits: false });
+    expect(plain.files[0]!.ranges).toBeUndefined();
+    write(join(root, 'splits.json'), JSON.stringify({ 'a.csv': { train_points: 40 } }));
+    await expect(loadNabCorpus(root)).rejects.toThrow(
+      /splits\.json: "a\.csv"\.train_points must be an integer in \[0, 39\]/,
+    );
+    write(join(root, 'splits.json'), JSON.stringify({ 'a.csv': { train_points: 10 } }));
+    write(
+      join(root, 'labels', 'anomaly_ranges.json'),
+      JSON.stringify({ 'cat/a.csv': [['2014-04-01T02:11:00Z', '2014-04-01T02:20:00Z']] }),
+    );
+    await expect(loadNabCorpus(root)).rejects.toThrow(
+      /anomaly_ranges\.json: cat\/a\.csv: no row has timestamp "2014-04-01T02:11:00Z"/,
+    );
+  });
+});

@@ -99,7 +99,25 @@ describe('runNabBench', () => {
 
     expect(lines.join('')).toMatch(/nab ewma \(nab\) 2\/2 /);
     expect(lines.join('')).toMatch(/\* ewma \(Vigil, nab mode\)/);
-    expect(lines.join('')).toMatch(/ARTime\s+74\.9\s+65\.1\s+80\.4/);
+    // Not NAB itself: the published entries are not shown beside ours.
+    expect(lines.join('')).not.toMatch(/ARTime/);
+    expect(lines.join('')).toMatch(/published NAB entries not shown/);
+    // Ranking: the calm file has no window and is left out; the spike is the only outlier.
+    expect(json.ranking).toMatchObject({
+      labels: 'labels/combined_windows.json windows',
+      aggregate: 'mean of series',
+      mean: { series: 1 },
+    });
+    expect(json.ranking.perFile.map((p: { file: string }) => p.file)).toEqual(['cat/spiky.csv']);
+    expect(json.ranking.mean.rocAuc).toBeGreaterThan(0);
+    expect(json.ranking.mean.vusPr).toBeGreaterThan(0);
+    expect(json.ucr).toBeUndefined();
+    expect(lines.join('')).toMatch(
+      /point-wise, mean of 1 series .*ROC-AUC \d\.\d{3}, AUC-PR \d\.\d{3}, VUS-PR \d\.\d{3}/,
+    );
+    expect(lines.join('')).toMatch(
+      /Ranking \(point-wise, mean of series; labels: labels\/combined_windows\.json windows\)/,
+    );
 
     await run('b');
     for (const file of ['ewma_spiky.csv', 'ewma_calm.csv']) {
@@ -146,6 +164,68 @@ describe('runNabBench', () => {
         { write: () => {} },
       ),
     ).rejects.toThrow(/--files nope: no file/);
+  });
+
+  it('--metric ucr adds the top-1 rule over the test part, ranking against the anomaly ranges', async () => {
+    const root = join(tmp, 'ucr');
+    const lines = ['timestamp,value'];
+    // 400 points, training part 0–199 with its own (ignored) spike at 50; the anomaly is 300–304.
+    for (let i = 0; i < 400; i++) {
+      const t = new Date(Date.UTC(2020, 0, 1, 0, i)).toISOString().slice(0, 19).replace('T', ' ');
+      const v = i === 50 ? 90 : i >= 300 && i <= 304 ? 40 : 10 + Math.sin(i / 3);
+      lines.push(`${t},${v.toFixed(3)}`);
+    }
+    write(join(root, 'data', 'ucr', 'one.csv'), lines.join('\n'));
+    const at = (i: number) => new Date(Date.UTC(2020, 0, 1, 0, i)).toISOString().replace('.000', '');
+    write(
+      join(root, 'labels', 'combined_windows.json'),
+      JSON.stringify({
+        'ucr/one.csv': [
+          [at(280).replace('T', ' ').replace('Z', ''), at(330).replace('T', ' ').replace('Z', '')],
+        ],
+      }),
+    );
+    write(
+      join(root, 'labels', 'anomaly_ranges.json'),
+      JSON.stringify({ 'ucr/one.csv': [[at(300), at(304)]] }),
+    );
+    write(join(root, 'splits.json'), JSON.stringify({ 'one.csv': { train_points: 200 } }));
+    const out: string[] = [];
+    const [r] = await runNabBench(
+      {
+        detector: 'ewma',
+        corpus: root,
+        mode: 'nab',
+        json: join(tmp, 'ucr.json'),
+        results: join(tmp, 'ucr-results'),
+        seed: 0,
+        workers: 1,
+        metric: 'ucr',
+      },
+      { write: (text) => out.push(text) },
+    );
+    expect(r!.ranking.labels).toBe('labels/anomaly_ranges.json');
+    expect(r!.ucr).toMatchObject({ solved: 1, series: 1, fraction: 1, tolerance: 100 });
+    expect(r!.ucr!.perFile[0]).toMatchObject({
+      file: 'ucr/one.csv',
+      trainPoints: 200,
+      begin: 300,
+      end: 304,
+      solved: true,
+    });
+    expect(r!.ucr!.perFile[0]!.location).toBeGreaterThanOrEqual(300);
+    expect(r!.ucr!.perFile[0]!.location).toBeLessThanOrEqual(305);
+    expect(out.join('')).toMatch(/UCR top-1 .*: 1\/1 solved \(100\.0 %\)/);
+    expect(out.join('')).toMatch(/ solved {2}ucr\/one\.csv {2}top at 30\d/);
+    expect(out.join('')).toMatch(/UCR top-1\n\* ewma \(Vigil, nab mode\)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+1\/1/);
+    expect(JSON.parse(readFileSync(join(tmp, 'ucr.json'), 'utf8')).ucr.solved).toBe(1);
+    // NAB's layout without splits.json cannot be scored by the UCR rule.
+    await expect(
+      runNabBench(
+        { detector: 'ewma', corpus: tinyCorpus(), mode: 'nab', seed: 0, workers: 1, metric: 'ucr' },
+        { write: () => {} },
+      ),
+    ).rejects.toThrow(/--metric ucr: .* needs splits\.json and labels\/anomaly_ranges\.json/);
   });
 
   it('rejects an unknown detector and a missing corpus with clear errors', async () => {
