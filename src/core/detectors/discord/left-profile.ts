@@ -44,6 +44,8 @@ export class LeftProfile {
   /** 1/σ of each subsequence, 0 for a flat one. */
   #isd: Float64Array;
   #qt: Float64Array;
+  /** Where a score-only push writes its QT. */
+  readonly #scratch: Float64Array;
   /** Absolute index of position 0 of the arrays. */
   #base = 0;
   #len = 0;
@@ -57,6 +59,7 @@ export class LeftProfile {
     this.#mu = new Float64Array(cap);
     this.#isd = new Float64Array(cap);
     this.#qt = new Float64Array(cap);
+    this.#scratch = new Float64Array(cap + 1);
     if (state !== undefined) this.#restore(state);
   }
 
@@ -87,33 +90,47 @@ export class LeftProfile {
       return NO_NEIGHBOUR;
     }
     // The previous step's candidates, whose QT the recurrence extends.
-    const prevHi = hi - 1;
     const prevLo = Math.max(m - 1, e - 1 - this.history);
     const base = this.#base;
     const qt = this.#qt;
     const mus = this.#mu;
     const isds = this.#isd;
+    // Without `commit`, the new QT go to scratch space and the history stays as it was.
+    const target = commit ? qt : this.#scratch;
     const out = v[pe - m] ?? 0;
     const mmu = m * mu;
     let best = Number.NEGATIVE_INFINITY;
-    let anyFlat = false;
-    let r = hi % REFRESH;
+    // The lowest candidate whose QT the recurrence can extend (the others are computed directly).
+    const recFrom = Math.max(lo, prevLo + 1);
     // Descending, so that QT[j−1] is read before this step overwrites it.
-    for (let j = hi; j >= lo; j--) {
-      const p = j - base;
-      let q: number;
-      if (r === 0 || j - 1 < prevLo || j - 1 > prevHi) q = dot(v, pe - m + 1, p - m + 1, m, u);
-      else q = qt[p - 1]! - out * v[p - m]! + u * v[p]!;
-      r = r === 0 ? REFRESH - 1 : r - 1;
-      if (commit) qt[p] = q;
-      const s = isds[p]!;
-      if (s === 0) anyFlat = true;
-      const c = (q - mmu * mus[p]!) * s;
-      if (c > best) best = c;
+    let j = hi;
+    while (j >= lo) {
+      const r = j % REFRESH;
+      if (j < recFrom || r === 0) {
+        const p = j - base;
+        const q = dot(v, pe - m + 1, p - m + 1, m, u);
+        target[p] = q;
+        const c = (q - mmu * mus[p]!) * isds[p]!;
+        if (c > best) best = c;
+        j--;
+        continue;
+      }
+      // A run of recurrences down to just above the next diagonal refresh.
+      const stop = Math.max(recFrom, j - r + 1) - base;
+      for (let p = j - base; p >= stop; p--) {
+        const q = qt[p - 1]! - out * v[p - m]! + u * v[p]!;
+        target[p] = q;
+        const c = (q - mmu * mus[p]!) * isds[p]!;
+        if (c > best) best = c;
+      }
+      j = stop + base - 1;
     }
     if (commit) this.#append(u, mu, isd, pe);
     // A flat subsequence correlates 1 with a flat candidate and 0 with any other.
-    if (isd === 0) return anyFlat ? 1 : 0;
+    if (isd === 0) {
+      for (let p = lo - base; p <= hi - base; p++) if (isds[p] === 0) return 1;
+      return 0;
+    }
     return Math.min(1, Math.max(-1, (best * isd) / m));
   }
 
