@@ -294,8 +294,9 @@ export const discord: DetectorFactory<DiscordParams> = {
   // At defaults: the raw values of the first 4,096 points (until the window is final), and the
   // values and QT of 2,048 + 64 retained subsequences, plus under 600 bytes of keys and numbers.
   maxStateBytes: b64Bytes(4096) + 2 * b64Bytes(2048 + 64) + 600,
-  threshold: 0.5,
-  calibration: 'none',
+  // The default calibration (lite-likelihood): raw distances have a per-series baseline (noise
+  // raises every nearest-neighbour distance), which the likelihood learns. NAB standard 51.4
+  // with it, 0.0 on raw scores (`none`); docs/detectors.md.
   create(params, state) {
     if (state === undefined || state.version !== VERSION) return new DiscordDetector(params);
     return new DiscordDetector(params, state.data as DiscordData);
