@@ -5,7 +5,7 @@
  * z-normalising both, so a distorted cycle of a periodic signal scores high whatever its level or
  * amplitude, and a cycle like the ones before scores near 0.
  *
- * - Window: the series' dominant period by autocorrelation (seasonal/period.ts), clamped to
+ * - Window: the series' dominant period by autocorrelation (math/period.ts), clamped to
  *   [minPeriod, maxPeriod], or `fallbackWindow` when there is none. It is chosen on the first
  *   `warmup` points (scores are 0 before) and chosen again on 2·warmup, 4·warmup, … up to
  *   `periodWindow` points, as longer periods become visible; a changed window rebuilds the
@@ -27,9 +27,9 @@
  */
 import Type from 'typebox';
 import { tame } from '../../math/finite.ts';
+import { detectPeriod } from '../../math/period.ts';
 import type { Score } from '../../point.ts';
 import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
-import { detectPeriod } from '../seasonal/period.ts';
 import { base64ToFloat64, float64ToBase64 } from '../state-codec.ts';
 import { LeftProfile, type LeftProfileState } from './left-profile.ts';
 
