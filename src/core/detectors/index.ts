@@ -2,6 +2,7 @@
 import { artime } from './artime/artime.ts';
 import { bocpd } from './bocpd/bocpd.ts';
 import { cadOse } from './cad-ose/cad-ose.ts';
+import { discord } from './discord/discord.ts';
 import { ensembleDetector } from './ensemble/ensemble.ts';
 import { ewma } from './ewma/ewma.ts';
 import { knnCad } from './knn-cad/knn-cad.ts';
@@ -29,6 +30,7 @@ export function builtinDetectors(): DetectorRegistry {
       .register(knnCad)
       .register(cadOse)
       .register(artime)
+      .register(discord)
       // Wrappers build their inner detectors through the registry they are registered in.
       .register(likelihoodDetector(registry))
       .register(ensembleDetector(registry))

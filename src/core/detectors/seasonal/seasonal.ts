@@ -13,9 +13,9 @@
 import Type from 'typebox';
 import { finiteOrNaN, tame, zScore } from '../../math/finite.ts';
 import { twoSidedConfidence } from '../../math/normal.ts';
+import { detectPeriod } from '../../math/period.ts';
 import type { Score } from '../../point.ts';
 import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
-import { detectPeriod } from './period.ts';
 
 export const SeasonalParams = Type.Object(
   {

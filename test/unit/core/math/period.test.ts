@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectPeriod } from '../../../../../src/core/detectors/seasonal/period.ts';
-import { gaussian, prng } from '../fixtures.ts';
+import { detectPeriod } from '../../../../src/core/math/period.ts';
+import { gaussian, prng } from '../detectors/fixtures.ts';
 
 function series(n: number, f: (i: number, g: () => number) => number, seed = 1): Float64Array {
   const g = gaussian(prng(seed));
