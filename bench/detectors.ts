@@ -4,7 +4,7 @@
  * score-then-learn through step() where a detector has it, one thread. Prints the best of
  * `--runs` timed runs after one warm-up run, plus snapshot size per series at the end.
  *
- *   npx node bench/detectors.ts [name …] [--runs 5] [--nab ../shared/datasets/nab]
+ *   npx node bench/detectors.ts [name …] [--runs 5] [--nab bench/datasets/nab]
  *
  * Never gates anything on time (STYLE 15); it is a measurement to read and record.
  */
@@ -22,7 +22,7 @@ const opt = (flag: string, fallback: string): string => {
   return v;
 };
 const runs = Number(opt('--runs', '5'));
-const nabDir = resolve(opt('--nab', join(import.meta.dirname, '../../shared/datasets/nab')));
+const nabDir = resolve(opt('--nab', join(import.meta.dirname, 'datasets/nab')));
 const registry = builtinDetectors();
 const names = args.length > 0 ? args : registry.factories().map((f) => f.name);
 

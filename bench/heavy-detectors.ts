@@ -26,7 +26,7 @@ const opt = (flag: string, fallback: string): string => {
 };
 const runs = Number(opt('--runs', '3'));
 const modeArg = opt('--mode', 'both');
-const nabDir = resolve(opt('--nab', join(import.meta.dirname, '../../shared/datasets/nab')));
+const nabDir = resolve(opt('--nab', join(import.meta.dirname, 'datasets/nab')));
 const names = args.length > 0 ? args : ['rcf', 'knn-cad', 'cad-ose', 'artime'];
 const modes = modeArg === 'both' ? ['nab', 'strict'] : [modeArg];
 

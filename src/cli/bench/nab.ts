@@ -35,8 +35,8 @@ import { BOARD_PROFILES, describeRun, scoreboard } from './nab-report.ts';
 import type { NabFileOutcome, NabFileTask, NabWorkerSetup, OperatorLabels } from './nab-worker.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** NAB v1.1 beside the repository (CI keeps a copy of shared/ next to the clone). */
-export const DEFAULT_CORPUS = resolve(REPO_ROOT, '../shared/datasets/nab');
+/** NAB v1.1, vendored with the repository (bench/datasets/nab, MIT). */
+export const DEFAULT_CORPUS = resolve(REPO_ROOT, 'bench/datasets/nab');
 
 export type NabMode = 'nab' | 'strict';
 /** `ucr` adds the UCR archive's top-1 rule to NAB's scores (a corpus with splits.json). */
@@ -352,7 +352,7 @@ function defaultCorpus(): string {
   if (!existsSync(DEFAULT_CORPUS)) {
     throw new VigilError(
       'VIGIL_ERR_NOT_FOUND',
-      `no NAB corpus at ${DEFAULT_CORPUS} (expected shared/datasets/nab beside the repository); pass --corpus DIR`,
+      `no NAB corpus at ${DEFAULT_CORPUS} (vendored with the repository: is this a full clone?); pass --corpus DIR`,
     );
   }
   return DEFAULT_CORPUS;

@@ -74,7 +74,7 @@ export function registerPeers(bench: Command): void {
   bench
     .command('peers')
     .description('run River HST and rrcf beside our detectors on NAB and compare scores and speed')
-    .option('--corpus <dir>', 'NAB corpus root (default ../shared/datasets/nab)')
+    .option('--corpus <dir>', 'NAB corpus root (default bench/datasets/nab, vendored)')
     .option('--detectors <list>', 'our detectors, comma-separated (default rcf,default,ewma)', list)
     .option('--peers <list>', 'peers to run: hst, rrcf', peerList, [...PEERS])
     .option('--files <n|all>', 'a deterministic subset of N files (every k-th, by category)', fileCount)

@@ -1,23 +1,16 @@
 /**
  * The NAB corpus as ingest requests: every file as series `nab{file="<category/name>"}`, all series
- * interleaved by time, in JSON requests of `size` points. Uses `../shared/datasets/nab` beside the
- * repository when present (58 files, 365,558 points), else the three samples under examples/nab.
+ * interleaved by time, in JSON requests of `size` points: NAB v1.1 as vendored under
+ * bench/datasets/nab (58 files, 365,558 points).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseNabTimestamp } from '../../../src/adapters/nab/nab-timestamp.ts';
 import type { IngestPoint } from '../../../src/core/point.ts';
-
-const REPO = resolve(import.meta.dirname, '../../..');
+import { NAB_CORPUS } from '../../helpers/datasets.ts';
 
 export function nabDataDir(): string {
-  const shared = resolve(REPO, '../shared/datasets/nab/data');
-  try {
-    readdirSync(shared);
-    return shared;
-  } catch {
-    return join(REPO, 'examples/nab');
-  }
+  return join(NAB_CORPUS, 'data');
 }
 
 function csvFiles(dir: string): string[] {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { probationaryLength } from '../../../../src/core/bench/nab/probation.ts';
 import { type ArtimeDetector, artime, artimeSizes } from '../../../../src/core/detectors/artime/artime.ts';
 import { roundHalfEven } from '../../../../src/core/detectors/artime/encoder.ts';
-import { loadNab, loadNabResult, nabAvailable } from './nab-fixture.ts';
+import { describeShared } from '../../../helpers/datasets.ts';
+import { loadNab, loadNabResult, NAB_RESULTS } from './nab-fixture.ts';
 
 describe('artime sizes and rounding', () => {
   it('derives SS and TW from the probation as the notes list them', () => {
@@ -17,7 +18,7 @@ describe('artime sizes and rounding', () => {
   });
 });
 
-describe.skipIf(!nabAvailable)('artime against NAB ARTime results', () => {
+describeShared(NAB_RESULTS, 'artime against NAB ARTime results', () => {
   // NAB stores 6-decimal confidences; some were written one ulp away from the nearest double of
   // their decimal, so rows are compared at 6 decimals.
   it.each([

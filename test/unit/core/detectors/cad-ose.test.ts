@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cadOse } from '../../../../src/core/detectors/cad-ose/cad-ose.ts';
 import { PyIntDict, pyTupleHash } from '../../../../src/core/detectors/cad-ose/py-compat.ts';
 import type { Detector } from '../../../../src/core/detectors/detector.ts';
-import { loadNab, loadNabResult, nabAvailable } from './nab-fixture.ts';
+import { describeShared } from '../../../helpers/datasets.ts';
+import { loadNab, loadNabResult, NAB_RESULTS } from './nab-fixture.ts';
 
 function runNab(path: string, parse: 'pandas' | 'exact' = 'pandas'): { got: number[]; ref: number[] } {
   const f = loadNab(path, parse);
@@ -52,7 +53,7 @@ describe('CPython 2 emulation', () => {
   });
 });
 
-describe.skipIf(!nabAvailable)('cad-ose against NAB contextOSE results', () => {
+describeShared(NAB_RESULTS, 'cad-ose against NAB contextOSE results', () => {
   it.each([
     'realAdExchange/exchange-4_cpc_results.csv',
     'realAWSCloudwatch/rds_cpu_utilization_cc0c53.csv',

@@ -1,17 +1,15 @@
 /**
- * Reads NAB corpus files and NAB's stored raw detector results for the detector tests. The corpus
- * lives beside the repository at `../shared/datasets/nab`, found from the repository root (never by
- * an absolute path). Values can be parsed the way NAB's pandas did (see `pandasParse`), which is
+ * Reads NAB corpus files (vendored, bench/datasets/nab) and NAB's stored raw detector results
+ * (`../shared/datasets/nab/results` beside the repository) for the detector tests. Values can be parsed the way NAB's pandas did (see `pandasParse`), which is
  * what bit-exact reproduction of the stored results needs.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { probationaryLength } from '../../../../src/core/bench/nab/probation.ts';
+import { NAB_RESULTS, NAB_CORPUS as NAB_ROOT } from '../../../helpers/datasets.ts';
 
-const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
-export const NAB_ROOT = resolve(REPO_ROOT, '../shared/datasets/nab');
-export const nabAvailable = existsSync(join(NAB_ROOT, 'data'));
+export { NAB_RESULTS, NAB_ROOT };
 
 export interface NabFile {
   /** `category/name.csv`, as in NAB's label files. */
@@ -82,7 +80,7 @@ export function loadNab(path: string, parse: 'pandas' | 'exact' = 'pandas'): Nab
 /** The `anomaly_score` column NAB stored for `detector` on `path` (`category/name.csv`). */
 export function loadNabResult(detector: string, path: string): { scores: Float64Array } {
   const [cat, name] = path.split('/') as [string, string];
-  const file = join(NAB_ROOT, 'results', detector, cat, `${detector}_${name}.gz`);
+  const file = join(NAB_RESULTS, detector, cat, `${detector}_${name}.gz`);
   const text = gunzipSync(readFileSync(file)).toString('utf8');
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const col = lines[0]!.split(',').indexOf('anomaly_score');

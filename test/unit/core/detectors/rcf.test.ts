@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Forest } from '../../../../src/core/detectors/rcf/forest.ts';
 import { type RcfDetector, rcf } from '../../../../src/core/detectors/rcf/rcf.ts';
-import { loadNab, nabAvailable } from './nab-fixture.ts';
+import { loadNab } from './nab-fixture.ts';
 
 const shape = { trees: 40, treeSize: 256, dims: 4 };
 
@@ -10,7 +10,7 @@ function quantile(xs: number[], p: number): number {
   return s[Math.floor(p * (s.length - 1))]!;
 }
 
-describe.skipIf(!nabAvailable)('rcf against rrcf', () => {
+describe('rcf against rrcf', () => {
   // rrcf 0.4.4, README streaming recipe (40 trees, tree_size 256, shingle 4, forget oldest, insert,
   // codisp), run side by side on machine_temperature_system_failure rows 0..1999; its average
   // CoDisp over points 300..1996: mean 9.25, median 6.24, 90th percentile 20.22, 99th 39.91.

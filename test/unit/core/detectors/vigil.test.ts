@@ -9,7 +9,7 @@ import { vigilEvents } from '../../../../src/core/detectors/vigil/vigil-events.t
 import { pipelinesOf } from '../../../../src/core/pipeline/pipelines.ts';
 import { NewExtreme } from '../../../../src/core/scoring/new-extreme.ts';
 import { SoftRefractory } from '../../../../src/core/scoring/soft-refractory.ts';
-import { loadNab, NAB_ROOT, nabAvailable } from './nab-fixture.ts';
+import { loadNab, NAB_ROOT } from './nab-fixture.ts';
 
 describe('NewExtreme', () => {
   it('fires beyond every earlier value by tolerance × their range, once two values differ', () => {
@@ -224,7 +224,7 @@ describe('vigil-events', () => {
   });
 });
 
-describe.skipIf(!nabAvailable)('vigil on a NAB file', () => {
+describe('vigil on a NAB file', () => {
   it.each([
     ['NAB rules', true],
     ['strict', false],

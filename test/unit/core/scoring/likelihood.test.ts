@@ -1,15 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { AnomalyLikelihood, logLikelihood } from '../../../../src/core/scoring/likelihood.ts';
-
-const NAB = resolve(import.meta.dirname, '../../../../../shared/datasets/nab');
+import { NAB_RESULTS, sharedAbsent } from '../../../helpers/datasets.ts';
 
 /** NAB's stored numenta run: per row the value, HTM's raw score and the final anomaly score. */
 function numentaRows(file: string): { value: number; raw: number; score: number }[] {
   const [cat, name] = file.split('/');
-  const text = gunzipSync(readFileSync(`${NAB}/results/numenta/${cat}/numenta_${name}.gz`)).toString();
+  const text = gunzipSync(readFileSync(`${NAB_RESULTS}/numenta/${cat}/numenta_${name}.gz`)).toString();
   const [header, ...lines] = text.trim().split('\n');
   const cols = header!.split(',');
   const [v, r, s] = ['value', 'raw_score', 'anomaly_score'].map((c) => cols.indexOf(c));
@@ -34,7 +32,7 @@ describe('AnomalyLikelihood', () => {
 
   // Long files exercise the 8640-record window and its shifting skip; the flat one the null model.
   it
-    .skipIf(!existsSync(`${NAB}/results/numenta`))
+    .skipIf(sharedAbsent(`${NAB_RESULTS}/numenta`))
     .each([
       'realKnownCause/nyc_taxi.csv',
       'realKnownCause/machine_temperature_system_failure.csv',

@@ -1,7 +1,2 @@
-/** Where the tests find NAB v1.1: `../shared/datasets/nab` beside the repository root. */
-import { fileURLToPath } from 'node:url';
-
-export const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
-export const NAB_DIR = fileURLToPath(
-  new URL('../shared/datasets/nab/', new URL('../../../../../', import.meta.url)),
-);
+/** Where the tests find NAB v1.1: vendored under bench/datasets/nab (test/helpers/datasets.ts). */
+export { NAB_CORPUS as NAB_DIR, NAB_RESULTS, REPO_ROOT } from '../../../../helpers/datasets.ts';

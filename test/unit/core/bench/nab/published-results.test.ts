@@ -12,7 +12,8 @@ import { readNabResults } from '../../../../../src/adapters/nab/results-reader.t
 import { type NabThresholds, readNabThresholds } from '../../../../../src/adapters/nab/thresholds-reader.ts';
 import { scoreCorpus } from '../../../../../src/core/bench/nab/corpus-score.ts';
 import { scoreDetector } from '../../../../../src/core/bench/nab/score-detector.ts';
-import { NAB_DIR } from './nab-dataset.ts';
+import { describeShared } from '../../../../helpers/datasets.ts';
+import { NAB_DIR, NAB_RESULTS } from './nab-dataset.ts';
 
 const DETECTORS = [
   'ARTime',
@@ -68,43 +69,45 @@ describe('NAB v1.1 corpus', () => {
   });
 });
 
-describe.each(DETECTORS)('published results of %s', (detector) => {
-  let scores: Float64Array[];
-  beforeAll(async () => {
-    scores = await readNabResults(join(NAB_DIR, 'results'), detector, corpus.files);
-  });
-
-  it('score final_results.json at the thresholds of config/thresholds.json', () => {
-    const results = scoreDetector(corpus.files, scores, corpus.profiles, thresholds[detector]);
-    for (const r of results) expect(r.score).toBeCloseTo(published[detector]![r.profile]!, 6);
-  });
-
-  it('give the §11 optimum under a full threshold sweep', () => {
-    const results = scoreDetector(corpus.files, scores, corpus.profiles);
-    PROFILES.forEach((profile, p) => {
-      const r = results.find((x) => x.profile === profile)!;
-      expect(r.threshold).toBeCloseTo(SWEEP[detector]!.theta[p], 12);
-      expect(r.score).toBeCloseTo(SWEEP[detector]!.score[p], 6);
+describeShared(NAB_RESULTS, 'published raw results', () => {
+  describe.each(DETECTORS)('published results of %s', (detector) => {
+    let scores: Float64Array[];
+    beforeAll(async () => {
+      scores = await readNabResults(NAB_RESULTS, detector, corpus.files);
     });
-  });
 
-  it.skipIf(detector === 'random')(
-    'match the per-file scores and counts of the stored summaries',
-    async () => {
-      // random's summaries are stale (SCORING.md §12).
-      for (const profile of corpus.profiles) {
-        const path = join(NAB_DIR, 'results', detector, `${detector}_${profile.name}_scores.csv.gz`);
-        const table = await readCsvTable(path);
-        const ours = scoreCorpus(corpus.files, scores, profile, thresholds[detector]![profile.name]!);
-        const byFile = new Map(ours.files.map((f) => [f.file, f]));
-        const rows = table.lines.map((l) => l.split(',')).filter((f) => f[0] !== 'Totals');
-        expect(rows).toHaveLength(58);
-        for (const [, , file, , score, tp, tn, fp, fn] of rows) {
-          const f = byFile.get(file!)!;
-          expect(f.score).toBeCloseTo(Number(score), 9);
-          expect([f.tp, f.tn, f.fp, f.fn]).toEqual([tp, tn, fp, fn].map(Number));
+    it('score final_results.json at the thresholds of config/thresholds.json', () => {
+      const results = scoreDetector(corpus.files, scores, corpus.profiles, thresholds[detector]);
+      for (const r of results) expect(r.score).toBeCloseTo(published[detector]![r.profile]!, 6);
+    });
+
+    it('give the §11 optimum under a full threshold sweep', () => {
+      const results = scoreDetector(corpus.files, scores, corpus.profiles);
+      PROFILES.forEach((profile, p) => {
+        const r = results.find((x) => x.profile === profile)!;
+        expect(r.threshold).toBeCloseTo(SWEEP[detector]!.theta[p], 12);
+        expect(r.score).toBeCloseTo(SWEEP[detector]!.score[p], 6);
+      });
+    });
+
+    it.skipIf(detector === 'random')(
+      'match the per-file scores and counts of the stored summaries',
+      async () => {
+        // random's summaries are stale (SCORING.md §12).
+        for (const profile of corpus.profiles) {
+          const path = join(NAB_RESULTS, detector, `${detector}_${profile.name}_scores.csv.gz`);
+          const table = await readCsvTable(path);
+          const ours = scoreCorpus(corpus.files, scores, profile, thresholds[detector]![profile.name]!);
+          const byFile = new Map(ours.files.map((f) => [f.file, f]));
+          const rows = table.lines.map((l) => l.split(',')).filter((f) => f[0] !== 'Totals');
+          expect(rows).toHaveLength(58);
+          for (const [, , file, , score, tp, tn, fp, fn] of rows) {
+            const f = byFile.get(file!)!;
+            expect(f.score).toBeCloseTo(Number(score), 9);
+            expect([f.tp, f.tn, f.fp, f.fn]).toEqual([tp, tn, fp, fn].map(Number));
+          }
         }
-      }
-    },
-  );
+      },
+    );
+  });
 });

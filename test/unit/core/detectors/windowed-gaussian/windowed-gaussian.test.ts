@@ -1,22 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { windowedGaussian } from '../../../../../src/core/detectors/windowed-gaussian/windowed-gaussian.ts';
-
-const NAB = resolve(import.meta.dirname, '../../../../../../shared/datasets/nab');
+import { NAB_RESULTS, sharedAbsent } from '../../../../helpers/datasets.ts';
 
 describe('windowed-gaussian', () => {
   // NAB's windowedGaussian scores 1 − Q(|z|) ∈ [0.5, 1); ours is the two-sided 1 − 2Q(|z|).
   it
-    .skipIf(!existsSync(`${NAB}/results/windowedGaussian`))
+    .skipIf(sharedAbsent(`${NAB_RESULTS}/windowedGaussian`))
     .each([
       'realKnownCause/machine_temperature_system_failure.csv',
       'realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv',
     ])("reproduces NAB's stored scores with warmup 1: %s", (file) => {
     const [cat, name] = file.split('/');
     const text = gunzipSync(
-      readFileSync(`${NAB}/results/windowedGaussian/${cat}/windowedGaussian_${name}.gz`),
+      readFileSync(`${NAB_RESULTS}/windowedGaussian/${cat}/windowedGaussian_${name}.gz`),
     ).toString();
     const [header, ...lines] = text.trim().split('\n');
     const cols = header!.split(',');
