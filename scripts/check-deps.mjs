@@ -15,6 +15,9 @@ const allowed = {
   adapters: ['core', 'ports', 'engine', 'adapters', 'config'],
   app: ['core', 'ports', 'engine', 'adapters', 'config', 'app'],
   cli: ['core', 'ports', 'engine', 'adapters', 'config', 'app', 'cli'],
+  // The browser code (docs/ui.md): a client of the public HTTP API, so it imports only itself, and
+  // no other layer lists it (adapters/http/ui-routes.ts bundles it by path, never imports it).
+  ui: ['ui'],
 };
 
 /**

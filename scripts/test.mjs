@@ -24,6 +24,8 @@ let passed = 0;
 let failed = 0;
 for (const [label, cmd, args] of [
   ['typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+  // The browser code has the DOM's types, not Node's: its own project (src/ui/tsconfig.json).
+  ['typecheck UI (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'src/ui/tsconfig.json']],
   ['lint + format (biome)', bin('biome'), ['check', '.']],
   ['dependency direction', process.execPath, [join(root, 'scripts/check-deps.mjs')]],
 ]) {

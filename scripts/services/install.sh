@@ -2,7 +2,7 @@
 # Installs the Debian packages that Vigil's tests talk to (idempotent; needs root on Debian-like
 # machines). Usage: scripts/services/install.sh [package…]   (default: everything the tests need)
 set -euo pipefail
-if [ $# -gt 0 ]; then pkgs=("$@"); else pkgs=(prometheus prometheus-alertmanager postgresql redis-server influxdb nginx python3-venv); fi
+if [ $# -gt 0 ]; then pkgs=("$@"); else pkgs=(prometheus prometheus-alertmanager postgresql redis-server influxdb nginx python3-venv chromium); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

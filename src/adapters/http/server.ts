@@ -16,6 +16,8 @@ import { queryRoutes, type TenantQueries } from './query-routes.ts';
 import { remoteReadRoutes } from './remote-read-routes.ts';
 import { seriesDeleteRoutes } from './series-delete-routes.ts';
 import { installTenantBodyLimit, type TenantLimits } from './tenant-limits.ts';
+import { uiRoutes } from './ui-routes.ts';
+import { whoamiRoutes } from './whoami-routes.ts';
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -120,5 +122,10 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   if (o.audit !== undefined) await app.register(auditRoutes, { log: o.audit.log });
   if (o.alerting !== undefined) await app.register(alertingRoutes, { alerting: o.alerting });
   await app.register(healthRoutes, o.health);
+  // The web UI is a client of the query API: served where that API is.
+  if (o.query !== undefined) {
+    await app.register(whoamiRoutes);
+    await app.register(uiRoutes);
+  }
   return app;
 }

@@ -1,0 +1,191 @@
+/**
+ * The web UI in real Chromium against a real embedded server holding two series, one spike each:
+ * every page loads without console errors and with no serious or critical axe-core violation;
+ * the overview counts the series; the explorer completes metric and label names, draws values and
+ * anomaly markers, and a drag-zoom re-queries GET /api/v1/points for the dragged range (both
+ * charts, same range, maxPoints = the chart's width); a feedback click stores the label (read back
+ * through the API) and the page shows the series' learned state. A screenshot of each page is
+ * saved under test-results/ui/.
+ */
+import type { Browser, Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  canvasPixels,
+  launchChromium,
+  openPage,
+  screenshot,
+  seriousViolations,
+  type WatchedPage,
+} from '../helpers/browser.ts';
+import { eventually, startTestServer, type TestServer } from '../helpers/embedded.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const N = 400;
+const SPIKE_AT = 300;
+let s: TestServer;
+let browser: Browser;
+let w: WatchedPage;
+
+interface AnomalyBody {
+  anomalies: { id: string; series: string; start: number }[];
+}
+
+const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
+  const r = await fetch(`${s.url}${path}`, init);
+  expect(r.status, `${path}: ${r.status}`).toBeLessThan(300);
+  return (await r.json()) as T;
+};
+
+beforeAll(async () => {
+  // ewma's raw score flags the spike; the feedback stage keeps labels (as in feedback.test.ts).
+  s = await startTestServer({
+    engine: {
+      pipeline: {
+        detector: { name: 'ewma' },
+        calibration: { name: 'none' },
+        postRules: [{ name: 'feedback' }],
+      },
+    },
+  });
+  const points = ['a', 'b'].flatMap((host) =>
+    Array.from({ length: N }, (_, i) => ({
+      metric: 'ui_cpu',
+      tags: { host },
+      ts: T0 + i * 10_000,
+      value: i === SPIKE_AT ? 500 : 10 + Math.sin(i / 5) + (i % 7) * 0.05,
+    })),
+  );
+  const r = await fetch(`${s.url}/api/v1/points`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ points }),
+  });
+  expect(r.status).toBe(204);
+  await eventually(async () => {
+    const a = await api<AnomalyBody>('/api/v1/anomalies');
+    return a.anomalies.length >= 2;
+  });
+  browser = await launchChromium();
+  w = await openPage(browser);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.dispose();
+});
+
+const isPoints = (r: Request) => new URL(r.url()).pathname === '/api/v1/points' && r.method() === 'GET';
+
+async function checkPage(page: Page, name: string): Promise<void> {
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshot(page, name);
+  expect(w.errors).toEqual([]);
+}
+
+describe('web UI in Chromium', () => {
+  it('overview shows the series count and the recent anomalies', async () => {
+    const { page } = w;
+    await page.goto(`${s.url}/`);
+    await page.locator('[data-testid="series-count"]', { hasText: '2' }).waitFor();
+    await page.locator('[data-testid="recent-anomalies"] table').waitFor();
+    expect(await page.locator('[data-testid="recent-anomalies"] tbody tr').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('[data-testid="tenant"]').textContent()).toBe('default');
+    await checkPage(page, 'overview');
+  });
+
+  it('explorer completes names, draws band and anomalies, and zoom re-queries the server', async () => {
+    const { page } = w;
+    await page.goto(`${s.url}/#/explore`);
+    const input = page.locator('#selector');
+    await input.fill('ui_');
+    await page.locator('#selector-completions option[value="ui_cpu"]').waitFor({ state: 'attached' });
+    await input.fill('ui_cpu{ho');
+    await page.locator('#selector-completions option[value="ui_cpu{host="]').waitFor({ state: 'attached' });
+    await input.fill('ui_cpu{host="');
+    await page
+      .locator('#selector-completions option[value=\'ui_cpu{host="b"}\']')
+      .waitFor({ state: 'attached' });
+
+    await input.fill('ui_cpu');
+    const first: Request[] = [];
+    const onFirst = (r: Request) => {
+      if (isPoints(r)) first.push(r);
+    };
+    page.on('request', onFirst);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page
+      .locator('.chart p', { hasText: `${N} points in range` })
+      .nth(1)
+      .waitFor();
+    page.off('request', onFirst);
+    expect(first.length).toBe(2);
+    const initial = new URL(first[0]!.url()).searchParams;
+    expect(initial.get('from')).toBeNull();
+    const width = Number(initial.get('maxPoints'));
+    expect(width).toBe(
+      await page
+        .locator('.chart .uplot')
+        .first()
+        .evaluate((e) => e.clientWidth),
+    );
+
+    const ink = await canvasPixels(page, [0xb3, 0x26, 0x1e]);
+    expect(ink.inked).toBeGreaterThan(1000);
+    expect(ink.matching).toBeGreaterThan(10); // the anomaly marker's red
+
+    // Drag across the middle of the first chart: both charts ask for that range at their width.
+    const over = page.locator('.chart .u-over').first();
+    const box = (await over.boundingBox())!;
+    const zoomed: Request[] = [];
+    const onZoom = (r: Request) => {
+      if (isPoints(r)) zoomed.push(r);
+    };
+    page.on('request', onZoom);
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page
+      .locator('.chart p', { hasText: /^(?!400 )\d+ points in range/ })
+      .nth(1)
+      .waitFor();
+    page.off('request', onZoom);
+    expect(zoomed.length).toBe(2);
+    const [qa, qb] = zoomed.map((r) => new URL(r.url()).searchParams);
+    const from = Number(qa!.get('from'));
+    const to = Number(qa!.get('to'));
+    expect(from).toBeGreaterThan(T0);
+    expect(to).toBeLessThan(T0 + N * 10_000);
+    expect(to - from).toBeLessThan(N * 10_000 * 0.5);
+    expect(qb!.get('from')).toBe(qa!.get('from'));
+    expect(qb!.get('to')).toBe(qa!.get('to'));
+    expect(Number(qa!.get('maxPoints'))).toBe(width);
+    await checkPage(page, 'explorer');
+  });
+
+  it('a feedback click stores the label and shows the learned state', async () => {
+    const { page } = w;
+    const spikes = await api<AnomalyBody>(
+      `/api/v1/anomalies?series=${encodeURIComponent('ui_cpu{host="a"}')}`,
+    );
+    const target = spikes.anomalies.find((a) => a.start === T0 + SPIKE_AT * 10_000)!;
+    expect(target).toBeDefined();
+    await page.goto(`${s.url}/#/anomalies`);
+    const row = page.locator(`tr[data-anomaly="${target.id}"]`);
+    await row.waitFor();
+    const posted = page.waitForResponse(
+      (r) =>
+        r.url().endsWith(`/api/v1/anomalies/${encodeURIComponent(target.id)}/feedback`) && r.status() === 201,
+    );
+    await row.getByRole('button', { name: /^Not anomaly/ }).click();
+    await posted;
+    await page.locator('[data-testid="learned"]', { hasText: 'not_anomaly' }).waitFor();
+    expect(await row.getByRole('button', { name: /^Not anomaly/ }).getAttribute('aria-pressed')).toBe('true');
+    const stored = await api<{ feedback: { anomaly: string; label: string }[] }>('/api/v1/feedback');
+    expect(stored.feedback.filter((f) => f.anomaly === target.id).map((f) => f.label)).toEqual([
+      'not_anomaly',
+    ]);
+    await checkPage(page, 'anomalies');
+  });
+});
