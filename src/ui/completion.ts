@@ -46,8 +46,9 @@ export function suggest(text: string, index: SelectorIndex, max = 50): string[] 
   const metric = text.slice(0, brace).trim();
   const labels = labelsOf(index, metric);
   const cut = Math.max(brace, text.lastIndexOf(',')) + 1;
-  const head = text.slice(0, cut);
+  // The typed text stays a prefix of every suggestion (spaces included): datalists match on it.
   const fragment = text.slice(cut).trimStart();
+  const head = text.slice(0, text.length - fragment.length);
   const op = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*)$/.exec(fragment);
   if (op === null) {
     return [...labels.keys()]

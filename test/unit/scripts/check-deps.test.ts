@@ -72,3 +72,16 @@ it('still checks the layers: core imports nothing above it and does no I/O or cl
     expect.stringContaining('core must not use Date.now'),
   ]);
 });
+
+it('keeps the browser code apart: ui imports only ui, and no layer imports ui', () => {
+  const problems = problemsOf({
+    'ui/main.ts': "import { h } from './dom.ts';\nimport { x } from '../core/x.ts';\n",
+    'ui/dom.ts': 'export const h = 1;\n',
+    'core/x.ts': 'export const x = 1;\n',
+    'adapters/http/ui.ts': "import { h } from '../../ui/dom.ts';\n",
+  });
+  expect(problems).toEqual([
+    expect.stringContaining('src/adapters/http/ui.ts: adapters must not import ui'),
+    expect.stringContaining('src/ui/main.ts: ui must not import core'),
+  ]);
+});

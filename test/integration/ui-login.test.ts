@@ -1,0 +1,57 @@
+/**
+ * The web UI with `auth.mode: keys`, in real Chromium: the page asks for an API key, refuses a
+ * wrong one, and with a good one shows the key's tenant and sends the key (kept in
+ * sessionStorage) as a Bearer token on every API call; signing out forgets it. The login form
+ * has no serious or critical axe-core violation; a screenshot of it is saved under test-results/ui/.
+ */
+import type { Browser, Request } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchChromium, openPage, screenshot, seriousViolations } from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/embedded.ts';
+
+let s: TestServer;
+let browser: Browser;
+let key = '';
+
+beforeAll(async () => {
+  s = await startTestServer({ auth: { mode: 'keys', maxFailures: 1000 } });
+  key = (await s.keys.create({ tenant: 'acme', scopes: ['read'] })).key;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.dispose();
+});
+
+it('signs in with an API key, shows the tenant, and sends the key as Bearer', async () => {
+  const { page, errors } = await openPage(browser);
+  await page.goto(`${s.url}/`);
+  const input = page.getByLabel('API key');
+  await input.waitFor();
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshot(page, 'login');
+
+  await input.fill(`vgl_${'0'.repeat(16)}_${'x'.repeat(43)}`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'That key was not accepted.' }).waitFor();
+
+  const sent: Request[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/')) sent.push(r);
+  });
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-testid="tenant"]', { hasText: 'acme' }).waitFor();
+  await page.locator('[data-testid="series-count"]', { hasText: '0' }).waitFor();
+  expect(await page.evaluate('sessionStorage.getItem("vigil.apiKey")')).toBe(key);
+  expect(sent.length).toBeGreaterThan(0);
+  for (const r of sent) expect(await r.headerValue('authorization')).toBe(`Bearer ${key}`);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key').waitFor();
+  expect(await page.evaluate('sessionStorage.getItem("vigil.apiKey")')).toBeNull();
+  // The only errors: the browser's log of the two refused whoami calls (no key, the wrong key).
+  expect(errors.filter((e) => !/status of 401 .*\/api\/v1\/whoami\)$/.test(e))).toEqual([]);
+  expect(errors.length).toBe(2);
+});
