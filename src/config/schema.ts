@@ -59,7 +59,7 @@ const Auth = Type.Object(
     mode: Type.Union([Type.Literal('loopback'), Type.Literal('none'), Type.Literal('keys')], {
       default: 'loopback',
       description:
-        'loopback: serve anonymously, and only on a loopback http.host (vigil refuses to start otherwise); keys: every route but /healthz, /readyz and /docs needs an API key with the route’s scope (`vigil keys create`), on any http.host; none: serve anonymously on any address, on purpose (behind a proxy that authenticates, or a trusted network). Env VIGIL_AUTH_MODE. docs/security.md',
+        'loopback: serve anonymously, and only on a loopback http.host (vigil refuses to start otherwise); keys: every route but /healthz, /readyz, /docs and the web UI’s page and assets (/, /ui/*) needs an API key with the route’s scope (`vigil keys create`), on any http.host; none: serve anonymously on any address, on purpose (behind a proxy that authenticates, or a trusted network). Env VIGIL_AUTH_MODE. docs/security.md',
     }),
     keyCacheMs: Type.Integer({
       minimum: 0,
