@@ -39,6 +39,7 @@ function effect(config: SeriesConfig): HTMLElement {
           '. Deviations like those labelled not anomaly or expected are no longer flagged.',
         ),
     h('details', {}, h('summary', {}, 'learned (raw)'), h('pre', {}, JSON.stringify(learned, null, 2))),
+    h('p', {}, h('a', { href: `#/config${qs({ series: config.series })}` }, 'Configure this series')),
   );
 }
 

@@ -7,6 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { anomaliesPage } from './anomalies.ts';
 import { ApiError, apiKey, getJson, setApiKey } from './api.ts';
+import { configPage } from './config.ts';
 import { fill, h } from './dom.ts';
 import { explorerPage } from './explorer.ts';
 import { overviewPage } from './overview.ts';
@@ -18,6 +19,7 @@ const PAGES: Record<string, { title: string; page: Page }> = {
   '': { title: 'Overview', page: overviewPage },
   explore: { title: 'Series', page: explorerPage },
   anomalies: { title: 'Anomalies', page: anomaliesPage },
+  config: { title: 'Configuration', page: configPage },
 };
 
 const app = document.getElementById('app') as HTMLElement;

@@ -4,7 +4,8 @@
  * the overview counts the series; the explorer completes metric and label names, draws values and
  * anomaly markers, and a drag-zoom re-queries GET /api/v1/points for the dragged range (both
  * charts, same range, maxPoints = the chart's width); a feedback click stores the label (read back
- * through the API) and the page shows the series' learned state. A screenshot of each page is
+ * through the API) and the page shows the series' learned state; the configuration page shows
+ * the API's 400s at the field they name and saves a valid pipeline. A screenshot of each page is
  * saved under test-results/ui/.
  */
 import type { Browser, Page, Request } from 'playwright-core';
@@ -187,5 +188,52 @@ describe('web UI in Chromium', () => {
       'not_anomaly',
     ]);
     await checkPage(page, 'anomalies');
+  });
+
+  it("configuration shows the API's validation at the field and saves a valid pipeline", async () => {
+    const { page } = w;
+    const key = 'ui_cpu{host="b"}';
+    await page.goto(`${s.url}/#/config?series=${encodeURIComponent(key)}`);
+    const threshold = page.getByLabel('Threshold');
+    await page
+      .locator('select[name="pipeline.detector.name"] option[value="ewma"]')
+      .waitFor({ state: 'attached' });
+    expect(await page.locator('select[name="pipeline.detector.name"]').inputValue()).toBe('ewma');
+
+    await threshold.fill('5');
+    const refused = page.waitForResponse(
+      (r) => r.url().includes('/api/v1/series/config') && r.status() === 400,
+    );
+    await page.getByRole('button', { name: 'Save pipeline' }).click();
+    await refused;
+    const error = page.locator('[data-field="pipeline.threshold"] .field-error');
+    await error.filter({ hasText: /threshold/ }).waitFor();
+    expect(await threshold.getAttribute('aria-invalid')).toBe('true');
+
+    await threshold.fill('0.5');
+    await page.getByRole('button', { name: 'Save pipeline' }).click();
+    await page.getByText(/^Saved at/).waitFor();
+    expect(await threshold.getAttribute('aria-invalid')).toBeNull();
+    const cfg = await api<{ pipeline: { threshold: number } }>(
+      `/api/v1/series/config?series=${encodeURIComponent(key)}`,
+    );
+    expect(cfg.pipeline.threshold).toBe(0.5);
+
+    const rules = page.getByRole('form', { name: 'New alert rule' });
+    await rules.getByLabel('Name').fill('bad name!');
+    await rules.getByLabel('Series selector').fill('ui_cpu');
+    await rules.getByRole('button', { name: 'Add rule' }).click();
+    await rules.locator('[data-field="name"] .field-error').filter({ hasText: /name/ }).waitFor();
+    await rules.getByLabel('Name').fill('ui-spikes');
+    await rules.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('cell', { name: 'ui-spikes' }).waitFor();
+
+    // The two refusals above are the browser's log of the 400s this test asked for.
+    const refusals = w.errors.filter((e) =>
+      /status of 400 .*\/api\/v1\/(series\/config|alert-rules)/.test(e),
+    );
+    expect(refusals.length).toBe(2);
+    w.errors.splice(0, w.errors.length, ...w.errors.filter((e) => !refusals.includes(e)));
+    await checkPage(page, 'config');
   });
 });
