@@ -102,6 +102,8 @@ export function explorerPage(root: HTMLElement, params: URLSearchParams): () => 
     try {
       const ans = await getJson<PointsAnswer>(path, abort.signal);
       s.chart.draw(ans.points);
+      // A User Timing mark per drawn chart: bench/ui-load.ts reads navigation → first chart from it.
+      performance.mark('vigil:chart-drawn', { detail: { series: s.key, points: ans.points.length } });
       const anomalous = ans.points.filter((p) => p.anomalous).length;
       fill(s.status, `${ans.total} points in range, ${ans.points.length} drawn, ${anomalous} anomalous.`);
       const first = ans.points[0];
