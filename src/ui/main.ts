@@ -10,6 +10,7 @@ import { ApiError, apiKey, getJson, setApiKey } from './api.ts';
 import { configPage } from './config.ts';
 import { fill, h } from './dom.ts';
 import { explorerPage } from './explorer.ts';
+import { incidentsPage } from './incidents.ts';
 import { overviewPage } from './overview.ts';
 import type { WhoAmI } from './types.ts';
 
@@ -19,6 +20,7 @@ const PAGES: Record<string, { title: string; page: Page }> = {
   '': { title: 'Overview', page: overviewPage },
   explore: { title: 'Series', page: explorerPage },
   anomalies: { title: 'Anomalies', page: anomaliesPage },
+  incidents: { title: 'Incidents', page: incidentsPage },
   config: { title: 'Configuration', page: configPage },
 };
 

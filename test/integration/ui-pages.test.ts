@@ -4,7 +4,8 @@
  * the overview counts the series; the explorer completes metric and label names, draws values and
  * anomaly markers, and a drag-zoom re-queries GET /api/v1/points for the dragged range (both
  * charts, same range, maxPoints = the chart's width); a feedback click stores the label (read back
- * through the API) and the page shows the series' learned state; the configuration page shows
+ * through the API) and the page shows the series' learned state; an incident shows its members
+ * on one time axis and its root causes; the configuration page shows
  * the API's 400s at the field they name and saves a valid pipeline. A screenshot of each page is
  * saved under test-results/ui/.
  */
@@ -48,6 +49,13 @@ beforeAll(async () => {
       },
     },
   });
+  // A rule before the points: both spikes become one incident (its members and root causes).
+  const rule = await fetch(`${s.url}/api/v1/alert-rules`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'ui-rule', match: 'ui_cpu', groupGapMs: 60_000 }),
+  });
+  expect(rule.status).toBe(201);
   const points = ['a', 'b'].flatMap((host) =>
     Array.from({ length: N }, (_, i) => ({
       metric: 'ui_cpu',
@@ -188,6 +196,29 @@ describe('web UI in Chromium', () => {
       'not_anomaly',
     ]);
     await checkPage(page, 'anomalies');
+  });
+
+  it('an incident shows its members on one time axis and its root-cause ranking', async () => {
+    const { page } = w;
+    const inc = await eventually(async () => {
+      const r = await api<{ incidents: { id: string; members: { peakValue: number }[] }[] }>(
+        '/api/v1/incidents',
+      );
+      return r.incidents.find((i) => i.members.filter((m) => m.peakValue === 500).length === 2);
+    });
+    await page.goto(`${s.url}/#/incidents`);
+    await page.locator(`a[href="#/incidents?id=${encodeURIComponent(inc.id)}"]`).click();
+    await page.locator('[data-testid="root-causes"] tbody tr').first().waitFor();
+    expect(await page.locator('[data-member]').count()).toBe(inc.members.length);
+    // Every bar lies inside its track: the members share one time axis.
+    for (const member of await page.locator('[data-member]').all()) {
+      const track = (await member.locator('.member-track').boundingBox())!;
+      const bar = (await member.locator('.member-bar').boundingBox())!;
+      expect(bar.width).toBeGreaterThan(0);
+      expect(bar.x).toBeGreaterThanOrEqual(track.x - 1);
+      expect(bar.x + bar.width).toBeLessThanOrEqual(track.x + track.width + 5);
+    }
+    await checkPage(page, 'incident');
   });
 
   it("configuration shows the API's validation at the field and saves a valid pipeline", async () => {
