@@ -14,7 +14,7 @@
  * the whole series at a chart's width, timed from Node.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -26,6 +26,8 @@ import { launchChromium } from '../test/helpers/browser.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.argv[2] ?? 15);
+// Load average when the run starts: the figures of a shared machine mean little without it.
+const LOAD = loadavg();
 const POINTS = Number(process.argv[3] ?? 1_000_000);
 const T0 = Date.UTC(2025, 0, 1);
 const KEY = 'ui_bench{host="a"}';
@@ -37,8 +39,16 @@ const pct = (xs: number[], p: number) => {
 };
 const round = (v: number) => Math.round(v * 10) / 10;
 
-/** Loads `url` in a fresh context; returns ms from navigation start to the frame `ready` is true. */
-async function load(browser: Browser, url: string, ready: string): Promise<{ ms: number; js: Buffer[] }> {
+/**
+ * Loads `url` in a fresh context; returns ms from navigation start to the frame `ready` is true,
+ * and what `parts` (an expression, evaluated then) says.
+ */
+async function load(
+  browser: Browser,
+  url: string,
+  ready: string,
+  parts = 'null',
+): Promise<{ ms: number; parts: Record<string, number> | null; js: Buffer[] }> {
   // bypassCSP: the UI's CSP forbids the string evaluation waitForFunction uses to read the clock.
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
   const page: Page = await context.newPage();
@@ -47,14 +57,21 @@ async function load(browser: Browser, url: string, ready: string): Promise<{ ms:
     if (r.request().resourceType() === 'script') js.push(r.body());
   });
   await page.goto(url);
-  const handle = await page.waitForFunction(`(${ready}) && performance.now()`, undefined, {
-    polling: 'raf',
-    timeout: 60_000,
-  });
-  const ms = (await handle.jsonValue()) as number;
+  const handle = await page.waitForFunction(
+    `(${ready}) && { ms: performance.now(), parts: ${parts} }`,
+    undefined,
+    {
+      polling: 'raf',
+      timeout: 120_000,
+    },
+  );
+  const { ms, parts: split } = (await handle.jsonValue()) as {
+    ms: number;
+    parts: Record<string, number> | null;
+  };
   const bodies = await Promise.all(js);
   await context.close();
-  return { ms, js: bodies };
+  return { ms, parts: split, js: bodies };
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ui-'));
@@ -101,24 +118,37 @@ try {
   browser = await launchChromium();
   const uiUrl = `${server.url}/#/explore?match=${encodeURIComponent(KEY)}`;
   const uiReady = "performance.getEntriesByName('vigil:chart-drawn').length > 0";
+  // Where the time goes: before the points request, the request (server and transfer), the drawing.
+  const uiParts = `(() => {
+    const r = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/v1/points'));
+    const drawn = performance.getEntriesByName('vigil:chart-drawn')[0].startTime;
+    return { toRequest: r.startTime, request: r.responseEnd - r.startTime, draw: drawn - r.responseEnd };
+  })()`;
   const docsUrl = `${server.url}/docs`;
   const docsReady = "document.querySelector('.opblock') !== null";
   // One unmeasured load of each: the server's first bundle build and first /docs render.
   await load(browser, uiUrl, uiReady);
   const docsFirst = await load(browser, docsUrl, docsReady);
   const ui: number[] = [];
+  const split: Record<string, number[]> = { toRequest: [], request: [], draw: [] };
   const docs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    ui.push((await load(browser, uiUrl, uiReady)).ms);
+    const run = await load(browser, uiUrl, uiReady, uiParts);
+    ui.push(run.ms);
+    for (const [k, v] of Object.entries(run.parts ?? {})) split[k]?.push(v);
     docs.push((await load(browser, docsUrl, docsReady)).ms);
   }
+  const partsP50 = Object.fromEntries(Object.entries(split).map(([k, v]) => [k, round(pct(v, 50))]));
   const docsJs = Buffer.concat(docsFirst.js);
   const result = {
     date: new Date().toISOString(),
+    loadAverage1m: round(LOAD[0]!),
     points: POINTS,
     runs: RUNS,
     ingestSeconds: round(ingestS),
     uiFirstChartMs: { p50: round(pct(ui, 50)), p90: round(pct(ui, 90)), min: round(Math.min(...ui)) },
+    /** p50 of each part: navigation → points request, the request, response → chart drawn. */
+    uiPartsP50Ms: partsP50,
     swaggerFirstOperationMs: {
       p50: round(pct(docs, 50)),
       p90: round(pct(docs, 90)),
@@ -133,6 +163,9 @@ try {
   };
   console.log(
     `UI, navigation → first chart of ${POINTS} points: p50 ${result.uiFirstChartMs.p50} ms, p90 ${result.uiFirstChartMs.p90} ms (${RUNS} cold loads)`,
+  );
+  console.log(
+    `  of which: navigation → points request ${partsP50.toRequest} ms, request ${partsP50.request} ms, response → drawn ${partsP50.draw} ms (p50 each)`,
   );
   console.log(
     `Swagger /docs, navigation → first operation: p50 ${result.swaggerFirstOperationMs.p50} ms, p90 ${result.swaggerFirstOperationMs.p90} ms`,
