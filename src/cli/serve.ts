@@ -45,7 +45,7 @@ export function registerServe(program: Command): void {
         if (demo !== undefined) {
           const n = await demo.loadDemo(server.ingest, (key) => server.knownSeries(key));
           process.stderr.write(
-            `vigil: demo loaded ${n} points; try ${server.url}/api/v1/anomalies and ${server.url}/docs\n`,
+            `vigil: demo loaded ${n} points; open ${server.url}/ (the web UI), or try ${server.url}/api/v1/anomalies and ${server.url}/docs\n`,
           );
         }
       },
