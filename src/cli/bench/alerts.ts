@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { type AlertsTarget, startBenchCluster } from './alerts-cluster.ts';
+import type { AlertsTarget } from './alerts-cluster.ts';
 import {
   type AlertsOptions,
   type AlertsSettings,
@@ -248,7 +248,12 @@ export function registerAlerts(bench: Command): void {
       try {
         t =
           o.mode === 'cluster'
-            ? await startBenchCluster({ root: ROOT, detector: o.detector, config: { alerting } })
+            ? // Loaded only with --cluster: it brings the Kafka and PostgreSQL clients (cli-module-footprint).
+              await (await import('./alerts-cluster.ts')).startBenchCluster({
+                root: ROOT,
+                detector: o.detector,
+                config: { alerting },
+              })
             : await startEmbedded(o, alerting);
         process.stdout.write(
           `bench alerts (${o.mode}) → ${t.describe}: a probe spike every ${o.intervalMs} ms for ${o.seconds} s per level; probe detector windowed-gaussian (calibration none, threshold ${PROBE_PIPELINE.threshold}, ${WARMUP_POINTS} warm-up points before each spike); background ${o.series} series, detector ${o.detector}; webhook to ${receiver.url}, signatures verified\n`,
