@@ -32,7 +32,7 @@ export const LikelihoodParams = Type.Object(
     compactHistory: Type.Boolean({
       default: true,
       description:
-        'keep raw scores at 16 bits and values as moments of blocks of 20 (≤ 32 KB of state at 8640 records instead of ≤ 432 KB); false reproduces NuPIC exactly',
+        'keep raw scores at 16 bits and values as moments of blocks of 20 (≤ 33 KB of state at 8640 records instead of ≤ 432 KB); false reproduces NuPIC exactly',
     }),
   },
   { additionalProperties: false },
