@@ -5,7 +5,7 @@
  * size and the largest size seen anywhere, then the files with the largest total state, and the
  * declared bound of the pipeline's detector.
  *
- *   npx node bench/state-size.ts [--corpus ../shared/datasets/nab] [--mode nab|strict]
+ *   npx node bench/state-size.ts [--corpus bench/datasets/nab] [--mode nab|strict]
  *     [--pipeline vigil] [--every 1000] [--files <text>]
  *
  * A measurement to read and record (docs/detectors.md "State of the default"); never a gate.
@@ -22,7 +22,7 @@ const opt = (flag: string, fallback: string): string => {
   const i = args.indexOf(flag);
   return i < 0 ? fallback : (args[i + 1] ?? fallback);
 };
-const root = resolve(opt('--corpus', join(import.meta.dirname, '../../shared/datasets/nab')));
+const root = resolve(opt('--corpus', join(import.meta.dirname, 'datasets/nab')));
 const mode = opt('--mode', 'nab');
 const preset = opt('--pipeline', 'vigil');
 const every = Number(opt('--every', '1000'));

@@ -80,7 +80,7 @@ describe('AnomalyLikelihood', () => {
 describe('AnomalyLikelihood, compact history', () => {
   const compact = (p: number) => ({ ...settings(p), compactHistory: true });
 
-  it.skipIf(!existsSync(`${NAB}/results/numenta`))(
+  it.skipIf(sharedAbsent(`${NAB_RESULTS}/numenta`))(
     "stays within 1e-3 of NAB's numenta likelihoods, in 33 KB of state over 8,640 records",
     () => {
       const rows = numentaRows('realKnownCause/machine_temperature_system_failure.csv');
