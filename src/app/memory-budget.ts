@@ -14,9 +14,12 @@ import type { IngestLimitsConfig, MemoryGuard } from './ingest-service.ts';
 
 /**
  * Resident bytes a series costs once its detector state has grown, by detector name. Measured:
- * the default (`vigil`) keeps 188 KB of state on NAB's series and 285-530 KB on long ones, and
- * ~60 KB end to end when new; `fast` 11.6 KB end to end (issues 15 and 19). Others are not
- * measured one by one: they get 64 KB, above what their NAB snapshots hold (0.1-160 KB).
+ * the default (`vigil`) had 188 KB of snapshot on NAB's series and 285-530 KB on long ones, and
+ * ~60 KB end to end when new; `fast` 11.6 KB end to end (issues 15 and 19). Its snapshot is now
+ * bounded at 124 KB (docs/detectors.md "State of the default"), but in memory the likelihood
+ * still holds 2 × 8,640 float64 (138 KB) besides ARTime and the rest; the budget is unchanged
+ * until resident memory is measured again. Others are not measured one by one: they get 64 KB,
+ * above what their NAB snapshots hold (0.1-160 KB).
  */
 const BYTES_PER_SERIES: Record<string, number> = {
   default: 320 * 1024,

@@ -26,3 +26,8 @@ export function base64ToFloat64(b64: string): Float64Array {
   const bytes = base64ToBytes(b64);
   return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
 }
+
+/** Characters of the base64 text of `bytes` bytes (for declaring state bounds). */
+export function base64Length(bytes: number): number {
+  return 4 * Math.ceil(bytes / 3);
+}

@@ -7,8 +7,16 @@
  * Lifecycle: `probe(value, raw)` says what `update(value, raw)` would return, without changing
  * state (score-then-learn); `update` commits the record. With NAB's settings this reproduces
  * NAB's stored numenta likelihoods from their raw scores.
+ *
+ * History. Exact (NuPIC's): every stored record's value and raw score, up to 25 JSON characters
+ * each (≤ 432 KB at 8640 records). Compact (`compactHistory`): raw scores rounded to 1/65535
+ * (2 bytes each in the snapshot; the averages estimated from them move by under 1e-5) and the
+ * values only as moments of blocks of 20 (block-variance.ts: the flat-metric test then looks at a
+ * window up to 19 records shorter); ≤ 33 KB at 8640 records, whatever the values.
  */
+import { base64ToBytes, bytesToBase64 } from '../detectors/state-codec.ts';
 import { erfc } from '../math/special.ts';
+import { BlockVariance, type BlockVarianceData } from './block-variance.ts';
 
 export interface LikelihoodSettings {
   /** L: records whose scores are skipped when estimating (NAB: floor(P/2)). */
@@ -21,13 +29,19 @@ export interface LikelihoodSettings {
   reestimationPeriod: number;
   /** Raw scores are averaged over this many records (NAB: 10). */
   averagingWindow: number;
+  /** Keep the compact history (above) instead of NuPIC's exact one. */
+  compactHistory?: boolean;
 }
 
-/** JSON form. `dist` is [mean, stdev], null until first estimated. */
-export interface LikelihoodData {
+/**
+ * JSON form. `dist` is [mean, stdev], null until first estimated. The history is exact (`values`,
+ * `raws` as numbers) or compact (`raws` as 16-bit fractions in base64, `blocks`).
+ */
+export type LikelihoodData = LikelihoodDataBase &
+  ({ values: number[]; raws: number[] } | { raws: string; blocks: BlockVarianceData });
+
+interface LikelihoodDataBase {
   t: number;
-  values: number[];
-  raws: number[];
   dist: [number, number] | null;
   avg: number[];
   total: number;
@@ -45,6 +59,9 @@ const FLAT_VARIANCE = 1.5e-5;
 // biome-ignore lint/suspicious/noApproximativeNumericConstant: deliberately not Math.SQRT2 (see above)
 const SQRT2_NUPIC = 1.4142;
 const LOG_SCALE = -23.02585084720009;
+/** Compact history: raw scores in steps of 1/RAW_STEPS, values as moments of VALUE_BLOCK records. */
+const RAW_STEPS = 65535;
+const VALUE_BLOCK = 20;
 
 /** NAB's mapping of a likelihood to a final score: ln(1.0000000001 − l) / ln(1e-10)-ish, in [0, 1]. */
 export function logLikelihood(likelihood: number): number {
@@ -63,7 +80,10 @@ interface Estimate {
 export class AnomalyLikelihood {
   readonly #s: LikelihoodSettings;
   #t: number;
+  /** Exact history: the stored records' values (empty when compact). */
   readonly #values: Float64Array;
+  /** Compact history: moments of the values (null when exact). */
+  readonly #blocks: BlockVariance | null;
   readonly #raws: Float64Array;
   /** Scratch for re-estimation. */
   readonly #avgs: Float64Array;
@@ -81,7 +101,8 @@ export class AnomalyLikelihood {
   constructor(settings: LikelihoodSettings, data?: LikelihoodData) {
     this.#s = settings;
     const cap = Math.max(1, settings.historicWindowSize);
-    this.#values = new Float64Array(cap);
+    const compact = settings.compactHistory === true;
+    this.#values = new Float64Array(compact ? 0 : cap);
     this.#raws = new Float64Array(cap);
     this.#avgs = new Float64Array(cap);
     this.#t = data?.t ?? 0;
@@ -92,10 +113,22 @@ export class AnomalyLikelihood {
       this.#hasDist = true;
       [this.#mean, this.#stdev] = data.dist;
     }
-    if (data !== undefined) {
-      const from = Math.max(0, data.values.length - cap);
-      for (let i = from; i < data.values.length; i++) this.#push(data.values[i]!, data.raws[i]!);
+    this.#blocks = compact ? new BlockVariance(VALUE_BLOCK, cap) : null;
+    if (data === undefined) return;
+    if ('blocks' in data) {
+      if (!compact) throw new Error('an exact likelihood cannot restore a compact history');
+      this.#blocks = new BlockVariance(VALUE_BLOCK, cap, data.blocks);
+      const q = base64ToBytes(data.raws);
+      const raws = new Uint16Array(q.buffer, q.byteOffset, q.byteLength / 2);
+      for (let i = Math.max(0, raws.length - cap); i < raws.length; i++) this.#pushRaw(raws[i]! / RAW_STEPS);
+      return;
     }
+    // An exact history (also a version-1 state, which the compact form takes over).
+    const from = Math.max(0, data.values.length - cap);
+    if (this.#blocks !== null) {
+      this.#blocks = BlockVariance.startingAt(VALUE_BLOCK, cap, this.#t - (data.values.length - from));
+    }
+    for (let i = from; i < data.values.length; i++) this.#push(data.values[i]!, data.raws[i]!);
   }
 
   /** Records seen so far. */
@@ -147,32 +180,47 @@ export class AnomalyLikelihood {
   }
 
   snapshot(): LikelihoodData {
-    const values: number[] = new Array(this.#size);
-    const raws: number[] = new Array(this.#size);
-    const cap = this.#values.length;
-    for (let i = 0; i < this.#size; i++) {
-      values[i] = this.#values[(this.#head + i) % cap]!;
-      raws[i] = this.#raws[(this.#head + i) % cap]!;
-    }
-    return {
+    const base: LikelihoodDataBase = {
       t: this.#t,
-      values,
-      raws,
       dist: this.#hasDist ? [this.#mean, this.#stdev] : null,
       avg: this.#avg.slice(),
       total: this.#total,
       recentP: this.#recentP.slice(),
     };
+    const cap = this.#raws.length;
+    if (this.#blocks !== null) {
+      const q = new Uint16Array(this.#size);
+      for (let i = 0; i < this.#size; i++) q[i] = Math.round(this.#raws[(this.#head + i) % cap]! * RAW_STEPS);
+      const raws = bytesToBase64(new Uint8Array(q.buffer));
+      return { ...base, raws, blocks: this.#blocks.toJSON() };
+    }
+    const values: number[] = new Array(this.#size);
+    const raws: number[] = new Array(this.#size);
+    for (let i = 0; i < this.#size; i++) {
+      values[i] = this.#values[(this.#head + i) % cap]!;
+      raws[i] = this.#raws[(this.#head + i) % cap]!;
+    }
+    return { ...base, values, raws };
   }
 
   #push(value: number, raw: number): void {
-    const cap = this.#values.length;
+    if (this.#blocks !== null) {
+      this.#blocks.push(value);
+      // Stored as the snapshot will hold it, so a restored history equals the running one.
+      this.#pushRaw(Math.round((raw > 0 ? Math.min(raw, 1) : 0) * RAW_STEPS) / RAW_STEPS);
+      return;
+    }
+    const cap = this.#raws.length;
+    this.#values[this.#size < cap ? (this.#head + this.#size) % cap : this.#head] = value;
+    this.#pushRaw(raw);
+  }
+
+  #pushRaw(raw: number): void {
+    const cap = this.#raws.length;
     if (this.#size < cap) {
-      this.#values[(this.#head + this.#size) % cap] = value;
       this.#raws[(this.#head + this.#size) % cap] = raw;
       this.#size++;
     } else {
-      this.#values[this.#head] = value;
       this.#raws[this.#head] = raw;
       this.#head = (this.#head + 1) % cap;
     }
@@ -183,7 +231,7 @@ export class AnomalyLikelihood {
     const t = this.#t;
     if (this.#hasDist && t % this.#s.reestimationPeriod !== 0) return undefined;
     if (this.#estimate?.t === t) return this.#estimate;
-    const cap = this.#values.length;
+    const cap = this.#raws.length;
     const size = this.#size;
     const w = this.#s.averagingWindow;
     const skip = Math.min(
@@ -232,6 +280,7 @@ export class AnomalyLikelihood {
 
   /** Population variance of the stored values from index `skip` on. */
   #valueVariance(skip: number): number {
+    if (this.#blocks !== null) return this.#blocks.variance(this.#t - this.#size + skip);
     const cap = this.#values.length;
     const values = this.#values;
     const n = this.#size - skip;

@@ -16,6 +16,7 @@ import {
 import type { Score } from '../../point.ts';
 import { type Detector, type DetectorFactory, type DetectorState, stepOf } from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
+import { base64Length } from '../state-codec.ts';
 
 export const LikelihoodParams = Type.Object(
   {
@@ -28,6 +29,11 @@ export const LikelihoodParams = Type.Object(
       description: "the inner detector's params, merged over its defaults",
     }),
     ...LikelihoodCalibrationParams.properties,
+    compactHistory: Type.Boolean({
+      default: true,
+      description:
+        'keep raw scores at 16 bits and values as moments of blocks of 20 (≤ 33 KB of state at 8640 records instead of ≤ 432 KB); false reproduces NuPIC exactly',
+    }),
   },
   { additionalProperties: false },
 );
@@ -42,6 +48,7 @@ export interface LikelihoodParams {
   surpriseDecades: number;
   logScale: boolean;
   spatialTolerance: number;
+  compactHistory: boolean;
 }
 
 interface LikelihoodDetectorData extends LikelihoodCalibrationData {
@@ -73,31 +80,47 @@ export class LikelihoodDetector implements Detector {
 
   snapshot(): DetectorState {
     const data: LikelihoodDetectorData = { inner: this.#inner.snapshot(), ...this.#calibrator.toJSON() };
-    return { detector: 'likelihood', version: 1, data };
+    return { detector: 'likelihood', version: 2, data };
   }
+}
+
+/** Bound on the JSON of a compact likelihood history of `records` records (blocks of 20). */
+export function likelihoodStateBytes(records: number): number {
+  return base64Length(2 * records) + base64Length(16 * (Math.ceil(records / 20) + 1)) + 1024;
 }
 
 function out(score: number, inner: Score): Score {
   return { score, expected: inner.expected, lower: inner.lower, upper: inner.upper };
 }
 
-const DEFAULTS: LikelihoodParams = { inner: 'ensemble', innerParams: {}, ...LIKELIHOOD_CALIBRATION_DEFAULTS };
+/**
+ * As the calibration stage's defaults, but with the compact history: as a detector it is a
+ * building block of the default (`vigil-events`' evidence), whose state is bounded.
+ */
+const DEFAULTS: LikelihoodParams = {
+  inner: 'ensemble',
+  innerParams: {},
+  ...LIKELIHOOD_CALIBRATION_DEFAULTS,
+  compactHistory: true,
+};
 
 /** The `likelihood` factory; `source` builds inner detectors by name (the registry). */
 export function likelihoodDetector(source: DetectorSource): DetectorFactory<LikelihoodParams> {
   return {
     name: 'likelihood',
-    version: 1,
+    // Version 2: the compact history; a version-1 (exact) history is taken over as it is read.
+    version: 2,
     description:
       'Any detector followed by the HTM anomaly-likelihood calibration (NAB numenta post-processing), as one detector.',
     calibration: 'none',
     buildingBlock: 'the likelihood calibration stage does the same in any pipeline',
     params: LikelihoodParams,
     defaults: DEFAULTS,
-    // 8640 (value, raw) pairs at ≤ 25 bytes each, plus the inner state's bound (read late: the
-    // inner may register after this factory).
+    // The compact history (scoring/likelihood.ts): 8640 raw scores at 2 bytes and the moments of
+    // 433 blocks at 16, both in base64, ~1 KB of averages and counters, plus the inner state's
+    // bound (read late: the inner may register after this factory).
     get maxStateBytes() {
-      return 2 * DEFAULTS.historicWindowSize * 25 + 1024 + stateBoundOf(source, DEFAULTS.inner);
+      return likelihoodStateBytes(DEFAULTS.historicWindowSize) + stateBoundOf(source, DEFAULTS.inner);
     },
     create(params, state, hints) {
       const data = state?.data as LikelihoodDetectorData | undefined;

@@ -16,6 +16,7 @@ import { twoSidedConfidence } from '../../math/normal.ts';
 import { detectPeriod } from '../../math/period.ts';
 import type { Score } from '../../point.ts';
 import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
+import { base64Length, base64ToFloat64, float64ToBase64 } from '../state-codec.ts';
 
 export const SeasonalParams = Type.Object(
   {
@@ -91,13 +92,19 @@ interface SeasonalData {
   lastTs: number;
   interval: number;
   deltas: number[];
-  values: number[];
+  /** The buffer, oldest first; float64 base64 since version 2 (numbers in version 1). */
+  values: string | number[];
   level: number;
   spread: number;
   period: number;
   misses: number;
-  offsets: number[];
-  spreads: number[];
+  offsets: string | number[];
+  spreads: string | number[];
+}
+
+/** A float array as version 2 writes it (base64) or version 1 did (numbers). */
+function floats(x: string | number[]): Float64Array<ArrayBuffer> {
+  return typeof x === 'string' ? Float64Array.from(base64ToFloat64(x)) : Float64Array.from(x);
 }
 
 /** √(π/2): mean absolute deviation → sd for a normal sample. */
@@ -132,13 +139,13 @@ export class SeasonalDetector implements Detector {
       this.#lastTs = data.lastTs;
       this.#interval = data.interval;
       this.#deltas = data.deltas.slice();
-      for (const v of data.values.slice(-p.bufferSize)) this.#push(v);
+      for (const v of floats(data.values).slice(-p.bufferSize)) this.#push(v);
       this.#level = data.level;
       this.#spread = data.spread;
       this.#period = data.period;
       this.#misses = data.misses;
-      this.#offsets = Float64Array.from(data.offsets);
-      this.#spreads = Float64Array.from(data.spreads);
+      this.#offsets = floats(data.offsets);
+      this.#spreads = floats(data.spreads);
     }
   }
 
@@ -320,15 +327,15 @@ export class SeasonalDetector implements Detector {
       lastTs: this.#lastTs,
       interval: this.#interval,
       deltas: this.#deltas.slice(),
-      values: Array.from(this.values()),
+      values: float64ToBase64(this.values()),
       level: this.#level,
       spread: this.#spread,
       period: this.#period,
       misses: this.#misses,
-      offsets: Array.from(this.#offsets),
-      spreads: Array.from(this.#spreads),
+      offsets: float64ToBase64(this.#offsets),
+      spreads: float64ToBase64(this.#spreads),
     };
-    return { detector: 'seasonal', version: 1, data };
+    return { detector: 'seasonal', version: 2, data };
   }
 }
 
@@ -356,12 +363,15 @@ const DEFAULTS: SeasonalParams = {
 
 export const seasonal: DetectorFactory<SeasonalParams> = {
   name: 'seasonal',
-  version: 1,
+  // Version 2 writes the float arrays in base64; version-1 states (numbers) restore as well.
+  version: 2,
   description: 'Level + per-phase seasonal baseline, period found by autocorrelation; robust z and band.',
   params: SeasonalParams,
   defaults: DEFAULTS,
-  // Buffer + 2 numbers per phase of the longest period + 15 deltas + 10 scalars, ≤ 25 bytes each.
-  maxStateBytes: (DEFAULTS.bufferSize + 2 * DEFAULTS.maxPeriod + 25) * 25 + 256,
+  // Buffer and 2 numbers per phase of the longest period in base64, 15 deltas and 10 scalars at
+  // ≤ 25 bytes each, keys.
+  maxStateBytes:
+    base64Length(8 * DEFAULTS.bufferSize) + 2 * base64Length(8 * DEFAULTS.maxPeriod) + 25 * 25 + 256,
   create(params, state) {
     return new SeasonalDetector(params, state?.data as SeasonalData | undefined);
   },

@@ -235,7 +235,7 @@ export class VigilDetector implements Detector {
       repeats: this.#repeats.toJSON(),
       tierSince: this.#tier.toJSON(),
     };
-    return { detector: 'vigil-events', version: 2, data };
+    return { detector: 'vigil-events', version: 3, data };
   }
 
   /** The undamped score: an event's strength backed by the recent evidence, or 0 without an event. */
@@ -299,11 +299,28 @@ const DEFAULTS: VigilParams = {
   longMaxCategories: 128,
 };
 
+/** The declared state bound of `vigil-events` at its defaults, by part (see maxStateBytes). */
+export function vigilStateParts(source: DetectorSource): Record<string, number> {
+  const artimeFixed = stateBoundOf(source, 'artime') - 362 * 512;
+  return {
+    artime: Math.max(362 * DEFAULTS.longMaxCategories + artimeFixed, 8 * DEFAULTS.longProbation * 2),
+    evidence: stateBoundOf(source, DEFAULTS.evidence),
+    rings: 25 * (DEFAULTS.corroborationWindow + DEFAULTS.repeatWindow),
+    counters: 1024,
+  };
+}
+
+function vigilStateBytes(source: DetectorSource): number {
+  return Object.values(vigilStateParts(source)).reduce((a, b) => a + b, 0);
+}
+
 /** The `vigil-events` factory; `source` builds ARTime and the evidence detector by name (the registry). */
 export function vigilEvents(source: DetectorSource): DetectorFactory<VigilParams> {
   return {
     name: 'vigil-events',
-    version: 2,
+    // Version 3: ARTime's state before its handoff is the values seen (staged-artime.ts), the
+    // evidence's likelihood history is compact. Version-1 and -2 states restore as well.
+    version: 3,
     // Its scores are calibrated alarm values already; the threshold is the `vigil` preset's.
     calibration: 'none',
     threshold: 0.3,
@@ -312,18 +329,13 @@ export function vigilEvents(source: DetectorSource): DetectorFactory<VigilParams
       "The `vigil` preset's detector: ARTime and new-extreme events, corroborated by the likelihood ensemble, with repeat masking, a soft refractory and an evidence-only tier below every event.",
     params: VigilParams,
     defaults: DEFAULTS,
-    // Two ARTime instances (both live during the first longProbation points of strict mode; the
-    // long one at 362 bytes a category, as artime declares, plus its fixed part), the evidence
-    // detector, and the rings and counters here (read late: members may register later).
+    // Bound without NAB hints (production; docs/detectors.md "State of the default"): the later
+    // ARTime at its category cap (362 bytes a category, as artime declares, plus its fixed part),
+    // which outweighs the values kept before the handoff; the evidence detector; the rings (≤ 25
+    // bytes a number) and counters here. Read late: members may register later. Under NAB hints
+    // ARTime keeps every category, as the original does, and has no bound.
     get maxStateBytes() {
-      return (
-        stateBoundOf(source, 'artime') +
-        362 * DEFAULTS.longMaxCategories +
-        16384 +
-        stateBoundOf(source, DEFAULTS.evidence) +
-        25 * (DEFAULTS.corroborationWindow + DEFAULTS.repeatWindow) +
-        1024
-      );
+      return vigilStateBytes(source);
     },
     create(params, state, hints) {
       const data = state?.data as VigilData | undefined;

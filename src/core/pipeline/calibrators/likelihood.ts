@@ -56,6 +56,11 @@ export const LikelihoodCalibrationParams = Type.Object(
       default: 0.05,
       description: 'score 1 beyond earlier min/max by this fraction of their range; 0 disables',
     }),
+    compactHistory: Type.Boolean({
+      default: false,
+      description:
+        'keep raw scores at 16 bits and values as moments of blocks of 20 (≤ 33 KB of state at 8640 records instead of ≤ 432 KB); false reproduces NuPIC exactly',
+    }),
   },
   { additionalProperties: false },
 );
@@ -68,6 +73,7 @@ export interface LikelihoodCalibrationParams {
   surpriseDecades: number;
   logScale: boolean;
   spatialTolerance: number;
+  compactHistory: boolean;
 }
 
 export interface LikelihoodCalibrationData {
@@ -92,6 +98,7 @@ export class LikelihoodCalibrator implements Calibrator {
         historicWindowSize: p.historicWindowSize,
         reestimationPeriod: p.reestimationPeriod,
         averagingWindow: p.averagingWindow,
+        compactHistory: p.compactHistory,
       },
       data?.likelihood,
     );
@@ -139,6 +146,7 @@ export const LIKELIHOOD_CALIBRATION_DEFAULTS: LikelihoodCalibrationParams = {
   surpriseDecades: 6,
   logScale: true,
   spatialTolerance: 0.05,
+  compactHistory: false,
 };
 
 export const likelihoodCalibration: CalibratorKind<LikelihoodCalibrationParams> = {

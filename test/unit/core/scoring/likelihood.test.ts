@@ -76,3 +76,44 @@ describe('AnomalyLikelihood', () => {
     }
   });
 });
+
+describe('AnomalyLikelihood, compact history', () => {
+  const compact = (p: number) => ({ ...settings(p), compactHistory: true });
+
+  it.skipIf(sharedAbsent(`${NAB_RESULTS}/numenta`))(
+    "stays within 1e-3 of NAB's numenta likelihoods, in 33 KB of state over 8,640 records",
+    () => {
+      const rows = numentaRows('realKnownCause/machine_temperature_system_failure.csv');
+      const exact = new AnomalyLikelihood(settings(750));
+      const lik = new AnomalyLikelihood(compact(750));
+      let worst = 0;
+      for (const { value, raw } of rows) {
+        worst = Math.max(worst, Math.abs(lik.update(value, raw) - exact.update(value, raw)));
+      }
+      expect(worst).toBeLessThan(1e-3);
+      const size = JSON.stringify(lik.snapshot()).length;
+      expect(size).toBeLessThan(33_500);
+      expect(JSON.stringify(exact.snapshot()).length).toBeGreaterThan(3 * size);
+    },
+  );
+
+  it('restores exactly from its own snapshot, and takes over an exact (version-1) history', () => {
+    const raws = Array.from({ length: 3000 }, (_, i) => (i % 97 === 0 ? 1 : ((i * 7919) % 100) / 400));
+    const s = { ...compact(200), historicWindowSize: 1000 };
+    const a = new AnomalyLikelihood(s);
+    const exact = new AnomalyLikelihood({ ...s, compactHistory: false });
+    for (let i = 0; i < 1777; i++) {
+      a.update(i % 13, raws[i]!);
+      exact.update(i % 13, raws[i]!);
+    }
+    const b = new AnomalyLikelihood(s, JSON.parse(JSON.stringify(a.snapshot())));
+    const fromExact = new AnomalyLikelihood(s, JSON.parse(JSON.stringify(exact.snapshot())));
+    expect(() => new AnomalyLikelihood({ ...s, compactHistory: false }, a.snapshot())).toThrow(/compact/);
+    for (let i = 1777; i < raws.length; i++) {
+      const want = a.update(i % 13, raws[i]!);
+      expect(b.update(i % 13, raws[i]!)).toBe(want);
+      expect(Math.abs(fromExact.update(i % 13, raws[i]!) - want)).toBeLessThan(1e-3);
+    }
+    expect(b.snapshot()).toEqual(a.snapshot());
+  });
+});
