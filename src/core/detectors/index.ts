@@ -13,6 +13,7 @@ import { relativeEntropy } from './relative-entropy/relative-entropy.ts';
 import { robustZ } from './robust-z/robust-z.ts';
 import { seasonal } from './seasonal/seasonal.ts';
 import { vigilEvents } from './vigil/vigil-events.ts';
+import { vigilRank } from './vigil/vigil-rank.ts';
 import { windowedGaussian } from './windowed-gaussian/windowed-gaussian.ts';
 
 export function builtinDetectors(): DetectorRegistry {
@@ -35,6 +36,7 @@ export function builtinDetectors(): DetectorRegistry {
       .register(likelihoodDetector(registry))
       .register(ensembleDetector(registry))
       .register(vigilEvents(registry))
+      .register(vigilRank(registry))
   );
 }
 

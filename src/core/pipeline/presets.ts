@@ -20,6 +20,20 @@ const vigil: PipelineDeclaration = {
 };
 
 /**
+ * `vigil2`: the default's events and shape discords in one score that ranks
+ * (detectors/vigil/vigil-rank.ts): events above 0.5, an afterglow and a shape rank under it, shape
+ * discords never seen before above every event. Its threshold 0.5 is the events' strict-mode NAB
+ * optimum (the detector's `knee`); bench/README.md, "A default that ranks".
+ */
+const vigil2: PipelineDeclaration = {
+  name: 'vigil2',
+  detector: { name: 'vigil-rank' },
+  calibration: { name: 'none' },
+  threshold: 0.5,
+  postRules: [{ name: 'feedback' }],
+};
+
+/**
  * `fast`: the light preset, for when `vigil` is too heavy: ≥ 200,000 points/s on one thread and a
  * few KB of state per series. Windowed Gaussian + relative entropy (weighted max) → bounded-state
  * anomaly likelihood with NAB's new-extreme rule → soft refractory. NAB standard-profile optimum:
@@ -38,6 +52,7 @@ const fast: PipelineDeclaration = {
 
 export const PRESETS: ReadonlyMap<string, PipelineDeclaration> = new Map([
   ['vigil', vigil],
+  ['vigil2', vigil2],
   ['fast', fast],
   ['default', { ...vigil, name: 'vigil' }],
 ]);
