@@ -71,7 +71,7 @@ export const VigilRankParams = Type.Object(
     }),
     recordMargin: Type.Number({
       minimum: 0,
-      default: 0,
+      default: 0.02,
       description: 'a record exceeds the running maximum by this factor of it',
     }),
   },
@@ -174,7 +174,7 @@ const DEFAULTS: VigilRankParams = {
   glowTau: 100,
   shapeWeight: 0.04,
   recordWarmup: 4096,
-  recordMargin: 0,
+  recordMargin: 0.02,
 };
 
 /** The `vigil-rank` factory; `source` builds its two members by name (the registry). */
