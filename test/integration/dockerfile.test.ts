@@ -177,6 +177,17 @@ describe('deploy/Dockerfile', () => {
     }
   });
 
+  it('trusts no extra CA certificates (the test build adds its own in test/image only)', () => {
+    for (const word of [
+      'NODE_EXTRA_CA_CERTS',
+      'ca-certificates',
+      'update-ca-certificates',
+      'strict-ssl',
+      'cafile',
+    ])
+      expect(dockerfile.toLowerCase()).not.toContain(word.toLowerCase());
+  });
+
   it('serves port 8080 and starts vigil, in embedded mode by default', () => {
     expect(runtime.instructions.some((i) => i.keyword === 'EXPOSE' && /\b8080\b/.test(i.args))).toBe(true);
     expect(JSON.parse(last(runtime, 'ENTRYPOINT')!.args)).toEqual(['node', 'bin/vigil.mjs']);
