@@ -117,8 +117,8 @@ build() {
   buildah bud --quiet --layers --format docker --build-arg "NODE_IMAGE=$NODE_IMAGE" \
     -f "$ROOT/deploy/Dockerfile" -t "localhost/vigil:$tag" "$ROOT" >/dev/null ||
     die "buildah bud deploy/Dockerfile failed"
-  # Layers of earlier builds that no tag uses any more.
-  buildah rmi --prune >/dev/null 2>&1 || true
+  # No pruning: the deps stage's layers are untagged, and pruning them would rerun `npm ci` next
+  # time. What earlier builds leave is small (the sources' layers); `podman image prune` frees it.
   say "localhost/vigil:$tag built in $((SECONDS - start))s"
   echo "localhost/vigil:$tag"
 }

@@ -28,7 +28,7 @@ if [ "$action" = down ]; then
   done
 fi
 rc=0
-for svc in nginx kafka postgres redis influxdb alertmanager; do
+for svc in nginx kafka postgres redis influxdb alertmanager kube; do
   [ -f "$dir/$svc.sh" ] || continue
   if [ "$action" = status ]; then
     if bash "$dir/$svc.sh" status >/dev/null 2>&1; then echo "$svc: running"; else echo "$svc: stopped"; fi
