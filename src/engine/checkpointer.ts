@@ -35,6 +35,8 @@ export class Checkpointer {
   readonly #d: CheckpointerDeps;
   #checkpointing: Promise<void> | null = null;
   #flushing: Promise<void> | null = null;
+  /** The offset of the last commit of this process (-1: none yet). */
+  #committedOffset = -1;
 
   constructor(deps: CheckpointerDeps) {
     this.#d = deps;
@@ -124,6 +126,13 @@ export class Checkpointer {
     if (states.size === 0 && points.size === 0 && anomalies.length === 0) {
       this.#d.points.settle(points, true, FLUSH_MIN_POINTS);
       this.#d.anomalies.settle(anomalies, true);
+      // Entries that changed nothing (another engine shard's series, say) still move the offset:
+      // committed, the log before it can go. Replaying them would change nothing either.
+      if (offset > this.#committedOffset) {
+        await this.#d.store.commit({ offset, points, anomalies, states });
+        this.#committedOffset = offset;
+        await ctx.committed(offset);
+      }
       return;
     }
     const started = ctx.wallTime();
@@ -139,6 +148,7 @@ export class Checkpointer {
       this.#d.anomalies.settle(anomalies, ok);
       if (!ok) engine.markDirty(states.keys());
     }
+    this.#committedOffset = offset;
     await ctx.committed(offset);
     this.#d.stats.checkpoints++;
     this.#d.stats.lastCheckpointMs = ctx.wallTime() - started;
