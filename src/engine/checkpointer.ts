@@ -6,6 +6,8 @@
  * write long tails ahead (where the store can), so a checkpoint interval's points do not reach the
  * disk in one burst. One write at a time: a checkpoint waits for a flush in flight, and no flush
  * starts while a checkpoint runs. A failed write loses nothing: its output is put back for the next.
+ * A checkpoint with no output but a newer offset commits the offset alone (entries of other engine
+ * shards' series: see src/engine/shard.ts), so the log they sit in can be truncated.
  */
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { AnomalyOutbox } from './anomaly-outbox.ts';
