@@ -112,9 +112,9 @@ export interface EmbeddedBackends {
 
 /**
  * Opens `log.db` under the data dir with its commits on a writer thread, which hands each
- * committed append to `forward` (the engine thread's entry port).
+ * committed append to each of `forward` (the engine threads' entry ports).
  */
-export function openEmbedded(config: Readonly<Config>, forward: MessagePort): EmbeddedBackends {
+export function openEmbedded(config: Readonly<Config>, forward: MessagePort[]): EmbeddedBackends {
   const paths = sqlitePaths(config);
   const ingest = openSqliteIngest(
     { dataDir: config.dataDir, synchronous: config.storage.synchronous },

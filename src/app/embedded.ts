@@ -1,8 +1,9 @@
 /**
  * Composition root of `vigil serve`: everything in one process. SQLite (`node:sqlite`) under the
  * data dir, the HTTP API on one port. This thread parses requests, makes them durable in the log
- * and answers; the engine (scoring, scored-point store, checkpoints) runs on its own thread
- * (./engine-thread.ts), so scoring never holds up a request.
+ * and answers; the engine (scoring, scored-point store, checkpoints) runs on its own threads, the
+ * series sharded over them (./engine-thread.ts, `engine.threads`), so scoring never holds up a
+ * request and uses the other cores.
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -10,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildHttpServer } from '../adapters/http/server.ts';
 import { REMOTE_READ_MAX_BYTES, remoteReadCodec } from '../adapters/ingest/remote-read.ts';
+import { engineStores, sqlitePaths } from '../adapters/sqlite/index.ts';
 import type { Config } from '../config/schema.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
 import { VigilError } from '../core/errors.ts';
@@ -20,6 +22,7 @@ import { authWiring } from './auth-wiring.ts';
 import { openEmbedded } from './backends.ts';
 import { type Delivery, loggingOutbox, startDelivery } from './delivery-wiring.ts';
 import { EngineThread } from './engine-thread.ts';
+import { engineThreadsOf } from './engine-threads.ts';
 import { FeedbackService } from './feedback-service.ts';
 import { ingestRoutesOptions } from './ingest-options.ts';
 import { IngestService } from './ingest-service.ts';
@@ -33,7 +36,7 @@ import { tlsFiles } from './tls.ts';
 
 export interface EmbeddedServer {
   app: FastifyInstance;
-  /** The engine thread: `drain()`, `checkpoint()`, `stats`. */
+  /** The engine threads: `drain()`, `checkpoint()`, `stats`, `threads`. */
   engine: EngineThread;
   ingest: IngestService;
   /** The retention sweep (limits.retentionMs); `sweep()` runs one now. */
@@ -64,9 +67,18 @@ export async function startEmbedded(
   // Read before any thread starts, so a bad path fails the start cleanly.
   const tls = tlsFiles(config);
   const dataDir = resolve(config.dataDir);
-  // The log writer thread hands each committed append to the engine thread through this channel.
-  const entries = new MessageChannel();
-  const backends = openEmbedded({ ...config, dataDir }, entries.port1);
+  // The log writer thread hands each committed append to each engine thread through a channel.
+  const stores = engineStores(sqlitePaths({ dataDir }).store, engineThreadsOf(config));
+  const entries = stores.paths.map(() => new MessageChannel());
+  const backends = openEmbedded(
+    { ...config, dataDir },
+    entries.map((c) => c.port1),
+  );
+  if (stores.kept)
+    logger.warn(
+      { threads: stores.paths.length, asked: engineThreadsOf(config) },
+      'engine.threads: the data dir keeps the engine thread count it was made with',
+    );
   const { log, catalog, configs } = backends.ingest;
   const registry = builtinDetectors();
   const alerting = new AlertingService({
@@ -102,10 +114,10 @@ export async function startEmbedded(
     init: {
       config: structuredClone(config) as Config,
       logPath: backends.paths.log,
-      storePath: backends.paths.store,
+      storePaths: stores.paths,
       configs: await configs.allConfigs(),
       deleted: catalog.deletedIds(),
-      entries: entries.port2,
+      entries: entries.map((c) => c.port2),
     },
     log,
     onLog: (level, msg, err) => logger[level]({ err }, msg),

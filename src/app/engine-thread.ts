@@ -1,107 +1,96 @@
 /**
- * Main-thread side of the embedded engine thread (./engine-worker.ts). Ingest batches are made
- * durable here (group commit onto the log, whose own writer thread does the fsyncs) and each
- * request is answered as soon as its entry is durable; the committed entries are then sent to the
- * engine thread, which scores them, stores the scored points and anomalies and checkpoints.
- * Queries that need the engine's output (points, anomalies, configs) are calls to that thread.
+ * Main-thread side of the embedded engine: the engine threads (./engine-worker.ts, one
+ * ./engine-shard.ts each), the series sharded over them (src/engine/shard.ts). Ingest batches are
+ * made durable here (group commit onto the log, whose own writer thread does the fsyncs) and each
+ * request is answered as soon as its entry is durable; the log writer sends the committed entries
+ * to every engine thread, and each scores the points of its own series, stores its scored points
+ * and anomalies and checkpoints on its own. A call about one series goes to the thread that owns
+ * it; the others (drain, checkpoint, maintenance, queries over many series) go to all of them. The
+ * log is truncated up to the oldest offset every thread's checkpoint covers.
  */
-import { type MessagePort, Worker } from 'node:worker_threads';
-import { WorkerRpc } from '../adapters/os/worker-rpc.ts';
+import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';
 import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
-import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
-import { ERRORS, type ErrorCode, VigilError } from '../core/errors.ts';
+import { type Anomaly, type AnomalyQuery, selectAnomalies } from '../core/anomaly.ts';
+import { VigilError } from '../core/errors.ts';
 import type { FeedbackExample } from '../core/feedback/label.ts';
 import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { GroupCommit } from '../engine/group-commit.ts';
-import { emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';
+import { addStats, emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';
+import { shardOf } from '../engine/shard.ts';
 import type { StoredDeletion } from '../ports/checkpoint-store.ts';
 import type { Log, PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
+import { type ArgsOf, EngineShard, type Op } from './engine-shard.ts';
 import type { BatchSink } from './ingest-service.ts';
 
 export interface EngineThreadInit {
   config: Config;
   logPath: string;
-  storePath: string;
+  /** One store per engine thread: their count is the shard count (see ./engine-stores.ts). */
+  storePaths: string[];
   /** The stored per-series configs, as of the start. */
   configs: Map<number, SeriesConfig>;
   /** Ids of deleted series (the catalog's tombstones), as of the start; absent: none. */
   deleted?: number[];
-  /**
-   * Where the committed log entries arrive from, in offset order: the log writer thread's forward
-   * port (see src/adapters/sqlite/log-worker.ts), as `{ first, batches: Uint8Array[] }`.
-   */
-  entries: MessagePort;
+  /** One forward port of the log writer thread per engine thread (src/adapters/sqlite/log-worker.ts). */
+  entries: MessagePort[];
 }
-
-/** Calls to the engine thread, each answered by one `reply`. */
-export type EngineCall = { id: number; kind: 'call' } & (
-  | { op: 'recover'; args: [] }
-  // drain/close: first wait for every entry up to this offset (they come over another port).
-  | { op: 'drain'; args: [upTo: number] }
-  | { op: 'checkpoint'; args: [] }
-  | { op: 'close'; args: [upTo: number] }
-  | { op: 'points'; args: [seriesId: number, from: number, to: number] }
-  | { op: 'anomalies'; args: [AnomalyQuery] }
-  | { op: 'configOf'; args: [seriesId: number] }
-  | { op: 'setConfig'; args: [seriesId: number, config: SeriesConfig] }
-  | { op: 'deleteSeries'; args: [seriesIds: number[]] }
-  | { op: 'retain'; args: [seriesIds: Int32Array, cutoffs: Float64Array] }
-  | { op: 'feedback'; args: [seriesId: number, examples: FeedbackExample[]] }
-  | { op: 'postRuleStates'; args: [seriesId: number] }
-  | { op: 'maintenance'; args: [windows: Map<number, MaintenanceWindow[]>] }
-);
-
-/** Engine thread → main thread. */
-export type EngineMessage =
-  | { kind: 'reply'; id: number; ok: true; value: unknown }
-  | { kind: 'reply'; id: number; ok: false; message: string; code: string | undefined }
-  | { kind: 'progress'; consumed: number; stats: RuntimeStats; seriesCount: number }
-  | { kind: 'truncate'; upTo: number }
-  | { kind: 'log'; level: 'error' | 'warn'; msg: string; err: string }
-  /** Anomaly changes of one slice, as made (not yet durable), for the alerter. */
-  | { kind: 'anomalies'; list: Anomaly[] };
-
-type Op = EngineCall['op'];
-type Reply = Extract<EngineMessage, { kind: 'reply' }>;
-type ArgsOf<O extends Op> = Extract<EngineCall, { op: O }>['args'];
 
 export interface EngineThreadDeps {
   init: EngineThreadInit;
-  /** The log the main thread appends to (and truncates when the engine thread says). */
+  /** The log the main thread appends to (and truncates when every engine thread's checkpoint covers it). */
   log: Log;
-  /** Messages the engine thread logs. */
+  /** Messages the engine threads log. */
   onLog: (level: 'error' | 'warn', msg: string, err: string) => void;
-  /** Called once if the thread dies; nothing is scored after that. */
+  /** Called once if an engine thread dies; nothing is scored after that. */
   failed: (err: Error) => void;
   /** Every anomaly change as the engine makes it, latest form per run and slice (the alerter's feed). */
   onAnomalies?: (list: Anomaly[]) => void;
 }
 
 export class EngineThread implements BatchSink {
-  readonly #worker: Worker;
+  readonly #shards: EngineShard[];
   readonly #commits: GroupCommit;
-  readonly #log: Log;
-  readonly #rpc: WorkerRpc<Reply>;
-  /** Set by `close`: the thread's end is then no failure to report. */
-  #closed = false;
-  /** Points of the committed entries the engine thread has taken off its queue. */
-  #consumed = 0;
-  #stats: RuntimeStats = emptyStats();
-  #seriesCount = 0;
-  /** Offset of the last entry made durable (the engine thread gets it from the log writer). */
+  /** Per shard, the offset its last checkpoint committed (-1: none yet in this process). */
+  readonly #committed: number[];
+  #truncated = 0;
+  #failed = false;
+  /** Offset of the last entry made durable (the engine threads get it from the log writer). */
   #committedOffset = 0;
 
   constructor(deps: EngineThreadDeps) {
-    this.#log = deps.log;
-    this.#worker = new Worker(new URL('./engine-worker.ts', import.meta.url), {
-      workerData: deps.init,
-      transferList: [deps.init.entries],
-    });
-    // The log writer thread sends the committed entries to the engine thread itself.
+    const { init } = deps;
+    const n = init.storePaths.length;
+    if (n < 1 || init.entries.length !== n) throw new Error('one store and one entry port per engine thread');
+    this.#committed = new Array<number>(n).fill(-1);
+    const failed = (err: Error) => {
+      if (this.#failed) return;
+      this.#failed = true;
+      deps.failed(err);
+    };
+    this.#shards = init.storePaths.map(
+      (storePath, shard) =>
+        new EngineShard({
+          init: {
+            config: init.config,
+            logPath: init.logPath,
+            storePath,
+            configs: init.configs,
+            ...(init.deleted !== undefined ? { deleted: init.deleted } : {}),
+            entries: init.entries[shard]!,
+            shard,
+            shards: n,
+          },
+          committed: (upTo) => this.#shardCommitted(deps, shard, upTo),
+          onLog: deps.onLog,
+          failed,
+          ...(deps.onAnomalies !== undefined ? { onAnomalies: deps.onAnomalies } : {}),
+        }),
+    );
+    // The log writer thread sends the committed entries to the engine threads itself.
     this.#commits = new GroupCommit(
       deps.log,
       (fn) => setImmediate(fn),
@@ -109,52 +98,44 @@ export class EngineThread implements BatchSink {
         this.#committedOffset = entries[entries.length - 1]!.offset;
       },
     );
-    this.#rpc = new WorkerRpc<Reply>(this.#worker, {
-      name: 'engine thread',
-      isReply: (m): m is Reply => (m as EngineMessage).kind === 'reply',
-      onMessage: (message) => {
-        const m = message as EngineMessage;
-        switch (m.kind) {
-          case 'progress':
-            this.#consumed = m.consumed;
-            this.#stats = m.stats;
-            this.#seriesCount = m.seriesCount;
-            return;
-          case 'truncate':
-            this.#log
-              .truncate(m.upTo)
-              .catch((err: Error) => deps.onLog('warn', 'log truncation failed', err.message));
-            return;
-          case 'log':
-            deps.onLog(m.level, m.msg, m.err);
-            return;
-          case 'anomalies':
-            deps.onAnomalies?.(m.list);
-            return;
-        }
-      },
-      refused: (m) => new VigilError(knownCode(m.ok ? undefined : m.code), m.ok ? '' : m.message),
-      dead: (err) => new VigilError('VIGIL_ERR_ENGINE', `the engine thread failed: ${err.message}`),
-      onFailure: (err) => {
-        if (!this.#closed) deps.failed(err);
-      },
-    });
   }
 
-  async #call<O extends Op>(op: O, ...args: ArgsOf<O>): Promise<unknown> {
-    const reply = await this.#rpc.call({ kind: 'call', op, args } as Omit<EngineCall, 'id'>);
-    return reply.ok ? reply.value : undefined;
+  /** The number of engine threads (shards). */
+  get threads(): number {
+    return this.#shards.length;
   }
 
-  /** Restores the last checkpoint and replays the log after it; then checkpoints run on the interval. */
-  recover(): Promise<{ offset: number; replayedEntries: number }> {
-    return this.#call('recover') as Promise<{ offset: number; replayedEntries: number }>;
+  #shardCommitted(deps: EngineThreadDeps, shard: number, upTo: number): void {
+    this.#committed[shard] = Math.max(this.#committed[shard]!, upTo);
+    const upToAll = Math.min(...this.#committed);
+    if (upToAll <= this.#truncated) return;
+    this.#truncated = upToAll;
+    deps.log
+      .truncate(upToAll)
+      .catch((err: Error) => deps.onLog('warn', 'log truncation failed', err.message));
   }
 
-  /** Resolves once the batch is durable in the log; the engine thread scores it after. */
+  #owner(seriesId: number): EngineShard {
+    return this.#shards[shardOf(seriesId, this.#shards.length)]!;
+  }
+
+  #all<O extends Op>(op: O, ...args: ArgsOf<O>): Promise<unknown[]> {
+    return Promise.all(this.#shards.map((s) => s.send(op, args)));
+  }
+
+  /** Restores each thread's last checkpoint and replays the log after it; then checkpoints run on the interval. */
+  async recover(): Promise<{ offset: number; replayedEntries: number }> {
+    const all = (await this.#all('recover')) as { offset: number; replayedEntries: number }[];
+    return {
+      offset: Math.min(...all.map((r) => r.offset)),
+      replayedEntries: Math.max(...all.map((r) => r.replayedEntries)),
+    };
+  }
+
+  /** Resolves once the batch is durable in the log; the engine threads score it after. */
   submit(batch: PointBatch): Promise<void> {
-    const failed = this.#rpc.failed;
-    if (failed !== null) {
+    const failed = this.#shards.find((s) => s.rpc.failed !== null)?.rpc.failed;
+    if (failed !== undefined && failed !== null) {
       return Promise.reject(
         new VigilError('VIGIL_ERR_ENGINE', `the engine thread failed: ${failed.message}`),
       );
@@ -162,64 +143,105 @@ export class EngineThread implements BatchSink {
     return this.#commits.submit(batch);
   }
 
-  /** Points durable but not yet scored (as of the engine thread's last report, ≤ 20 ms old). */
+  /** Points durable but not yet scored (as of the engine threads' last reports, ≤ 20 ms old). */
   get lagPoints(): number {
-    return this.#commits.pointsCommitted - this.#consumed;
+    let consumed = 0;
+    for (const s of this.#shards) consumed += s.consumed;
+    return this.#commits.pointsCommitted - consumed;
   }
 
-  /** The engine's counters as last reported; `pointsAccepted` counts what was made durable here. */
+  /** The engine threads' counters as last reported, summed; `pointsAccepted` counts what was made durable here. */
   get stats(): RuntimeStats {
-    return { ...this.#stats, pointsAccepted: this.#commits.pointsCommitted };
+    const sum = emptyStats();
+    for (const s of this.#shards) addStats(sum, s.stats);
+    return { ...sum, pointsAccepted: this.#commits.pointsCommitted };
   }
 
   /** Series the engine holds state for (as last reported). */
   get seriesCount(): number {
-    return this.#seriesCount;
+    let n = 0;
+    for (const s of this.#shards) n += s.seriesCount;
+    return n;
   }
 
   /** Resolves when every point submitted so far is durable and scored. */
   async drain(): Promise<void> {
     while (this.#commits.busy) await new Promise((r) => setImmediate(r));
-    await this.#call('drain', this.#committedOffset);
+    await this.#all('drain', this.#committedOffset);
   }
 
   async checkpoint(): Promise<void> {
-    await this.#call('checkpoint');
+    await this.#all('checkpoint');
   }
 
   /** Scored points with from ≤ ts < to, stored and not yet stored, by time. */
   async points(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
-    const r = (await this.#call('points', seriesId, from, to)) as { buffer: ArrayBuffer; length: number };
+    const r = (await this.#owner(seriesId).call('points', seriesId, from, to)) as {
+      buffer: ArrayBuffer;
+      length: number;
+    };
     const cols = PointColumns.wrap(r.buffer, r.length);
     const out: ScoredPoint[] = new Array(r.length);
     for (let i = 0; i < r.length; i++) out[i] = cols.at(i);
     return out;
   }
 
-  anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
-    return this.#call('anomalies', q) as Promise<Anomaly[]>;
+  /** Each thread's answer to `q` (limit included), merged: the newest `q.limit` of them. */
+  async anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
+    const all = (await this.#all('anomalies', q)) as Anomaly[][];
+    return all.length === 1 ? all[0]! : selectAnomalies(all.flat(), q);
   }
 
   configOf(seriesId: number): Promise<SeriesConfig> {
-    return this.#call('configOf', seriesId) as Promise<SeriesConfig>;
+    return this.#owner(seriesId).call('configOf', seriesId) as Promise<SeriesConfig>;
   }
 
   /** Applies a (stored) config change between two engine slices: the series starts afresh. */
   async setConfig(seriesId: number, config: SeriesConfig): Promise<void> {
-    await this.#call('setConfig', seriesId, config);
+    await this.#owner(seriesId).call('setConfig', seriesId, config);
   }
 
   /**
-   * Deletes the series' state, buffered output and stored points, anomalies and state (after the
-   * catalog made the deletion durable: see ./engine-worker.ts).
+   * Deletes the series' state, buffered output and stored points, anomalies and state, each on the
+   * thread that owns it (after the catalog made the deletion durable: see ./engine-worker.ts).
    */
-  deleteSeries(seriesIds: number[]): Promise<StoredDeletion> {
-    return this.#call('deleteSeries', seriesIds) as Promise<StoredDeletion>;
+  async deleteSeries(seriesIds: number[]): Promise<StoredDeletion> {
+    const parts = this.#split(seriesIds.length, (i) => seriesIds[i]!);
+    const done = await Promise.all(
+      parts.map((idx, shard) =>
+        idx.length === 0
+          ? null
+          : this.#shards[shard]!.call(
+              'deleteSeries',
+              idx.map((i) => seriesIds[i]!),
+            ),
+      ),
+    );
+    return sumDeletions(done as (StoredDeletion | null)[]);
   }
 
-  /** Retention of series `seriesIds[i]` before `cutoffs[i]` (SqliteStoreDb.retain), on the store's writer. */
-  retain(seriesIds: Int32Array, cutoffs: Float64Array): Promise<StoredDeletion> {
-    return this.#call('retain', seriesIds, cutoffs) as Promise<StoredDeletion>;
+  /** Retention of series `seriesIds[i]` before `cutoffs[i]` (SqliteStoreDb.retain), on each owner's store writer. */
+  async retain(seriesIds: Int32Array, cutoffs: Float64Array): Promise<StoredDeletion> {
+    const parts = this.#split(seriesIds.length, (i) => seriesIds[i]!);
+    const done = await Promise.all(
+      parts.map((idx, shard) =>
+        idx.length === 0
+          ? null
+          : this.#shards[shard]!.call(
+              'retain',
+              Int32Array.from(idx, (i) => seriesIds[i]!),
+              Float64Array.from(idx, (i) => cutoffs[i]!),
+            ),
+      ),
+    );
+    return sumDeletions(done as (StoredDeletion | null)[]);
+  }
+
+  /** Indexes 0..n-1 by the shard owning series `idOf(i)`. */
+  #split(n: number, idOf: (i: number) => number): number[][] {
+    const parts: number[][] = this.#shards.map(() => []);
+    for (let i = 0; i < n; i++) parts[shardOf(idOf(i), this.#shards.length)]!.push(i);
+    return parts;
   }
 
   /**
@@ -227,31 +249,35 @@ export class EngineThread implements BatchSink {
    * feedback stage learns it; the series keeps the rest of its state.
    */
   async feedback(seriesId: number, examples: FeedbackExample[]): Promise<void> {
-    await this.#call('feedback', seriesId, examples);
+    await this.#owner(seriesId).call('feedback', seriesId, examples);
   }
 
   /** The post-rule states of the series' running pipeline; undefined before its first point. */
   postRuleStates(seriesId: number): Promise<StageState[] | undefined> {
-    return this.#call('postRuleStates', seriesId) as Promise<StageState[] | undefined>;
+    return this.#owner(seriesId).call('postRuleStates', seriesId) as Promise<StageState[] | undefined>;
   }
 
-  /** Sets the maintenance windows of every series (Engine.setMaintenance) between two engine slices. */
+  /** Sets the maintenance windows of every series (Engine.setMaintenance) on every thread, between two slices. */
   async setMaintenance(windows: Map<number, MaintenanceWindow[]>): Promise<void> {
-    await this.#call('maintenance', windows);
+    await this.#all('maintenance', windows);
   }
 
-  /** Waits for pending commits, drains and checkpoints the engine, and ends the thread. */
+  /** Waits for pending commits, drains and checkpoints every engine thread still running, and ends them. */
   async close(): Promise<void> {
-    if (this.#rpc.failed === null) {
-      while (this.#commits.busy) await new Promise((r) => setImmediate(r));
-      await this.#call('close', this.#committedOffset);
-    }
-    this.#closed = true;
-    this.#rpc.fail(new Error('closed'));
-    await this.#worker.terminate();
+    while (this.#commits.busy) await new Promise((r) => setImmediate(r));
+    const offset = this.#committedOffset;
+    await Promise.all(this.#shards.filter((s) => s.rpc.failed === null).map((s) => s.call('close', offset)));
+    await Promise.all(this.#shards.map((s) => s.end()));
   }
 }
 
-function knownCode(code: string | undefined): ErrorCode {
-  return code !== undefined && code in ERRORS ? (code as ErrorCode) : 'VIGIL_ERR_ENGINE';
+function sumDeletions(parts: (StoredDeletion | null)[]): StoredDeletion {
+  const sum: StoredDeletion = { points: 0, chunks: 0, anomalies: 0 };
+  for (const p of parts) {
+    if (p === null) continue;
+    sum.points += p.points;
+    sum.chunks += p.chunks;
+    sum.anomalies += p.anomalies;
+  }
+  return sum;
 }

@@ -1,7 +1,8 @@
 /**
- * The engine thread of `vigil serve` (a worker; ./engine-thread.ts is its main-thread side): a
- * TaskHost running the one DetectionTask of the embedded log, the scored-point store (`store.db`)
- * and the checkpoints. The main thread parses requests and makes them durable in the log; the log
+ * An engine thread of `vigil serve` (a worker; ./engine-shard.ts is its main-thread side): a
+ * TaskHost running the one DetectionTask of the embedded log over this thread's shard of the series
+ * (src/engine/shard.ts: it keeps only their points of each entry), its own scored-point store
+ * (`store.db`, `store-<shard>.db`) and its checkpoints. The main thread parses requests and makes them durable in the log; the log
  * writer thread sends the committed entries here (`init.entries`) in offset order, and they are
  * scored here, so scoring and checkpoint serialisation never hold up the event loop that answers
  * requests. A committed checkpoint tells the main thread to truncate the log up to its offset.
@@ -11,7 +12,7 @@
  * the delete for every tombstone (a crash may have come between the two) and drops their points
  * from the replay, so a deleted series never comes back.
  *
- * Messages: EngineCall in, EngineMessage out (./engine-thread.ts).
+ * Messages: EngineCall in, EngineMessage out (./engine-shard.ts).
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -25,16 +26,17 @@ import { batchOf } from '../core/point-batch-codec.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { DetectionTask } from '../engine/detection-task.ts';
 import { Engine } from '../engine/engine.ts';
+import { ownedPoints } from '../engine/shard.ts';
 import { TaskHost } from '../engine/task-host.ts';
 import type { LogEntry } from '../ports/log.ts';
-import type { EngineCall, EngineMessage, EngineThreadInit } from './engine-thread.ts';
+import type { EngineCall, EngineMessage, EngineShardInit } from './engine-shard.ts';
 import { realHostTime } from './host-time.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 
 /** How often the thread reports its progress (scored counts, lag) to the main thread at most. */
 const PROGRESS_EVERY_MS = 20;
 
-const init = workerData as EngineThreadInit;
+const init = workerData as EngineShardInit;
 lowerThreadPriority(5);
 const port = parentPort!;
 const post = (m: EngineMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -90,7 +92,7 @@ const host = new TaskHost({
     post({ kind: 'log', level: 'error', msg: 'checkpoint failed; will retry', err: (err as Error).message }),
 });
 
-/** Points of the entries received from the log writer thread. */
+/** Points (of this shard's series) of the entries received from the log writer thread. */
 let received = 0;
 /** Entries received until the replay after a restart is done; delivered after it, in order. */
 let held: LogEntry[] | null = [];
@@ -183,7 +185,7 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
 init.entries.on('message', (m: { first: number; batches: Uint8Array[] }) => {
   const entries: LogEntry[] = new Array(m.batches.length);
   for (let i = 0; i < m.batches.length; i++) {
-    const batch = batchOf(m.batches[i]!);
+    const batch = ownedPoints(batchOf(m.batches[i]!), init.shard, init.shards);
     received += batch.seriesIds.length;
     entries[i] = { offset: m.first + i, batch };
   }
@@ -206,6 +208,7 @@ async function recover(): Promise<{ offset: number; replayedEntries: number }> {
   for (let after = offset; ; ) {
     const entries = reader.read(after, REPLAY_BATCH);
     if (entries.length === 0) break;
+    for (const e of entries) e.batch = ownedPoints(e.batch, init.shard, init.shards);
     host.deliver(PARTITION, entries);
     replayed += entries.length;
     after = entries[entries.length - 1]!.offset;

@@ -23,6 +23,7 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_AUTH_MODE: 'auth.mode',
   VIGIL_DETECTOR: 'engine.detector',
   VIGIL_THRESHOLD: 'engine.threshold',
+  VIGIL_ENGINE_THREADS: 'engine.threads',
   VIGIL_KAFKA_BROKERS: 'kafka.brokers',
   VIGIL_PG_URL: 'postgres.url',
   VIGIL_PG_REPLICA_URL: 'postgres.replicaUrl',

@@ -309,6 +309,14 @@ const Engine = Type.Object(
       description:
         'embedded: scored points held in memory that make the engine write them to store.db ahead of the next checkpoint (series with at least 16 pending points), so the disk sees small writes instead of one burst per checkpoint; 0: only at checkpoints',
     }),
+    threads: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64,
+        description:
+          'embedded: engine threads, the series sharded over them by id, each with its own store (store.db, store-<k>.db); unset: the available cores minus one, at least 1. Fixed when the data dir is made: a later start keeps its count (and logs when this differs)',
+      }),
+    ),
   },
   { additionalProperties: false, default: {} },
 );

@@ -6,6 +6,8 @@
  * write long tails ahead (where the store can), so a checkpoint interval's points do not reach the
  * disk in one burst. One write at a time: a checkpoint waits for a flush in flight, and no flush
  * starts while a checkpoint runs. A failed write loses nothing: its output is put back for the next.
+ * A checkpoint with no output but a newer offset commits the offset alone (entries of other engine
+ * shards' series: see src/engine/shard.ts), so the log they sit in can be truncated.
  */
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { AnomalyOutbox } from './anomaly-outbox.ts';
@@ -35,6 +37,8 @@ export class Checkpointer {
   readonly #d: CheckpointerDeps;
   #checkpointing: Promise<void> | null = null;
   #flushing: Promise<void> | null = null;
+  /** The offset of the last commit of this process (-1: none yet). */
+  #committedOffset = -1;
 
   constructor(deps: CheckpointerDeps) {
     this.#d = deps;
@@ -124,6 +128,13 @@ export class Checkpointer {
     if (states.size === 0 && points.size === 0 && anomalies.length === 0) {
       this.#d.points.settle(points, true, FLUSH_MIN_POINTS);
       this.#d.anomalies.settle(anomalies, true);
+      // Entries that changed nothing (another engine shard's series, say) still move the offset:
+      // committed, the log before it can go. Replaying them would change nothing either.
+      if (offset > this.#committedOffset) {
+        await this.#d.store.commit({ offset, points, anomalies, states });
+        this.#committedOffset = offset;
+        await ctx.committed(offset);
+      }
       return;
     }
     const started = ctx.wallTime();
@@ -139,6 +150,7 @@ export class Checkpointer {
       this.#d.anomalies.settle(anomalies, ok);
       if (!ok) engine.markDirty(states.keys());
     }
+    this.#committedOffset = offset;
     await ctx.committed(offset);
     this.#d.stats.checkpoints++;
     this.#d.stats.lastCheckpointMs = ctx.wallTime() - started;

@@ -27,7 +27,7 @@ function setup(storePath?: string) {
   const channel = new MessageChannel();
   const ingest = openSqliteIngest(
     { dataDir: dir, synchronous: 'normal' },
-    { commits: 'worker', forward: channel.port1 },
+    { commits: 'worker', forward: [channel.port1] },
   );
   const { log } = ingest;
   const failures: Error[] = [];
@@ -35,9 +35,9 @@ function setup(storePath?: string) {
     init: {
       config: structuredClone(config) as Config,
       logPath,
-      storePath: storePath ?? join(dir, 'store.db'),
+      storePaths: [storePath ?? join(dir, 'store.db')],
       configs: new Map(),
-      entries: channel.port2,
+      entries: [channel.port2],
     },
     log,
     onLog: () => {},

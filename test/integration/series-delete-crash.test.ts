@@ -6,7 +6,7 @@
  * an orphan would hide from the API.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -52,18 +52,23 @@ const post = (url: string, host: string) =>
 const points = async (url: string, host: string) =>
   fetch(`${url}/api/v1/points?series=${encodeURIComponent(`cpu{host="${host}"}`)}&maxPoints=100000`);
 
-/** Rows store.db holds of one series, in every table a series has rows in. */
+/**
+ * Rows the engine's stores hold of one series, in every table a series has rows in: store.db, and
+ * store-<k>.db where the data dir has several engine threads (engine.threads).
+ */
 function storeRows(dataDir: string, id: number): number {
-  const db = new DatabaseSync(join(dataDir, 'store.db'), { readOnly: true });
-  try {
-    let n = 0;
-    for (const t of ['chunk_recent', 'chunk_runs', 'anomalies', 'states']) {
-      n += Number(db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE series_id = ?`).get(id)!.n);
+  let n = 0;
+  for (const file of readdirSync(dataDir).filter((f) => /^store(-\d+)?\.db$/.test(f))) {
+    const db = new DatabaseSync(join(dataDir, file), { readOnly: true });
+    try {
+      for (const t of ['chunk_recent', 'chunk_runs', 'anomalies', 'states']) {
+        n += Number(db.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE series_id = ?`).get(id)!.n);
+      }
+    } finally {
+      db.close();
     }
-    return n;
-  } finally {
-    db.close();
   }
+  return n;
 }
 
 function idsIn(dataDir: string): { live: Map<string, number>; deleted: Map<string, number> } {

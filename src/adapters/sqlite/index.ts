@@ -32,6 +32,7 @@ export { SqliteAuditLog } from './audit-log.ts';
 export { type SqliteConfig, type SqlitePaths, sqlitePaths } from './config.ts';
 export { SqliteConfigStore } from './config-store.ts';
 export { openDatabase, writeTransaction } from './database.ts';
+export { type EngineStores, engineStores } from './engine-stores.ts';
 export { SqliteFeedbackStore } from './feedback-store.ts';
 export { type LogCommits, SqliteLog, SqliteLogReader } from './log.ts';
 export { SqliteNotificationOutbox } from './notification-outbox.ts';
@@ -57,7 +58,7 @@ export interface SqliteIngest {
  */
 export function openSqliteIngest(
   config: SqliteConfig,
-  opts: { commits: 'inline' | 'worker'; forward?: MessagePort },
+  opts: { commits: 'inline' | 'worker'; forward?: MessagePort[] },
 ): SqliteIngest {
   const { synchronous } = withDefaults('storage', config.synchronous === undefined ? {} : config);
   const path = sqlitePaths(config).log;

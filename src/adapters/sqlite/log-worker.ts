@@ -5,9 +5,10 @@
  *
  * Messages in:  { id, kind: 'append', first, batches: Uint8Array[] }  |  { id, kind: 'truncate', upTo }
  * Messages out: { id, ok: true } | { id, ok: false, message }
- * With a `forward` port, each committed append also goes there as { first, batches: Uint8Array[] }
- * (the encoded batches, transferred): the embedded engine thread takes its entries from here, so
- * the main thread does not copy them a second time.
+ * With `forward` ports, each committed append also goes to each of them as
+ * { first, batches: Uint8Array[] } (the encoded batches: copies, the last port's transferred): the
+ * embedded engine threads take their entries from here, so the main thread does not copy them a
+ * second time.
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
@@ -16,7 +17,7 @@ import { openDatabase, writeTransaction } from './database.ts';
 interface Init {
   path: string;
   synchronous: 'full' | 'normal';
-  forward?: MessagePort;
+  forward: MessagePort[];
 }
 type Request =
   | { id: number; kind: 'append'; first: number; batches: { points: number; bytes: Uint8Array }[] }
@@ -67,12 +68,11 @@ parentPort!.on('message', (req: Request) => {
       let o = req.first;
       for (const b of req.batches) insert.run(o++, b.points, b.bytes);
     });
-    if (init.forward !== undefined) {
+    const last = init.forward.length - 1;
+    for (let i = 0; i <= last; i++) {
       const batches = req.batches.map((b) => b.bytes);
-      init.forward.postMessage(
-        { first: req.first, batches },
-        batches.map((b) => b.buffer as ArrayBuffer),
-      );
+      const transfer = i === last ? batches.map((b) => b.buffer as ArrayBuffer) : [];
+      init.forward[i]!.postMessage({ first: req.first, batches }, transfer);
     }
     done();
   } catch (err) {

@@ -8,10 +8,10 @@ export class LogWriter {
   readonly #rpc: WorkerRpc;
 
   /** `forward`: where the worker sends each committed append's entries (see log-worker.ts). */
-  constructor(path: string, synchronous: 'full' | 'normal', forward?: MessagePort) {
+  constructor(path: string, synchronous: 'full' | 'normal', forward: MessagePort[] = []) {
     this.#worker = new Worker(new URL('./log-worker.ts', import.meta.url), {
       workerData: { path, synchronous, forward },
-      transferList: forward === undefined ? [] : [forward],
+      transferList: forward,
     });
     this.#rpc = new WorkerRpc(this.#worker, {
       name: 'log writer',

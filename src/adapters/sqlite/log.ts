@@ -29,7 +29,7 @@ INSERT OR IGNORE INTO log_meta (id, truncated) VALUES (1, 0);
  */
 export type LogCommits =
   | { kind: 'inline' }
-  | { kind: 'worker'; path: string; synchronous: 'full' | 'normal'; forward?: MessagePort };
+  | { kind: 'worker'; path: string; synchronous: 'full' | 'normal'; forward?: MessagePort[] };
 
 export class SqliteLog implements Log {
   readonly #db: DatabaseSync;

@@ -3,6 +3,9 @@
  * server (started here on a throwaway data dir unless --url is given). Finds the highest sustained
  * rate with short probes, confirms it for --seconds, then measures latency at --at points/s; the
  * fixed rate runs twice, before and after the search, each after an unmeasured warm-up at it.
+ * Each run reports the points accepted per second and the points SCORED per second within it; a
+ * rate whose scoring falls behind (more than a second of points unscored at the run's end, a lag
+ * that grows with the run) is not sustained, however much was accepted.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +42,10 @@ export interface IngestRun {
    */
   scored: number;
   engineRejected: number;
+  /** Points scored (or rejected by the engine) during the run itself, per second of it. */
+  scoredPerSec: number;
+  /** Accepted points of the run the engine had not scored at its end. */
+  lagAtEnd: number;
   /** Whether the run met the sustained criteria (see `sustained`); the last confirm try is kept either way. */
   sustained?: boolean;
   /** Keep-alive connections of the load generator, each carrying one request at a time. */
@@ -66,6 +73,8 @@ export interface Options {
   warmupSeconds: string;
   auth: string;
   key?: string;
+  /** `engine.threads` of the started server; unset: its default. */
+  engineThreads?: string;
 }
 
 async function waitReady(url: string): Promise<void> {
@@ -116,9 +125,11 @@ export async function load(
   nextT0 += (Math.ceil((rate * seconds) / Number(o.series)) + 2) * 1000;
   const before = await engineCounts(countUrls, o.key);
   const run = await generate(url, rate, seconds, o, t0, connections);
-  // Let the engine catch up (at most 60 s), so the next run starts with an empty queue.
   const sent = run.ok * Number(o.batch);
-  let after = await engineCounts(countUrls, o.key);
+  const atEnd = await engineCounts(countUrls, o.key);
+  const scoredInRun = atEnd.scored + atEnd.rejected - before.scored - before.rejected;
+  // Let the engine catch up (at most 60 s), so the next run starts with an empty queue.
+  let after = atEnd;
   for (let i = 0; i < 600 && after.scored + after.rejected - before.scored - before.rejected < sent; i++) {
     await new Promise((r) => setTimeout(r, 100));
     after = await engineCounts(countUrls, o.key);
@@ -128,6 +139,8 @@ export async function load(
     connections,
     scored: after.scored - before.scored,
     engineRejected: after.rejected - before.rejected,
+    scoredPerSec: Math.round(scoredInRun / seconds),
+    lagAtEnd: Math.max(0, sent - scoredInRun),
   };
 }
 
@@ -166,7 +179,14 @@ function generate(
       if (code !== 0) return rej(new Error(`load generator exited ${code}`));
       const r = JSON.parse(out.trim().split('\n').pop()!) as Omit<
         IngestRun,
-        'name' | 'case' | 'seconds' | 'scored' | 'engineRejected' | 'connections'
+        | 'name'
+        | 'case'
+        | 'seconds'
+        | 'scored'
+        | 'engineRejected'
+        | 'connections'
+        | 'scoredPerSec'
+        | 'lagAtEnd'
       >;
       res({
         name: 'ingest',
@@ -175,6 +195,8 @@ function generate(
         connections,
         scored: 0,
         engineRejected: 0,
+        scoredPerSec: 0,
+        lagAtEnd: 0,
         ...r,
         withKey: o.key !== undefined,
       });
@@ -182,14 +204,23 @@ function generate(
   });
 }
 
-/** A rate is sustained when (almost) all of it was accepted and latency stayed bounded. */
+/**
+ * A rate is sustained when (almost) all of it was accepted, latency stayed bounded, and the engine
+ * kept up: at the run's end at most one second of points was left to score.
+ */
 function sustained(r: IngestRun): boolean {
-  return r.failed === 0 && r.rejected === 0 && r.pointsPerSec >= 0.95 * r.atRate && r.p99Ms < 500;
+  return (
+    r.failed === 0 &&
+    r.rejected === 0 &&
+    r.pointsPerSec >= 0.95 * r.atRate &&
+    r.p99Ms < 500 &&
+    r.lagAtEnd <= r.atRate
+  );
 }
 
 export function line(r: IngestRun): string {
   const f = (x: number) => x.toFixed(1).padStart(8);
-  return `${r.case.padEnd(22)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %  connections ${r.connections}  p99 by 10 s ${r.p99ByWindowMs.map((x) => (x === null ? '-' : x.toFixed(1))).join(' ')}`;
+  return `${r.case.padEnd(22)} rate ${String(r.atRate).padStart(8)}/s  got ${String(r.pointsPerSec).padStart(8)}/s  scored ${String(r.scoredPerSec).padStart(8)}/s (lag at end ${r.lagAtEnd})  p50 ${f(r.p50Ms)}  p99 ${f(r.p99Ms)}  p99.9 ${f(r.p999Ms)}  max stall ${f(r.maxStallMs)} ms  rejected ${r.rejected} failed ${r.failed}  scored ${r.scored} (engine rejected ${r.engineRejected})  generator CPU ${r.generatorCpuPercent} %  connections ${r.connections}  p99 by 10 s ${r.p99ByWindowMs.map((x) => (x === null ? '-' : x.toFixed(1))).join(' ')}`;
 }
 
 /** A key with scopes ingest and read in `dataDir`'s keys.db, through `vigil keys create`. */
@@ -254,6 +285,7 @@ export function registerIngest(bench: Command): void {
       'loopback',
     )
     .option('--key <key>', 'API key to send to a --url server in auth.mode keys (scopes ingest and read)')
+    .option('--engine-threads <n>', "engine.threads of the started server (default: the server's own)")
     .option(
       '--rates <list>',
       'probe rates for the max search (points/s)',
@@ -272,7 +304,7 @@ export function registerIngest(bench: Command): void {
       try {
         const seconds = Number(o.seconds);
         process.stdout.write(
-          `bench ingest → ${url} (${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? `${o.detector}${o.calibration === undefined ? '' : ` (calibration ${o.calibration})`}` : 'of that server'}, ${o.key === undefined ? 'no API key' : 'every request with an API key'})\n`,
+          `bench ingest → ${url} (${o.engineThreads === undefined ? '' : `engine.threads ${o.engineThreads}, `}${o.series} series, ${o.batch}-point JSON batches, open loop, detector ${o.url === undefined ? `${o.detector}${o.calibration === undefined ? '' : ` (calibration ${o.calibration})`}` : 'of that server'}, ${o.key === undefined ? 'no API key' : 'every request with an API key'})\n`,
         );
         const latencyConns = Number(o.connections);
         const maxConns = Number(o.maxConnections);
@@ -355,6 +387,7 @@ export async function startBenchServer(o: {
   detector: string;
   calibration?: string;
   auth: string;
+  engineThreads?: string;
   config?: Record<string, unknown>;
 }): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
@@ -394,6 +427,7 @@ export async function startBenchServer(o: {
         VIGIL_LOG_LEVEL: 'warn',
         ...(o.calibration === undefined ? { VIGIL_DETECTOR: o.detector } : {}),
         VIGIL_AUTH_MODE: o.auth,
+        ...(o.engineThreads !== undefined ? { VIGIL_ENGINE_THREADS: o.engineThreads } : {}),
       },
     },
   );

@@ -1,7 +1,7 @@
 /**
  * DetectionTask through the test driver, on the in-memory stores: checkpoints are wall-clock
  * punctuations that commit state, points and anomalies with the offset they reflect and only then
- * report it committed; a failed checkpoint reports nothing and loses nothing; a task restored from a
+ * report it committed (an offset alone where nothing else changed); a failed checkpoint reports nothing and loses nothing; a task restored from a
  * checkpoint and fed the entries after it gives the output of an uninterrupted run.
  */
 import { describe, expect, it } from 'vitest';
@@ -78,6 +78,31 @@ describe('DetectionTask', () => {
     // Nothing new: the next punctuation has nothing to commit.
     await d.advanceWallTime(INTERVAL);
     expect(d.committed).toHaveLength(1);
+  });
+
+  it('entries that change nothing (points of another engine shard) still move the committed offset', async () => {
+    const m = memory();
+    const d = driverOn(m.store);
+    await d.assign(0);
+    await d.pipe(0, ENTRIES.slice(0, 30));
+    await d.advanceWallTime(INTERVAL);
+    expect(d.committed).toEqual([{ partition: 0, offset: 30 }]);
+    // Entries 31..40 with none of this task's points: nothing to store, but the log before 40 may go.
+    await d.pipe(
+      0,
+      Array.from({ length: 10 }, (_, i) => entry(31 + i, [])),
+    );
+    await d.advanceWallTime(INTERVAL);
+    expect(d.committed).toEqual([
+      { partition: 0, offset: 30 },
+      { partition: 0, offset: 40 },
+    ]);
+    expect((await m.store.load()).offset).toBe(40);
+    expect(d.task().stats.checkpoints).toBe(1);
+    expect(await m.points.range(1, 0, Number.MAX_SAFE_INTEGER)).toHaveLength(30);
+    // Restored there, the task goes on from entry 41 with the states of entry 30.
+    const next = driverOn(m.store);
+    expect(await next.assign(0)).toEqual([40]);
   });
 
   it('a failed checkpoint reports no offset and loses nothing: the next punctuation commits it all', async () => {
