@@ -6,7 +6,16 @@
  * whatever `engine.threads` says. A data dir made before there were several threads (a `store.db`
  * and no record) keeps one.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { VigilError } from '../../core/errors.ts';
 
@@ -29,6 +38,8 @@ export function engineStores(storePath: string, wanted: number): EngineStores {
   } else {
     count = existsSync(storePath) ? 1 : wanted;
     // Durable before any store is written: a crash must not leave stores of an unrecorded layout.
+    // A first start may name a data dir that does not exist yet.
+    mkdirSync(dir, { recursive: true });
     const tmp = `${record}.tmp`;
     writeFileSync(tmp, `${count}\n`);
     const f = openSync(tmp, 'r');
