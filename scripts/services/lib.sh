@@ -18,9 +18,28 @@ svc_dir() { mkdir -p "$SERVICES_DIR/$1" && echo "$SERVICES_DIR/$1"; }
 log() { echo "[$SVC] $*" >&2; }
 die() { echo "[$SVC] error: $*" >&2; exit 1; }
 
-# free_port: prints a TCP port that nothing listens on at 127.0.0.1.
+# free_port: prints a TCP port that nothing listens on at 127.0.0.1, below the kernel's ephemeral
+# range (ip_local_port_range, 32768-60999 here). A port the kernel hands out for bind(0) comes from
+# that range, where every outgoing connection also takes its source port: a slow starter (a Kafka
+# broker binds seconds after its port is chosen) lost its port to a parallel test's connection.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    p = random.randrange(15000, low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+else:
+    raise SystemExit("free_port: no free port below the ephemeral range")
+'
 }
 
 # port_of NAME KEY: a port remembered in the state dir under KEY, chosen free the first time.
