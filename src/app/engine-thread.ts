@@ -205,34 +205,34 @@ export class EngineThread implements BatchSink {
    * Deletes the series' state, buffered output and stored points, anomalies and state, each on the
    * thread that owns it (after the catalog made the deletion durable: see ./engine-worker.ts).
    */
-  async deleteSeries(seriesIds: number[]): Promise<StoredDeletion> {
-    const parts = this.#split(seriesIds.length, (i) => seriesIds[i]!);
-    const done = await Promise.all(
-      parts.map((idx, shard) =>
-        idx.length === 0
-          ? null
-          : this.#shards[shard]!.call(
-              'deleteSeries',
-              idx.map((i) => seriesIds[i]!),
-            ),
+  deleteSeries(seriesIds: number[]): Promise<StoredDeletion> {
+    return this.#deleteByOwner(seriesIds, (shard, idx) =>
+      shard.call(
+        'deleteSeries',
+        idx.map((i) => seriesIds[i]!),
       ),
     );
-    return sumDeletions(done as (StoredDeletion | null)[]);
   }
 
   /** Retention of series `seriesIds[i]` before `cutoffs[i]` (SqliteStoreDb.retain), on each owner's store writer. */
-  async retain(seriesIds: Int32Array, cutoffs: Float64Array): Promise<StoredDeletion> {
+  retain(seriesIds: Int32Array, cutoffs: Float64Array): Promise<StoredDeletion> {
+    return this.#deleteByOwner(seriesIds, (shard, idx) =>
+      shard.call(
+        'retain',
+        Int32Array.from(idx, (i) => seriesIds[i]!),
+        Float64Array.from(idx, (i) => cutoffs[i]!),
+      ),
+    );
+  }
+
+  /** Runs `run` on each shard owning some of `seriesIds` (with their indexes) and sums what they deleted. */
+  async #deleteByOwner(
+    seriesIds: ArrayLike<number>,
+    run: (shard: EngineShard, idx: number[]) => Promise<unknown>,
+  ): Promise<StoredDeletion> {
     const parts = this.#split(seriesIds.length, (i) => seriesIds[i]!);
     const done = await Promise.all(
-      parts.map((idx, shard) =>
-        idx.length === 0
-          ? null
-          : this.#shards[shard]!.call(
-              'retain',
-              Int32Array.from(idx, (i) => seriesIds[i]!),
-              Float64Array.from(idx, (i) => cutoffs[i]!),
-            ),
-      ),
+      parts.map((idx, shard) => (idx.length === 0 ? null : run(this.#shards[shard]!, idx))),
     );
     return sumDeletions(done as (StoredDeletion | null)[]);
   }
