@@ -30,6 +30,9 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_REDIS_NODES: 'redis.nodes',
   VIGIL_INFLUX_URL: 'influx.url',
   VIGIL_INFLUX_TOKEN: 'influx.token',
+  VIGIL_MODEL_REGISTRY: 'models.registry',
+  VIGIL_MLFLOW_URL: 'models.mlflowUrl',
+  MODEL_PATH: 'models.path',
 };
 
 type Tree = Record<string, unknown>;

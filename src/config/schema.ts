@@ -520,6 +520,56 @@ const Alerting = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const Models = Type.Object(
+  {
+    registry: Type.Union([Type.Literal('files'), Type.Literal('mlflow')], {
+      default: 'files',
+      description:
+        'where models are registered and tracked: "files" (a registry under <dataDir>/models, embedded) or "mlflow" (an MLflow tracking server at models.mlflowUrl; env VIGIL_MODEL_REGISTRY)',
+    }),
+    mlflowUrl: Type.String({
+      default: 'http://127.0.0.1:5000',
+      description: 'the MLflow tracking server (REST API under /api/2.0; env VIGIL_MLFLOW_URL)',
+    }),
+    experiment: Type.String({
+      minLength: 1,
+      default: 'vigil',
+      description:
+        'the MLflow experiment (or files-registry experiment) that training and live metrics log to',
+    }),
+    serve: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'models whose @production version detectors load and apply to the series their selectors match (empty: every registered model)',
+    }),
+    path: Type.Optional(
+      Type.String({
+        description:
+          'an exported model directory (holding model.json) to load at start instead of the registry, never reloaded (env MODEL_PATH)',
+      }),
+    ),
+    pollMs: Type.Integer({
+      minimum: 100,
+      default: 5000,
+      description:
+        'how often detectors check the @production alias of each served model (hot reload within this plus the load)',
+    }),
+    liveMetricsMs: Type.Integer({
+      minimum: 1000,
+      default: 60_000,
+      description:
+        'how often detectors log live metrics per model version (anomaly rate, feedback precision) to the registry',
+    }),
+    warmStartPoints: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description:
+        'a series that gets a new pipeline (model version, config change) is primed from up to this many of its newest stored points before it scores new ones; 0: no warm start',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({ default: './.vigil', description: 'where the SQLite files live' }),
@@ -538,6 +588,7 @@ export const ConfigSchema = Type.Object(
     redis: Redis,
     influx: Influx,
     alerting: Alerting,
+    models: Models,
   },
   { additionalProperties: false },
 );

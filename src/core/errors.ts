@@ -158,7 +158,8 @@ export const ERRORS = {
   VIGIL_ERR_UNAVAILABLE: {
     status: 503,
     retriable: true,
-    summary: 'A backing service (Kafka, PostgreSQL primary, Redis, InfluxDB) is unreachable; retry later.',
+    summary:
+      'A backing service (Kafka, PostgreSQL primary, Redis, InfluxDB, MLflow) is unreachable; retry later.',
   },
   VIGIL_ERR_ENGINE: {
     status: 500,
@@ -166,6 +167,17 @@ export const ERRORS = {
     summary: 'The embedded engine thread failed; restart the server (it recovers from its log).',
   },
   VIGIL_ERR_BAD_CSV: { status: 400, retriable: false, summary: 'A CSV file cannot be parsed.' },
+  VIGIL_ERR_BAD_MODEL: {
+    status: 422,
+    retriable: false,
+    summary:
+      'A model name, model directory or registry artifact is invalid (the message names the file or field); nothing is loaded or changed.',
+  },
+  VIGIL_ERR_UNKNOWN_MODEL: {
+    status: 404,
+    retriable: false,
+    summary: 'No registered model, version or alias by that name (the message says which).',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
