@@ -21,14 +21,14 @@ if [ "$action" = down ]; then
       name=$(basename "$c"); name=${name#cluster-}
       VIGIL_SERVICES_DIR="$d" node "$dir/../cluster.mjs" down --name "$name" --keep-services >/dev/null 2>&1 || true
     done
-    for svc in nginx kafka postgres redis influxdb alertmanager; do
+    for svc in nginx kafka postgres redis influxdb alertmanager mlflow; do
       VIGIL_SERVICES_DIR="$d" bash "$dir/$svc.sh" down >/dev/null 2>&1 || true
     done
     rm -rf "$d"
   done
 fi
 rc=0
-for svc in nginx kafka postgres redis influxdb alertmanager kube; do
+for svc in nginx kafka postgres redis influxdb alertmanager mlflow kube; do
   [ -f "$dir/$svc.sh" ] || continue
   if [ "$action" = status ]; then
     if bash "$dir/$svc.sh" status >/dev/null 2>&1; then echo "$svc: running"; else echo "$svc: stopped"; fi

@@ -5,16 +5,13 @@
 import { join } from 'node:path';
 import { openFileModelRegistry } from '../adapters/model-files/index.ts';
 import type { Config } from '../config/schema.ts';
-import { VigilError } from '../core/errors.ts';
 import type { ModelRegistry } from '../ports/model-registry.ts';
 
 export async function openModelRegistry(config: Readonly<Config>): Promise<ModelRegistry> {
   if (config.models.registry === 'mlflow') {
-    // The MLflow adapter lands in the next commit on this branch.
-    throw new VigilError(
-      'VIGIL_ERR_UNAVAILABLE',
-      `models.registry: "mlflow" is not wired yet (${config.models.mlflowUrl})`,
-    );
+    // Loaded on demand: embedded processes never load the MLflow client.
+    const { openMlflowModelRegistry } = await import('../adapters/mlflow/index.ts');
+    return openMlflowModelRegistry({ url: config.models.mlflowUrl, experiment: config.models.experiment });
   }
   return openFileModelRegistry(join(config.dataDir, 'models'));
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export type ServiceName = 'kafka' | 'postgres' | 'redis' | 'influxdb' | 'nginx' | 'alertmanager';
+export type ServiceName = 'kafka' | 'postgres' | 'redis' | 'influxdb' | 'nginx' | 'alertmanager' | 'mlflow';
 
 export function service(name: ServiceName, env: Record<string, string> = {}): Record<string, string> {
   let out: string;
