@@ -13,6 +13,7 @@ import { type MaintenancePoll, startScaledMaintenance } from './maintenance-poll
 import { PartitionTasks } from './partition-tasks.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 import { TombstonePoll } from './tombstone-poll.ts';
+import { type WarmStartLog, warmStartLogged } from './warm-start.ts';
 
 const encoder = new TextEncoder();
 
@@ -34,6 +35,8 @@ export interface DetectorWorkerOptions {
   /** A stored config this worker's engine refuses; reported once per series and config. */
   configRefused?(seriesId: number, err: unknown): void;
   configPollFailed(err: unknown): void;
+  /** Where warm starts after config changes log (./warm-start.ts); absent: they run unlogged. */
+  warmStartLog?: WarmStartLog;
   /** Deleted series were dropped here (their state, and what this worker wrote of them). */
   seriesDeleted?(n: number): void;
   /** Reading or applying deleted series failed (retried at the next poll). */
@@ -85,7 +88,12 @@ export async function startDetectorWorker(
   const defaults = defaultSeriesConfig(config, registry);
   const tasks = new PartitionTasks({
     newEngine: async () => {
-      const engine = new Engine({ registry, defaults, allowedLatenessMs: config.engine.allowedLatenessMs });
+      const engine = new Engine({
+        registry,
+        defaults,
+        allowedLatenessMs: config.engine.allowedLatenessMs,
+        primeReplayMax: config.models.warmStartPoints,
+      });
       engine.loadConfigs(await out.configs.allConfigs());
       // Deleted series: their states are not restored, their points still in Kafka are dropped.
       engine.deleteSeries(await out.tombstones.deletedIds());
@@ -168,14 +176,32 @@ export async function startDetectorWorker(
     polling = true;
     out.configs
       .allConfigs()
-      .then((configs) => {
-        const n = tasks.applyConfigs(configs, (sid, err) => {
-          const key = `${sid}:${JSON.stringify(configs.get(sid))}`;
-          if (refusedOnce.has(key)) return;
-          refusedOnce.add(key);
-          opts.configRefused?.(sid, err);
-        });
+      .then(async (configs) => {
+        const changed = new Set<number>();
+        const n = tasks.applyConfigs(
+          configs,
+          (sid, err) => {
+            const key = `${sid}:${JSON.stringify(configs.get(sid))}`;
+            if (refusedOnce.has(key)) return;
+            refusedOnce.add(key);
+            opts.configRefused?.(sid, err);
+          },
+          changed,
+        );
         if (n > 0) opts.configsApplied?.(n);
+        // Within this poll (the next waits for it): the new pipelines learn their series' history.
+        if (config.models.warmStartPoints > 0)
+          await warmStartLogged(
+            [...changed],
+            'series config',
+            (ids) =>
+              tasks.warmStart(
+                ids,
+                (sid, from, to) => out.points.range(sid, from, to),
+                config.models.warmStartPoints,
+              ),
+            opts.warmStartLog ?? { info: () => {}, warn: () => {} },
+          );
       })
       .catch(opts.configPollFailed)
       .finally(() => {

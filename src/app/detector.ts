@@ -58,6 +58,7 @@ export async function startDetector(
           'a stored per-series config is refused here; the series keeps its config',
         ),
       configPollFailed: (err) => logger.warn({ err }, 'reading per-series configs failed; will retry'),
+      warmStartLog: logger,
       seriesDeleted: (n) => logger.info({ series: n }, 'deleted series dropped'),
       tombstonePollFailed: (err) => logger.warn({ err }, 'reading deleted series failed; will retry'),
       feedbackPollFailed: (err) => logger.warn({ err }, 'reading feedback labels failed; will retry'),

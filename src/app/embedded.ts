@@ -33,6 +33,7 @@ import { QueryService } from './query-service.ts';
 import { RetentionSweep } from './retention-sweep.ts';
 import { alertingLimitsOf, httpLimitsOf, maxSeriesOf, pointRateOf, retentionOf } from './tenant-limits.ts';
 import { tlsFiles } from './tls.ts';
+import { warmStartLogged } from './warm-start.ts';
 
 export interface EmbeddedServer {
   app: FastifyInstance;
@@ -195,6 +196,9 @@ export async function startEmbedded(
       store: async (sid, next) => {
         await configs.setConfig(sid, next);
         await engine.setConfig(sid, next);
+        // Answered once primed, so points sent after the answer meet the primed pipeline.
+        if (config.models.warmStartPoints > 0)
+          await warmStartLogged([sid], 'series config', (ids) => engine.warmStart(ids), logger);
       },
       learned: (sid) => engine.postRuleStates(sid),
     },

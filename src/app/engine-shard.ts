@@ -45,6 +45,7 @@ export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'anomalies'; args: [AnomalyQuery] }
   | { op: 'configOf'; args: [seriesId: number] }
   | { op: 'setConfig'; args: [seriesId: number, config: SeriesConfig] }
+  | { op: 'warmStart'; args: [seriesIds: number[]] }
   | { op: 'deleteSeries'; args: [seriesIds: number[]] }
   | { op: 'retain'; args: [seriesIds: Int32Array, cutoffs: Float64Array] }
   | { op: 'feedback'; args: [seriesId: number, examples: FeedbackExample[]] }

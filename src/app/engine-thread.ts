@@ -39,6 +39,14 @@ export interface EngineThreadInit {
   entries: MessagePort[];
 }
 
+/** What a warm start did (./warm-start.ts), over every thread; `error`: the first read failure's message. */
+export interface WarmStartSummary {
+  series: number;
+  points: number;
+  failed: number;
+  error?: string;
+}
+
 export interface EngineThreadDeps {
   init: EngineThreadInit;
   /** The log the main thread appends to (and truncates when every engine thread's checkpoint covers it). */
@@ -199,6 +207,33 @@ export class EngineThread implements BatchSink {
   /** Applies a (stored) config change between two engine slices: the series starts afresh. */
   async setConfig(seriesId: number, config: SeriesConfig): Promise<void> {
     await this.#owner(seriesId).call('setConfig', seriesId, config);
+  }
+
+  /**
+   * Warm start (./warm-start.ts) of series that just got a new pipeline, each on the thread that
+   * owns it, from its own store: up to `models.warmStartPoints` of its newest points each.
+   */
+  async warmStart(seriesIds: readonly number[]): Promise<WarmStartSummary> {
+    const parts = this.#split(seriesIds.length, (i) => seriesIds[i]!);
+    const done = (await Promise.all(
+      parts.map((idx, shard) =>
+        idx.length === 0
+          ? null
+          : this.#shards[shard]!.call(
+              'warmStart',
+              idx.map((i) => seriesIds[i]!),
+            ),
+      ),
+    )) as (WarmStartSummary | null)[];
+    const sum: WarmStartSummary = { series: 0, points: 0, failed: 0 };
+    for (const d of done) {
+      if (d === null) continue;
+      sum.series += d.series;
+      sum.points += d.points;
+      sum.failed += d.failed;
+      if (d.error !== undefined) sum.error ??= d.error;
+    }
+    return sum;
   }
 
   /**

@@ -32,6 +32,7 @@ import type { LogEntry } from '../ports/log.ts';
 import type { EngineCall, EngineMessage, EngineShardInit } from './engine-shard.ts';
 import { realHostTime } from './host-time.ts';
 import { defaultSeriesConfig } from './series-config.ts';
+import { warmStart } from './warm-start.ts';
 
 /** How often the thread reports its progress (scored counts, lag) to the main thread at most. */
 const PROGRESS_EVERY_MS = 20;
@@ -46,6 +47,7 @@ const engine = new Engine({
   registry,
   defaults: defaultSeriesConfig(init.config, registry),
   allowedLatenessMs: init.config.engine.allowedLatenessMs,
+  primeReplayMax: init.config.models.warmStartPoints,
 });
 engine.loadConfigs(init.configs);
 // Deleted series (the catalog's tombstones): their points still in the log are dropped on replay.
@@ -138,8 +140,7 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       return { value: null };
     case 'points': {
       const [sid, from, to] = req.args;
-      const all = (await store.range(sid, from, to)).concat(task.unflushed(sid, from, to));
-      all.sort((a, b) => a.ts - b.ts);
+      const all = await storedAndUnflushed(sid, from, to);
       const cols = PointColumns.of(all);
       return { value: { buffer: cols.buffer, length: cols.length }, transfer: [cols.buffer] };
     }
@@ -162,6 +163,16 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       const { chunks, points, anomalies } = await store.retain(req.args[0], req.args[1]);
       return { value: { chunks, points, anomalies } };
     }
+    case 'warmStart': {
+      const r = await warmStart(req.args[0], {
+        range: storedAndUnflushed,
+        primeBefore: (sid) => task.primeBefore(sid),
+        prime: (sid, points) => task.prime(sid, points),
+        maxPoints: init.config.models.warmStartPoints,
+      });
+      const { error, ...counts } = r;
+      return { value: error === undefined ? counts : { ...counts, error: (error as Error).message } };
+    }
     case 'feedback':
       task.feedback(req.args[0], req.args[1]);
       return { value: null };
@@ -179,6 +190,13 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       reader.close();
       return { value: null };
   }
+}
+
+/** Scored points with from ≤ ts < to, stored and not yet stored, by time. */
+async function storedAndUnflushed(sid: number, from: number, to: number) {
+  const all = (await store.range(sid, from, to)).concat(task.unflushed(sid, from, to));
+  all.sort((a, b) => a.ts - b.ts);
+  return all;
 }
 
 // Committed entries, straight from the log writer thread.

@@ -5,6 +5,7 @@
  * partitions take turns) and on revocation. A committed checkpoint reports its offset to the group.
  */
 import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
+import type { ScoredPoint } from '../core/point.ts';
 import { decodeBatch } from '../core/point-batch-codec.ts';
 import { DetectionTask } from '../engine/detection-task.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -14,6 +15,7 @@ import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { LogEntry } from '../ports/log.ts';
 import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import type { GroupHandlers, GroupMembership, InRecord } from '../ports/partitioned-log.ts';
+import { type WarmStartResult, warmStart } from './warm-start.ts';
 
 export interface PartitionTasksDeps {
   newEngine(): Promise<Engine>;
@@ -119,6 +121,7 @@ export class PartitionTasks implements GroupHandlers {
   applyConfigs(
     configs: ReadonlyMap<number, SeriesConfig>,
     refused?: (seriesId: number, err: unknown) => void,
+    changedIds?: Set<number>,
   ): number {
     let changed = 0;
     for (const t of this.#host.tasks()) {
@@ -127,12 +130,45 @@ export class PartitionTasks implements GroupHandlers {
         try {
           t.setConfig(sid, c);
           changed++;
+          changedIds?.add(sid);
         } catch (err) {
           refused?.(sid, err);
         }
       }
     }
     return changed;
+  }
+
+  /**
+   * Warm start (./warm-start.ts) of series that just got a new pipeline: each owned partition
+   * whose task holds a series primes it from `range` (the point store) and the task's unflushed
+   * points; the other tasks only let the series' wait go (Engine.prime with no points).
+   */
+  async warmStart(
+    seriesIds: readonly number[],
+    range: (seriesId: number, from: number, to: number) => Promise<ScoredPoint[]>,
+    maxPoints: number,
+  ): Promise<WarmStartResult> {
+    const sum: WarmStartResult = { series: 0, points: 0, failed: 0 };
+    for (const t of this.#host.tasks()) {
+      const held = seriesIds.filter((sid) => t.hasSeries(sid));
+      for (const sid of seriesIds) if (!t.hasSeries(sid)) t.prime(sid, []);
+      const r = await warmStart(held, {
+        range: async (sid, from, to) => {
+          const all = (await range(sid, from, to)).concat(t.unflushed(sid, from, to));
+          all.sort((a, b) => a.ts - b.ts);
+          return all;
+        },
+        primeBefore: (sid) => t.primeBefore(sid),
+        prime: (sid, points) => t.prime(sid, points),
+        maxPoints,
+      });
+      sum.series += r.series;
+      sum.points += r.points;
+      sum.failed += r.failed;
+      sum.error ??= r.error;
+    }
+    return sum;
   }
 
   /**

@@ -167,6 +167,21 @@ export class DetectionTask implements Task {
     };
   }
 
+  /** Primes the series' pipeline with its history, emitting nothing (Engine.prime); returns how many points. */
+  prime(seriesId: number, points: readonly { ts: number; value: number }[]): number {
+    return this.#engine.prime(seriesId, points);
+  }
+
+  /** Whether the series has state in this task's engine. */
+  hasSeries(seriesId: number): boolean {
+    return this.#engine.hasSeries(seriesId);
+  }
+
+  /** Where the series' primable history ends (Engine.primeBefore). */
+  primeBefore(seriesId: number): number | null {
+    return this.#engine.primeBefore(seriesId);
+  }
+
   /** Sets the maintenance windows of every series (Engine.setMaintenance). */
   setMaintenance(windows: ReadonlyMap<number, readonly MaintenanceWindow[]>): void {
     this.#engine.setMaintenance(windows);

@@ -36,6 +36,20 @@ export interface EngineOptions {
   defaults: SeriesConfig;
   /** How far behind a series' newest point a point may arrive and still be scored. */
   allowedLatenessMs: number;
+  /**
+   * Live points a pipeline rebuilt by `setConfig` keeps (timestamp and value) until its series is
+   * primed, so that `prime` can put the history before them (see `prime`); 0 or absent: none are
+   * kept, and a prime that comes after the new pipeline learnt a live point primes nothing.
+   */
+  primeReplayMax?: number;
+}
+
+/** Points a new pipeline learnt live before its prime: relearnt after the primed history. */
+interface LiveSincePipeline {
+  ts: number[];
+  values: number[];
+  /** More than `primeReplayMax` came: the recording is incomplete and cannot be relearnt. */
+  overflow: boolean;
 }
 
 interface SeriesTask extends SeriesClock {
@@ -47,6 +61,10 @@ interface SeriesTask extends SeriesClock {
   dirty: boolean;
   /** The maintenance windows covering the series (Engine.setMaintenance); undefined: none. */
   maintenance: MaintenanceSet | undefined;
+  /** The pipeline has learnt no point since it was built (a prime may put history before it all). */
+  fresh: boolean;
+  /** The points the pipeline learnt while awaiting a prime (see `prime`); null: not awaiting one. */
+  live: LiveSincePipeline | null;
 }
 
 interface SerializedTask {
@@ -83,6 +101,8 @@ export class Engine {
   readonly #deleted = new Set<number>();
   /** The maintenance windows of each covered series, as last set; copied into its task. */
   #maintenance = new Map<number, MaintenanceSet>();
+  /** Series given a new pipeline by `setConfig` before they had a task: awaiting a prime. */
+  readonly #primePending = new Set<number>();
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
@@ -91,6 +111,11 @@ export class Engine {
 
   get seriesCount(): number {
     return this.#count;
+  }
+
+  /** Whether the series has state here (a task: it had points, or a restored state, or a prime). */
+  hasSeries(seriesId: number): boolean {
+    return this.#tasks[seriesId] !== undefined;
   }
 
   configOf(seriesId: number): SeriesConfig {
@@ -113,8 +138,85 @@ export class Engine {
       task.pipeline = pipeline;
       // Points in open buckets belonged to the old config's series view: they are dropped.
       task.resampler = config.resample === undefined ? null : new Resampler(config.resample);
+      task.fresh = true;
+      task.live = this.#awaitPrime();
       this.#markDirty(seriesId, task);
+    } else if (this.#awaitPrime() !== null) {
+      this.#primePending.add(seriesId);
     }
+  }
+
+  /**
+   * The timestamp before which history would be primed now (see `prime`): before the first live
+   * point the series' new pipeline learnt, or after its newest point (+Infinity for a series with
+   * no task yet); null where a prime would prime nothing (a deleted series, or a pipeline that
+   * learnt live points that were not kept). What a warm start reads its history up to.
+   */
+  primeBefore(seriesId: number): number | null {
+    if (this.#deleted.has(seriesId)) return null;
+    const task = this.#tasks[seriesId];
+    if (task === undefined) return Number.POSITIVE_INFINITY;
+    const live = task.live;
+    if (live !== null && !live.overflow && live.ts.length > 0) return live.ts[0]!;
+    if (!task.fresh) return null;
+    return task.lastTs === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : task.lastTs + 1;
+  }
+
+  /** A recording of live points for a pipeline awaiting a prime, where the engine keeps them. */
+  #awaitPrime(): LiveSincePipeline | null {
+    return (this.#opts.primeReplayMax ?? 0) > 0 ? { ts: [], values: [], overflow: false } : null;
+  }
+
+  /**
+   * Primes a series' current pipeline with its history: each point (oldest first) is scored and
+   * learnt as a live point would be (score-then-learn; a point in a maintenance window is not
+   * learnt), but nothing is emitted: no scored point, no anomaly run, no rejection. Creates the
+   * series' task where it has none, and advances its clock to the newest primed point, so later
+   * live points are admitted against it (an older one is late, or too late); with no points, a
+   * series without a task gets none. Points out of time
+   * order, repeated timestamps and non-finite values are skipped. Returns how many were primed.
+   *
+   * What the history can come before: where the pipeline was rebuilt by `setConfig` and has
+   * learnt live points since (a store read takes time), only the history older than the first of
+   * them is primed, and those live points (kept, see `EngineOptions.primeReplayMax`) are then
+   * learnt again after it, so the state equals one primed before the change took effect. A
+   * pipeline that learnt live points that were not kept (none asked, too many, or after a
+   * restore) is not primed: 0. A prime ends the series' wait either way; call it (with no points)
+   * even when the history could not be read, so the kept points are let go. Between two entries,
+   * like `setConfig`.
+   */
+  prime(seriesId: number, points: readonly { ts: number; value: number }[]): number {
+    if (this.#deleted.has(seriesId)) return 0;
+    this.#primePending.delete(seriesId);
+    let task = this.#tasks[seriesId];
+    if (task === undefined) {
+      if (points.length === 0) return 0;
+      const config = this.configOf(seriesId);
+      task = this.#newTask(seriesId, config, this.#create(config, seriesId));
+      this.#tasks[seriesId] = task;
+      this.#count++;
+    }
+    const live = task.live;
+    task.live = null;
+    if (!task.fresh && (live === null || live.overflow)) return 0;
+    // Relearning the kept points needs a pipeline that has not learnt them yet.
+    const pipeline =
+      live !== null && live.ts.length > 0 ? this.#create(task.config, seriesId) : task.pipeline;
+    const before = live !== null && live.ts.length > 0 ? live.ts[0]! : Number.POSITIVE_INFINITY;
+    let primed = 0;
+    let prev = Number.NEGATIVE_INFINITY;
+    for (const p of points) {
+      if (!(p.ts > prev && p.ts < before) || !Number.isFinite(p.value)) continue;
+      prev = p.ts;
+      if (task.maintenance?.covers(p.ts) !== true) pipeline.step(p.ts, p.value);
+      if (p.ts > task.lastTs) accept(task, p.ts);
+      primed++;
+    }
+    if (live !== null) for (let i = 0; i < live.ts.length; i++) pipeline.step(live.ts[i]!, live.values[i]!);
+    task.pipeline = pipeline;
+    task.fresh = task.fresh && primed === 0;
+    if (!task.dirty) this.#markDirty(seriesId, task);
+    return primed;
   }
 
   /**
@@ -175,6 +277,7 @@ export class Engine {
   deleteSeries(ids: Iterable<number>): void {
     for (const id of ids) {
       this.#deleted.add(id);
+      this.#primePending.delete(id);
       this.#overrides.delete(id);
       this.#feedback.delete(id);
       if (this.#tasks[id] === undefined) continue;
@@ -195,6 +298,7 @@ export class Engine {
       if (this.#deleted.has(seriesId)) return;
       const config = this.configOf(seriesId);
       task = this.#newTask(seriesId, config, this.#create(config, seriesId));
+      if (this.#primePending.delete(seriesId)) task.live = this.#awaitPrime();
       this.#tasks[seriesId] = task;
       this.#count++;
     }
@@ -236,6 +340,8 @@ export class Engine {
       return;
     }
     const p = task.pipeline.step(ts, value);
+    task.fresh = false;
+    if (task.live !== null) keepLive(task.live, ts, value, this.#opts.primeReplayMax ?? 0);
     out.point(seriesId, p, false);
     this.#trackRun(seriesId, task, p, out);
   }
@@ -243,7 +349,17 @@ export class Engine {
   #newTask(seriesId: number, config: SeriesConfig, pipeline: Pipeline, buckets?: number[]): SeriesTask {
     const resampler = config.resample === undefined ? null : new Resampler(config.resample, buckets);
     const maintenance = this.#maintenance.get(seriesId);
-    return { ...newClock(), config, pipeline, resampler, run: null, dirty: false, maintenance };
+    return {
+      ...newClock(),
+      config,
+      pipeline,
+      resampler,
+      run: null,
+      dirty: false,
+      maintenance,
+      fresh: true,
+      live: null,
+    };
   }
 
   #resolve(config: SeriesConfig): ResolvedPipeline {
@@ -329,6 +445,8 @@ export class Engine {
           : s.detector?.detector === pipeline.declaration.detector.name;
       const buckets = same && sameResample(s.buckets?.resample, config) ? s.buckets?.open : undefined;
       const task = this.#newTask(id, config, pipeline, buckets);
+      // A restored pipeline has learnt its series' past; one started afresh here has not.
+      task.fresh = !same;
       task.run = s.run;
       for (const ts of s.recent) accept(task, ts);
       task.lastTs = s.lastTs;
@@ -376,6 +494,18 @@ export class Engine {
     out.anomaly({ ...task.run });
     task.run = null;
   }
+}
+
+function keepLive(live: LiveSincePipeline, ts: number, value: number, max: number): void {
+  if (live.overflow) return;
+  if (live.ts.length >= max) {
+    live.overflow = true;
+    live.ts = [];
+    live.values = [];
+    return;
+  }
+  live.ts.push(ts);
+  live.values.push(value);
 }
 
 function sameResample(stored: Resample | undefined, now: SeriesConfig): boolean {
