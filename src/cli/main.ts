@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerBench } from './bench/index.ts';
 import { registerKeys } from './keys.ts';
+import { registerModels } from './models.ts';
 import { registerReplay } from './replay.ts';
 import { registerRoles } from './roles.ts';
 import { registerServe } from './serve.ts';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerBench(program);
   registerKeys(program);
+  registerModels(program);
   return program;
 }
 

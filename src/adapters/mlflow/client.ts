@@ -148,12 +148,17 @@ export class MlflowClient {
       });
       bytes = await res.arrayBuffer();
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
+      const e = err as Error & { cause?: { code?: string; message?: string } };
       const why =
         e.name === 'TimeoutError' || e.name === 'AbortError'
           ? `no answer within ${this.#config.requestTimeoutMs} ms`
-          : (e.cause?.code ?? e.message);
-      throw new MlflowError('VIGIL_ERR_UNAVAILABLE', `${what}: MLflow unreachable (${why})`, undefined, err);
+          : (e.cause?.code ?? e.cause?.message ?? e.message);
+      throw new MlflowError(
+        'VIGIL_ERR_UNAVAILABLE',
+        `${what}: MLflow unreachable (${why}); retry later`,
+        undefined,
+        err,
+      );
     }
     if (res.ok) return { status: res.status, body: bytes };
     const text = new TextDecoder().decode(bytes);

@@ -6,7 +6,7 @@
  */
 
 import { VigilError } from '../errors.ts';
-import { decodeModelSpec, MODEL_FILE, type ModelSpec } from './model.ts';
+import { checkModelName, decodeModelSpec, MODEL_FILE, type ModelSpec } from './model.ts';
 
 const bad = (field: string, msg: string): never => {
   throw new VigilError('VIGIL_ERR_BAD_MODEL', `${field}: ${msg}`, { location: { field } });
@@ -72,4 +72,32 @@ export function checkModelFiles(
     bad(`${where}/${MODEL_FILE}`, `name is "${spec.name}", but it is being registered as "${name}"`);
   }
   return spec;
+}
+
+/** A model reference on the command line: `NAME`, `NAME@ALIAS` or `NAME:VERSION`. */
+export interface ModelRefText {
+  name: string;
+  alias?: string;
+  version?: string;
+}
+
+/** Parses `NAME`, `NAME@ALIAS` or `NAME:VERSION`, checking each part (VIGIL_ERR_BAD_MODEL naming `field`). */
+export function parseModelRefText(text: string, field = 'model'): ModelRefText {
+  const at = text.indexOf('@');
+  const colon = text.indexOf(':');
+  if (at >= 0 && colon >= 0) bad(field, `"${text}": give NAME@ALIAS or NAME:VERSION, not both`);
+  if (at >= 0) {
+    const ref = { name: text.slice(0, at), alias: text.slice(at + 1) };
+    checkModelName(ref.name, field);
+    checkAlias(ref.alias, field);
+    return ref;
+  }
+  if (colon >= 0) {
+    const ref = { name: text.slice(0, colon), version: text.slice(colon + 1) };
+    checkModelName(ref.name, field);
+    checkVersion(ref.version, field);
+    return ref;
+  }
+  checkModelName(text, field);
+  return { name: text };
 }
