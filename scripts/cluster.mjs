@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run cluster [-- up|down|status] [--apis N] [--processors N] [--detectors N] [--alerters N] [--config FILE]`
 // Brings the reference deployment up on this machine: Kafka (3 brokers), PostgreSQL primary +
-// replica, Redis Cluster, InfluxDB (scripts/services/*.sh), then 3 `vigil processor`, 2 `vigil
-// detector`, 1 `vigil alerter` and 2 `vigil api` processes and nginx in front of the APIs; prints
-// the endpoints.
+// replica, Redis Cluster, InfluxDB, MLflow (the model registry; scripts/services/*.sh), then 3
+// `vigil processor`, 2 `vigil detector`, 1 `vigil alerter` and 2 `vigil api` processes and nginx
+// in front of the APIs; prints the endpoints.
 // `down` stops everything it started. State (pids, ports, logs) lives in .services/cluster/.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ function useName(name) {
   stateDir = join(servicesDir, name === undefined ? 'cluster' : `cluster-${name}`);
   stateFile = join(stateDir, 'state.json');
 }
-const SERVICES = ['kafka', 'postgres', 'redis', 'influxdb'];
+const SERVICES = ['kafka', 'postgres', 'redis', 'influxdb', 'mlflow'];
 // The roles run on the Node the project pins (devDependency `node`), whoever runs this script.
 const pinnedNode = join(root, 'node_modules', '.bin', 'node');
 const nodeBin = existsSync(pinnedNode) ? pinnedNode : process.execPath;
@@ -162,6 +162,8 @@ async function up(o) {
     log(`starting ${s}…`);
     Object.assign(env, serviceEnv(s));
   }
+  // Every role registers, loads and tracks models in MLflow (docs/models.md).
+  env.VIGIL_MODEL_REGISTRY = 'mlflow';
   const state = { env, procs: [], nginx: undefined, config: o.config };
   const save = () => writeFileSync(stateFile, JSON.stringify(state, null, 2));
   // Processors and detectors first (they create the topics), then the APIs.
@@ -193,6 +195,7 @@ async function up(o) {
 function printEndpoints(state) {
   console.log(`export VIGIL_CLUSTER_URL=${state.nginx}`);
   for (const p of state.procs) console.log(`# ${p.role}-${p.index}: ${p.url} (pid ${p.pid}, log ${p.log})`);
+  if (state.env.VIGIL_MLFLOW_URL) console.log(`# mlflow: ${state.env.VIGIL_MLFLOW_URL} (model registry: UI and REST API)`);
   for (const [k, v] of Object.entries(state.env))
     if (k !== 'VIGIL_LOG_LEVEL') console.log(`export ${k}=${v}`);
 }

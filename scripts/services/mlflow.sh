@@ -87,7 +87,17 @@ up() {
     --host 127.0.0.1 --port "$http" --workers 1 \
     > "$DIR/mlflow.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$PIDFILE"
-  await_started "$PIDFILE" "$DIR/mlflow.log" "mlflow did not answer /health" health_ok "$http"
+  # Not lib.sh's await_started (60 s): MLflow imports for ~9 s on an idle 2-core machine and took
+  # 46 s here at load average 18, so it gets 180 s.
+  local deadline=$((SECONDS + 180))
+  until health_ok "$http"; do
+    if [ $SECONDS -ge $deadline ] || ! pid_alive "$PIDFILE"; then
+      tail -n 30 "$DIR/mlflow.log" >&2 || true
+      stop_group 5
+      die "mlflow did not answer /health within 180s (log: $DIR/mlflow.log)"
+    fi
+    sleep 0.5
+  done
   write_env "$SVC" "VIGIL_MLFLOW_URL=http://127.0.0.1:$http"
 }
 
