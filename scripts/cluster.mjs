@@ -195,7 +195,8 @@ async function up(o) {
 function printEndpoints(state) {
   console.log(`export VIGIL_CLUSTER_URL=${state.nginx}`);
   for (const p of state.procs) console.log(`# ${p.role}-${p.index}: ${p.url} (pid ${p.pid}, log ${p.log})`);
-  if (state.env.VIGIL_MLFLOW_URL) console.log(`# mlflow: ${state.env.VIGIL_MLFLOW_URL} (model registry: UI and REST API)`);
+  if (state.env.VIGIL_MLFLOW_URL)
+    console.log(`# mlflow: ${state.env.VIGIL_MLFLOW_URL} (model registry: UI and REST API)`);
   for (const [k, v] of Object.entries(state.env))
     if (k !== 'VIGIL_LOG_LEVEL') console.log(`export ${k}=${v}`);
 }
