@@ -219,9 +219,7 @@ export class FileModelRegistry implements ModelRegistry {
     const names: string[] = [];
     for (const e of entries) {
       if (!e.isDirectory() || e.name.startsWith('.')) continue;
-      if ((await stat(join(this.#root, e.name, 'versions')).catch(() => undefined)) !== undefined) {
-        names.push(e.name);
-      }
+      if ((await this.#versionNumbers(e.name)).length > 0) names.push(e.name);
     }
     return names.sort();
   }
@@ -322,8 +320,11 @@ export class FileModelRegistry implements ModelRegistry {
   }
 
   async #requireModel(name: string): Promise<void> {
-    const st = await stat(join(this.#root, name, 'versions')).catch(() => undefined);
-    if (st === undefined) unknown(`model "${name}" is not registered (registry: ${this.description})`);
+    // A model exists once its first version does (its directory may come first, or stay after a
+    // createVersion that failed).
+    if ((await this.#versionNumbers(name)).length === 0) {
+      unknown(`model "${name}" is not registered (registry: ${this.description})`);
+    }
   }
 
   async #versionNumbers(name: string): Promise<number[]> {
