@@ -1,8 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readModelDir, writeModelDir } from '../../../../src/adapters/model-files/index.ts';
+import {
+  openFileModelRegistry,
+  readModelDir,
+  writeModelDir,
+} from '../../../../src/adapters/model-files/index.ts';
 import { encodeModelSpec } from '../../../../src/core/models/model.ts';
 
 let dir = '';
@@ -58,5 +62,16 @@ describe('model directories', () => {
     expect(bad.code).toBe('VIGIL_ERR_BAD_MODEL');
     expect(bad.message).toContain(join(dir, 'bad', 'model.json'));
     expect(bad.message).toContain('formatVersion');
+  });
+});
+
+describe('opening a file registry', () => {
+  it('removes versions staged by a writer that died more than an hour ago, and keeps recent ones', async () => {
+    await mkdir(join(dir, '.staging', 'old', 'files'), { recursive: true });
+    await mkdir(join(dir, '.staging', 'new', 'files'), { recursive: true });
+    const twoHoursAgo = new Date(Date.now() - 7_200_000);
+    await utimes(join(dir, '.staging', 'old'), twoHoursAgo, twoHoursAgo);
+    await openFileModelRegistry(dir);
+    expect(await readdir(join(dir, '.staging'))).toEqual(['new']);
   });
 });
