@@ -92,7 +92,7 @@ describe('faults in the scaled-out deployment', () => {
 
   afterAll(async () => {
     await embedded?.dispose();
-    for (const s of ['nginx', 'kafka', 'postgres', 'redis', 'influxdb']) {
+    for (const s of ['nginx', 'kafka', 'postgres', 'redis', 'influxdb', 'mlflow']) {
       try {
         svc(s, 'down');
       } catch {}
