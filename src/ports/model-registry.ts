@@ -77,9 +77,13 @@ export interface ModelRegistry {
   byAlias(name: string, alias: string): Promise<ModelVersion | undefined>;
   /** Points `alias` at `version` (which must exist: VIGIL_ERR_UNKNOWN_MODEL otherwise). */
   setAlias(name: string, alias: string, version: string): Promise<void>;
+  /** Removes `alias` (absent: nothing to do); VIGIL_ERR_UNKNOWN_MODEL when the model does not exist. */
   deleteAlias(name: string, alias: string): Promise<void>;
   setVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
-  /** The artifact's files by relative path (the directory createVersion was given). */
+  /**
+   * The artifact's files by relative path (the directory createVersion was given). A model.json
+   * that is missing, corrupt or names another model is VIGIL_ERR_BAD_MODEL naming its path or URI.
+   */
   files(name: string, version: string): Promise<Map<string, Uint8Array>>;
 
   close(): Promise<void>;
