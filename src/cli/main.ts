@@ -5,6 +5,7 @@ import { registerKeys } from './keys.ts';
 import { registerReplay } from './replay.ts';
 import { registerRoles } from './roles.ts';
 import { registerServe } from './serve.ts';
+import { registerTrain } from './train.ts';
 
 export function buildProgram(): Command {
   const program = new Command('vigil')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerBench(program);
   registerKeys(program);
+  registerTrain(program);
   return program;
 }
 
