@@ -42,6 +42,7 @@ interface TrainCliOptions {
   maxSeries: string;
   json?: boolean;
   progress: boolean;
+  candidateExitCode: string;
 }
 
 class UsageError extends Error {}
@@ -123,6 +124,11 @@ export function registerTrain(program: Command): void {
     .option('--max-series <n>', 'most series one training reads', '10000')
     .option('-c, --config <file>', 'JSON config file: models.* and engine.* (see docs/configuration.md)')
     .option('-d, --data-dir <dir>', 'data directory of the files registry [env VIGIL_DATA_DIR]')
+    .option(
+      '--candidate-exit-code <code>',
+      'exit code when the winner did not beat production (registered, tagged candidate): 10, or 0 to count it as success',
+      '10',
+    )
     .option('--json', 'print the result as JSON on stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .exitOverride((err) => {
@@ -163,6 +169,9 @@ async function trainCommand(o: TrainCliOptions): Promise<number> {
   const target = Number(o.targetRate ?? '1');
   if (!(target > 0 && Number.isFinite(target)))
     throw new UsageError(`--target-rate: must be a number > 0, got "${o.targetRate}"`);
+  if (o.candidateExitCode !== '0' && o.candidateExitCode !== '10') {
+    throw new UsageError(`--candidate-exit-code: must be 10 or 0, got "${o.candidateExitCode}"`);
+  }
   const families = o.families
     ?.split(',')
     .map((s) => s.trim())
@@ -242,7 +251,7 @@ async function trainCommand(o: TrainCliOptions): Promise<number> {
         `${JSON.stringify({ model: o.model, version: r.version.version, promoted: r.promoted, previous: r.previous?.version ?? null, report: w })}\n`,
       );
     }
-    return r.promoted ? EXIT_PROMOTED : EXIT_CANDIDATE;
+    return r.promoted ? EXIT_PROMOTED : Number(o.candidateExitCode);
   } finally {
     await registry.close();
   }
