@@ -76,18 +76,19 @@ const result = await train(series, {
 const backtested = points * result.results.length;
 const wall = result.wallMs / 1000;
 const busy = result.busyMs / 1000;
+const cpu = result.cpuMs / 1000;
 const lines = [
   `objective ${result.objective}, ${result.results.length} candidates, ${result.labels.used} labels`,
-  `wall ${wall.toFixed(1)} s, thread time ${busy.toFixed(1)} s on ${result.workers} workers`,
-  `backtested ${backtested} points: ${(backtested / wall / 1000).toFixed(1)}k points/s in all, ${(backtested / busy / 1000).toFixed(1)}k points/s per thread`,
+  `wall ${wall.toFixed(1)} s, thread time ${busy.toFixed(1)} s, CPU time ${cpu.toFixed(1)} s on ${result.workers} workers`,
+  `backtested ${backtested} points: ${(backtested / wall / 1000).toFixed(1)}k points/s in all, ${(backtested / busy / 1000).toFixed(1)}k points/s per thread, ${(backtested / cpu / 1000).toFixed(1)}k points per CPU-second`,
   `winner c${String(result.winner.candidate.index).padStart(3, '0')} ${result.winner.candidate.pipeline.name ?? result.winner.candidate.pipeline.detector.name}: ${result.winner.result.score.toFixed(2)}`,
   '',
-  'candidate                                   score   anomalies  alerts/series-day  thread s',
+  'candidate                                   score   anomalies  alerts/series-day  thread s     CPU s',
   ...[...result.results]
     .sort((a, b) => b.result.score - a.result.score)
     .map((r) => {
       const name = r.candidate.pipeline.name ?? r.candidate.pipeline.detector.name;
-      return `${`c${String(r.candidate.index).padStart(3, '0')} ${name}`.padEnd(42)} ${r.result.score.toFixed(2).padStart(7)} ${String(r.result.metrics.anomalies).padStart(10)} ${r.result.metrics.alerts_per_series_day!.toFixed(3).padStart(18)} ${(r.busyMs / 1000).toFixed(1).padStart(9)}`;
+      return `${`c${String(r.candidate.index).padStart(3, '0')} ${name}`.padEnd(42)} ${r.result.score.toFixed(2).padStart(7)} ${String(r.result.metrics.anomalies).padStart(10)} ${r.result.metrics.alerts_per_series_day!.toFixed(3).padStart(18)} ${(r.busyMs / 1000).toFixed(1).padStart(9)} ${(r.cpuMs / 1000).toFixed(1).padStart(9)}`;
     }),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

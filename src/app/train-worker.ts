@@ -36,7 +36,7 @@ export interface BacktestTask {
 }
 
 export type BacktestAnswer =
-  | { id: number; ok: true; results: SeriesBacktest[]; ms: number }
+  | { id: number; ok: true; results: SeriesBacktest[]; ms: number; cpuMs: number }
   | { id: number; ok: false; error: string };
 
 /** Series as views into the shared buffers (no copy); labels are not needed to backtest. */
@@ -71,10 +71,18 @@ if (parentPort !== null && setup?.trainWorker === true && setup.series !== undef
   const registry = builtinDetectors();
   port.on('message', (task: BacktestTask) => {
     const started = performance.now();
+    const cpu = process.threadCpuUsage();
     let answer: BacktestAnswer;
     try {
       const results = runBacktestTask(registry, shared, task, setup.allowedLatenessMs ?? 0);
-      answer = { id: task.id, ok: true, results, ms: performance.now() - started };
+      const used = process.threadCpuUsage(cpu);
+      answer = {
+        id: task.id,
+        ok: true,
+        results,
+        ms: performance.now() - started,
+        cpuMs: (used.user + used.system) / 1000,
+      };
     } catch (err) {
       answer = {
         id: task.id,

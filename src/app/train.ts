@@ -186,8 +186,9 @@ export async function runTraining(
     labelsOutsideRange: training.labels.outside,
     wallSeconds: training.wallMs / 1000,
     threadSeconds: training.busyMs / 1000,
+    cpuSeconds: training.cpuMs / 1000,
     workers: training.workers,
-    pointsPerSecondPerThread: (points * training.results.length) / Math.max(1e-9, training.busyMs / 1000),
+    pointsPerCpuSecond: (points * training.results.length) / Math.max(1e-9, training.cpuMs / 1000),
     ranking: [...training.results]
       .sort((a, b) => b.result.score - a.result.score || a.candidate.index - b.candidate.index)
       .slice(0, 10)
@@ -276,6 +277,7 @@ async function logCandidate(
       objective: r.result.score,
       ...r.result.metrics,
       backtest_thread_seconds: r.busyMs / 1000,
+      backtest_cpu_seconds: r.cpuMs / 1000,
     });
     const enc = new TextEncoder();
     await registry.logArtifact(

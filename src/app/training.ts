@@ -58,8 +58,9 @@ export interface CandidateResult {
   /** Per series, in the order of the training series. */
   backtest: SeriesBacktest[];
   result: ObjectiveResult;
-  /** Thread time spent backtesting it, summed over its tasks (ms). */
+  /** Thread time spent backtesting it, summed over its tasks (ms), and the CPU time of it. */
   busyMs: number;
+  cpuMs: number;
 }
 
 export interface TrainResult {
@@ -72,9 +73,14 @@ export interface TrainResult {
   /** Production's result on the same backtest, when there is a production version. */
   production?: CandidateResult;
   points: number;
-  /** Wall time of the backtests (ms) and the thread time they took. */
+  /**
+   * Wall time of the backtests (ms), the thread time they took (summed over tasks), and the CPU
+   * time the threads used: on a machine shared with other work the thread time includes waiting
+   * for a core, the CPU time does not.
+   */
   wallMs: number;
   busyMs: number;
+  cpuMs: number;
   workers: number;
 }
 
@@ -87,8 +93,8 @@ export interface BacktestEvaluator {
   readonly name: string;
   readonly slots: number;
   accepts(pipeline: ResolvedPipeline): boolean;
-  /** The task's runs per series (in the task's series order) and the thread time it took (ms). */
-  run(task: BacktestTask): Promise<{ results: SeriesBacktest[]; ms: number }>;
+  /** The task's runs per series (in the task's series order), the time it took and the CPU time it used (ms). */
+  run(task: BacktestTask): Promise<{ results: SeriesBacktest[]; ms: number; cpuMs: number }>;
   close(): Promise<void>;
 }
 
@@ -120,7 +126,7 @@ export function cpuEvaluator(
   const all: Worker[] = [];
   type Job = {
     task: BacktestTask;
-    resolve: (r: { results: SeriesBacktest[]; ms: number }) => void;
+    resolve: (r: { results: SeriesBacktest[]; ms: number; cpuMs: number }) => void;
     reject: (e: Error) => void;
   };
   const waiting: Job[] = [];
@@ -150,7 +156,7 @@ export function cpuEvaluator(
       pending.delete(a.id);
       onWorker.delete(w);
       idle.push(w);
-      if (a.ok) job?.resolve({ results: a.results, ms: a.ms });
+      if (a.ok) job?.resolve({ results: a.results, ms: a.ms, cpuMs: a.cpuMs });
       else job?.reject(new Error(a.error));
       dispatch();
     });
@@ -225,6 +231,7 @@ export async function train(series: readonly TrainingSeries[], opts: TrainOption
   const totalPoints = points * list.length;
   let donePoints = 0;
   let busyMs = 0;
+  let cpuMs = 0;
   let nextId = 0;
   const started = performance.now();
   const callbacks: Promise<void>[] = [];
@@ -235,11 +242,13 @@ export async function train(series: readonly TrainingSeries[], opts: TrainOption
         if (evaluator === undefined) throw new Error(`no evaluator accepts candidate ${candidate.index}`);
         const backtest = new Array<SeriesBacktest>(series.length);
         let candidateMs = 0;
+        let candidateCpu = 0;
         await Promise.all(
           groups.map(async (idx) => {
             const task: BacktestTask = { id: nextId++, pipeline: candidate.pipeline, series: idx };
-            const { results: out, ms } = await evaluator.run(task);
+            const { results: out, ms, cpuMs: cpu } = await evaluator.run(task);
             candidateMs += ms;
+            candidateCpu += cpu;
             idx.forEach((s, k) => {
               backtest[s] = out[k]!;
               donePoints += series[s]!.ts.length;
@@ -248,8 +257,9 @@ export async function train(series: readonly TrainingSeries[], opts: TrainOption
           }),
         );
         busyMs += candidateMs;
+        cpuMs += candidateCpu;
         const result = evaluate(objective, series, labels, backtest, objectiveOpts);
-        const r: CandidateResult = { candidate, backtest, result, busyMs: candidateMs };
+        const r: CandidateResult = { candidate, backtest, result, busyMs: candidateMs, cpuMs: candidateCpu };
         if (opts.onCandidate !== undefined) callbacks.push(Promise.resolve(opts.onCandidate(r)));
         return r;
       }),
@@ -268,6 +278,7 @@ export async function train(series: readonly TrainingSeries[], opts: TrainOption
       points,
       wallMs,
       busyMs,
+      cpuMs,
       workers: slots,
     };
   } finally {

@@ -243,7 +243,7 @@ async function trainCommand(o: TrainCliOptions): Promise<number> {
       r.promoted
         ? `vigil train: promoted: ${o.model}@production -> version ${r.version.version}`
         : `vigil train: not promoted (does not beat production): version ${r.version.version} tagged candidate`,
-      `vigil train: ${t.results.length} candidates over ${t.points} points in ${(t.wallMs / 1000).toFixed(1)} s on ${t.workers} workers (${((t.points * t.results.length) / Math.max(1e-9, t.busyMs / 1000) / 1000).toFixed(1)}k points/s per thread); registry ${registry.description}`,
+      `vigil train: ${t.results.length} candidates over ${t.points} points in ${(t.wallMs / 1000).toFixed(1)} s on ${t.workers} workers (${((t.points * t.results.length) / Math.max(1e-9, t.cpuMs / 1000) / 1000).toFixed(1)}k points per CPU-second); registry ${registry.description}`,
     ];
     process.stderr.write(`${lines.join('\n')}\n`);
     if (o.json === true) {

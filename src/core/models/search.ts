@@ -33,7 +33,8 @@ export interface Candidate {
  * Families in the order the search visits them: the presets, then the selectable detectors by
  * their NAB strict-mode score through their default pipelines (docs/detectors.md), so the cheap
  * good ones come before the slow ones (`rcf`, `knn-cad`, `cad-ose` score about 5–30k points/s).
- * Names the catalogue does not offer are skipped; selectable names missing here come last, sorted.
+ * Names the catalogue does not offer are skipped; selectable names missing here (and not heavy)
+ * come last, sorted.
  */
 export const FAMILY_ORDER: readonly string[] = [
   'vigil',
@@ -47,10 +48,15 @@ export const FAMILY_ORDER: readonly string[] = [
   'relative-entropy',
   'robust-z',
   'bocpd',
-  'cad-ose',
-  'knn-cad',
-  'rcf',
+  'discord',
 ];
+
+/**
+ * Families searched only when named (`--families`): 10–40× the thread time of the others for lower
+ * NAB scores (measured: bench/train-nab.ts, docs/models.md), so a default budget is better spent on
+ * variations of the rest.
+ */
+export const HEAVY_FAMILIES: readonly string[] = ['cad-ose', 'knn-cad', 'rcf'];
 
 /** Thresholds tried after a calibration (lite-likelihood, likelihood: NAB's log-likelihood scale). */
 const CALIBRATED_THRESHOLDS = [0.6, 0.7, 0.4, 0.8, 0.9];
@@ -109,7 +115,8 @@ export function familiesOf(pipelines: Pipelines, only?: readonly string[]): stri
     return [...new Set(only)];
   }
   const known = FAMILY_ORDER.filter((f) => selectable.includes(f));
-  return [...known, ...selectable.filter((f) => !known.includes(f)).sort()];
+  const rest = selectable.filter((f) => !known.includes(f) && !HEAVY_FAMILIES.includes(f)).sort();
+  return [...known, ...rest];
 }
 
 /** Every search candidate in visiting order (lazily: a budget stops it early). */
