@@ -71,6 +71,9 @@ export interface TrainRunResult {
 export const REPORT_FILE = 'report.json';
 export const PLOT_FILE = 'backtest.svg';
 
+/** Series whose points are read at the same time. */
+const HISTORY_CONCURRENCY = 4;
+
 /** Scores closer than this are a tie (the same backtest gives bit-identical scores; this is slack for sums). */
 const TIE = 1e-9;
 
@@ -105,11 +108,19 @@ export async function runTraining(
     );
   }
   const labels = await history.labels(selector);
-  const series: TrainingSeries[] = [];
-  for (const key of keys) {
-    const p = await history.points(key, opts.from, opts.to);
-    series.push({ key, ts: p.ts, values: p.values, labels: labels.get(key) ?? [] });
-  }
+  // A few series in flight at once: many small series are latency-bound, one request each.
+  const series = new Array<TrainingSeries>(keys.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(HISTORY_CONCURRENCY, keys.length) }, async () => {
+      while (next < keys.length) {
+        const i = next++;
+        const key = keys[i]!;
+        const p = await history.points(key, opts.from, opts.to);
+        series[i] = { key, ts: p.ts, values: p.values, labels: labels.get(key) ?? [] };
+      }
+    }),
+  );
   const points = series.reduce((n, s) => n + s.ts.length, 0);
   if (points === 0) {
     throw new VigilError(
