@@ -6,6 +6,7 @@ import { registerModels } from './models.ts';
 import { registerReplay } from './replay.ts';
 import { registerRoles } from './roles.ts';
 import { registerServe } from './serve.ts';
+import { registerTrain } from './train.ts';
 
 export function buildProgram(): Command {
   const program = new Command('vigil')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerKeys(program);
   registerModels(program);
+  registerTrain(program);
   return program;
 }
 

@@ -28,6 +28,7 @@ interface Container {
   startupProbe?: Probe;
   securityContext: Record<string, unknown> & { capabilities?: { drop?: string[] } };
   envFrom?: { secretRef?: { name: string } }[];
+  env?: Record<string, unknown>[];
   volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 interface Probe {
@@ -106,7 +107,7 @@ beforeAll(() => {
     timeout: 1_200_000,
   });
   defaults = render();
-  // Training is off by default (`vigil train` does not exist yet); the checks of its job render it.
+  // Training is on by default; the checks of its job say so explicitly.
   trained = render('training.enabled=true');
   gpu = render('training.enabled=true', 'detector.gpu.enabled=true');
 }, 1_260_000);
@@ -132,6 +133,7 @@ describe('helm chart deploy/helm/vigil', () => {
     expect(ids(defaults)).toEqual(
       [
         'ConfigMap/vigil-config',
+        'CronJob/vigil-train',
         'Deployment/vigil-alerter',
         'Deployment/vigil-api',
         'Deployment/vigil-detector',
@@ -149,8 +151,6 @@ describe('helm chart deploy/helm/vigil', () => {
       ].sort(),
     );
     for (const o of defaults) expect(o.metadata.labels?.['app.kubernetes.io/instance'], o.kind).toBe('vigil');
-    // No training job by default: `vigil train` does not exist yet.
-    expect(defaults.some((o) => o.kind === 'CronJob' || o.kind === 'Job')).toBe(false);
     expect(ids(trained)).toContain('CronJob/vigil-train');
   });
 
@@ -226,13 +226,69 @@ describe('helm chart deploy/helm/vigil', () => {
       const mount = c.volumeMounts.find((m) => m.mountPath === '/etc/vigil');
       expect(mount?.readOnly).toBe(true);
       expect(pod.spec.volumes.find((v) => v.name === mount!.name)?.configMap?.name).toBe('vigil-config');
-      expect(pod.metadata.annotations).toMatchObject({
-        'prometheus.io/scrape': 'true',
-        'prometheus.io/port': '8080',
-        'prometheus.io/path': '/metrics',
-      });
+      if (kind === 'Deployment') {
+        expect(pod.metadata.annotations).toMatchObject({
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': '8080',
+          'prometheus.io/path': '/metrics',
+        });
+      } else {
+        // The training job serves no /metrics.
+        expect(pod.metadata.annotations?.['prometheus.io/scrape']).toBeUndefined();
+      }
       expect(pod.metadata.annotations?.['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
     }
+  });
+
+  it('runs the real `vigil train` against the api Service, into MLflow, failing at once only where a retry cannot help', () => {
+    const job = find(defaults, 'CronJob', 'vigil-train').spec as {
+      jobTemplate: {
+        spec: { podFailurePolicy: { rules: { action: string; onExitCodes: { values: number[] } }[] } };
+      };
+    };
+    const c = containerOf(find(defaults, 'CronJob', 'vigil-train'));
+    expect(c.args).toEqual([
+      'train',
+      '--config',
+      '/etc/vigil/config.json',
+      '--model',
+      'default',
+      '--selector',
+      '{__name__=~".+"}',
+      '--budget',
+      '16',
+      '--url',
+      'http://vigil-api:8080',
+      '--candidate-exit-code',
+      '0',
+      '--no-progress',
+      '--from',
+      '30d',
+    ]);
+    expect(c.env).toContainEqual({ name: 'VIGIL_MODEL_REGISTRY', value: 'mlflow' });
+    expect(job.jobTemplate.spec.podFailurePolicy.rules).toEqual([
+      { action: 'FailJob', onExitCodes: { containerName: 'train', operator: 'In', values: [2, 3] } },
+    ]);
+    const custom = render(
+      'training.model=cpu',
+      'training.url=http://vigil.example:80',
+      'training.candidateExitCode=10',
+      'training.apiKeySecret.name=train-key',
+      'connections.mlflowUrl=http://mlflow:5000',
+    );
+    const cc = containerOf(find(custom, 'CronJob', 'vigil-train'));
+    expect(cc.args).toEqual(expect.arrayContaining(['cpu', 'http://vigil.example:80']));
+    expect(cc.env).toContainEqual({
+      name: 'VIGIL_API_KEY',
+      valueFrom: { secretKeyRef: { name: 'train-key', key: 'VIGIL_API_KEY' } },
+    });
+    const rules = (find(custom, 'CronJob', 'vigil-train').spec as typeof job).jobTemplate.spec
+      .podFailurePolicy.rules;
+    expect(rules[0]!.onExitCodes.values).toEqual([2, 3, 10]);
+    expect(find(custom, 'Secret', 'vigil-connections').stringData).toMatchObject({
+      VIGIL_MLFLOW_URL: 'http://mlflow:5000',
+    });
+    expect(helm(['template', '--set', 'training.model=bad name']).status).not.toBe(0);
     // The rendered config.json is one Vigil itself accepts.
     const config = JSON.parse(find(defaults, 'ConfigMap', 'vigil-config').data!['config.json']!);
     expect(validateConfig(config)).toMatchObject({ http: { port: 8080 } });
@@ -248,9 +304,10 @@ describe('helm chart deploy/helm/vigil', () => {
     expect(startup.httpGet).toEqual({ path: '/healthz', port: 'http' });
     // Recovery (state restore + replay) gets at least 5 minutes before liveness may kill the pod.
     expect(startup.failureThreshold! * startup.periodSeconds!).toBeGreaterThanOrEqual(300);
-    expect(containerOf(find(trained, 'CronJob', 'vigil-train')).livenessProbe?.httpGet?.path).toBe(
-      '/healthz',
-    );
+    // `vigil train` is a batch command without a server: nothing to probe.
+    const train = containerOf(find(trained, 'CronJob', 'vigil-train'));
+    expect(train.livenessProbe).toBeUndefined();
+    expect(train.readinessProbe).toBeUndefined();
   });
 
   it('gives the consumer-group roles time to drain, checkpoint and leave the group on SIGTERM', () => {

@@ -3,6 +3,7 @@ The pod template shared by every role. Call with
   (dict "root" $ "role" "detector" "values" .Values.detector "job" false)
 Each role runs the same image with `vigil <role> --config /etc/vigil/config.json`, serves
 /healthz, /readyz and /metrics on the HTTP port, and reads its connections from the Secret.
+A role without "probes" (the `vigil train` job, a batch command with no server) gets none.
 "values" may carry gpu.enabled: then the GPU is added to the limits and the GPU nodeSelector,
 tolerations and runtimeClassName apply; without it none of them is rendered.
 */}}
@@ -24,7 +25,7 @@ metadata:
     {{- if not $root.Values.connections.existingSecret }}
     checksum/connections: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
     {{- end }}
-    {{- if $root.Values.metrics.scrapeAnnotations }}
+    {{- if and $root.Values.metrics.scrapeAnnotations (not .job) }}
     prometheus.io/scrape: "true"
     prometheus.io/port: {{ $port | quote }}
     prometheus.io/path: /metrics
@@ -106,7 +107,7 @@ spec:
         {{- with $v.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- with $v.probes.startup }}
+      {{- with ($v.probes | default dict).startup }}
       {{- if .enabled }}
       # Recovery (state restore and replay) may keep /healthz slow; liveness starts only after this.
       startupProbe:
@@ -116,10 +117,12 @@ spec:
         timeoutSeconds: {{ .timeoutSeconds | default 3 }}
       {{- end }}
       {{- end }}
+      {{- with ($v.probes | default dict).liveness }}
       livenessProbe:
         httpGet: { path: /healthz, port: http }
-        {{- toYaml $v.probes.liveness | nindent 8 }}
-      {{- with $v.probes.readiness }}
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with ($v.probes | default dict).readiness }}
       readinessProbe:
         httpGet: { path: /readyz, port: http }
         {{- toYaml . | nindent 8 }}
