@@ -35,7 +35,7 @@ export function backtestSvg(
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
-    `<text x="${PAD}" y="13" font-weight="bold">${esc(title)}</text>`,
+    `<text x="${PAD}" y="13"><tspan font-weight="bold">${esc(title)}</tspan>  red: runs raised (start); green: labelled anomaly; grey: labelled not_anomaly/expected</text>`,
   ];
   which.forEach((idx, k) => {
     const s = series[idx]!;
@@ -62,11 +62,17 @@ export function backtestSvg(
       `<rect x="${PAD}" y="${y0}" width="${WIDTH - 2 * PAD}" height="${PANEL}" fill="none" stroke="#ccc"/>`,
     );
     for (const l of s.labels) {
-      const x1 = x(Math.max(l.start, t0));
-      const x2 = Math.max(x1 + 2, x(Math.min(l.end, t0 + span)));
-      const fill = l.label === 'anomaly' ? '#2a2' : '#999';
+      // At least 6 px wide, so a label on a short run stays visible beside the run's mark.
+      let x1 = x(Math.max(l.start, t0));
+      let x2 = x(Math.min(l.end, t0 + span));
+      if (x2 - x1 < 6) {
+        const mid = (x1 + x2) / 2;
+        x1 = mid - 3;
+        x2 = mid + 3;
+      }
+      const fill = l.label === 'anomaly' ? '#1b1' : '#999';
       parts.push(
-        `<rect x="${x1.toFixed(1)}" y="${y0}" width="${(x2 - x1).toFixed(1)}" height="${PANEL}" fill="${fill}" fill-opacity="0.25"><title>${l.label}</title></rect>`,
+        `<rect x="${x1.toFixed(1)}" y="${y0}" width="${(x2 - x1).toFixed(1)}" height="${PANEL}" fill="${fill}" fill-opacity="0.4"><title>${l.label}</title></rect>`,
       );
     }
     // One min and one max per pixel column keeps spikes visible at any length.
