@@ -101,7 +101,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--families <list>',
-      'search only these presets/detectors, comma-separated (default: all selectable)',
+      'search only these presets/detectors, comma-separated (default: all selectable but the heavy cad-ose, knn-cad, rcf)',
     )
     .option(
       '--target-rate <alerts>',
