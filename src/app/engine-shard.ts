@@ -11,6 +11,7 @@ import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import { ERRORS, type ErrorCode, VigilError } from '../core/errors.ts';
 import type { FeedbackExample } from '../core/feedback/label.ts';
+import type { ModelAssignment } from '../core/models/serving.ts';
 import { emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
 
@@ -51,6 +52,8 @@ export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'feedback'; args: [seriesId: number, examples: FeedbackExample[]] }
   | { op: 'postRuleStates'; args: [seriesId: number] }
   | { op: 'maintenance'; args: [windows: Map<number, MaintenanceWindow[]>] }
+  | { op: 'models'; args: [assignments: Map<number, ModelAssignment>] }
+  | { op: 'modelStats'; args: [] }
 );
 
 /** Engine thread → main thread. */

@@ -14,9 +14,11 @@ import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import { type Anomaly, type AnomalyQuery, selectAnomalies } from '../core/anomaly.ts';
 import { VigilError } from '../core/errors.ts';
 import type { FeedbackExample } from '../core/feedback/label.ts';
+import type { ModelAssignment } from '../core/models/serving.ts';
 import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { PointColumns } from '../core/point-columns.ts';
+import type { ModelRunStats } from '../engine/engine.ts';
 import { GroupCommit } from '../engine/group-commit.ts';
 import { addStats, emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';
 import { shardOf } from '../engine/shard.ts';
@@ -25,6 +27,7 @@ import type { Log, PointBatch } from '../ports/log.ts';
 import type { SeriesConfig } from '../ports/meta-store.ts';
 import { type ArgsOf, EngineShard, type Op } from './engine-shard.ts';
 import type { BatchSink } from './ingest-service.ts';
+import { sumModelStats } from './partition-tasks.ts';
 
 export interface EngineThreadInit {
   config: Config;
@@ -295,6 +298,19 @@ export class EngineThread implements BatchSink {
   /** Sets the maintenance windows of every series (Engine.setMaintenance) on every thread, between two slices. */
   async setMaintenance(windows: Map<number, MaintenanceWindow[]>): Promise<void> {
     await this.#all('maintenance', windows);
+  }
+
+  /**
+   * Sets the served model of every series (Engine.setModels) on every thread, between two slices;
+   * resolves with the series that switched version (to warm start: `warmStart`).
+   */
+  async setModels(assignments: Map<number, ModelAssignment>): Promise<number[]> {
+    return ((await this.#all('models', assignments)) as number[][]).flat();
+  }
+
+  /** Per model version, summed over the threads (DetectionTask.modelStats). */
+  async modelStats(): Promise<Map<string, ModelRunStats>> {
+    return sumModelStats((await this.#all('modelStats')) as Map<string, ModelRunStats>[]);
   }
 
   /** Waits for pending commits, drains and checkpoints every engine thread still running, and ends them. */

@@ -181,6 +181,10 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
     case 'maintenance':
       task.setMaintenance(req.args[0]);
       return { value: null };
+    case 'models':
+      return { value: task.setModels(req.args[0]) };
+    case 'modelStats':
+      return { value: task.modelStats() };
     case 'close':
       clearInterval(progress);
       await arrived(req.args[0]);

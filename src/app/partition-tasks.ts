@@ -5,10 +5,11 @@
  * partitions take turns) and on revocation. A committed checkpoint reports its offset to the group.
  */
 import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
+import type { ModelAssignment } from '../core/models/serving.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import { decodeBatch } from '../core/point-batch-codec.ts';
 import { DetectionTask } from '../engine/detection-task.ts';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine, ModelRunStats } from '../engine/engine.ts';
 import { addStats, emptyStats, type RuntimeStats } from '../engine/runtime-stats.ts';
 import { type HostTime, TaskHost } from '../engine/task-host.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
@@ -42,6 +43,8 @@ export class PartitionTasks implements GroupHandlers {
   #membership: GroupMembership | undefined;
   /** The maintenance windows as last set: a partition assigned later takes them too. */
   #maintenance: ReadonlyMap<number, readonly MaintenanceWindow[]> = new Map();
+  /** The served models as last set (undefined: not read yet; a restored task keeps its checkpoint's). */
+  #models: ReadonlyMap<number, ModelAssignment> | undefined;
 
   constructor(deps: PartitionTasksDeps) {
     this.#d = deps;
@@ -82,11 +85,29 @@ export class PartitionTasks implements GroupHandlers {
     await this.#host.assign(partitions);
     // After the tasks restored their state: windows set meanwhile reach them too.
     for (const t of this.#host.tasks()) t.setMaintenance(this.#maintenance);
+    const models = this.#models;
+    if (models !== undefined) for (const p of partitions) this.#host.task(p)?.setModels(models);
+  }
+
+  /**
+   * Sets the served model of every series (Engine.setModels) in every owned partition; a partition
+   * assigned later takes them after its restore. Returns the series that switched version.
+   */
+  setModels(assignments: ReadonlyMap<number, ModelAssignment>): number[] {
+    this.#models = assignments;
+    const switched: number[] = [];
+    for (const t of this.#host.tasks()) switched.push(...t.setModels(assignments));
+    return switched;
   }
 
   /** The maintenance windows of every covered series, as last set. */
   get maintenance(): ReadonlyMap<number, readonly MaintenanceWindow[]> {
     return this.#maintenance;
+  }
+
+  /** Per model version, summed over the owned partitions (DetectionTask.modelStats). */
+  modelStats(): Map<string, ModelRunStats> {
+    return sumModelStats(this.#host.tasks().map((t) => t.modelStats()));
   }
 
   /** Sets the maintenance windows of every series (Engine.setMaintenance) in every owned partition. */
@@ -211,4 +232,24 @@ export class PartitionTasks implements GroupHandlers {
   lagPoints(): number {
     return this.#host.lagPoints();
   }
+}
+
+/** Per-model stats of several runtimes (partitions, engine threads) added up. */
+export function sumModelStats(
+  parts: readonly ReadonlyMap<string, ModelRunStats>[],
+): Map<string, ModelRunStats> {
+  const out = new Map<string, ModelRunStats>();
+  for (const part of parts) {
+    for (const [key, s] of part) {
+      const o = out.get(key);
+      if (o === undefined) out.set(key, { ...s });
+      else {
+        o.series += s.series;
+        o.opened += s.opened;
+        o.labelled += s.labelled;
+        o.confirmed += s.confirmed;
+      }
+    }
+  }
+  return out;
 }

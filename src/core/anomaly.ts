@@ -1,5 +1,7 @@
 /** An anomaly is a maximal run of anomalous points of one series. */
 
+import type { ModelRef } from './models/model.ts';
+
 export interface Anomaly {
   seriesId: number;
   start: number;
@@ -12,6 +14,11 @@ export interface Anomaly {
   direction: 'up' | 'down' | 'unknown';
   points: number;
   detector: string;
+  /**
+   * The served model version whose pipeline scored the run (docs/models.md, "Serving and hot
+   * reload"); absent when the series ran the default or a per-series config.
+   */
+  model?: ModelRef;
   /** True while the run has not ended (the last point seen was anomalous). */
   open: boolean;
 }

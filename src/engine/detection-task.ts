@@ -10,6 +10,8 @@
 import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import type { FeedbackExample } from '../core/feedback/label.ts';
+import type { ModelRef } from '../core/models/model.ts';
+import { type ModelAssignment, modelLabel } from '../core/models/serving.ts';
 import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { CheckpointStore, StoredDeletion } from '../ports/checkpoint-store.ts';
@@ -17,7 +19,7 @@ import type { LogEntry } from '../ports/log.ts';
 import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import { AnomalyOutbox } from './anomaly-outbox.ts';
 import { Checkpointer } from './checkpointer.ts';
-import type { Engine, EngineOutput } from './engine.ts';
+import type { Engine, EngineOutput, ModelRunStats } from './engine.ts';
 import { PointBuffer } from './point-buffer.ts';
 import { emptyStats, type RuntimeStats } from './runtime-stats.ts';
 import type { PunctuationType, Task, TaskContext } from './task.ts';
@@ -56,6 +58,8 @@ export class DetectionTask implements Task {
   #offset = 0;
   #flushScheduled = false;
   #closed = false;
+  /** Anomalies opened per model version (`name@version`) by this task since it started. */
+  readonly #openedByModel = new Map<string, number>();
 
   constructor(deps: DetectionTaskDeps) {
     this.#d = deps;
@@ -75,7 +79,13 @@ export class DetectionTask implements Task {
         }
       },
       anomaly: (a) => {
-        if (a.points === 1 && a.open) this.stats.anomaliesOpened++;
+        if (a.points === 1 && a.open) {
+          this.stats.anomaliesOpened++;
+          if (a.model !== undefined) {
+            const key = modelLabel(a.model);
+            this.#openedByModel.set(key, (this.#openedByModel.get(key) ?? 0) + 1);
+          }
+        }
         this.#anomalies.add(a);
         this.#d.observe?.(a);
       },
@@ -101,7 +111,7 @@ export class DetectionTask implements Task {
       offset: () => this.#offset,
     });
     const cp = await this.#d.checkpoints.load();
-    this.#engine.restore(cp.states);
+    this.#engine.restore(cp.states, this.#out);
     this.#offset = cp.offset;
     if (this.#d.checkpointIntervalMs !== undefined) ctx.schedule('wall-clock', this.#d.checkpointIntervalMs);
     return cp.offset;
@@ -185,6 +195,42 @@ export class DetectionTask implements Task {
   /** Sets the maintenance windows of every series (Engine.setMaintenance). */
   setMaintenance(windows: ReadonlyMap<number, readonly MaintenanceWindow[]>): void {
     this.#engine.setMaintenance(windows);
+  }
+
+  /**
+   * Sets the served model of every series (Engine.setModels); returns the series that switched
+   * version. A switch is checkpointed at once (after any checkpoint in flight), so a crash after it
+   * replays the entries that follow under the new version, as they were scored; only a crash
+   * before that checkpoint commits replays them under the version the previous checkpoint holds
+   * (docs/models.md, "Serving and hot reload").
+   */
+  setModels(assignments: ReadonlyMap<number, ModelAssignment>): number[] {
+    const switched = this.#engine.setModels(assignments, this.#out);
+    if (switched.length > 0 && this.#checkpointer !== undefined && !this.#closed) {
+      this.#checkpointer
+        .settled()
+        .catch(() => {})
+        .then(() => (this.#closed ? undefined : this.#checkpointer.checkpoint()))
+        // A failed checkpoint keeps its output for the next (wall-clock) one.
+        .catch(() => {});
+    }
+    return switched;
+  }
+
+  /** Per model version: series running it, anomalies opened here, feedback on them (Engine.modelStats). */
+  modelStats(): Map<string, ModelRunStats> {
+    const out = this.#engine.modelStats();
+    for (const [key, n] of this.#openedByModel) {
+      const s = out.get(key);
+      if (s !== undefined) s.opened = n;
+      else out.set(key, { series: 0, opened: n, labelled: 0, confirmed: 0 });
+    }
+    return out;
+  }
+
+  /** The model version a series runs now (Engine.modelOf). */
+  modelOf(seriesId: number): ModelRef | undefined {
+    return this.#engine.modelOf(seriesId);
   }
 
   /** Sets the series' feedback (Engine.feedback): every label, oldest first. */

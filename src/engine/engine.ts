@@ -9,6 +9,8 @@ import type { Anomaly } from '../core/anomaly.ts';
 import type { DetectorState } from '../core/detectors/detector.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
 import type { FeedbackExample } from '../core/feedback/label.ts';
+import type { ModelRef } from '../core/models/model.ts';
+import { type ModelAssignment, modelLabel, sameModel } from '../core/models/serving.ts';
 import type { ResolvedPipeline } from '../core/pipeline/declaration.ts';
 import type { Pipeline, PipelineState } from '../core/pipeline/pipeline.ts';
 import { type Pipelines, pipelinesOf } from '../core/pipeline/pipelines.ts';
@@ -20,6 +22,16 @@ import type { PointBatch } from '../ports/log.ts';
 import { accept, admit, newClock, recentOf, type SeriesClock } from './admission.ts';
 
 export type RejectReason = 'too_late' | 'duplicate';
+
+/** What Engine.modelStats counts per model version. */
+export interface ModelRunStats {
+  series: number;
+  /** Anomalies it opened (counted by the runtime: DetectionTask.modelStats; 0 here). */
+  opened: number;
+  /** Feedback labels on anomalies of this version, and those of them labelled `anomaly`. */
+  labelled: number;
+  confirmed: number;
+}
 
 export interface EngineOutput {
   /** A scored point; `late` points were scored against the current state but not learned from. */
@@ -65,10 +77,18 @@ interface SeriesTask extends SeriesClock {
   fresh: boolean;
   /** The points the pipeline learnt while awaiting a prime (see `prime`); null: not awaiting one. */
   live: LiveSincePipeline | null;
+  /** The served model version `config` comes from (Engine.setModels); undefined: default or override. */
+  model: ModelRef | undefined;
+  /** The series' newest timestamp when `model` took over: anomalies starting after it are that version's. */
+  modelFrom: number;
 }
 
 interface SerializedTask {
+  /** A per-series config, or the config of the model version `model` (restored with it: see `restore`). */
   config?: SeriesConfig;
+  model?: ModelRef;
+  /** SeriesTask.modelFrom (absent: from the series' first point). */
+  modelFrom?: number;
   pipeline?: PipelineState;
   /** A bare detector state, as written before pipelines: restores the detector stage. */
   detector?: DetectorState;
@@ -103,6 +123,10 @@ export class Engine {
   #maintenance = new Map<number, MaintenanceSet>();
   /** Series given a new pipeline by `setConfig` before they had a task: awaiting a prime. */
   readonly #primePending = new Set<number>();
+  /** Each series' served model, as last set (Engine.setModels); a series absent runs the default. */
+  #models: ReadonlyMap<number, ModelAssignment> = new Map();
+  /** Whether setModels was called: until then a restored series keeps its checkpoint's model. */
+  #modelsKnown = false;
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
@@ -118,8 +142,17 @@ export class Engine {
     return this.#tasks[seriesId] !== undefined;
   }
 
+  /**
+   * The config a series runs: its per-series config, else its served model's (the version its
+   * state runs, which a restore may have taken from the checkpoint), else the default.
+   */
   configOf(seriesId: number): SeriesConfig {
-    return this.#overrides.get(seriesId) ?? this.#opts.defaults;
+    return this.#tasks[seriesId]?.config ?? this.#assignedConfig(seriesId);
+  }
+
+  /** What a new pipeline of the series runs: per-series config, else the model set, else the default. */
+  #assignedConfig(seriesId: number): SeriesConfig {
+    return this.#overrides.get(seriesId) ?? this.#models.get(seriesId)?.config ?? this.#opts.defaults;
   }
 
   /**
@@ -136,6 +169,7 @@ export class Engine {
       this.#closeRun(task, out);
       task.config = config;
       task.pipeline = pipeline;
+      task.model = undefined;
       // Points in open buckets belonged to the old config's series view: they are dropped.
       task.resampler = config.resample === undefined ? null : new Resampler(config.resample);
       task.fresh = true;
@@ -255,6 +289,85 @@ export class Engine {
     }
   }
 
+  /**
+   * Sets the served model of every series (core/models/serving.ts, resolved by the caller from the
+   * loaded models and the series catalog; a series absent runs the default), replacing the
+   * previous set. A series with a per-series config keeps it (most specific first). A series whose
+   * model version changes (to another version, another model, or none) starts afresh under its new
+   * config, as `setConfig` does: its learned state belonged to the old pipeline, an open anomaly
+   * run is closed. Series whose version is unchanged keep their state. Between two entries, like
+   * `setConfig`, so every point is scored by exactly one version. Returns the series switched.
+   * Every assigned config MUST resolve against the engine's registry (the caller checked it).
+   */
+  setModels(assignments: ReadonlyMap<number, ModelAssignment>, out: EngineOutput): number[] {
+    this.#models = assignments;
+    this.#modelsKnown = true;
+    const ids: number[] = [];
+    for (let id = 0; id < this.#tasks.length; id++) if (this.#tasks[id] !== undefined) ids.push(id);
+    return this.#reconcileModels(ids, out);
+  }
+
+  /** The model version series `seriesId` runs now; undefined: default or a per-series config. */
+  modelOf(seriesId: number): ModelRef | undefined {
+    return this.#tasks[seriesId]?.model;
+  }
+
+  /**
+   * Per model version running here (`name@version`): how many series run it, and of the feedback
+   * labels on anomalies it raised (those starting after it took over their series), how many and
+   * how many say `anomaly`. On demand (live metrics), one pass over the series.
+   */
+  modelStats(): Map<string, ModelRunStats> {
+    const out = new Map<string, ModelRunStats>();
+    for (let id = 0; id < this.#tasks.length; id++) {
+      const t = this.#tasks[id];
+      if (t?.model === undefined) continue;
+      const key = modelLabel(t.model);
+      let s = out.get(key);
+      if (s === undefined) {
+        s = { series: 0, opened: 0, labelled: 0, confirmed: 0 };
+        out.set(key, s);
+      }
+      s.series++;
+      for (const f of this.#feedback.get(id) ?? []) {
+        if (f.start <= t.modelFrom) continue;
+        s.labelled++;
+        if (f.label === 'anomaly') s.confirmed++;
+      }
+    }
+    return out;
+  }
+
+  /** The served model of a series without a per-series config, as last set. */
+  #modelOf(seriesId: number): ModelRef | undefined {
+    return this.#overrides.has(seriesId) ? undefined : this.#models.get(seriesId)?.model;
+  }
+
+  /** Switches the series among `ids` whose model differs from the one set; returns them. */
+  #reconcileModels(ids: readonly number[], out: EngineOutput | undefined): number[] {
+    const switched: number[] = [];
+    for (const id of ids) {
+      const task = this.#tasks[id];
+      if (task === undefined || this.#overrides.has(id)) continue;
+      const next = this.#models.get(id);
+      if (sameModel(task.model, next?.model)) continue;
+      const config = next?.config ?? this.#opts.defaults;
+      if (out !== undefined) this.#closeRun(task, out);
+      else task.run = null;
+      task.config = config;
+      task.model = next?.model;
+      task.modelFrom = task.lastTs;
+      task.pipeline = this.#create(config, id);
+      task.resampler = config.resample === undefined ? null : new Resampler(config.resample);
+      // Awaits a warm start, as after setConfig (see `prime`).
+      task.fresh = true;
+      task.live = this.#awaitPrime();
+      if (!task.dirty) this.#markDirty(id, task);
+      switched.push(id);
+    }
+    return switched;
+  }
+
   /** The post-rule states of a series' running pipeline (what its stages learnt); undefined before its first point. */
   postRuleStates(seriesId: number): StageState[] | undefined {
     return this.#tasks[seriesId]?.pipeline.postRuleStates();
@@ -296,7 +409,7 @@ export class Engine {
     if (task === undefined) {
       // Only here, off the per-point path: a deleted series has no task.
       if (this.#deleted.has(seriesId)) return;
-      const config = this.configOf(seriesId);
+      const config = this.#assignedConfig(seriesId);
       task = this.#newTask(seriesId, config, this.#create(config, seriesId));
       if (this.#primePending.delete(seriesId)) task.live = this.#awaitPrime();
       this.#tasks[seriesId] = task;
@@ -359,6 +472,8 @@ export class Engine {
       maintenance,
       fresh: true,
       live: null,
+      model: this.#modelOf(seriesId),
+      modelFrom: Number.NEGATIVE_INFINITY,
     };
   }
 
@@ -416,6 +531,11 @@ export class Engine {
         s.buckets = { resample: t.config.resample, open: t.resampler.snapshot() };
       }
       if (this.#overrides.has(id)) s.config = t.config;
+      else if (t.model !== undefined) {
+        s.config = t.config;
+        s.model = t.model;
+        if (t.modelFrom !== Number.NEGATIVE_INFINITY) s.modelFrom = t.modelFrom;
+      }
       into.set(id, JSON.stringify(s));
       if (++n % SERIALIZE_STEP === 0) yield;
     }
@@ -429,12 +549,19 @@ export class Engine {
     }
   }
 
-  /** Restores series state from a checkpoint. */
-  restore(states: Map<number, string>): void {
+  /**
+   * Restores series state from a checkpoint. A series without a per-series config resumes under
+   * the model version its checkpoint recorded, so the entries replayed after the checkpoint are
+   * scored as they were before; where `setModels` was already called and assigns another version
+   * (or none), the series then switches as `setModels` does, closing its open run through `out`.
+   */
+  restore(states: Map<number, string>, out?: EngineOutput): void {
+    const restored: number[] = [];
     for (const [id, text] of states) {
       if (this.#deleted.has(id)) continue;
       const s = JSON.parse(text) as SerializedTask;
-      const config = this.configOf(id);
+      const fromModel = !this.#overrides.has(id) && s.model !== undefined && s.config !== undefined;
+      const config = fromModel ? s.config! : this.#assignedConfig(id);
       // A state written under another pipeline (config changed since) is not restorable: the
       // pipeline starts fresh (Pipelines.create), and buckets kept under another resampling are
       // dropped with it.
@@ -447,12 +574,16 @@ export class Engine {
       const task = this.#newTask(id, config, pipeline, buckets);
       // A restored pipeline has learnt its series' past; one started afresh here has not.
       task.fresh = !same;
+      task.model = fromModel ? s.model : this.#modelOf(id);
+      if (fromModel && s.modelFrom !== undefined) task.modelFrom = s.modelFrom;
       task.run = s.run;
       for (const ts of s.recent) accept(task, ts);
       task.lastTs = s.lastTs;
       if (this.#tasks[id] === undefined) this.#count++;
       this.#tasks[id] = task;
+      restored.push(id);
     }
+    if (this.#modelsKnown) this.#reconcileModels(restored, out);
   }
 
   #trackRun(seriesId: number, task: SeriesTask, p: ScoredPoint, out: EngineOutput): void {
@@ -474,6 +605,7 @@ export class Engine {
         detector: pipelineLabel(task.config.pipeline),
         open: true,
       };
+      if (task.model !== undefined) task.run.model = task.model;
       out.anomaly({ ...task.run });
       return;
     }

@@ -46,6 +46,19 @@ export function anomalySinkContract(name: string, open: () => Promise<AnomalySin
       await s.close();
     });
 
+    it('keeps the model version that scored a run (the newest form)', async () => {
+      let s = await open();
+      const v1 = { name: 'cpu-model', version: '1' };
+      await s.sink.write([{ ...form(1, true), model: v1 }, form(1, true, 2)]);
+      await s.sink.write([{ ...form(2, false), model: v1 }]);
+      s = await s.reopen();
+      expect(await s.anomalies.anomalies({ limit: 10 })).toEqual([
+        { ...form(2, false), model: v1 },
+        form(1, true, 2),
+      ]);
+      await s.close();
+    });
+
     it('takes the last form of a run when one write holds several, and an empty write', async () => {
       const s = await open();
       await s.sink.write([]);

@@ -76,5 +76,19 @@ export function checkpointContract(name: string, open: () => Promise<Checkpoints
       expect(await starts({ limit: 10, seriesIds: [1, 3] })).toEqual([200, 100]);
       await s.close();
     });
+
+    it('anomalies keep the model version that scored them, through a reopen', async () => {
+      let s = await open();
+      const withModel = { ...anomaly(1, 100, 150, false), model: { name: 'cpu-model', version: '12' } };
+      await s.checkpoints.commit({
+        offset: 1,
+        points: new Map(),
+        anomalies: [withModel, anomaly(2, 200, 200, true)],
+        states: new Map(),
+      });
+      s = await s.reopen();
+      expect(await s.anomalies.anomalies({ limit: 10 })).toEqual([anomaly(2, 200, 200, true), withModel]);
+      await s.close();
+    });
   });
 }

@@ -76,6 +76,15 @@ const AnomalyOut = Type.Object({
   direction: Type.String(),
   points: Type.Integer(),
   detector: Type.String(),
+  model: Type.Optional(
+    Type.Object(
+      { name: Type.String(), version: Type.String() },
+      {
+        description:
+          'the served model version whose pipeline scored the run (docs/models.md); absent: the default or a per-series config',
+      },
+    ),
+  ),
   open: Type.Boolean(),
 });
 
@@ -347,6 +356,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
             direction: a.direction,
             points: a.points,
             detector: a.detector,
+            ...(a.model !== undefined ? { model: { name: a.model.name, version: a.model.version } } : {}),
             open: a.open,
           })),
         ),

@@ -5,22 +5,28 @@
  * at or after it, `to` those that start before it; newest start first, ties by series id.
  */
 import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
+import { modelLabel, parseModelLabel } from '../../core/models/serving.ts';
 import type { AnomalySink, AnomalyStore } from '../../ports/meta-store.ts';
 import { float8, floatOrNaN, int } from './codec.ts';
 import type { PgPools, Query, Row } from './pools.ts';
 
-const toAnomaly = (r: Row): Anomaly => ({
-  seriesId: int(r.series_id),
-  start: int(r.start_ms),
-  end: int(r.end_ms),
-  peakScore: r.peak_score as number,
-  peakValue: r.peak_value as number,
-  peakExpected: floatOrNaN(r.peak_expected),
-  direction: r.direction as Anomaly['direction'],
-  points: int(r.points),
-  detector: r.detector as string,
-  open: r.open as boolean,
-});
+const toAnomaly = (r: Row): Anomaly => {
+  const a: Anomaly = {
+    seriesId: int(r.series_id),
+    start: int(r.start_ms),
+    end: int(r.end_ms),
+    peakScore: r.peak_score as number,
+    peakValue: r.peak_value as number,
+    peakExpected: floatOrNaN(r.peak_expected),
+    direction: r.direction as Anomaly['direction'],
+    points: int(r.points),
+    detector: r.detector as string,
+    open: r.open as boolean,
+  };
+  const model = typeof r.model === 'string' ? parseModelLabel(r.model) : undefined;
+  if (model !== undefined) a.model = model;
+  return a;
+};
 
 const ceilInt = (t: number): number =>
   Math.min(Number.MAX_SAFE_INTEGER, Math.max(Number.MIN_SAFE_INTEGER, Math.ceil(t)));
@@ -77,13 +83,13 @@ export async function upsertAnomalies(query: Query, list: readonly Anomaly[]): P
   const rows = [...latest.values()];
   await query(
     `INSERT INTO anomalies
-       (series_id, start_ms, end_ms, peak_score, peak_value, peak_expected, direction, points, detector, open)
+       (series_id, start_ms, end_ms, peak_score, peak_value, peak_expected, direction, points, detector, open, model)
      SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
-                          $7::text[], $8::int[], $9::text[], $10::bool[])
+                          $7::text[], $8::int[], $9::text[], $10::bool[], $11::text[])
      ON CONFLICT (series_id, start_ms) DO UPDATE SET
        end_ms = EXCLUDED.end_ms, peak_score = EXCLUDED.peak_score, peak_value = EXCLUDED.peak_value,
        peak_expected = EXCLUDED.peak_expected, direction = EXCLUDED.direction, points = EXCLUDED.points,
-       detector = EXCLUDED.detector, open = EXCLUDED.open
+       detector = EXCLUDED.detector, open = EXCLUDED.open, model = EXCLUDED.model
      -- supersedes() in core/anomaly.ts: a run's forms only grow, so an older one is left out.
      WHERE anomalies.points < EXCLUDED.points
         OR (anomalies.points = EXCLUDED.points AND (anomalies.open OR NOT EXCLUDED.open))`,
@@ -98,6 +104,7 @@ export async function upsertAnomalies(query: Query, list: readonly Anomaly[]): P
       rows.map((a) => a.points),
       rows.map((a) => a.detector),
       rows.map((a) => a.open),
+      rows.map((a) => (a.model === undefined ? null : modelLabel(a.model))),
     ],
   );
 }

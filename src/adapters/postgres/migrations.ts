@@ -233,6 +233,12 @@ CREATE TABLE feedback_series (
 CREATE INDEX feedback_series_by_seq ON feedback_series (seq);
 `,
   },
+  {
+    version: 11,
+    name: 'anomaly model',
+    // name@version of the served model whose pipeline scored the run (core/models/serving.ts).
+    sql: `ALTER TABLE anomalies ADD COLUMN model text;`,
+  },
 ];
 
 /** Brings the schema of `pools` (its `schema`, else the default search path) up to the last step. */

@@ -1,6 +1,7 @@
 /** The AnomalyStore port on `store.db`: the anomalies checkpoints wrote (./store-db.ts). Reads only. */
 import type { DatabaseSync } from 'node:sqlite';
 import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
+import { parseModelLabel } from '../../core/models/serving.ts';
 import type { AnomalyStore } from '../../ports/meta-store.ts';
 
 export class SqliteAnomalyStore implements AnomalyStore {
@@ -37,17 +38,23 @@ export class SqliteAnomalyStore implements AnomalyStore {
     return this.#db
       .prepare(sql)
       .all(...args)
-      .map((r) => ({
-        seriesId: Number(r.series_id),
-        start: Number(r.start_ts),
-        end: Number(r.end_ts),
-        peakScore: Number(r.peak_score),
-        peakValue: Number(r.peak_value),
-        peakExpected: r.peak_expected === null ? Number.NaN : Number(r.peak_expected),
-        direction: String(r.direction) as Anomaly['direction'],
-        points: Number(r.points),
-        detector: String(r.detector),
-        open: Number(r.open) === 1,
-      }));
+      .map((r) => {
+        const a: Anomaly = {
+          seriesId: Number(r.series_id),
+          start: Number(r.start_ts),
+          end: Number(r.end_ts),
+          peakScore: Number(r.peak_score),
+          peakValue: Number(r.peak_value),
+          peakExpected: r.peak_expected === null ? Number.NaN : Number(r.peak_expected),
+          direction: String(r.direction) as Anomaly['direction'],
+          points: Number(r.points),
+          detector: String(r.detector),
+          open: Number(r.open) === 1,
+        };
+        const model =
+          r.model === null || r.model === undefined ? undefined : parseModelLabel(String(r.model));
+        if (model !== undefined) a.model = model;
+        return a;
+      });
   }
 }

@@ -4,6 +4,7 @@
  * tables MUST exist already (SqliteStoreDb creates them before it starts a writer).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { modelLabel } from '../../core/models/serving.ts';
 import { chunkTimeRange, encodeRowids, type PackedCheckpoint } from './chunk-codec.ts';
 import { ChunkPruner, type PruneCounts } from './chunk-pruner.ts';
 import { writeTransaction } from './database.ts';
@@ -59,8 +60,8 @@ export class CheckpointWriter {
     );
     this.#upsertAnomaly = db.prepare(
       `INSERT OR REPLACE INTO anomalies
-       (series_id, start_ts, end_ts, peak_score, peak_value, peak_expected, direction, points, detector, open)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (series_id, start_ts, end_ts, peak_score, peak_value, peak_expected, direction, points, detector, open, model)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // States arrive as UTF-8 bytes; SQLite reinterprets them as TEXT without a round trip through JS.
     this.#upsertState = db.prepare(
@@ -103,6 +104,7 @@ export class CheckpointWriter {
           a.points,
           a.detector,
           a.open ? 1 : 0,
+          a.model === undefined ? null : modelLabel(a.model),
         );
         if (i % WRITE_STEP === WRITE_STEP - 1) yield;
       }

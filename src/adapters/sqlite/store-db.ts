@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS anomalies (
   points INTEGER NOT NULL,
   detector TEXT NOT NULL,
   open INTEGER NOT NULL,
+  model TEXT, -- name@version of the served model that scored it (core/models/serving.ts); NULL: none
   PRIMARY KEY (series_id, start_ts)
 );
 CREATE INDEX IF NOT EXISTS anomalies_by_time ON anomalies (start_ts);
@@ -149,6 +150,14 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
         .some((c) => c.name === 'upto')
     )
       db.exec('ALTER TABLE chunks ADD COLUMN upto INTEGER NOT NULL DEFAULT 0');
+    // Data dirs made before served models lack the anomaly's model.
+    if (
+      !db
+        .prepare('PRAGMA table_info(anomalies)')
+        .all()
+        .some((c) => c.name === 'model')
+    )
+      db.exec('ALTER TABLE anomalies ADD COLUMN model TEXT');
     if (!hadDirectory) upgradeToDirectory(db);
     if (writer.kind === 'worker') {
       // The worker's connection checkpoints the WAL; a checkpoint here would block this thread.
