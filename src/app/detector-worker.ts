@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
@@ -10,6 +11,7 @@ import type { ScaledOut } from './backends.ts';
 import { type FeedbackPoll, startFeedbackPoll } from './feedback-poll.ts';
 import { realHostTime } from './host-time.ts';
 import { type MaintenancePoll, startScaledMaintenance } from './maintenance-poll.ts';
+import { type ModelServing, type ModelServingLog, startModelServing } from './model-serving.ts';
 import { PartitionTasks } from './partition-tasks.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 import { TombstonePoll } from './tombstone-poll.ts';
@@ -37,6 +39,10 @@ export interface DetectorWorkerOptions {
   configPollFailed(err: unknown): void;
   /** Where warm starts after config changes log (./warm-start.ts); absent: they run unlogged. */
   warmStartLog?: WarmStartLog;
+  /** Where served-model events are logged (./model-serving.ts); absent: nowhere. */
+  modelLog?: ModelServingLog;
+  /** Where the served-model metrics register (the role's /metrics); absent: a registry of their own. */
+  metrics?: Registry;
   /** Deleted series were dropped here (their state, and what this worker wrote of them). */
   seriesDeleted?(n: number): void;
   /** Reading or applying deleted series failed (retried at the next poll). */
@@ -55,6 +61,8 @@ export interface DetectorWorker {
   feedback: FeedbackPoll;
   /** The poll of maintenance windows (./maintenance-poll.ts). */
   maintenance: MaintenancePoll;
+  /** Served models (./model-serving.ts). */
+  models: ModelServing;
   /** Checkpoints until everything scored so far is committed. */
   flush(): Promise<void>;
   /** Stops the timers and leaves the group (each partition drains and checkpoints on revoke). */
@@ -165,6 +173,30 @@ export async function startDetectorWorker(
     (windows) => tasks.setMaintenance(windows),
     (err) => opts.maintenancePollFailed?.(err),
   );
+  // Served models (docs/models.md): read before joining, so a partition assigned at the join is
+  // switched right after its restore (PartitionTasks.assigned); each detector polls the registry.
+  const models = await startModelServing(config, {
+    detectors: registry,
+    seriesCount: () => out.catalog.count(),
+    series: () => out.catalog.all(),
+    apply: async (assignments) => tasks.setModels(assignments),
+    warmStart: (ids) =>
+      warmStartLogged(
+        ids,
+        'model version',
+        (list) =>
+          tasks.warmStart(
+            list,
+            (sid, from, to) => out.points.range(sid, from, to),
+            config.models.warmStartPoints,
+          ),
+        opts.warmStartLog ?? { info: () => {}, warn: () => {} },
+      ),
+    stats: async () => tasks.modelStats(),
+    log: opts.modelLog ?? { info: () => {}, warn: () => {}, error: () => {} },
+    metrics: opts.metrics ?? new Registry(),
+    role: 'detector',
+  });
   const membership = await out.log.join(opts.group, opts.topic, handlers);
   tasks.attach(membership);
 
@@ -213,6 +245,7 @@ export async function startDetectorWorker(
     tombstones,
     feedback,
     maintenance,
+    models,
     // A checkpoint already running may have started before the last points were scored: the
     // second call starts one after it.
     flush: async () => {
@@ -224,6 +257,7 @@ export async function startDetectorWorker(
       await tombstones.stop();
       await feedback.stop();
       await maintenance.stop();
+      await models.close();
       await membership.close();
     },
   };

@@ -13,6 +13,7 @@ import { openScaledOut, topicsOf } from './backends.ts';
 import { startDetectorWorker } from './detector-worker.ts';
 import type { FeedbackPoll } from './feedback-poll.ts';
 import { createMetrics } from './metrics.ts';
+import type { ModelServing } from './model-serving.ts';
 import type { PartitionTasks } from './partition-tasks.ts';
 import { roleHttp, roleLogger } from './role-server.ts';
 import type { TombstonePoll } from './tombstone-poll.ts';
@@ -26,7 +27,14 @@ export interface RoleHandle {
 
 export async function startDetector(
   config: Readonly<Config>,
-): Promise<RoleHandle & { tasks: PartitionTasks; tombstones: TombstonePoll; feedback: FeedbackPoll }> {
+): Promise<
+  RoleHandle & {
+    tasks: PartitionTasks;
+    tombstones: TombstonePoll;
+    feedback: FeedbackPoll;
+    models: ModelServing;
+  }
+> {
   const logger = roleLogger(config, 'detector');
   const out = await openScaledOut(config, logger);
   const topics = topicsOf(config);
@@ -59,6 +67,8 @@ export async function startDetector(
         ),
       configPollFailed: (err) => logger.warn({ err }, 'reading per-series configs failed; will retry'),
       warmStartLog: logger,
+      modelLog: logger,
+      metrics: metrics.registry,
       seriesDeleted: (n) => logger.info({ series: n }, 'deleted series dropped'),
       tombstonePollFailed: (err) => logger.warn({ err }, 'reading deleted series failed; will retry'),
       feedbackPollFailed: (err) => logger.warn({ err }, 'reading feedback labels failed; will retry'),
@@ -80,5 +90,13 @@ export async function startDetector(
     })();
     return closing;
   };
-  return { app, url, close, tasks: worker.tasks, tombstones: worker.tombstones, feedback: worker.feedback };
+  return {
+    app,
+    url,
+    close,
+    tasks: worker.tasks,
+    tombstones: worker.tombstones,
+    feedback: worker.feedback,
+    models: worker.models,
+  };
 }

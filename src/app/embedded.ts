@@ -29,6 +29,7 @@ import { IngestService } from './ingest-service.ts';
 import { MaintenancePoll } from './maintenance-poll.ts';
 import { ingestLimits } from './memory-budget.ts';
 import { createMetrics } from './metrics.ts';
+import { type ModelServing, startModelServing } from './model-serving.ts';
 import { QueryService } from './query-service.ts';
 import { RetentionSweep } from './retention-sweep.ts';
 import { alertingLimitsOf, httpLimitsOf, maxSeriesOf, pointRateOf, retentionOf } from './tenant-limits.ts';
@@ -53,6 +54,8 @@ export interface EmbeddedServer {
   alerter: Alerter;
   /** Maintenance windows as the engine thread holds them (`current`); `poll()` runs a round now. */
   maintenance: MaintenancePoll;
+  /** Served models (./model-serving.ts): `poll.loaded`, `poll.poll()` runs a round now. */
+  models: ModelServing;
   /** Address the server listens on, once `start` resolved. */
   url: string;
   knownSeries(key: string): boolean;
@@ -185,6 +188,29 @@ export async function startEmbedded(
   }
   deliveryStarted.resolve();
 
+  // Served models (docs/models.md): read before the replay (recover), so that the served versions
+  // score the replayed points; the engine threads keep what their checkpoints hold until then.
+  let models: ModelServing;
+  try {
+    models = await startModelServing(config, {
+      detectors: registry,
+      seriesCount: async () => catalog.size,
+      series: async () => catalog.allSync(),
+      apply: (assignments) => engine.setModels(assignments),
+      warmStart: (ids) => warmStartLogged(ids, 'model version', (list) => engine.warmStart(list), logger),
+      stats: () => engine.modelStats(),
+      log: logger,
+      metrics: metrics.registry,
+      role: 'embedded',
+    });
+  } catch (err) {
+    await engine.close();
+    await alerter.close();
+    await delivery?.close();
+    await backends.close();
+    throw err;
+  }
+
   // Points, anomalies and the configs in force come from the engine thread, which holds what is
   // not yet stored; a config change is stored in log.db and then handed to the engine thread.
   const query = new QueryService({
@@ -267,6 +293,7 @@ export async function startEmbedded(
     try {
       url = await app.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
+      await models.close();
       await engine.close();
       await alerter.close();
       await delivery?.close();
@@ -293,6 +320,7 @@ export async function startEmbedded(
       await app.close();
       await retention.stop();
       await maintenance.stop();
+      await models.close();
       await engine.close();
       await alerter.close();
       await delivery?.close();
@@ -309,6 +337,7 @@ export async function startEmbedded(
     keys,
     alerter,
     maintenance,
+    models,
     url,
     close,
     knownSeries: (key) => catalog.known(key) !== undefined,
