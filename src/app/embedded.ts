@@ -65,9 +65,10 @@ export interface EmbeddedServer {
 
 export async function startEmbedded(
   config: Readonly<Config>,
-  opts: { listen?: boolean } = {},
+  /** `logTo`: where the log lines go instead of stdout (tests read them). */
+  opts: { listen?: boolean; logTo?: pino.DestinationStream } = {},
 ): Promise<EmbeddedServer> {
-  const logger = pino({ level: config.logLevel, base: { service: 'vigil' } });
+  const logger = pino({ level: config.logLevel, base: { service: 'vigil' } }, opts.logTo);
   // Read before any thread starts, so a bad path fails the start cleanly.
   const tls = tlsFiles(config);
   const dataDir = resolve(config.dataDir);
