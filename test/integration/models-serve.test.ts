@@ -21,7 +21,8 @@ import { encodeModelSpec, MODEL_FILE, type ModelSpec } from '../../src/core/mode
 import type { ModelRegistry } from '../../src/ports/model-registry.ts';
 import { eventually } from '../helpers/embedded.ts';
 
-const POLL_MS = 250;
+// The default: the latency printed is what a deployment with default settings sees.
+const POLL_MS = 5000;
 const ewma = (name: string, threshold: number) => ({
   name,
   detector: { name: 'ewma', params: { alpha: 0.1, bandSigmas: 3, warmup: 5, minStd: 1e-9 } },
@@ -49,6 +50,8 @@ const SERIES = [
 const T0 = 1_700_000_000_000;
 
 let dataDir: string;
+let config: ReturnType<typeof validateConfig>;
+let logTo: Writable;
 let server: EmbeddedServer;
 let registry: ModelRegistry;
 const logLines: string[] = [];
@@ -109,14 +112,14 @@ beforeAll(async () => {
   registry = await openFileModelRegistry(join(dataDir, 'models'));
   await registry.createVersion('cpu', filesOf(spec('cpu-v1')));
   await registry.setAlias('cpu', 'production', '1');
-  const config = validateConfig({
+  config = validateConfig({
     dataDir,
     logLevel: 'info',
     http: { host: '127.0.0.1', port: 0 },
     engine: { checkpointIntervalMs: 50, pipeline: ewma('default-p', 0.999) },
     models: { pollMs: POLL_MS, liveMetricsMs: 1000, warmStartPoints: 0 },
   });
-  const logTo = new Writable({
+  logTo = new Writable({
     write(chunk, _enc, done) {
       logLines.push(
         ...String(chunk)
@@ -191,6 +194,16 @@ describe('served models, embedded', () => {
     expect(refused.err.code).toBe('VIGIL_ERR_BAD_MODEL');
     await server.models.poll.poll();
     expect(await inForce(MODELLED)).toBe('cpu-v1');
+    const spike = await ingest(30);
+    expect(await anomalyAt(MODELLED, spike)).toMatchObject({ detector: 'cpu-v1', model: { version: '1' } });
+  });
+
+  it('after a restart, the series go on under the served version', async () => {
+    await registry.setAlias('cpu', 'production', '1');
+    await server.close();
+    server = await startEmbedded(config, { logTo });
+    expect(await inForce(MODELLED)).toBe('cpu-v1');
+    expect(await inForce(OVERRIDDEN)).toBe('override-p');
     const spike = await ingest(30);
     expect(await anomalyAt(MODELLED, spike)).toMatchObject({ detector: 'cpu-v1', model: { version: '1' } });
   });
