@@ -25,9 +25,7 @@ export interface RoleHandle {
   close(): Promise<void>;
 }
 
-export async function startDetector(
-  config: Readonly<Config>,
-): Promise<
+export async function startDetector(config: Readonly<Config>): Promise<
   RoleHandle & {
     tasks: PartitionTasks;
     tombstones: TombstonePoll;

@@ -173,6 +173,34 @@ describe('Engine served models', () => {
     expect(c3.points).toEqual(a.points);
   });
 
+  it('counts per version the series running it and the feedback on anomalies it raised', () => {
+    const e = engine();
+    feed(e, [1, 2], 0, 10, collected()); // the default first: up to ts 9000
+    e.setModels(
+      new Map([
+        [1, v1],
+        [2, v1],
+      ]),
+      sink(collected()),
+    );
+    const label = (id: string, start: number, l: 'anomaly' | 'not_anomaly') => ({
+      id,
+      label: l,
+      start,
+      peakValue: 100,
+      peakExpected: 10,
+      peakScore: 1,
+    });
+    // Before the switch (the default's anomaly): not v1's. After it: v1's.
+    e.feedback(1, [
+      label('a', 5000, 'anomaly'),
+      label('b', 20_000, 'anomaly'),
+      label('c', 70_000, 'not_anomaly'),
+    ]);
+    e.feedback(2, [label('d', 20_000, 'anomaly')]);
+    expect(e.modelStats()).toEqual(new Map([['cpu@1', { series: 2, opened: 0, labelled: 3, confirmed: 2 }]]));
+  });
+
   it('a per-series config set later wins over the model', () => {
     const e = engine();
     e.setModels(new Map([[1, v1]]), sink(collected()));
