@@ -179,7 +179,7 @@ export async function startDetectorWorker(
     detectors: registry,
     seriesCount: () => out.catalog.count(),
     series: () => out.catalog.all(),
-    apply: async (assignments) => tasks.setModels(assignments),
+    apply: async (assignments, keep) => tasks.setModels(assignments, keep),
     warmStart: (ids) =>
       warmStartLogged(
         ids,

@@ -197,7 +197,7 @@ export async function startEmbedded(
       detectors: registry,
       seriesCount: async () => catalog.size,
       series: async () => catalog.allSync(),
-      apply: (assignments) => engine.setModels(assignments),
+      apply: (assignments, keep) => engine.setModels(assignments, keep),
       warmStart: (ids) => warmStartLogged(ids, 'model version', (list) => engine.warmStart(list), logger),
       stats: () => engine.modelStats(),
       log: logger,

@@ -52,7 +52,7 @@ export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'feedback'; args: [seriesId: number, examples: FeedbackExample[]] }
   | { op: 'postRuleStates'; args: [seriesId: number] }
   | { op: 'maintenance'; args: [windows: Map<number, MaintenanceWindow[]>] }
-  | { op: 'models'; args: [assignments: Map<number, ModelAssignment>] }
+  | { op: 'models'; args: [assignments: Map<number, ModelAssignment>, keep: string[]] }
   | { op: 'modelStats'; args: [] }
 );
 

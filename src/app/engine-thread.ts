@@ -304,8 +304,8 @@ export class EngineThread implements BatchSink {
    * Sets the served model of every series (Engine.setModels) on every thread, between two slices;
    * resolves with the series that switched version (to warm start: `warmStart`).
    */
-  async setModels(assignments: Map<number, ModelAssignment>): Promise<number[]> {
-    return ((await this.#all('models', assignments)) as number[][]).flat();
+  async setModels(assignments: Map<number, ModelAssignment>, keep: string[] = []): Promise<number[]> {
+    return ((await this.#all('models', assignments, keep)) as number[][]).flat();
   }
 
   /** Per model version, summed over the threads (DetectionTask.modelStats). */

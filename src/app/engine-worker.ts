@@ -182,7 +182,7 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       task.setMaintenance(req.args[0]);
       return { value: null };
     case 'models':
-      return { value: task.setModels(req.args[0]) };
+      return { value: task.setModels(req.args[0], req.args[1]) };
     case 'modelStats':
       return { value: task.modelStats() };
     case 'close':

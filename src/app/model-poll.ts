@@ -73,8 +73,12 @@ export interface ModelPollDeps {
   seriesCount(): Promise<number>;
   /** Every series of the catalog, with its stored tags (tenant tag included). */
   series(): Promise<Iterable<{ id: number; metric: string; tags: Tags }>>;
-  /** Hands the served model of every matched series to the engine(s), replacing the previous set. */
-  apply(assignments: Map<number, ModelAssignment>): Promise<void>;
+  /**
+   * Hands the served model of every matched series to the engine(s), replacing the previous set;
+   * `keep`: models whose @production was refused with nothing of them loaded (a restart onto a
+   * corrupt version): series still running one of their versions keep it (Engine.setModels).
+   */
+  apply(assignments: Map<number, ModelAssignment>, keep: string[]): Promise<void>;
   events: ModelPollEvents;
   now(): number;
 }
@@ -105,6 +109,8 @@ export class ModelPoll {
   /** The series count the current assignments were resolved from; -1: they must be resolved. */
   #resolvedCount = -1;
   #current = new Map<number, ModelAssignment>();
+  /** Models whose @production was refused with nothing of them loaded (see ModelPollDeps.apply). */
+  #pending = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #inFlight = 0;
@@ -163,7 +169,7 @@ export class ModelPoll {
     const count = models.length === 0 ? 0 : await this.#d.seriesCount();
     if (!changed && count === this.#resolvedCount) return false;
     const next = models.length === 0 ? new Map() : modelAssignments(models, await this.#d.series());
-    await this.#d.apply(next);
+    await this.#d.apply(next, [...this.#pending]);
     this.#current = next;
     this.#resolvedCount = count;
     return true;
@@ -184,13 +190,18 @@ export class ModelPoll {
         this.#d.events.unserved(m.ref);
         changed = true;
       }
+      const pending = new Set<string>();
       for (const [name, v] of versions) {
         if (v === undefined || this.#loaded.get(name)?.ref.version === v.version) continue;
         const ref = { name, version: v.version };
         const key = modelLabel(ref);
-        if (this.#refused.has(key)) continue;
-        const model = await this.#load(registry, v, ref);
-        if (model === undefined) continue;
+        const model = this.#refused.has(key) ? undefined : await this.#load(registry, v, ref);
+        if (model === undefined) {
+          // Refused with nothing of the model loaded (a start onto a corrupt version): its series
+          // keep what their checkpoints hold rather than fall back to the default.
+          if (!this.#loaded.has(name)) pending.add(name);
+          continue;
+        }
         const previous = this.#loaded.get(name)?.ref;
         this.#loaded.set(name, model);
         this.stats.reloads++;
@@ -198,6 +209,10 @@ export class ModelPoll {
         changed = true;
       }
       this.#order = names;
+      if ([...pending].join() !== [...this.#pending].join()) {
+        this.#pending = pending;
+        changed = true;
+      }
       if (this.#down) {
         this.#down = false;
         this.#d.events.recovered();

@@ -31,8 +31,11 @@ export interface ModelServingDeps {
   detectors: DetectorRegistry;
   seriesCount(): Promise<number>;
   series(): Promise<Iterable<{ id: number; metric: string; tags: Tags }>>;
-  /** Hands the assignments to the engine(s); resolves with the series that switched version. */
-  apply(assignments: Map<number, ModelAssignment>): Promise<number[]>;
+  /**
+   * Hands the assignments to the engine(s) (`keep`: see Engine.setModels); resolves with the
+   * series that switched version.
+   */
+  apply(assignments: Map<number, ModelAssignment>, keep: string[]): Promise<number[]>;
   /** Warm start of series that switched version (`models.warmStartPoints` > 0). */
   warmStart?(seriesIds: number[]): Promise<void>;
   /** Per model version running in this process, for the live metrics. */
@@ -88,8 +91,8 @@ export async function startModelServing(
     pipelines,
     seriesCount: deps.seriesCount,
     series: deps.series,
-    apply: async (assignments) => {
-      const switched = await deps.apply(assignments);
+    apply: async (assignments, keep) => {
+      const switched = await deps.apply(assignments, keep);
       if (switched.length > 0) {
         log.info({ series: switched.length }, 'series switched model version');
         if (warm !== undefined) await warm(switched);

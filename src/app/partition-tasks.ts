@@ -45,6 +45,7 @@ export class PartitionTasks implements GroupHandlers {
   #maintenance: ReadonlyMap<number, readonly MaintenanceWindow[]> = new Map();
   /** The served models as last set (undefined: not read yet; a restored task keeps its checkpoint's). */
   #models: ReadonlyMap<number, ModelAssignment> | undefined;
+  #keep: readonly string[] = [];
 
   constructor(deps: PartitionTasksDeps) {
     this.#d = deps;
@@ -86,17 +87,18 @@ export class PartitionTasks implements GroupHandlers {
     // After the tasks restored their state: windows set meanwhile reach them too.
     for (const t of this.#host.tasks()) t.setMaintenance(this.#maintenance);
     const models = this.#models;
-    if (models !== undefined) for (const p of partitions) this.#host.task(p)?.setModels(models);
+    if (models !== undefined) for (const p of partitions) this.#host.task(p)?.setModels(models, this.#keep);
   }
 
   /**
    * Sets the served model of every series (Engine.setModels) in every owned partition; a partition
    * assigned later takes them after its restore. Returns the series that switched version.
    */
-  setModels(assignments: ReadonlyMap<number, ModelAssignment>): number[] {
+  setModels(assignments: ReadonlyMap<number, ModelAssignment>, keep: readonly string[] = []): number[] {
     this.#models = assignments;
+    this.#keep = keep;
     const switched: number[] = [];
-    for (const t of this.#host.tasks()) switched.push(...t.setModels(assignments));
+    for (const t of this.#host.tasks()) switched.push(...t.setModels(assignments, keep));
     return switched;
   }
 

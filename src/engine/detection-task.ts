@@ -204,8 +204,8 @@ export class DetectionTask implements Task {
    * before that checkpoint commits replays them under the version the previous checkpoint holds
    * (docs/models.md, "Serving and hot reload").
    */
-  setModels(assignments: ReadonlyMap<number, ModelAssignment>): number[] {
-    const switched = this.#engine.setModels(assignments, this.#out);
+  setModels(assignments: ReadonlyMap<number, ModelAssignment>, keep: readonly string[] = []): number[] {
+    const switched = this.#engine.setModels(assignments, this.#out, keep);
     if (switched.length > 0 && this.#checkpointer !== undefined && !this.#closed) {
       this.#checkpointer
         .settled()

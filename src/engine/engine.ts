@@ -127,6 +127,11 @@ export class Engine {
   #models: ReadonlyMap<number, ModelAssignment> = new Map();
   /** Whether setModels was called: until then a restored series keeps its checkpoint's model. */
   #modelsKnown = false;
+  /**
+   * Models whose served version is unknown (its @production refused with nothing of it loaded): a
+   * series running one of their versions and assigned none keeps it (Engine.setModels).
+   */
+  #keep: ReadonlySet<string> = new Set();
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
@@ -298,9 +303,16 @@ export class Engine {
    * run is closed. Series whose version is unchanged keep their state. Between two entries, like
    * `setConfig`, so every point is scored by exactly one version. Returns the series switched.
    * Every assigned config MUST resolve against the engine's registry (the caller checked it).
+   * `keep`: models whose version is unknown here (e.g. @production refused at a restart): a series
+   * running a version of one of them, and assigned nothing, keeps it (and its state).
    */
-  setModels(assignments: ReadonlyMap<number, ModelAssignment>, out: EngineOutput): number[] {
+  setModels(
+    assignments: ReadonlyMap<number, ModelAssignment>,
+    out: EngineOutput,
+    keep: readonly string[] = [],
+  ): number[] {
     this.#models = assignments;
+    this.#keep = new Set(keep);
     this.#modelsKnown = true;
     const ids: number[] = [];
     for (let id = 0; id < this.#tasks.length; id++) if (this.#tasks[id] !== undefined) ids.push(id);
@@ -351,6 +363,7 @@ export class Engine {
       if (task === undefined || this.#overrides.has(id)) continue;
       const next = this.#models.get(id);
       if (sameModel(task.model, next?.model)) continue;
+      if (next === undefined && task.model !== undefined && this.#keep.has(task.model.name)) continue;
       const config = next?.config ?? this.#opts.defaults;
       if (out !== undefined) this.#closeRun(task, out);
       else task.run = null;

@@ -198,8 +198,7 @@ describe('served models, embedded', () => {
     expect(await anomalyAt(MODELLED, spike)).toMatchObject({ detector: 'cpu-v1', model: { version: '1' } });
   });
 
-  it('after a restart, the series go on under the served version', async () => {
-    await registry.setAlias('cpu', 'production', '1');
+  it('after a restart onto the corrupt version, the series go on under the version their checkpoints hold', async () => {
     await server.close();
     server = await startEmbedded(config, { logTo });
     expect(await inForce(MODELLED)).toBe('cpu-v1');

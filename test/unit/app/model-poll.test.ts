@@ -72,6 +72,7 @@ function setup(serve: string[] = []) {
   const registry = new TinyRegistry();
   const series = [...SERIES];
   const applied: Map<number, ModelAssignment>[] = [];
+  const kept: string[][] = [];
   const log: string[] = [];
   const events: ModelPollEvents = {
     loaded: (m, prev) => log.push(`loaded ${m.ref.name}@${m.ref.version} from ${prev?.version ?? '-'}`),
@@ -86,8 +87,9 @@ function setup(serve: string[] = []) {
     pipelines: pipelinesOf(builtinDetectors()),
     seriesCount: async () => series.length,
     series: async () => series,
-    apply: async (a) => {
+    apply: async (a, keep) => {
       applied.push(a);
+      kept.push(keep);
     },
     events,
     now: () => 1000,
@@ -96,7 +98,7 @@ function setup(serve: string[] = []) {
     const a = applied.at(-1)?.get(id);
     return a === undefined ? undefined : `${a.model.name}@${a.model.version}`;
   };
-  return { registry, series, applied, log, poll, versionOf };
+  return { registry, series, applied, kept, log, poll, versionOf };
 }
 
 describe('ModelPoll', () => {
@@ -157,6 +159,21 @@ describe('ModelPoll', () => {
       ),
     ]);
     expect(t.poll.stats.loadFailures).toBe(2);
+  });
+
+  it('a start onto a refused version asks the engines to keep what their checkpoints hold', async () => {
+    const t = setup();
+    t.registry.add('cpu', encodeModelSpec(spec('cpu', '{__name__="cpu"}', 0.9)));
+    t.registry.add('cpu', new TextEncoder().encode('not json'));
+    t.registry.production.set('cpu', '2');
+    expect(await t.poll.poll()).toBe(true);
+    expect(t.applied).toEqual([new Map()]);
+    expect(t.kept).toEqual([['cpu']]);
+    // A good version moved to: served, nothing kept any more.
+    t.registry.production.set('cpu', '1');
+    expect(await t.poll.poll()).toBe(true);
+    expect(t.versionOf(1)).toBe('cpu@1');
+    expect(t.kept.at(-1)).toEqual([]);
   });
 
   it('keeps serving through an outage, logged once, and picks up a move made meanwhile', async () => {

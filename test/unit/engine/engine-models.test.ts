@@ -201,6 +201,16 @@ describe('Engine served models', () => {
     expect(e.modelStats()).toEqual(new Map([['cpu@1', { series: 2, opened: 0, labelled: 3, confirmed: 2 }]]));
   });
 
+  it('keeps the version a series runs for a model named in `keep` (its served version unknown)', () => {
+    const e = engine();
+    e.setModels(new Map([[1, v1]]), sink(collected()));
+    feed(e, [1, 2], 0, 10, collected());
+    expect(e.setModels(new Map(), sink(collected()), ['cpu'])).toEqual([]);
+    expect(e.modelOf(1)).toEqual(v1.model);
+    expect(e.setModels(new Map(), sink(collected()), ['other'])).toEqual([1]);
+    expect(e.modelOf(1)).toBeUndefined();
+  });
+
   it('a per-series config set later wins over the model', () => {
     const e = engine();
     e.setModels(new Map([[1, v1]]), sink(collected()));
