@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAlerts } from './alerts.ts';
 import { registerAuth } from './auth.ts';
+import { registerCardinality } from './cardinality.ts';
 import { registerIncidents } from './incidents.ts';
 import { registerIngest } from './ingest.ts';
 import { registerKafka } from './kafka.ts';
@@ -14,6 +15,7 @@ export function registerBench(program: Command): void {
     .description('run a benchmark; prints figures and writes a JSON result (see bench/README.md)');
   registerAlerts(bench);
   registerAuth(bench);
+  registerCardinality(bench);
   registerIncidents(bench);
   registerIngest(bench);
   registerKafka(bench);

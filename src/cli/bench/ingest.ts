@@ -91,7 +91,7 @@ async function waitReady(url: string): Promise<void> {
 }
 
 /** Points scored and rejected by the engine so far (summed over the /metrics of `urls`). */
-async function engineCounts(
+export async function engineCounts(
   urls: readonly string[],
   key: string | undefined,
 ): Promise<{ scored: number; rejected: number }> {
