@@ -21,6 +21,7 @@ import {
   budgetLine,
   type CardinalityRun,
   GOAL_BYTES_PER_SERIES,
+  lastHalf,
   median,
   quantiles,
   type RssSample,
@@ -240,6 +241,12 @@ async function measure(detector: string, o: Options): Promise<CardinalityRun> {
         slope(
           during.map((x) => x.series),
           during.map((x) => x.rss),
+        ) ?? Number.NaN,
+      ),
+      bytesPerSeriesSlopeLastHalf: Math.round(
+        slope(
+          lastHalf(during, g.accepted).map((x) => x.series),
+          lastHalf(during, g.accepted).map((x) => x.rss),
         ) ?? Number.NaN,
       ),
       bytesPerSeriesEnd: g.accepted === 0 ? Number.NaN : Math.round((end - idle) / g.accepted),

@@ -62,6 +62,8 @@ const LOG_SCALE = -23.02585084720009;
 /** Compact history: raw scores in steps of 1/RAW_STEPS, values as moments of VALUE_BLOCK records. */
 const RAW_STEPS = 65535;
 const VALUE_BLOCK = 20;
+/** Slots of the raw-score ring of a new history (it doubles from there up to historicWindowSize). */
+const FIRST_SLOTS = 64;
 
 /** NAB's mapping of a likelihood to a final score: ln(1.0000000001 − l) / ln(1e-10)-ish, in [0, 1]. */
 export function logLikelihood(likelihood: number): number {
@@ -84,9 +86,16 @@ export class AnomalyLikelihood {
   readonly #values: Float64Array;
   /** Compact history: moments of the values (null when exact). */
   readonly #blocks: BlockVariance | null;
-  readonly #raws: Float64Array;
-  /** Scratch for re-estimation. */
-  readonly #avgs: Float64Array;
+  /**
+   * The stored raw scores, a ring of `#cap` once full: float64 (exact), or in compact form the
+   * 16-bit steps the snapshot holds (raw = step / RAW_STEPS, the same double either way), 17 KB
+   * instead of 69 KB at 8,640 records. Grown by doubling up to `#cap` while it fills (the head
+   * stays at 0 until then), so a new series does not hold 8,640 slots for its first points.
+   */
+  #raws: Float64Array | Uint16Array;
+  readonly #cap: number;
+  /** What a stored raw is divided by: RAW_STEPS (compact) or 1 (exact). */
+  readonly #scale: number;
   #head = 0;
   #size = 0;
   #mean = NULL_MEAN;
@@ -103,8 +112,11 @@ export class AnomalyLikelihood {
     const cap = Math.max(1, settings.historicWindowSize);
     const compact = settings.compactHistory === true;
     this.#values = new Float64Array(compact ? 0 : cap);
-    this.#raws = new Float64Array(cap);
-    this.#avgs = new Float64Array(cap);
+    this.#cap = cap;
+    this.#scale = compact ? RAW_STEPS : 1;
+    this.#raws = compact
+      ? new Uint16Array(Math.min(cap, FIRST_SLOTS))
+      : new Float64Array(Math.min(cap, FIRST_SLOTS));
     this.#t = data?.t ?? 0;
     this.#avg = data?.avg.slice() ?? [];
     this.#total = data?.total ?? 0;
@@ -120,7 +132,7 @@ export class AnomalyLikelihood {
       this.#blocks = new BlockVariance(VALUE_BLOCK, cap, data.blocks);
       const q = base64ToBytes(data.raws);
       const raws = new Uint16Array(q.buffer, q.byteOffset, q.byteLength / 2);
-      for (let i = Math.max(0, raws.length - cap); i < raws.length; i++) this.#pushRaw(raws[i]! / RAW_STEPS);
+      for (let i = Math.max(0, raws.length - cap); i < raws.length; i++) this.#pushRaw(raws[i]!);
       return;
     }
     // An exact history (also a version-1 state, which the compact form takes over).
@@ -187,10 +199,10 @@ export class AnomalyLikelihood {
       total: this.#total,
       recentP: this.#recentP.slice(),
     };
-    const cap = this.#raws.length;
+    const cap = this.#cap;
     if (this.#blocks !== null) {
       const q = new Uint16Array(this.#size);
-      for (let i = 0; i < this.#size; i++) q[i] = Math.round(this.#raws[(this.#head + i) % cap]! * RAW_STEPS);
+      for (let i = 0; i < this.#size; i++) q[i] = this.#raws[(this.#head + i) % cap]!;
       const raws = bytesToBase64(new Uint8Array(q.buffer));
       return { ...base, raws, blocks: this.#blocks.toJSON() };
     }
@@ -207,17 +219,19 @@ export class AnomalyLikelihood {
     if (this.#blocks !== null) {
       this.#blocks.push(value);
       // Stored as the snapshot will hold it, so a restored history equals the running one.
-      this.#pushRaw(Math.round((raw > 0 ? Math.min(raw, 1) : 0) * RAW_STEPS) / RAW_STEPS);
+      this.#pushRaw(Math.round((raw > 0 ? Math.min(raw, 1) : 0) * RAW_STEPS));
       return;
     }
-    const cap = this.#raws.length;
+    const cap = this.#cap;
     this.#values[this.#size < cap ? (this.#head + this.#size) % cap : this.#head] = value;
     this.#pushRaw(raw);
   }
 
+  /** Stores a raw score in its stored form (a 16-bit step when compact). */
   #pushRaw(raw: number): void {
-    const cap = this.#raws.length;
+    const cap = this.#cap;
     if (this.#size < cap) {
+      if (this.#size === this.#raws.length) this.#grow();
       this.#raws[(this.#head + this.#size) % cap] = raw;
       this.#size++;
     } else {
@@ -226,12 +240,21 @@ export class AnomalyLikelihood {
     }
   }
 
+  /** Doubles the ring (at most to `#cap`) while it fills: the head is still at 0. */
+  #grow(): void {
+    const old = this.#raws;
+    const n = Math.min(this.#cap, 2 * old.length);
+    const raws = old instanceof Uint16Array ? new Uint16Array(n) : new Float64Array(n);
+    raws.set(old);
+    this.#raws = raws;
+  }
+
   /** The re-estimate due at this record, if one is (none yet, or every `reestimationPeriod`). */
   #due(): Estimate | undefined {
     const t = this.#t;
     if (this.#hasDist && t % this.#s.reestimationPeriod !== 0) return undefined;
     if (this.#estimate?.t === t) return this.#estimate;
-    const cap = this.#raws.length;
+    const cap = this.#cap;
     const size = this.#size;
     const w = this.#s.averagingWindow;
     const skip = Math.min(
@@ -240,19 +263,20 @@ export class AnomalyLikelihood {
     );
     // Fresh moving average over the stored raw scores, oldest first (total − leaving + entering,
     // in NuPIC's order).
-    const avgs = this.#avgs;
+    const avgs = scratch(size);
     const raws = this.#raws;
+    const scale = this.#scale;
     let total = 0;
     for (let i = 0, j = this.#head; i < size; i++, j = j + 1 === cap ? 0 : j + 1) {
       if (i >= w) {
         const k = j - w;
-        total -= raws[k < 0 ? k + cap : k]!;
+        total -= raws[k < 0 ? k + cap : k]! / scale;
       }
-      total += raws[j]!;
+      total += raws[j]! / scale;
       avgs[i] = total / (i < w ? i + 1 : w);
     }
     const buf: number[] = [];
-    for (let i = Math.max(0, size - w); i < size; i++) buf.push(raws[(this.#head + i) % cap]!);
+    for (let i = Math.max(0, size - w); i < size; i++) buf.push(raws[(this.#head + i) % cap]! / scale);
     let mean = NULL_MEAN;
     let stdev = NULL_STDEV;
     if (size > skip) {
@@ -301,6 +325,18 @@ export class AnomalyLikelihood {
     }
     return 0.5 * erfc((x - mean) / stdev / SQRT2_NUPIC);
   }
+}
+
+/**
+ * The moving averages of a re-estimation, shared by every likelihood of the thread: each wrote and
+ * read its own 8,640 float64 (69 KB a series, resident once the history had filled), though they
+ * live only within one `#due` call, which never runs inside another.
+ */
+let avgScratch = new Float64Array(0);
+
+function scratch(size: number): Float64Array {
+  if (avgScratch.length < size) avgScratch = new Float64Array(Math.max(size, 2 * avgScratch.length));
+  return avgScratch;
 }
 
 /** Repeated red tail probabilities are held at yellow, so a long excursion alarms once. */
