@@ -78,6 +78,22 @@ export function lastHalf(samples: readonly RssSample[], total: number): RssSampl
   return samples.filter((x) => x.series >= total / 2);
 }
 
+/** The value of a per-detector option for detector `i`: one value for all, or one per detector. */
+export function perDetector(name: string, value: string, detectors: number, i: number): number {
+  const parts = value.split(',');
+  if (parts.length !== 1 && parts.length !== detectors) {
+    throw new Error(
+      `${name} must be one number or one per detector (${detectors}); got ${JSON.stringify(value)}`,
+    );
+  }
+  const v = parts.length === 1 ? parts[0]! : parts[i]!;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new Error(`${name} must be numbers > 0 (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
 /** Least-squares slope of `y` over `x`; null with fewer than two distinct x. */
 export function slope(xs: readonly number[], ys: readonly number[]): number | null {
   const n = Math.min(xs.length, ys.length);

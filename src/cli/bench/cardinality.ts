@@ -23,6 +23,7 @@ import {
   GOAL_BYTES_PER_SERIES,
   lastHalf,
   median,
+  perDetector,
   quantiles,
   type RssSample,
   slope,
@@ -207,9 +208,7 @@ async function waitScored(url: string, points: number, seconds: number): Promise
   return c.scored + c.rejected;
 }
 
-async function measure(detector: string, o: Options): Promise<CardinalityRun> {
-  const total = Number(o.series);
-  const rate = Number(o.seriesPerSecond);
+async function measure(detector: string, total: number, rate: number, o: Options): Promise<CardinalityRun> {
   const points = Number(o.points);
   const server = await startBenchServer({
     detector,
@@ -261,7 +260,7 @@ async function measure(detector: string, o: Options): Promise<CardinalityRun> {
   }
 }
 
-async function budgetRun(detector: string, o: Options): Promise<BudgetRun> {
+async function budgetRun(detector: string, rate: number, o: Options): Promise<BudgetRun> {
   const budgetBytes = Number(o.budgetMib) * 1048576;
   const server = await startBenchServer({
     detector,
@@ -275,7 +274,7 @@ async function budgetRun(detector: string, o: Options): Promise<BudgetRun> {
     const g = await grow(
       server,
       Number(o.budgetSeries),
-      Number(o.seriesPerSecond),
+      rate,
       Number(o.points),
       5000,
       Number(o.budgetSeconds),
@@ -315,8 +314,16 @@ export function registerCardinality(bench: Command): void {
       'detectors (engine.detector) to measure, one fresh server each',
       'fast,default',
     )
-    .option('--series <n>', 'new series per detector', '20000')
-    .option('--series-per-second <n>', 'rate at which new series are offered', '500')
+    .option(
+      '--series <n>',
+      'new series per detector (one number, or one per detector: 100000,20000)',
+      '20000',
+    )
+    .option(
+      '--series-per-second <n>',
+      'rate at which new series are offered (one number, or one per detector); the budget runs use it too',
+      '500',
+    )
     .option(
       '--points <n>',
       'points per new series (one a minute), all sent in the request that creates it',
@@ -333,8 +340,6 @@ export function registerCardinality(bench: Command): void {
     .option('--json <file>', 'where to write the results', join(ROOT, 'bench/results/cardinality.json'))
     .action(async (o: Options) => {
       for (const [name, v] of [
-        ['--series', o.series],
-        ['--series-per-second', o.seriesPerSecond],
         ['--points', o.points],
         ['--budget-series', o.budgetSeries],
         ['--budget-seconds', o.budgetSeconds],
@@ -346,10 +351,15 @@ export function registerCardinality(bench: Command): void {
         throw new Error(`--budget-mib must be a number ≥ 0 (got ${JSON.stringify(o.budgetMib)})`);
       }
       const detectors = o.detectors.split(',').filter((d) => d !== '');
+      const n = detectors.length;
+      if (n === 0) throw new Error('--detectors must name at least one detector');
+      const series = detectors.map((_, i) => perDetector('--series', o.series, n, i));
+      const rates = detectors.map((_, i) => perDetector('--series-per-second', o.seriesPerSecond, n, i));
       const runs: CardinalityRun[] = [];
-      for (const d of detectors) runs.push(await measure(d, o));
+      for (let i = 0; i < n; i++) runs.push(await measure(detectors[i]!, series[i]!, rates[i]!, o));
       const budgets: BudgetRun[] = [];
-      if (budgetMib > 0) for (const d of detectors) budgets.push(await budgetRun(d, o));
+      if (budgetMib > 0)
+        for (let i = 0; i < n; i++) budgets.push(await budgetRun(detectors[i]!, rates[i]!, o));
       process.stdout.write(`${table(runs)}\n`);
       for (const b of budgets) process.stdout.write(`${budgetLine(b)}\n`);
       process.stdout.write(`${summary(runs)}\n`);

@@ -3,6 +3,7 @@ import {
   type CardinalityRun,
   lastHalf,
   median,
+  perDetector,
   quantiles,
   slope,
   summary,
@@ -67,5 +68,17 @@ describe('bench cardinality report', () => {
     expect(lines[2]).toMatch(
       /^default\s+1000\s+100\s+4\s+100 MiB\s+110 MiB\s+2\.9 KB\s+2\.0 KB\s+3\.4 KB\s+4\.0 KB\s+10\/20\/30$/,
     );
+  });
+});
+
+describe('per-detector options', () => {
+  it('takes one value for every detector or one each, and refuses others', () => {
+    expect([0, 1].map((i) => perDetector('--series', '500', 2, i))).toEqual([500, 500]);
+    expect([0, 1].map((i) => perDetector('--series', '100000,20000', 2, i))).toEqual([100000, 20000]);
+    expect(() => perDetector('--series', '1,2,3', 2, 0)).toThrow(
+      '--series must be one number or one per detector (2)',
+    );
+    expect(() => perDetector('--series', '10,x', 2, 1)).toThrow('--series must be numbers > 0 (got "10,x")');
+    expect(() => perDetector('--series', '0', 1, 0)).toThrow('> 0');
   });
 });
