@@ -13,18 +13,18 @@ import type { Config } from '../config/schema.ts';
 import type { IngestLimitsConfig, MemoryGuard } from './ingest-service.ts';
 
 /**
- * Resident bytes a series costs once its detector state has grown, by detector name. Measured:
- * the default (`vigil`) had 188 KB of snapshot on NAB's series and 285-530 KB on long ones, and
- * ~60 KB end to end when new; `fast` 11.6 KB end to end (issues 15 and 19). Its snapshot is now
- * bounded at 124 KB (docs/detectors.md "State of the default"), but in memory the likelihood
- * still holds 2 × 8,640 float64 (138 KB) besides ARTime and the rest; the budget is unchanged
- * until resident memory is measured again. Others are not measured one by one: they get 64 KB,
- * above what their NAB snapshots hold (0.1-160 KB).
+ * Resident bytes a series costs once its detector state has grown, by detector name, measured
+ * with `npx node --expose-gc bench/series-memory.ts` (one engine, 300 series × 10,000 points for
+ * the default, 3,000 × 3,000 for fast; bench/README.md "Cost per series"): the default 150-159 KB
+ * (it was 280 KB before the likelihood's 16-bit history and shared scratch), fast 27 KB, V8's
+ * slack after that much scoring included. Charged with a margin for what the server holds besides
+ * the pipeline (catalog, engine task, point tails: `npx vigil bench cardinality`). Others are not
+ * measured one by one: they get 64 KB, above what their NAB snapshots hold (0.1-160 KB).
  */
 const BYTES_PER_SERIES: Record<string, number> = {
-  default: 320 * 1024,
-  vigil: 320 * 1024,
-  fast: 16 * 1024,
+  default: 192 * 1024,
+  vigil: 192 * 1024,
+  fast: 32 * 1024,
 };
 const UNMEASURED_BYTES_PER_SERIES = 64 * 1024;
 
