@@ -134,7 +134,7 @@ export class QueryService implements QueryBackend, ForTenant {
     const points = all.length > q.maxPoints ? all.slice(all.length - q.maxPoints) : all;
     const first = points[0]?.ts;
     const last = points[points.length - 1]?.ts;
-    const run = await replayPoints(points, pipeline, allowedLatenessMs, q.timeoutMs);
+    const run = await replayPoints(points, pipeline, allowedLatenessMs, q.timeoutMs, q.signal);
     const current =
       first === undefined || last === undefined
         ? []

@@ -19,7 +19,7 @@ import { VigilError } from '../core/errors.ts';
 import type { TrainingSeries } from '../core/models/backtest.ts';
 import type { ResolvedPipeline } from '../core/pipeline/declaration.ts';
 import type { ScoredPoint } from '../core/point.ts';
-import { cpuEvaluator, shareSeries } from './training.ts';
+import { type BacktestEvaluator, cpuEvaluator, shareSeries } from './training.ts';
 
 /** Replays running at once per process; more wait (within their time budget) for a slot. */
 export const REPLAY_CONCURRENCY = 2;
@@ -42,26 +42,30 @@ export interface ReplayRun {
 let running = 0;
 const waiting: { go(): void }[] = [];
 
-/** Takes a replay slot, waiting until `deadline` at most; `release` hands it on. */
-function slot(deadline: number, timeoutMs: number): Promise<void> {
+/** Takes a replay slot, waiting until `deadline` (or an abort) at most; `release` hands it on. */
+function slot(deadline: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.reject(gone());
   if (running < REPLAY_CONCURRENCY) {
     running++;
     return Promise.resolve();
   }
   return new Promise((resolve, reject) => {
+    const giveUp = (err: VigilError) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      waiting.splice(waiting.indexOf(entry), 1);
+      reject(err);
+    };
+    const onAbort = () => giveUp(gone());
     const entry = {
       go: () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve();
       },
     };
-    const timer = setTimeout(
-      () => {
-        waiting.splice(waiting.indexOf(entry), 1);
-        reject(timeout(timeoutMs));
-      },
-      Math.max(0, deadline - performance.now()),
-    );
+    const timer = setTimeout(() => giveUp(timeout(timeoutMs)), Math.max(0, deadline - performance.now()));
+    signal?.addEventListener('abort', onAbort, { once: true });
     waiting.push(entry);
   });
 }
@@ -77,33 +81,40 @@ const timeout = (ms: number) =>
     'VIGIL_ERR_QUERY_TIMEOUT',
     `the replay ran past the query time budget (${ms} ms, http.queryTimeoutMs); narrow from..to`,
   );
+const gone = () => new VigilError('VIGIL_ERR_QUERY_TIMEOUT', 'the client closed the connection');
 
 /**
  * Replays `pipeline` over `points` (time order, distinct timestamps) in a worker thread; throws
- * VIGIL_ERR_QUERY_TIMEOUT once `timeoutMs` (waiting for a slot included) is spent.
+ * VIGIL_ERR_QUERY_TIMEOUT once `timeoutMs` (waiting for a slot included) is spent or `signal`
+ * aborts (the client went away), the worker terminated either way.
  */
 export async function replayPoints(
   points: readonly ScoredPoint[],
   pipeline: ResolvedPipeline,
   allowedLatenessMs: number,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<ReplayRun> {
   const deadline = performance.now() + timeoutMs;
-  await slot(deadline, timeoutMs);
-  const series: TrainingSeries = {
-    key: 'replay',
-    ts: Float64Array.from(points, (p) => p.ts),
-    values: Float64Array.from(points, (p) => p.value),
-    labels: [],
-  };
-  const pool = cpuEvaluator(shareSeries([series]), 1, allowedLatenessMs);
+  await slot(deadline, timeoutMs, signal);
+  let pool: BacktestEvaluator | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   try {
-    const left = deadline - performance.now();
+    const series: TrainingSeries = {
+      key: 'replay',
+      ts: Float64Array.from(points, (p) => p.ts),
+      values: Float64Array.from(points, (p) => p.value),
+      labels: [],
+    };
+    pool = cpuEvaluator(shareSeries([series]), 1, allowedLatenessMs);
     const out = await Promise.race([
       pool.run({ id: 0, pipeline, series: [0] }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timeout(timeoutMs)), Math.max(0, left));
+        timer = setTimeout(() => reject(timeout(timeoutMs)), Math.max(0, deadline - performance.now()));
+        onAbort = () => reject(gone());
+        if (signal?.aborted === true) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
       }),
     ]);
     const r = out.results[0]!;
@@ -118,8 +129,9 @@ export async function replayPoints(
     };
   } finally {
     clearTimeout(timer);
-    // Terminates the worker, mid-replay when the time ran out.
-    await pool.close();
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    // Terminates the worker, mid-replay when the time ran out or the client left.
+    await pool?.close();
     release();
   }
 }

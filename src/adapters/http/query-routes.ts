@@ -59,6 +59,8 @@ export interface ReplayQuery {
   timeoutMs: number;
   /** Anomalies listed at most of each kind (replayed, stored): the newest. */
   maxAnomalies: number;
+  /** Aborts when the client has gone away: the replay stops (VIGIL_ERR_QUERY_TIMEOUT). */
+  signal?: AbortSignal;
 }
 
 /** An anomaly run a replayed pipeline raised. */

@@ -91,7 +91,7 @@ export async function replayRoutes(app: FastifyInstance, opts: QueryRoutesOption
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const tenant = tenantOf(req);
       const b = opts.backend.forTenant(tenant);
       const s = await mustSeries(b, (req.query as { series: string }).series);
@@ -115,7 +115,13 @@ export async function replayRoutes(app: FastifyInstance, opts: QueryRoutesOption
           { location: { field: from === undefined ? 'from' : 'to' } },
         );
       }
+      // A client that leaves before the answer stops its replay (the worker is terminated).
+      const left = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) left.abort();
+      });
       const r = await b.replay(s.id, change, {
+        signal: left.signal,
         from: fromMs,
         to: toMs,
         maxPoints: maxPoints ?? REPLAY_MAX_POINTS,

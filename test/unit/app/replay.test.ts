@@ -1,7 +1,8 @@
 /**
  * The replay behind "try it" (src/app/replay.ts): in its worker thread it raises the runs the
  * backtest raises in-process with the live engine; a budget too short for a worker to even start
- * is VIGIL_ERR_QUERY_TIMEOUT; more replays than REPLAY_CONCURRENCY at once all answer.
+ * is VIGIL_ERR_QUERY_TIMEOUT, and so is an abort (the client gone); more replays than
+ * REPLAY_CONCURRENCY at once all answer.
  */
 import { describe, expect, it } from 'vitest';
 import { REPLAY_CONCURRENCY, replayPoints } from '../../../src/app/replay.ts';
@@ -57,6 +58,21 @@ describe('replayPoints', () => {
     });
     const runs = await Promise.all(
       Array.from({ length: REPLAY_CONCURRENCY + 2 }, () => replayPoints(points, pipeline, 0, 60_000)),
+    );
+    for (const r of runs) expect(r.scored).toBe(points.length);
+  }, 60_000);
+
+  it('an abort (the client gone) stops the replay', async () => {
+    const left = new AbortController();
+    const replay = replayPoints(points, pipeline, 0, 60_000, left.signal);
+    left.abort();
+    await expect(replay).rejects.toMatchObject({
+      code: 'VIGIL_ERR_QUERY_TIMEOUT',
+      message: 'the client closed the connection',
+    });
+    // Its slot is free: as many replays as slots still start and answer.
+    const runs = await Promise.all(
+      Array.from({ length: REPLAY_CONCURRENCY }, () => replayPoints(points, pipeline, 0, 60_000)),
     );
     for (const r of runs) expect(r.scored).toBe(points.length);
   }, 60_000);
