@@ -50,16 +50,13 @@ function pipelineSection(series: string): HTMLElement {
   const fields: Field[] = [detector, params, threshold, calibration, postRules];
   const general = h('div', { class: 'error' });
   const saved = h('p', { class: 'muted', 'aria-live': 'polite' });
+  // One replay at a time: a second click while one runs would race it to the chart.
+  const tryButton = h('button', { type: 'button', onclick: () => tryIt() }, 'Try it');
   const form = h(
     'form',
     { class: 'config-form', 'aria-label': 'Pipeline' },
     ...fields.map((f) => f.row),
-    h(
-      'div',
-      { class: 'form-buttons' },
-      h('button', { type: 'submit' }, 'Save pipeline'),
-      h('button', { type: 'button', onclick: () => tryIt() }, 'Try it'),
-    ),
+    h('div', { class: 'form-buttons' }, h('button', { type: 'submit' }, 'Save pipeline'), tryButton),
     general,
     saved,
   );
@@ -102,10 +99,13 @@ function pipelineSection(series: string): HTMLElement {
     clearErrors(fields, general);
     fill(saved);
     void (async () => {
+      tryButton.disabled = true;
       try {
         await panel.run({ pipeline: edited() });
       } catch (err) {
         if (!(err instanceof SyntaxError)) showApiError(err, fields, general);
+      } finally {
+        tryButton.disabled = false;
       }
     })();
   };
