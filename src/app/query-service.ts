@@ -7,8 +7,10 @@
 import type {
   TenantQueries as ForTenant,
   QueryBackend,
+  ReplayQuery,
   SeriesDeletion,
   SeriesMaintenance,
+  SeriesReplay,
 } from '../adapters/http/query-routes.ts';
 import { MaintenanceSet, maintenanceCoverage } from '../core/alerting/maintenance.ts';
 import type { Silence } from '../core/alerting/silences.ts';
@@ -21,6 +23,7 @@ import type { AnomalyStore, SeriesConfig, SeriesConfigChange } from '../ports/me
 import type { PointStore } from '../ports/point-store.ts';
 import type { SeriesCatalog, SeriesInfo } from '../ports/series-catalog.ts';
 import { MAINTENANCE_LOOKBACK_MS } from './maintenance-poll.ts';
+import { replayPoints } from './replay.ts';
 import { mergeSeriesConfig } from './series-config.ts';
 import { TenantQueries } from './tenant-queries.ts';
 
@@ -116,6 +119,40 @@ export class QueryService implements QueryBackend, ForTenant {
     const next = mergeSeriesConfig(registry, await configs.configOf(seriesId), change, allowedLatenessMs);
     await configs.store(seriesId, next);
     return next;
+  }
+
+  /**
+   * `change` merged as setConfig merges it, then replayed (./replay.ts) over the newest
+   * `q.maxPoints` points of the range, read as the points route reads them; nothing is stored.
+   * The series' resampling is not applied (the backtest scores raw points, as `vigil train` does).
+   */
+  async replay(seriesId: number, change: SeriesConfigChange, q: ReplayQuery): Promise<SeriesReplay> {
+    const { registry, configs, allowedLatenessMs } = this.#d;
+    const next = mergeSeriesConfig(registry, await configs.configOf(seriesId), change, allowedLatenessMs);
+    const pipeline = pipelinesOf(registry).resolve(next.pipeline);
+    const all = await this.#d.points.range(seriesId, q.from, q.to);
+    const points = all.length > q.maxPoints ? all.slice(all.length - q.maxPoints) : all;
+    const first = points[0]?.ts;
+    const last = points[points.length - 1]?.ts;
+    const run = await replayPoints(points, pipeline, allowedLatenessMs, q.timeoutMs, q.signal);
+    const current =
+      first === undefined || last === undefined
+        ? []
+        : await this.#d.anomalies.anomalies({
+            seriesIds: [seriesId],
+            from: first,
+            to: last + 1,
+            limit: q.maxAnomalies,
+          });
+    return {
+      pipeline: next.pipeline,
+      total: all.length,
+      points: points.length,
+      ...(first !== undefined && last !== undefined ? { first, last } : {}),
+      anomalies: run.anomalies.slice(-q.maxAnomalies).reverse(),
+      raised: run.anomalies.length,
+      current,
+    };
   }
 
   deleteSeries(seriesIds: number[]): Promise<SeriesDeletion> {

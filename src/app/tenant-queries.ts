@@ -4,7 +4,13 @@
  * separation itself is in the storage keys (a tenant's series has its own key, id and rows); this
  * view makes sure a request reaches only its tenant's ids.
  */
-import type { QueryBackend, SeriesDeletion, SeriesMaintenance } from '../adapters/http/query-routes.ts';
+import type {
+  QueryBackend,
+  ReplayQuery,
+  SeriesDeletion,
+  SeriesMaintenance,
+  SeriesReplay,
+} from '../adapters/http/query-routes.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import { VigilError } from '../core/errors.ts';
 import type { StageState } from '../core/pipeline/stage.ts';
@@ -97,6 +103,11 @@ export class TenantQueries implements QueryBackend {
 
   detectorNames(): string[] {
     return this.#all.detectorNames();
+  }
+
+  async replay(seriesId: number, change: SeriesConfigChange, q: ReplayQuery): Promise<SeriesReplay> {
+    await this.#mustOwn(seriesId);
+    return this.#all.replay(seriesId, change, q);
   }
 
   /** `s` as this tenant sees it, or undefined when it is another tenant's. */

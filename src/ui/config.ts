@@ -1,11 +1,12 @@
 /**
- * Configuration: one series' pipeline (PUT /api/v1/series/config), the tenant's alert rules and
- * silences (list and create). The forms send what the API takes and show its 400s at the field
+ * Configuration: one series' pipeline (PUT /api/v1/series/config; "Try it" replays the edited one
+ * first, ./tryit.ts), the tenant's alert rules and silences (list and create). The forms send what the API takes and show its 400s at the field
  * they name, so the schema's validation is the one the user sees.
  */
 import { getJson, qs, send } from './api.ts';
 import { fill, fmtTime, h } from './dom.ts';
 import { clearErrors, type Field, field, jsonOf, showApiError } from './form.ts';
+import { tryItPanel } from './tryit.ts';
 import type { SeriesInfo } from './types.ts';
 
 interface Pipeline {
@@ -49,14 +50,17 @@ function pipelineSection(series: string): HTMLElement {
   const fields: Field[] = [detector, params, threshold, calibration, postRules];
   const general = h('div', { class: 'error' });
   const saved = h('p', { class: 'muted', 'aria-live': 'polite' });
+  // One replay at a time: a second click while one runs would race it to the chart.
+  const tryButton = h('button', { type: 'button', onclick: () => tryIt() }, 'Try it');
   const form = h(
     'form',
     { class: 'config-form', 'aria-label': 'Pipeline' },
     ...fields.map((f) => f.row),
-    h('button', { type: 'submit' }, 'Save pipeline'),
+    h('div', { class: 'form-buttons' }, h('button', { type: 'submit' }, 'Save pipeline'), tryButton),
     general,
     saved,
   );
+  const panel = tryItPanel(series);
   const load = async () => {
     const [cfg, dets] = await Promise.all([
       getJson<{ pipeline: Pipeline }>(`/api/v1/series/config${qs({ series })}`),
@@ -75,25 +79,43 @@ function pipelineSection(series: string): HTMLElement {
     calibration.control.value = json(p.calibration);
     postRules.control.value = json(p.postRules);
   };
+  /** The pipeline as edited; a field whose JSON does not parse shows it and throws SyntaxError. */
+  const edited = (): Record<string, unknown> => {
+    const detParams = jsonOf(params);
+    const pipeline: Record<string, unknown> = {
+      detector: {
+        name: detector.control.value,
+        ...(detParams !== undefined ? { params: detParams } : {}),
+      },
+    };
+    if (threshold.control.value !== '') pipeline.threshold = Number(threshold.control.value);
+    const cal = jsonOf(calibration);
+    if (cal !== undefined) pipeline.calibration = cal;
+    const rules = jsonOf(postRules);
+    if (rules !== undefined) pipeline.postRules = rules;
+    return pipeline;
+  };
+  const tryIt = () => {
+    clearErrors(fields, general);
+    fill(saved);
+    void (async () => {
+      tryButton.disabled = true;
+      try {
+        await panel.run({ pipeline: edited() });
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) showApiError(err, fields, general);
+      } finally {
+        tryButton.disabled = false;
+      }
+    })();
+  };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     clearErrors(fields, general);
     fill(saved);
     void (async () => {
       try {
-        const detParams = jsonOf(params);
-        const pipeline: Record<string, unknown> = {
-          detector: {
-            name: detector.control.value,
-            ...(detParams !== undefined ? { params: detParams } : {}),
-          },
-        };
-        if (threshold.control.value !== '') pipeline.threshold = Number(threshold.control.value);
-        const cal = jsonOf(calibration);
-        if (cal !== undefined) pipeline.calibration = cal;
-        const rules = jsonOf(postRules);
-        if (rules !== undefined) pipeline.postRules = rules;
-        await send('PUT', `/api/v1/series/config${qs({ series })}`, { pipeline });
+        await send('PUT', `/api/v1/series/config${qs({ series })}`, { pipeline: edited() });
         fill(saved, `Saved at ${fmtTime(Date.now())}.`);
       } catch (err) {
         if (!(err instanceof SyntaxError)) showApiError(err, fields, general);
@@ -101,7 +123,7 @@ function pipelineSection(series: string): HTMLElement {
     })();
   });
   load().catch((err: unknown) => showApiError(err, fields, general));
-  return h('section', {}, h('h2', {}, `Pipeline of ${series}`), form);
+  return h('section', {}, h('h2', {}, `Pipeline of ${series}`), form, panel.el);
 }
 
 function rulesSection(): HTMLElement {

@@ -41,6 +41,50 @@ export interface QueryBackend {
   /** Deletes series with everything stored of them (./series-delete-routes.ts). */
   deleteSeries(seriesIds: number[]): Promise<SeriesDeletion>;
   detectorNames(): string[];
+  /**
+   * "Try it" (./replay-routes.ts): `change` merged onto the series' config as setConfig would
+   * (invalid: the same 400 naming the field), replayed over the series' stored points in
+   * `q.from..q.to` (the newest `q.maxPoints`), changing nothing.
+   */
+  replay(seriesId: number, change: SeriesConfigChange, q: ReplayQuery): Promise<SeriesReplay>;
+}
+
+export interface ReplayQuery {
+  from: number;
+  /** Exclusive, as for the points route. */
+  to: number;
+  /** Points replayed at most: the newest of the range. */
+  maxPoints: number;
+  /** The time the replay may take, waiting for a slot included (VIGIL_ERR_QUERY_TIMEOUT past it). */
+  timeoutMs: number;
+  /** Anomalies listed at most of each kind (replayed, stored): the newest. */
+  maxAnomalies: number;
+  /** Aborts when the client has gone away: the replay stops (VIGIL_ERR_QUERY_TIMEOUT). */
+  signal?: AbortSignal;
+}
+
+/** An anomaly run a replayed pipeline raised. */
+export interface ReplayedAnomaly {
+  start: number;
+  end: number;
+  peakScore: number;
+  points: number;
+}
+
+export interface SeriesReplay {
+  /** The pipeline replayed: the change merged onto the series' config, resolved. */
+  pipeline: SeriesConfig['pipeline'];
+  /** Points in the range, and the newest of them replayed (at most maxPoints). */
+  total: number;
+  points: number;
+  /** First and last replayed timestamp; absent when the range holds no point. */
+  first?: number;
+  last?: number;
+  /** Runs the pipeline raised, newest first, at most maxAnomalies; `raised` counts them all. */
+  anomalies: ReplayedAnomaly[];
+  raised: number;
+  /** The anomalies stored for the replayed span (first..last), newest first, at most maxAnomalies. */
+  current: Anomaly[];
 }
 
 /** The maintenance windows covering a series (docs/alerting.md, "Maintenance windows"). */
@@ -92,6 +136,21 @@ const Resample = resampleSchema(
   'score the series resampled to fixed buckets, each scored once the lateness has passed its end (absent: every point)',
 );
 
+/** The body of PUT /api/v1/series/config: a whole pipeline, or the shorthand; also what a replay takes. */
+export const ConfigChangeProps = {
+  pipeline: Type.Optional(PipelineDeclarationSchema),
+  detector: Type.Optional(Type.String({ description: 'shorthand: a preset or detector name' })),
+  params: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: "shorthand: the detector stage's params",
+    }),
+  ),
+  threshold: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 1, description: "shorthand: the pipeline's threshold" }),
+  ),
+  resample: Type.Optional(Type.Union([Resample, Type.Null()])),
+};
+
 const ConfigOut = Type.Object({
   series: Type.String(),
   pipeline: PipelineDeclarationSchema,
@@ -142,7 +201,7 @@ function configOut(series: string, c: SeriesConfig, learned?: StageState[], main
   };
 }
 
-function timeParam(v: string | undefined, field: string, fallback: number): number {
+export function timeParam(v: string | undefined, field: string, fallback: number): number {
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
   if (Number.isFinite(n)) return n;
@@ -163,7 +222,7 @@ export async function mustSeries(b: QueryBackend, key: string): Promise<SeriesIn
   return s;
 }
 
-const nn = (x: number): number | null => (Number.isNaN(x) ? null : x);
+export const nn = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /** The query side, scoped per request to the tenant it acts for (see core/series.ts TENANT_TAG). */
 export interface TenantQueries {
@@ -391,22 +450,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
           'Set the pipeline of one series (whole, or by the detector/params/threshold shorthand); its state restarts. Invalid: 400 naming the field, nothing changed',
         tags: ['config'],
         querystring: Type.Object({ series: Type.String() }),
-        body: Type.Object(
-          {
-            pipeline: Type.Optional(PipelineDeclarationSchema),
-            detector: Type.Optional(Type.String({ description: 'shorthand: a preset or detector name' })),
-            params: Type.Optional(
-              Type.Record(Type.String(), Type.Unknown(), {
-                description: "shorthand: the detector stage's params",
-              }),
-            ),
-            threshold: Type.Optional(
-              Type.Number({ minimum: 0, maximum: 1, description: "shorthand: the pipeline's threshold" }),
-            ),
-            resample: Type.Optional(Type.Union([Resample, Type.Null()])),
-          },
-          { additionalProperties: false },
-        ),
+        body: Type.Object(ConfigChangeProps, { additionalProperties: false }),
         response: { 200: ConfigOut },
       },
     },

@@ -14,6 +14,7 @@ import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
 import { type KeyAdmin, keyRoutes } from './key-routes.ts';
 import { queryRoutes, type TenantQueries } from './query-routes.ts';
 import { remoteReadRoutes } from './remote-read-routes.ts';
+import { replayRoutes } from './replay-routes.ts';
 import { seriesDeleteRoutes } from './series-delete-routes.ts';
 import { installTenantBodyLimit, type TenantLimits } from './tenant-limits.ts';
 import { uiRoutes } from './ui-routes.ts';
@@ -102,6 +103,7 @@ export async function buildHttpServer(o: HttpServerOptions): Promise<FastifyInst
   if (o.query !== undefined) {
     await app.register(queryRoutes, { backend: o.query, limits: o.limits });
     await app.register(seriesDeleteRoutes, { backend: o.query, limits: o.limits });
+    await app.register(replayRoutes, { backend: o.query, limits: o.limits });
     if (o.remoteRead !== undefined) {
       await app.register(remoteReadRoutes, { backend: o.query, limits: o.limits, codec: o.remoteRead });
     }

@@ -28,6 +28,7 @@ const all: QueryBackend = {
   setConfig: async () => ({}) as never,
   deleteSeries: async (ids) => ({ series: ids.length, points: 0, anomalies: 0 }),
   detectorNames: () => ['ewma'],
+  replay: async () => ({ pipeline: {} as never, total: 0, points: 0, anomalies: [], raised: 0, current: [] }),
 };
 
 describe("a tenant's view of the query side", () => {
@@ -49,6 +50,8 @@ describe("a tenant's view of the query side", () => {
     await expect(acme.getConfig(1)).rejects.toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
     await expect(acme.setConfig(3, {})).rejects.toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
     await expect(acme.deleteSeries([2, 3])).rejects.toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
+    const q = { from: 0, to: 1, maxPoints: 1, timeoutMs: 1000, maxAnomalies: 1 };
+    await expect(acme.replay(3, {}, q)).rejects.toMatchObject({ code: 'VIGIL_ERR_NOT_FOUND' });
     expect((await acme.deleteSeries([2])).series).toBe(1);
     expect((await acme.points(2, 0, 1)).length).toBe(1);
   });
