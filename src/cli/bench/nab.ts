@@ -32,6 +32,7 @@ import { pipelinesOf } from '../../core/pipeline/pipelines.ts';
 import { interleaveByTimestamp, type KernelOrder, runKernel } from './nab-kernel.ts';
 import { assertUcrCorpus, type NabRanking, rankCorpus, type UcrResult, ucrCorpus } from './nab-ranking.ts';
 import { BOARD_PROFILES, describeRun, scoreboard } from './nab-report.ts';
+import { describeWarmStart, runWarmStartBench, type WarmStartBenchResult } from './nab-warm-start.ts';
 import type { NabFileOutcome, NabFileTask, NabWorkerSetup, OperatorLabels } from './nab-worker.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -62,6 +63,8 @@ export interface NabBenchOptions {
   files?: string;
   /** `nab` when absent. */
   metric?: NabMetric;
+  /** Warm start instead: this share of each file as history, the rest scored warm and cold (./nab-warm-start.ts). */
+  warmStart?: number;
 }
 
 export interface NabBenchResult {
@@ -120,7 +123,16 @@ export function registerNab(bench: Command): void {
         .choices(['nab', 'ucr'])
         .default('nab'),
     )
+    .option(
+      '--warm-start <fraction>',
+      'instead: prime with this share of each file, score the rest warm and cold',
+      fraction,
+    )
     .action(async (opts: NabBenchOptions) => {
+      if (opts.warmStart !== undefined) {
+        await runWarmStartCommand(opts, (text) => process.stdout.write(text));
+        return;
+      }
       await runNabBench(opts, {
         write: (text) => process.stdout.write(text),
         ...(process.stdout.isTTY ? { tty: process.stdout } : {}),
@@ -168,8 +180,47 @@ export async function runNabBench(options: NabBenchOptions, out: BenchOutput): P
   return results;
 }
 
+/**
+ * `--warm-start`: the default pipeline (or `--detector`) primed with the first `warmStart` of each
+ * file against a cold start, on the rest; prints the table and writes
+ * `bench/results/nab-warm-start-<detector>-<mode>.json` (or `--json`).
+ */
+export async function runWarmStartCommand(
+  options: NabBenchOptions,
+  write: (text: string) => void,
+): Promise<WarmStartBenchResult> {
+  const pipelines = pipelinesOf(builtinDetectors());
+  if (options.detector === 'all') {
+    throw new VigilError('VIGIL_ERR_CONFIG', '--warm-start runs one pipeline: name it with --detector');
+  }
+  const detector = pipelines.named(options.detector).name ?? options.detector;
+  const corpus = subset(
+    await loadNabCorpus(options.corpus === undefined ? defaultCorpus() : resolve(options.corpus)),
+    options.files,
+  );
+  const result = runWarmStartBench(
+    corpus,
+    {
+      detector,
+      mode: options.mode,
+      fraction: options.warmStart!,
+      seed: options.seed,
+      hints: corpus.files.map((f) => hintsFor(f, options.mode, options.seed)),
+      ...(options.files !== undefined ? { files: options.files } : {}),
+    },
+    (line) => write(`${line}\n`),
+  );
+  const json =
+    options.json === undefined
+      ? join(REPO_ROOT, `bench/results/nab-warm-start-${detector}-${options.mode}.json`)
+      : resolve(options.json);
+  await writeJson(json, result);
+  write(`${describeWarmStart(result)}\n  wrote ${json}\n`);
+  return result;
+}
+
 /** What the detector may know beyond the stream in each mode. */
-function hintsFor(file: NabCorpusFile, mode: NabMode, seed: number): DetectorHints {
+export function hintsFor(file: NabCorpusFile, mode: NabMode, seed: number): DetectorHints {
   if (mode === 'strict') return { seed };
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -361,6 +412,12 @@ function defaultCorpus(): string {
 async function writeJson(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function fraction(raw: string): number {
+  const n = Number(raw);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be a number between 0 and 1 (exclusive)');
+  return n;
 }
 
 function integer(min: number): (raw: string) => number {

@@ -6,7 +6,7 @@
  * takes no part at all, as in NAB.
  */
 import type { NabFile } from './nab-file.ts';
-import { probationaryLength } from './probation.ts';
+import { probationOf } from './probation.ts';
 import type { NabProfile } from './profile.ts';
 import { rowWeights } from './row-weight.ts';
 
@@ -31,7 +31,7 @@ export function scoreFile(
   threshold: number,
 ): FileScore {
   const { weight, window } = rowWeights(file.length, file.windows, profile);
-  const probation = probationaryLength(file.length);
+  const probation = probationOf(file);
   // Best detected weight per window; NaN while the window has no detection.
   const best = new Float64Array(file.windows.length).fill(Number.NaN);
   let falsePositives = 0;

@@ -4,7 +4,7 @@ export { type CorpusScore, scoreCorpus } from './corpus-score.ts';
 export { type DetectionCounts, type FileScore, scoreFile } from './file-score.ts';
 export { assertScores, type NabFile } from './nab-file.ts';
 export { normaliseScore, type ScoreRange, scoreRange } from './normalise.ts';
-export { PROBATIONARY_FRACTION, probationaryLength } from './probation.ts';
+export { PROBATIONARY_FRACTION, probationaryLength, probationOf } from './probation.ts';
 export {
   NAB_PROFILE_NAMES,
   NAB_PROFILES,

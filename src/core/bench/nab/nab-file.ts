@@ -10,6 +10,11 @@ export interface NabFile {
   readonly length: number;
   /** Sorted, disjoint, inclusive row ranges (see window.ts). */
   readonly windows: readonly LabelWindow[];
+  /**
+   * Rows not scored, from the first: NAB's probationary length when absent. Set to score part of
+   * a file only (a file's second half, the rows after a warm start's history).
+   */
+  readonly probation?: number;
 }
 
 /**

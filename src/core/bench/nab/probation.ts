@@ -12,3 +12,8 @@ const CAP_ROWS = 5000;
 export function probationaryLength(length: number): number {
   return Math.min(Math.floor(PROBATIONARY_FRACTION * length), PROBATIONARY_FRACTION * CAP_ROWS);
 }
+
+/** The rows a file's scoring skips: its own `probation` where set, else NAB's probationary length. */
+export function probationOf(file: { length: number; probation?: number }): number {
+  return file.probation ?? probationaryLength(file.length);
+}

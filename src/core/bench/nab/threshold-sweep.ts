@@ -11,7 +11,7 @@
  */
 import { CompensatedSum } from './compensated-sum.ts';
 import { assertScores, type NabFile } from './nab-file.ts';
-import { probationaryLength } from './probation.ts';
+import { probationOf } from './probation.ts';
 import type { NabProfile } from './profile.ts';
 import { rowWeights } from './row-weight.ts';
 
@@ -41,14 +41,14 @@ export function rankRows(files: readonly NabFile[], scores: readonly ArrayLike<n
   let total = 0;
   for (const [f, file] of files.entries()) {
     assertScores(file, scores[f]!);
-    total += Math.max(file.length - probationaryLength(file.length), 0);
+    total += Math.max(file.length - probationOf(file), 0);
   }
   const values = new Float64Array(total);
   let p = 0;
   for (const [f, file] of files.entries()) {
     const s = scores[f]!;
     // `+ 0` turns −0 into 0, whose bits sort first.
-    for (let i = probationaryLength(file.length); i < file.length; i++) values[p++] = s[i]! + 0;
+    for (let i = probationOf(file); i < file.length; i++) values[p++] = s[i]! + 0;
   }
   const order = radixOrder(values);
   const score = new Float64Array(total);
@@ -71,7 +71,7 @@ export function sweepThresholds(ranked: RankedRows, profile: NabProfile): Thresh
   const total = new CompensatedSum();
   for (const file of ranked.files) {
     const rows = rowWeights(file.length, file.windows, profile);
-    const probation = probationaryLength(file.length);
+    const probation = probationOf(file);
     for (let i = probation; i < file.length; i++, base++) {
       weight[base] = rows.weight[i]!;
       windowOf[base] = rows.window[i]! < 0 ? -1 : windowBase + rows.window[i]!;
