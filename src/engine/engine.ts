@@ -177,12 +177,23 @@ export class Engine {
       task.model = undefined;
       // Points in open buckets belonged to the old config's series view: they are dropped.
       task.resampler = config.resample === undefined ? null : new Resampler(config.resample);
-      task.fresh = true;
-      task.live = this.#awaitPrime();
       this.#markDirty(seriesId, task);
-    } else if (this.#awaitPrime() !== null) {
-      this.#primePending.add(seriesId);
     }
+    this.#awaitingPrime(seriesId, task);
+  }
+
+  /**
+   * A series just got a new pipeline (a config change, a new model version): it awaits a prime
+   * (see `prime`), keeping the live points its new pipeline learns until then where the engine
+   * keeps them (`primeReplayMax`). Call it on every path that gives a series a new pipeline.
+   */
+  #awaitingPrime(seriesId: number, task: SeriesTask | undefined): void {
+    if (task === undefined) {
+      if (this.#awaitPrime() !== null) this.#primePending.add(seriesId);
+      return;
+    }
+    task.fresh = true;
+    task.live = this.#awaitPrime();
   }
 
   /**
