@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
@@ -29,9 +29,11 @@ import type { DetectorHints } from '../../core/detectors/detector.ts';
 import { builtinDetectors } from '../../core/detectors/index.ts';
 import { VigilError } from '../../core/errors.ts';
 import { pipelinesOf } from '../../core/pipeline/pipelines.ts';
+import { PRESETS } from '../../core/pipeline/presets.ts';
 import { interleaveByTimestamp, type KernelOrder, runKernel } from './nab-kernel.ts';
 import { assertUcrCorpus, type NabRanking, rankCorpus, type UcrResult, ucrCorpus } from './nab-ranking.ts';
 import { BOARD_PROFILES, describeRun, scoreboard } from './nab-report.ts';
+import { describeTrained, runTrainedBench, type TrainedBenchResult, type Trainer } from './nab-trained.ts';
 import { describeWarmStart, runWarmStartBench, type WarmStartBenchResult } from './nab-warm-start.ts';
 import type { NabFileOutcome, NabFileTask, NabWorkerSetup, OperatorLabels } from './nab-worker.ts';
 
@@ -65,6 +67,12 @@ export interface NabBenchOptions {
   metric?: NabMetric;
   /** Warm start instead: this share of each file as history, the rest scored warm and cold (./nab-warm-start.ts). */
   warmStart?: number;
+  /** Instead: train on the first halves, score the trained model(s) and the default on the second (./nab-trained.ts). */
+  trainHalves?: boolean;
+  /** With trainHalves: also one model per file, trained on that file's first half. */
+  perFile?: boolean;
+  /** With trainHalves: candidates per training (TrainOptions.budget); 16 when absent. */
+  budget?: number;
 }
 
 export interface NabBenchResult {
@@ -128,7 +136,17 @@ export function registerNab(bench: Command): void {
       'instead: prime with this share of each file, score the rest warm and cold',
       fraction,
     )
+    .option(
+      '--train-halves',
+      'instead: train on first halves (their labels only), score trained vs default on second halves',
+    )
+    .option('--per-file', 'with --train-halves: also one model per file (trained on its own first half)')
+    .option('--budget <n>', 'with --train-halves: candidates per training (default 16)', integer(1))
     .action(async (opts: NabBenchOptions) => {
+      if (opts.trainHalves === true) {
+        await runTrainHalvesCommand(opts, (text) => process.stdout.write(text));
+        return;
+      }
       if (opts.warmStart !== undefined) {
         await runWarmStartCommand(opts, (text) => process.stdout.write(text));
         return;
@@ -216,6 +234,47 @@ export async function runWarmStartCommand(
       : resolve(options.json);
   await writeJson(json, result);
   write(`${describeWarmStart(result)}\n  wrote ${json}\n`);
+  return result;
+}
+
+/**
+ * `--train-halves`: `train` (app/training.ts, what `vigil train` runs) on the first halves only,
+ * one global model and with `--per-file` one per file; the default and the trained models scored
+ * on the second halves. Writes `bench/results/train-halves-<corpus folder>.json` (or `--json`).
+ */
+export async function runTrainHalvesCommand(
+  options: NabBenchOptions,
+  write: (text: string) => void,
+): Promise<TrainedBenchResult> {
+  const corpus = subset(
+    await loadNabCorpus(options.corpus === undefined ? defaultCorpus() : resolve(options.corpus)),
+    options.files,
+  );
+  const engineDefault = PRESETS.get('default')!;
+  const budget = options.budget ?? 16;
+  // Loaded here: the rest of `vigil bench nab` does not need the training pool.
+  const { train } = await import('../../app/training.ts');
+  const trainer: Trainer = async (series) => {
+    const r = await train(series, { budget, workers: options.workers, engineDefault });
+    const c = r.winner.candidate;
+    return {
+      pipeline: c.pipeline,
+      about:
+        `${r.objective} ${r.winner.result.score.toFixed(2)}: c${String(c.index).padStart(3, '0')} ` +
+        `${c.pipeline.name ?? c.pipeline.detector.name} (${c.origin}) of ${r.results.length} candidates`,
+    };
+  };
+  const result = await runTrainedBench(
+    corpus,
+    { trainer, engineDefault, perFile: options.perFile === true },
+    (line) => write(`${line}\n`),
+  );
+  const json =
+    options.json === undefined
+      ? join(REPO_ROOT, `bench/results/train-halves-${basename(corpus.root)}.json`)
+      : resolve(options.json);
+  await writeJson(json, { budget, ...result });
+  write(`${describeTrained(result)}\n  wrote ${json}\n`);
   return result;
 }
 

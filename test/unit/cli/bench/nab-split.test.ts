@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNabCorpus } from '../../../../src/adapters/nab/corpus-loader.ts';
-import { runWarmStartCommand } from '../../../../src/cli/bench/nab.ts';
+import { runTrainHalvesCommand, runWarmStartCommand } from '../../../../src/cli/bench/nab.ts';
 import { scoredFrom } from '../../../../src/cli/bench/nab-split.ts';
 import {
   type FirstHalf,
@@ -96,4 +96,23 @@ describe('train on first halves', () => {
     expect(r.perFile!.deployed).toEqual(r.default.deployed);
     expect(r.default.ucr).toBeUndefined();
   });
+});
+
+describe('bench nab --train-halves', () => {
+  it('trains with the real training core on first halves and reports default and trained on second halves', async () => {
+    const out: string[] = [];
+    const json = join(tmp, 'th.json');
+    const r = await runTrainHalvesCommand(
+      { detector: 'default', corpus: corpus(), mode: 'strict', seed: 0, workers: 1, budget: 2, json },
+      (t) => out.push(t),
+    );
+    expect(r.files).toBe(2);
+    expect(r.trainingLabels).toBe(2);
+    expect(r.global.model.about).toMatch(/of 2 candidates/);
+    expect(r.perFile).toBeUndefined();
+    const saved = JSON.parse(readFileSync(json, 'utf8'));
+    expect(saved.budget).toBe(2);
+    expect(saved.default.sweep).toEqual(r.default.sweep);
+    expect(out.join('')).toMatch(/global − default, standard: /);
+  }, 60_000);
 });
