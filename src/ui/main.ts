@@ -72,8 +72,12 @@ function showLogin(message?: string): void {
 
 async function start(): Promise<void> {
   const hadKey = apiKey() !== null;
+  // The page starts with the whoami request rather than after it (one round trip less to its
+  // data): a refused key shows the form below, whichever of the two answers first.
+  const whoami = getJson<WhoAmI>('/api/v1/whoami');
+  route();
   try {
-    const me = await getJson<WhoAmI>('/api/v1/whoami');
+    const me = await whoami;
     fill(
       who,
       'Tenant ',
@@ -93,7 +97,6 @@ async function start(): Promise<void> {
           )
         : null,
     );
-    route();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       setApiKey(null);
