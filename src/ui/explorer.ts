@@ -182,9 +182,10 @@ export function explorerPage(root: HTMLElement, params: URLSearchParams): () => 
   const match = params.get('match');
   if (match !== null) {
     input.value = match;
-    // A selector without regex or negation may be a series' key: its chart starts loading now,
-    // alongside the search, instead of one round trip later (the search replaces it if not).
-    if (match !== '' && !/[=!]~|!=/.test(match)) showCharts([match]);
+    // A selector with labels and no regex or negation may be a series' key: its chart starts
+    // loading now, beside the search, instead of one round trip later (the search replaces it
+    // when it selects other series; a bare metric name is left to the search).
+    if (/^[^{]+\{.+\}$/.test(match) && !/[=!]~|!=/.test(match)) showCharts([match]);
     void search(match);
   }
   return clearCharts;
