@@ -216,7 +216,10 @@ export async function startEmbedded(
   // not yet stored; a config change is stored in log.db and then handed to the engine thread.
   const query = new QueryService({
     catalog,
-    points: { range: (sid, from, to) => engine.points(sid, from, to) },
+    points: {
+      range: (sid, from, to) => engine.points(sid, from, to),
+      downsampled: (sid, from, to, maxPoints) => engine.downsampled(sid, from, to, maxPoints),
+    },
     anomalies: engine,
     configs: {
       configOf: (sid) => engine.configOf(sid),

@@ -43,6 +43,7 @@ export type EngineCall = { id: number; kind: 'call' } & (
   | { op: 'checkpoint'; args: [] }
   | { op: 'close'; args: [upTo: number] }
   | { op: 'points'; args: [seriesId: number, from: number, to: number] }
+  | { op: 'downsampled'; args: [seriesId: number, from: number, to: number, maxPoints: number] }
   | { op: 'anomalies'; args: [AnomalyQuery] }
   | { op: 'configOf'; args: [seriesId: number] }
   | { op: 'setConfig'; args: [seriesId: number, config: SeriesConfig] }

@@ -12,6 +12,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/schema.ts';
 import type { MaintenanceWindow } from '../core/alerting/maintenance.ts';
 import { type Anomaly, type AnomalyQuery, selectAnomalies } from '../core/anomaly.ts';
+import type { Downsampled } from '../core/downsample.ts';
 import { VigilError } from '../core/errors.ts';
 import type { FeedbackExample } from '../core/feedback/label.ts';
 import type { ModelAssignment } from '../core/models/serving.ts';
@@ -195,6 +196,19 @@ export class EngineThread implements BatchSink {
     const out: ScoredPoint[] = new Array(r.length);
     for (let i = 0; i < r.length; i++) out[i] = cols.at(i);
     return out;
+  }
+
+  /**
+   * Scored points with from ≤ ts < to, stored and not yet stored, downsampled to `maxPoints` as
+   * core/downsample.ts does, by the thread that owns the series (so only the kept points cross).
+   */
+  async downsampled(seriesId: number, from: number, to: number, maxPoints: number): Promise<Downsampled> {
+    const r = (await this.#owner(seriesId).call('downsampled', seriesId, from, to, maxPoints)) as {
+      total: number;
+      buffer: ArrayBuffer;
+      length: number;
+    };
+    return { total: r.total, points: PointColumns.wrap(r.buffer, r.length).toPoints() };
   }
 
   /** Each thread's answer to `q` (limit included), merged: the newest `q.limit` of them. */

@@ -22,6 +22,7 @@ import { SqliteLogReader } from '../adapters/sqlite/log.ts';
 import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
 import { type Anomaly, selectAnomalies } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
+import { downsampleColumns } from '../core/downsample.ts';
 import { batchOf } from '../core/point-batch-codec.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { DetectionTask } from '../engine/detection-task.ts';
@@ -143,6 +144,17 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
       const all = await storedAndUnflushed(sid, from, to);
       const cols = PointColumns.of(all);
       return { value: { buffer: cols.buffer, length: cols.length }, transfer: [cols.buffer] };
+    }
+    case 'downsampled': {
+      // Downsampled here, over columns: only what the chart keeps crosses to the main thread.
+      const [sid, from, to, maxPoints] = req.args;
+      const parts = await store.chunkColumns(sid, from, to);
+      parts.push(PointColumns.of(task.unflushed(sid, from, to)));
+      const { total, kept } = downsampleColumns(parts, from, to, maxPoints);
+      return {
+        value: { total, buffer: kept.buffer, length: kept.length },
+        transfer: [kept.buffer],
+      };
     }
     case 'anomalies': {
       const [q] = req.args;

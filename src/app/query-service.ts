@@ -16,6 +16,7 @@ import { MaintenanceSet, maintenanceCoverage } from '../core/alerting/maintenanc
 import type { Silence } from '../core/alerting/silences.ts';
 import type { Anomaly, AnomalyQuery } from '../core/anomaly.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
+import { type Downsampled, downsample } from '../core/downsample.ts';
 import { pipelinesOf } from '../core/pipeline/pipelines.ts';
 import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
@@ -84,6 +85,18 @@ export class QueryService implements QueryBackend, ForTenant {
 
   points(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
     return this.#d.points.range(seriesId, from, to);
+  }
+
+  async downsampledPoints(
+    seriesId: number,
+    from: number,
+    to: number,
+    maxPoints: number,
+  ): Promise<Downsampled> {
+    const p = this.#d.points;
+    if (p.downsampled !== undefined) return p.downsampled(seriesId, from, to, maxPoints);
+    const all = await p.range(seriesId, from, to);
+    return { total: all.length, points: downsample(all, maxPoints) };
   }
 
   anomalies(q: AnomalyQuery): Promise<Anomaly[]> {

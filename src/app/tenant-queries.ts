@@ -12,6 +12,7 @@ import type {
   SeriesReplay,
 } from '../adapters/http/query-routes.ts';
 import type { Anomaly } from '../core/anomaly.ts';
+import type { Downsampled } from '../core/downsample.ts';
 import { VigilError } from '../core/errors.ts';
 import type { StageState } from '../core/pipeline/stage.ts';
 import type { ScoredPoint } from '../core/point.ts';
@@ -64,6 +65,16 @@ export class TenantQueries implements QueryBackend {
   async points(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
     await this.#mustOwn(seriesId);
     return this.#all.points(seriesId, from, to);
+  }
+
+  async downsampledPoints(
+    seriesId: number,
+    from: number,
+    to: number,
+    maxPoints: number,
+  ): Promise<Downsampled> {
+    await this.#mustOwn(seriesId);
+    return this.#all.downsampledPoints(seriesId, from, to, maxPoints);
   }
 
   async anomalies(q: Parameters<QueryBackend['anomalies']>[0]): Promise<Anomaly[]> {

@@ -7,7 +7,7 @@
  */
 import type { ScoredPoint } from './point.ts';
 
-const FLAG_ANOMALOUS = 1;
+export const FLAG_ANOMALOUS = 1;
 /** Six float64 columns and one byte of flags. */
 const BYTES_PER_POINT = 6 * 8 + 1;
 
@@ -79,6 +79,34 @@ export class PointColumns {
       const t = this.ts[i]!;
       if (t >= from && t < to) out.push(this.at(i));
     }
+  }
+
+  /** Appends row `i` of `src`. */
+  copyRow(src: PointColumns, i: number): void {
+    if (this.length === this.ts.length) this.#grow();
+    const j = this.length++;
+    this.ts[j] = src.ts[i]!;
+    this.value[j] = src.value[i]!;
+    this.score[j] = src.score[i]!;
+    this.expected[j] = src.expected[i]!;
+    this.lower[j] = src.lower[i]!;
+    this.upper[j] = src.upper[i]!;
+    this.flags[j] = src.flags[i]!;
+  }
+
+  /** Appends the rows of `src` with from ≤ ts < to, in their order; `collect` without the objects. */
+  appendRange(src: PointColumns, from: number, to: number): void {
+    for (let i = 0; i < src.length; i++) {
+      const t = src.ts[i]!;
+      if (t >= from && t < to) this.copyRow(src, i);
+    }
+  }
+
+  /** The rows as points. */
+  toPoints(): ScoredPoint[] {
+    const out: ScoredPoint[] = new Array(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.at(i);
+    return out;
   }
 
   /** Appends all of `other` (used to put back the points of a failed checkpoint). */

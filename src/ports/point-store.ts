@@ -2,12 +2,19 @@
  * PointStore: scored points per series. Writes happen only inside a checkpoint (see
  * CheckpointStore), which makes them exactly-once; reads return points in ts order.
  */
+import type { Downsampled } from '../core/downsample.ts';
 import type { ScoredPoint } from '../core/point.ts';
 import type { PointColumns } from '../core/point-columns.ts';
 
 export interface PointStore {
   /** Points of `seriesId` with from ≤ ts < to, sorted by ts. */
   range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]>;
+  /**
+   * Optional: what `downsample(range(seriesId, from, to), maxPoints)` gives (core/downsample.ts),
+   * with the count before downsampling, computed where the points are, for a store that can do it
+   * cheaper than materialising the whole range. Absent: the caller reads `range` and downsamples.
+   */
+  downsampled?(seriesId: number, from: number, to: number, maxPoints: number): Promise<Downsampled>;
 }
 
 /**

@@ -161,7 +161,9 @@ export function explorerPage(root: HTMLElement, params: URLSearchParams): () => 
           showCharts(selected());
         });
       }
-      showCharts(selected());
+      // The chart started before the search (see below) stays when it is what the search selects.
+      const keys = selected();
+      if (shown.length !== keys.length || shown.some((s, i) => s.key !== keys[i])) showCharts(keys);
     } catch (err) {
       const field = err instanceof ApiError && err.field !== undefined ? ` (${err.field})` : '';
       fill(
@@ -180,6 +182,10 @@ export function explorerPage(root: HTMLElement, params: URLSearchParams): () => 
   const match = params.get('match');
   if (match !== null) {
     input.value = match;
+    // A selector with labels and no regex or negation may be a series' key: its chart starts
+    // loading now, beside the search, instead of one round trip later (the search replaces it
+    // when it selects other series; a bare metric name is left to the search).
+    if (/^[^{]+\{.+\}$/.test(match) && !/[=!]~|!=/.test(match)) showCharts([match]);
     void search(match);
   }
   return clearCharts;

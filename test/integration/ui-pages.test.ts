@@ -173,6 +173,27 @@ describe('web UI in Chromium', () => {
     await checkPage(page, 'explorer');
   });
 
+  it('explorer opened on a series key charts it; on a key-like selector of none, charts nothing', async () => {
+    const { page } = w;
+    // The key's chart is requested beside the search, and stays: the search selects that series.
+    await page.goto(`${s.url}/#/explore?match=${encodeURIComponent('ui_cpu{host="a"}')}`);
+    await page.locator('.chart p', { hasText: `${N} points in range` }).waitFor();
+    await page.getByText('1 series match.').waitFor();
+    expect(await page.locator('.chart').count()).toBe(1);
+    // No such series: the chart started beside the search goes when the search selects none.
+    await page.goto(`${s.url}/#/explore?match=${encodeURIComponent('ui_cpu{host="zz"}')}`);
+    await page.getByText('0 series match.').waitFor();
+    expect(await page.locator('.chart').count()).toBe(0);
+    // The browser's log of that chart's 404 (it may answer after the search) is the only error.
+    const missing = await eventually(async () => {
+      const m = w.errors.filter((e) => /status of 404 .*\/api\/v1\/points\?/.test(e));
+      return m.length > 0 && m;
+    }, 60_000);
+    expect(missing.length).toBe(1);
+    w.errors.splice(0, w.errors.length, ...w.errors.filter((e) => !missing.includes(e)));
+    await checkPage(page, 'explorer-key');
+  });
+
   it('a feedback click stores the label and shows the learned state', async () => {
     const { page } = w;
     const spikes = await api<AnomalyBody>(

@@ -4,7 +4,7 @@ import Type from 'typebox';
 import type { MaintenanceWindow } from '../../core/alerting/maintenance.ts';
 import { SilenceInputSchema } from '../../core/alerting/silences.ts';
 import { type Anomaly, anomalyId } from '../../core/anomaly.ts';
-import { downsample } from '../../core/downsample.ts';
+import type { Downsampled } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
 import { PipelineDeclarationSchema } from '../../core/pipeline/declaration.ts';
 import type { StageState } from '../../core/pipeline/stage.ts';
@@ -24,6 +24,8 @@ export interface QueryBackend {
   seriesByKey(key: string): Promise<SeriesInfo | undefined>;
   seriesById(id: number): Promise<SeriesInfo | undefined>;
   points(seriesId: number, from: number, to: number): Promise<ScoredPoint[]>;
+  /** `downsample(points(...), maxPoints)` with the count before it (core/downsample.ts). */
+  downsampledPoints(seriesId: number, from: number, to: number, maxPoints: number): Promise<Downsampled>;
   anomalies(q: {
     seriesIds?: number[];
     from?: number;
@@ -327,19 +329,18 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
           { location: { field: q.from === undefined ? 'from' : 'to' } },
         );
       }
-      const all = await b.points(s.id, from, to);
-      if (all.length > limits.maxPoints) {
+      const { total, points: pts } = await b.downsampledPoints(s.id, from, to, q.maxPoints);
+      if (total > limits.maxPoints) {
         opts.limits.refused(tenant, 'queryMaxPoints');
         throw new VigilError(
           'VIGIL_ERR_QUERY_LIMIT',
-          `the range holds ${all.length} points, more than limits.queryMaxPoints (${limits.maxPoints}) for tenant ${tenant}; narrow from..to`,
+          `the range holds ${total} points, more than limits.queryMaxPoints (${limits.maxPoints}) for tenant ${tenant}; narrow from..to`,
           { location: { field: 'from' } },
         );
       }
-      const pts = downsample(all, q.maxPoints);
       return {
         series: s.key,
-        total: all.length,
+        total,
         points: pts.map((p) => ({
           ts: p.ts,
           value: p.value,

@@ -47,18 +47,27 @@ function encodeChunkAt(c: PointColumns, v: Views, at: number): number {
 
 /** Appends the chunk's points with from ≤ ts < to to `out`. */
 export function decodeChunkInto(bytes: Uint8Array, from: number, to: number, out: ScoredPoint[]): void {
-  const buf = bytes.slice().buffer;
-  const n = new Uint32Array(buf, 0, 1)[0]!;
+  chunkColumns(bytes).collect(from, to, out);
+}
+
+/**
+ * The chunk's points as columns, viewing `bytes` (which the caller MUST NOT change while they are
+ * in use) when they sit 8-byte-aligned in their buffer, else a copy of them.
+ */
+export function chunkColumns(bytes: Uint8Array): PointColumns {
+  const at = bytes.byteOffset % 8 === 0 ? bytes.byteOffset : 0;
+  const buf = at === bytes.byteOffset ? bytes.buffer : bytes.slice().buffer;
+  const n = new Uint32Array(buf, at, 1)[0]!;
   const c = new PointColumns(0);
-  c.ts = new Float64Array(buf, 8, n);
-  c.value = new Float64Array(buf, 8 + 8 * n, n);
-  c.score = new Float64Array(buf, 8 + 16 * n, n);
-  c.expected = new Float64Array(buf, 8 + 24 * n, n);
-  c.lower = new Float64Array(buf, 8 + 32 * n, n);
-  c.upper = new Float64Array(buf, 8 + 40 * n, n);
-  c.flags = new Uint8Array(buf, 8 + COLS * 8 * n, n);
+  c.ts = new Float64Array(buf, at + 8, n);
+  c.value = new Float64Array(buf, at + 8 + 8 * n, n);
+  c.score = new Float64Array(buf, at + 8 + 16 * n, n);
+  c.expected = new Float64Array(buf, at + 8 + 24 * n, n);
+  c.lower = new Float64Array(buf, at + 8 + 32 * n, n);
+  c.upper = new Float64Array(buf, at + 8 + 40 * n, n);
+  c.flags = new Uint8Array(buf, at + 8 + COLS * 8 * n, n);
   c.length = n;
-  c.collect(from, to, out);
+  return c;
 }
 
 /**

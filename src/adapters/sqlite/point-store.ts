@@ -5,8 +5,9 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ScoredPoint } from '../../core/point.ts';
+import type { PointColumns } from '../../core/point-columns.ts';
 import type { PointStore } from '../../ports/point-store.ts';
-import { decodeChunkInto, decodeRowids } from './chunk-codec.ts';
+import { chunkColumns, decodeChunkInto, decodeRowids } from './chunk-codec.ts';
 
 export class SqlitePointStore implements PointStore {
   readonly #db: DatabaseSync;
@@ -29,7 +30,20 @@ export class SqlitePointStore implements PointStore {
   }
 
   async range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
-    const out: ScoredPoint[] = [];
+    return decodeAll(this.#chunksOf(seriesId, from, to), from, to, []);
+  }
+
+  /**
+   * The chunks that hold the points `range` returns, as columns in write order (their ts not
+   * filtered, nor sorted where late points made chunks overlap): for a reader that scans them
+   * all without an object per point, such as a chart's downsampling (core/downsample.ts).
+   */
+  async chunkColumns(seriesId: number, from: number, to: number): Promise<PointColumns[]> {
+    return this.#chunksOf(seriesId, from, to).map(chunkColumns);
+  }
+
+  /** The series' chunks that may hold points with from ≤ ts < to, in write order. */
+  #chunksOf(seriesId: number, from: number, to: number): Uint8Array[] {
     // One read transaction, so a compaction moving entries between the two tables is seen whole
     // or not at all. Inline, a checkpoint being written may hold one open on this connection
     // already (its rows are past #visibleRowid, so they stay hidden).
@@ -52,7 +66,7 @@ export class SqlitePointStore implements PointStore {
         if (row !== undefined) chunks.push(row.data as Uint8Array);
       }
       if (own) this.#db.exec('COMMIT');
-      return decodeAll(chunks, from, to, out);
+      return chunks;
     } catch (err) {
       if (own && this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw err;

@@ -274,6 +274,11 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     return this.#points.range(seriesId, from, to);
   }
 
+  /** The chunks holding `range`'s points, as columns in write order (SqlitePointStore.chunkColumns). */
+  chunkColumns(seriesId: number, from: number, to: number): Promise<PointColumns[]> {
+    return this.#points.chunkColumns(seriesId, from, to);
+  }
+
   anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
     return this.#anomalies.anomalies(q);
   }

@@ -22,6 +22,7 @@ const all: QueryBackend = {
   seriesByKey: async (key) => stored.find((s) => s.key === key),
   seriesById: async (id) => stored.find((s) => s.id === id),
   points: async (id) => [{ ts: id, value: id } as never],
+  downsampledPoints: async (id) => ({ total: 1, points: [{ ts: id, value: id } as never] }),
   anomalies: async (q) => (q.seriesIds ?? [1, 2, 3]).map((id) => ({ seriesId: id }) as never),
   getConfig: async () => ({}) as never,
   learned: async () => [],
