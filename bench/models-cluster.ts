@@ -16,7 +16,7 @@
  *   5. registers a second version, moves production to it, then rolls back to the first.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ const keep = process.argv.includes('--keep');
 interface Proc {
   role: string;
   url: string;
+  log: string;
 }
 interface State {
   nginx: string;
@@ -163,6 +164,26 @@ async function switchedAfter(version: string, since: number): Promise<number> {
   return Date.now() - since;
 }
 
+/**
+ * Waits until every detector that switched series since `since` has also primed them (its log's
+ * "warm start done"): points that arrive while a detector reads the history are scored by the new
+ * pipeline before its prime (docs/models.md, "Warm start"), so a probe sent then would measure a
+ * cold pipeline. Returns ms since `since`.
+ */
+async function warmAfter(since: number): Promise<number> {
+  const after = (d: Proc, msg: string) =>
+    readFileSync(d.log, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`"msg":"${msg}"`))
+      .some((l) => (JSON.parse(l) as { time: number }).time >= since);
+  await until('the switched series are primed', 120_000, async () =>
+    detectors.every((d) => !after(d, 'series switched model version') || after(d, 'warm start done'))
+      ? true
+      : undefined,
+  );
+  return Date.now() - since;
+}
+
 let next = N;
 let probes = 0;
 /**
@@ -282,8 +303,15 @@ try {
 
   const record = async (label: string, version: string, since: number) => {
     const ms = await switchedAfter(version, since);
+    const warm = await warmAfter(since);
     const a = await spikeAnomaly();
-    const row = { switch: label, version, msUntilEveryDetectorServes: ms, anomalyModel: a.model ?? null };
+    const row = {
+      switch: label,
+      version,
+      msUntilEveryDetectorServes: ms,
+      msUntilPrimed: warm,
+      anomalyModel: a.model ?? null,
+    };
     (results.switches as unknown[]).push(row);
     log(
       `${label}: every detector on v${version} ${ms} ms after the alias moved; new anomaly says ${JSON.stringify(a.model)}`,
