@@ -17,7 +17,9 @@ import {
   checkAlias,
   checkArtifactPath,
   checkModelFiles,
+  checkNewVersion,
   checkTagKey,
+  checkTags,
   checkTagValue,
   checkVersion,
 } from '../../core/models/registry-names.ts';
@@ -88,10 +90,7 @@ export class MlflowModelRegistry implements ModelRegistry {
     tags: Record<string, string> = {},
   ): Promise<TrackingRun> {
     if (experiment === '') throw new VigilError('VIGIL_ERR_BAD_MODEL', 'experiment: must not be empty');
-    for (const [k, v] of Object.entries(tags)) {
-      checkTagKey(k, 'run tag');
-      checkTagValue(k, v, 'run tag');
-    }
+    checkTags(tags, 'run tag');
     const experimentId = await this.#experimentId(experiment);
     const res = await this.#client.post<{ run: { info: { run_id: string; artifact_uri: string } } }>(
       'runs/create',
@@ -152,13 +151,7 @@ export class MlflowModelRegistry implements ModelRegistry {
     files: ReadonlyMap<string, Uint8Array>,
     opts: { run?: TrackingRun; tags?: Record<string, string>; description?: string } = {},
   ): Promise<ModelVersion> {
-    checkModelName(name);
-    checkModelFiles(name, files, `model ${name} (new version)`);
-    const tags = { ...opts.tags };
-    for (const [k, v] of Object.entries(tags)) {
-      checkTagKey(k);
-      checkTagValue(k, v);
-    }
+    const tags = checkNewVersion(name, files, opts.tags);
     let source: string;
     let lineage: { run_id: string } | { model_id: string };
     if (opts.run !== undefined) {

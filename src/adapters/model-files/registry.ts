@@ -23,7 +23,9 @@ import {
   checkAlias,
   checkArtifactPath,
   checkModelFiles,
+  checkNewVersion,
   checkTagKey,
+  checkTags,
   checkTagValue,
   checkVersion,
 } from '../../core/models/registry-names.ts';
@@ -90,10 +92,7 @@ export class FileModelRegistry implements ModelRegistry {
     tags: Record<string, string> = {},
   ): Promise<TrackingRun> {
     if (experiment === '') throw new VigilError('VIGIL_ERR_BAD_MODEL', 'experiment: must not be empty');
-    for (const [k, v] of Object.entries(tags)) {
-      checkTagKey(k, 'run tag');
-      checkTagValue(k, v, 'run tag');
-    }
+    checkTags(tags, 'run tag');
     const experimentId = experimentDir(experiment);
     const expPath = join(this.#root, '.tracking', experimentId);
     if ((await readJson(join(expPath, 'experiment.json'))) === undefined) {
@@ -177,13 +176,7 @@ export class FileModelRegistry implements ModelRegistry {
     files: ReadonlyMap<string, Uint8Array>,
     opts: { run?: TrackingRun; tags?: Record<string, string>; description?: string } = {},
   ): Promise<ModelVersion> {
-    checkModelName(name);
-    checkModelFiles(name, files, `model ${name} (new version)`);
-    const tags = { ...opts.tags };
-    for (const [k, v] of Object.entries(tags)) {
-      checkTagKey(k);
-      checkTagValue(k, v);
-    }
+    const tags = checkNewVersion(name, files, opts.tags);
     const runDir = opts.run === undefined ? undefined : await this.#runDir(opts.run);
     const staging = join(this.#root, '.staging', randomUUID());
     try {

@@ -74,6 +74,29 @@ export function checkModelFiles(
   return spec;
 }
 
+/** Every key and value of `tags` checked (checkTagKey, checkTagValue), errors naming `field`. */
+export function checkTags(tags: Readonly<Record<string, string>>, field = 'tag'): void {
+  for (const [k, v] of Object.entries(tags)) {
+    checkTagKey(k, field);
+    checkTagValue(k, v, field);
+  }
+}
+
+/**
+ * What both registries check before registering a new version of `name`: the name, the files
+ * (checkModelFiles) and the version's tags. Returns a copy of the tags to store.
+ */
+export function checkNewVersion(
+  name: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  tags: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  checkModelName(name);
+  checkModelFiles(name, files, `model ${name} (new version)`);
+  checkTags(tags);
+  return { ...tags };
+}
+
 /** A model reference on the command line: `NAME`, `NAME@ALIAS` or `NAME:VERSION`. */
 export interface ModelRefText {
   name: string;
