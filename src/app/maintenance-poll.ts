@@ -11,6 +11,7 @@ import { type MaintenanceWindow, maintenanceCoverage } from '../core/alerting/ma
 import type { Silence } from '../core/alerting/silences.ts';
 import type { Tags } from '../core/series.ts';
 import type { ScaledOut } from './backends.ts';
+import { SerialRounds } from './serial-rounds.ts';
 
 /**
  * Windows that ended this long ago still apply: a point's timestamp decides, and points of a
@@ -37,10 +38,8 @@ export class MaintenancePoll {
   #current = new Map<number, MaintenanceWindow[]>();
   /** The windows and series count the current set was resolved from. */
   #resolvedFrom: string | undefined;
-  #timer: NodeJS.Timeout | undefined;
   /** Rounds run one after another: a change seen during a round gets a round of its own. */
-  #chain: Promise<unknown> = Promise.resolve();
-  #inFlight = 0;
+  readonly #rounds = new SerialRounds(() => this.#round());
 
   constructor(deps: MaintenancePollDeps) {
     this.#d = deps;
@@ -54,25 +53,17 @@ export class MaintenancePoll {
   /** Runs the first round (its failure rejects: the caller starts without windows otherwise), then polls. */
   async start(intervalMs: number): Promise<void> {
     await this.poll();
-    this.#timer = setInterval(() => {
-      // A slow store must not pile rounds up.
-      if (this.#inFlight === 0) this.poll().catch(this.#d.failed);
-    }, intervalMs);
-    this.#timer.unref();
+    this.#rounds.every(intervalMs, this.#d.failed);
   }
 
   /** A round after any in flight; resolves with whether it applied a new set. */
   poll(): Promise<boolean> {
-    this.#inFlight++;
-    const round = this.#chain.then(() => this.#round());
-    this.#chain = round.catch(() => {}).finally(() => this.#inFlight--);
-    return round;
+    return this.#rounds.run();
   }
 
   /** Stops polling and waits for the rounds in flight. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#chain;
+    await this.#rounds.stop();
   }
 
   async #round(): Promise<boolean> {

@@ -34,6 +34,7 @@ import type { Pipelines } from '../core/pipeline/pipelines.ts';
 import { parseSelector } from '../core/selector.ts';
 import type { Tags } from '../core/series.ts';
 import type { ModelRegistry, ModelVersion } from '../ports/model-registry.ts';
+import { SerialRounds } from './serial-rounds.ts';
 
 /** A model as loaded: what the engine serves, and where it came from (for logs). */
 export interface LoadedModel extends ServedModel {
@@ -111,9 +112,7 @@ export class ModelPoll {
   #current = new Map<number, ModelAssignment>();
   /** Models whose @production was refused with nothing of them loaded (see ModelPollDeps.apply). */
   #pending = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
-  #inFlight = 0;
+  readonly #rounds = new SerialRounds(() => this.#round());
   readonly stats: ModelPollStats = { reloads: 0, loadFailures: 0, registryErrors: 0, lastSwitchMs: 0 };
 
   constructor(deps: ModelPollDeps) {
@@ -140,24 +139,18 @@ export class ModelPoll {
    * engine then keeps what its checkpoints hold), then polls every `intervalMs`.
    */
   async start(intervalMs: number): Promise<void> {
-    await this.poll().catch((err) => this.#d.events.failed(err));
-    this.#timer = setInterval(() => {
-      if (this.#inFlight === 0) this.poll().catch((err) => this.#d.events.failed(err));
-    }, intervalMs);
-    this.#timer.unref();
+    const failed = (err: unknown) => this.#d.events.failed(err);
+    await this.poll().catch(failed);
+    this.#rounds.every(intervalMs, failed);
   }
 
   /** A round after any in flight; resolves with whether it applied a new set. */
   poll(): Promise<boolean> {
-    this.#inFlight++;
-    const round = this.#chain.then(() => this.#round());
-    this.#chain = round.catch(() => {}).finally(() => this.#inFlight--);
-    return round;
+    return this.#rounds.run();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#chain;
+    await this.#rounds.stop();
   }
 
   async #round(): Promise<boolean> {
