@@ -15,13 +15,13 @@
  *   4. after each switch, a fresh spike: the anomaly it raises must name the version now served;
  *   5. registers a second version, moves production to it, then rolls back to the first.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error: a plain ES module without types (scripts/cluster.mjs)
 import { cluster } from '../scripts/cluster.mjs';
+import { runVigil } from '../test/helpers/cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NAME = 'models-bench';
@@ -75,29 +75,6 @@ async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
     await sleep(everyMs);
   }
-}
-
-function runVigil(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'bin/vigil.mjs'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', rej);
-    child.on('exit', (code) => res({ code, out, err }));
-  });
 }
 
 const state = (await cluster(['up', '--name', NAME])) as State;

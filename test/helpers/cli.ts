@@ -1,4 +1,7 @@
-/** Runs the `vigil` command line as a user would (bin/vigil.mjs on this Node): its exit code, stdout and stderr; stderr also shows in the test output. */
+/**
+ * Runs the `vigil` command line as a user would (bin/vigil.mjs on this Node), with `env` over this
+ * process's environment: its exit code, stdout and stderr; stderr also shows in the test output.
+ */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -6,9 +9,13 @@ const BIN = join(import.meta.dirname, '../../bin/vigil.mjs');
 
 export function runVigil(
   args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {

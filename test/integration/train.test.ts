@@ -7,43 +7,18 @@
  * documented exit codes and messages. Then the same against a real MLflow tracking server: the
  * version, the alias, and one tracking run per candidate with its pipeline and plot.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModelRegistry } from '../../src/app/model-registry.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import { decodeModelSpec } from '../../src/core/models/model.ts';
+import { runVigil as vigil } from '../helpers/cli.ts';
 import { eventually, startTestServer, type TestServer } from '../helpers/embedded.ts';
 import { service } from '../support/services.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/vigil.mjs');
 const MIN = 60_000;
 const N = 3000;
 const T0 = Date.UTC(2026, 10, 1);
 const SPIKES = [1500, 2000, 2500];
-
-/** Runs the CLI with extra environment; exit code, stdout and stderr. */
-function vigil(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
 
 let server: TestServer;
 
