@@ -24,29 +24,37 @@ export interface MetricsSource {
   deletions?(): { series: number; points: number };
 }
 
+/** A gauge in `registry` whose value is `read()` at scrape time. */
+export function readGauge(registry: Registry, name: string, help: string, read: () => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+/** A counter in `registry` that reports a total someone else keeps (`read()`), at scrape time. */
+export function readCounter(registry: Registry, name: string, help: string, read: () => number): Counter {
+  return new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
 export function createMetrics(src: MetricsSource): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
+  const gauge = (name: string, help: string, read: () => number) => readGauge(registry, name, help, read);
   // Counters owned by the engine runtime, exposed as counters that read its totals at scrape time.
-  const counter = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
+  const counter = (name: string, help: string, read: () => number) => readCounter(registry, name, help, read);
   counter('vigil_points_accepted_total', 'Points made durable in the log.', () => src.stats().pointsAccepted);
   counter('vigil_points_scored_total', 'Points scored by the engine.', () => src.stats().pointsScored);
   counter(

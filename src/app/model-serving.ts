@@ -6,7 +6,7 @@
  * docs/models.md, "Serving and hot reload".
  */
 import { hostname } from 'node:os';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { readModelDir } from '../adapters/model-files/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { DetectorRegistry } from '../core/detectors/registry.ts';
@@ -16,6 +16,7 @@ import { pipelinesOf } from '../core/pipeline/pipelines.ts';
 import type { Tags } from '../core/series.ts';
 import type { ModelRunStats } from '../engine/engine.ts';
 import type { ModelRegistry } from '../ports/model-registry.ts';
+import { readCounter, readGauge } from './metrics.ts';
 import { LiveModelMetrics } from './model-live-metrics.ts';
 import { type LoadedModel, ModelPoll, servedModel } from './model-poll.ts';
 import { openModelRegistry } from './model-registry.ts';
@@ -168,16 +169,7 @@ function registerModelMetrics(registry: Registry, poll: ModelPoll): void {
       for (const m of poll.loaded) this.set({ model: m.ref.name, version: m.ref.version }, 1);
     },
   });
-  const counter = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
+  const counter = (name: string, help: string, read: () => number) => readCounter(registry, name, help, read);
   counter(
     'vigil_model_reloads_total',
     'Model versions loaded to serve (the first of each model included).',
@@ -193,12 +185,10 @@ function registerModelMetrics(registry: Registry, poll: ModelPoll): void {
     'Polls that could not read the model registry (the loaded versions kept serving).',
     () => poll.stats.registryErrors,
   );
-  new Gauge({
-    name: 'vigil_model_last_switch_timestamp_seconds',
-    help: 'When what this detector serves last changed (a version loaded or unserved); 0: never.',
-    registers: [registry],
-    collect() {
-      this.set(poll.stats.lastSwitchMs / 1000);
-    },
-  });
+  readGauge(
+    registry,
+    'vigil_model_last_switch_timestamp_seconds',
+    'When what this detector serves last changed (a version loaded or unserved); 0: never.',
+    () => poll.stats.lastSwitchMs / 1000,
+  );
 }
