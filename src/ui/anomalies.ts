@@ -4,6 +4,7 @@
  * label is stored, the page shows its effect: the series' config `learned` (GET
  * /api/v1/series/config), where a `feedback` post-rule keeps the labels that change detection.
  */
+import { scoredBy } from './anomaly-text.ts';
 import { getJson, qs, send } from './api.ts';
 import { fill, fmtNum, fmtTime, h } from './dom.ts';
 import type { Anomaly, Feedback, Label, SeriesConfig } from './types.ts';
@@ -92,6 +93,7 @@ export function anomaliesPage(root: HTMLElement, params: URLSearchParams): () =>
           h('td', { class: 'num' }, fmtNum(a.peakValue)),
           h('td', { class: 'num' }, fmtNum(a.peakExpected)),
           h('td', { class: 'num' }, fmtNum(a.peakScore)),
+          h('td', {}, scoredBy(a)),
         );
         const buttons = LABELS.map(([value, text]) =>
           h(
@@ -120,7 +122,9 @@ export function anomaliesPage(root: HTMLElement, params: URLSearchParams): () =>
             h(
               'tr',
               {},
-              ...['Series', 'Start', 'Peak', 'Expected', 'Score', 'Feedback'].map((t) => h('th', {}, t)),
+              ...['Series', 'Start', 'Peak', 'Expected', 'Score', 'Scored by', 'Feedback'].map((t) =>
+                h('th', {}, t),
+              ),
             ),
           ),
           h('tbody', {}, ...rows),

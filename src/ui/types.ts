@@ -33,6 +33,8 @@ export interface Anomaly {
   direction: string;
   points: number;
   detector: string;
+  /** The served model version that scored it (docs/models.md); absent: the engine default or a per-series config. */
+  model?: { name: string; version: string };
   open: boolean;
 }
 
