@@ -18,6 +18,9 @@ import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import type { GroupHandlers, GroupMembership, InRecord } from '../ports/partitioned-log.ts';
 import { type WarmStartResult, warmStart } from './warm-start.ts';
 
+/** The longest records wait for a warm start in progress (PartitionTasks.records). */
+const WARM_START_HOLD_MS = 10_000;
+
 export interface PartitionTasksDeps {
   newEngine(): Promise<Engine>;
   checkpointsFor(partition: number): CheckpointStore;
@@ -46,6 +49,8 @@ export class PartitionTasks implements GroupHandlers {
   /** The served models as last set (undefined: not read yet; a restored task keeps its checkpoint's). */
   #models: ReadonlyMap<number, ModelAssignment> | undefined;
   #keep: readonly string[] = [];
+  /** The warm start running, if one is: records wait for it (see `records`). */
+  #warming: Promise<unknown> | null = null;
 
   constructor(deps: PartitionTasksDeps) {
     this.#d = deps;
@@ -126,6 +131,10 @@ export class PartitionTasks implements GroupHandlers {
 
   async records(partition: number, records: readonly InRecord[]): Promise<void> {
     if (this.#host.task(partition) === undefined) return;
+    // Points that arrive while series are being warm-started wait for the prime, so the new
+    // pipelines score them primed instead of cold; at most WARM_START_HOLD_MS, so a point store
+    // that does not answer delays consumption, never stops it.
+    if (this.#warming !== null) await this.#awaitWarmStart(this.#warming);
     const entries: LogEntry[] = records.map((r) => ({ offset: r.offset + 1, batch: decodeBatch(r.value) }));
     this.#host.deliver(partition, entries);
     while (this.#host.lagPoints(partition) > this.#d.maxLagPoints) await this.#d.time.defer();
@@ -168,6 +177,30 @@ export class PartitionTasks implements GroupHandlers {
    * points; the other tasks only let the series' wait go (Engine.prime with no points).
    */
   async warmStart(
+    seriesIds: readonly number[],
+    range: (seriesId: number, from: number, to: number) => Promise<ScoredPoint[]>,
+    maxPoints: number,
+  ): Promise<WarmStartResult> {
+    const run = this.#warmStart(seriesIds, range, maxPoints);
+    const held = run.catch(() => {});
+    this.#warming = held;
+    try {
+      return await run;
+    } finally {
+      if (this.#warming === held) this.#warming = null;
+    }
+  }
+
+  async #awaitWarmStart(warming: Promise<unknown>): Promise<void> {
+    let timer: { cancel(): void } | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = this.#d.time.timer(resolve, WARM_START_HOLD_MS);
+    });
+    await Promise.race([warming, bound]);
+    timer?.cancel();
+  }
+
+  async #warmStart(
     seriesIds: readonly number[],
     range: (seriesId: number, from: number, to: number) => Promise<ScoredPoint[]>,
     maxPoints: number,

@@ -17,7 +17,12 @@ import { ManualTime } from '../../support/task-driver.ts';
 
 const PROBATION = rawConfig('ewma', { alpha: 0.05, bandSigmas: 4, warmup: 200 }, 0.999);
 
-async function run(warm: boolean) {
+/**
+ * `warm`: warm start before the spike arrives; `during`: the spike's batch reaches the consumer
+ * while the warm start is still reading the history; `cold`: no warm start.
+ */
+async function run(mode: 'warm' | 'during' | 'cold') {
+  const warm = mode !== 'cold';
   const log = new MemoryPartitionedLog();
   await log.ensureTopic('points', 2);
   const points = new MemoryPointStore();
@@ -58,25 +63,53 @@ async function run(warm: boolean) {
   const changed = new Set<number>();
   expect(tasks.applyConfigs(new Map([[7, PROBATION]]), undefined, changed)).toBe(2);
   expect([...changed]).toEqual([7]);
-  const r = warm
-    ? await tasks.warmStart([...changed], (sid, from, to) => points.range(sid, from, to), 1000)
-    : null;
-  await append(301, [10, 10, 100, 10]);
+  let r = null;
+  if (mode === 'warm') {
+    r = await tasks.warmStart([...changed], (sid, from, to) => points.range(sid, from, to), 1000);
+    await append(301, [10, 10, 100, 10]);
+  } else if (mode === 'during') {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const warming = tasks.warmStart(
+      [...changed],
+      async (sid, from, to) => {
+        await gate;
+        return points.range(sid, from, to);
+      },
+      1000,
+    );
+    const appended = append(301, [10, 10, 100, 10]);
+    // Long enough for the consumer to hand the batch to the task, were it not held.
+    for (let i = 0; i < 200; i++) await yieldTurn();
+    release();
+    r = await warming;
+    await appended;
+  } else {
+    await append(301, [10, 10, 100, 10]);
+  }
   const anomalies = (await store.anomalies({ limit: 100 })).filter((a) => a.start > 300_000);
   return { r, anomalies, series: tasks.seriesCount() };
 }
 
 describe('PartitionTasks.warmStart', () => {
   it('primes the series in the partition that holds it, from the point store', async () => {
-    const { r, anomalies, series } = await run(true);
+    const { r, anomalies, series } = await run('warm');
     expect(r).toEqual({ series: 1, points: 300, failed: 0 });
     // The other partition's task did not get a task for the series.
     expect(series).toBe(1);
     expect(anomalies.map((a) => a.start)).toEqual([303_000]);
   });
 
+  it('points that arrive while the history is read wait for the prime, and are scored primed', async () => {
+    const { r, anomalies } = await run('during');
+    expect(r).toEqual({ series: 1, points: 300, failed: 0 });
+    expect(anomalies.map((a) => a.start)).toEqual([303_000]);
+  });
+
   it('without a warm start the new pipeline sits out its probation', async () => {
-    const { anomalies } = await run(false);
+    const { anomalies } = await run('cold');
     expect(anomalies).toEqual([]);
   });
 });
