@@ -122,7 +122,12 @@ try {
   const uiParts = `(() => {
     const r = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/v1/points'));
     const drawn = performance.getEntriesByName('vigil:chart-drawn')[0].startTime;
-    return { toRequest: r.startTime, request: r.responseEnd - r.startTime, draw: drawn - r.responseEnd };
+    const shell = performance.getEntriesByType('navigation')[0].responseEnd;
+    const bundle = performance.getEntriesByType('resource').find((e) => e.name.includes('/ui/app.js'));
+    return {
+      shell, toRequest: r.startTime, request: r.responseEnd - r.startTime, draw: drawn - r.responseEnd,
+      bundleLoaded: bundle.responseEnd,
+    };
   })()`;
   const docsUrl = `${server.url}/docs`;
   const docsReady = "document.querySelector('.opblock') !== null";
@@ -130,7 +135,13 @@ try {
   await load(browser, uiUrl, uiReady);
   const docsFirst = await load(browser, docsUrl, docsReady);
   const ui: number[] = [];
-  const split: Record<string, number[]> = { toRequest: [], request: [], draw: [] };
+  const split: Record<string, number[]> = {
+    shell: [],
+    toRequest: [],
+    request: [],
+    draw: [],
+    bundleLoaded: [],
+  };
   const docs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const run = await load(browser, uiUrl, uiReady, uiParts);
@@ -166,6 +177,9 @@ try {
   );
   console.log(
     `  of which: navigation → points request ${partsP50.toRequest} ms, request ${partsP50.request} ms, response → drawn ${partsP50.draw} ms (p50 each)`,
+  );
+  console.log(
+    `  navigation → HTML shell received ${partsP50.shell} ms, → bundle /ui/app.js received ${partsP50.bundleLoaded} ms (p50 each)`,
   );
   console.log(
     `Swagger /docs, navigation → first operation: p50 ${result.swaggerFirstOperationMs.p50} ms, p90 ${result.swaggerFirstOperationMs.p90} ms`,

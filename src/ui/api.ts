@@ -40,7 +40,11 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const key = apiKey();
   if (key !== null) headers.set('authorization', `Bearer ${key}`);
   if (init.body !== undefined) headers.set('content-type', 'application/json');
-  const r = await fetch(path, { ...init, headers });
+  return checked(await fetch(path, { ...init, headers }));
+}
+
+/** The response when it is a 2xx; otherwise the ApiError (and, for a 401, `vigil:login`). */
+async function checked(r: Response): Promise<Response> {
   if (r.ok) return r;
   if (r.status === 401) window.dispatchEvent(new Event('vigil:login'));
   const body = (await r.json().catch(() => ({}))) as { error?: string; code?: string; field?: string };
@@ -49,6 +53,11 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
 
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return (await call(path, signal !== undefined ? { signal } : {})).json() as Promise<T>;
+}
+
+/** getJson's answer for a request already sent (early.ts: the one the page shell started). */
+export async function getJsonFrom<T>(response: Promise<Response>): Promise<T> {
+  return (await checked(await response)).json() as Promise<T>;
 }
 
 export async function getText(path: string): Promise<string> {

@@ -4,10 +4,11 @@
  * out change that range for every chart, and each chart asks GET /api/v1/points for it with
  * `maxPoints` = its pixel width, so the server's downsampling decides what is drawn.
  */
-import { ApiError, getJson, qs } from './api.ts';
+import { ApiError, getJson, getJsonFrom, qs } from './api.ts';
 import { type Chart, createChart } from './chart.ts';
 import { buildIndex, type SelectorIndex, suggest } from './completion.ts';
 import { fill, fmtTime, h } from './dom.ts';
+import { takeEarly } from './early.ts';
 import type { PointsAnswer, SeriesInfo } from './types.ts';
 
 /** Charts drawn at once at most: each is one request per zoom step. */
@@ -99,8 +100,13 @@ export function explorerPage(root: HTMLElement, params: URLSearchParams): () => 
     const abort = new AbortController();
     s.abort = abort;
     const path = `/api/v1/points${qs({ series: s.key, maxPoints: s.chart.width(), from: range?.from, to: range?.to })}`;
+    // The whole series' first chart may be the request the page shell already sent (early.ts).
+    const early = range === undefined ? takeEarly(s.key, s.chart.width()) : undefined;
     try {
-      const ans = await getJson<PointsAnswer>(path, abort.signal);
+      const ans = await (early !== undefined
+        ? getJsonFrom<PointsAnswer>(early)
+        : getJson<PointsAnswer>(path, abort.signal));
+      if (abort.signal.aborted) return;
       s.chart.draw(ans.points);
       // A User Timing mark per drawn chart: bench/ui-load.ts reads navigation → first chart from it.
       performance.mark('vigil:chart-drawn', { detail: { series: s.key, points: ans.points.length } });

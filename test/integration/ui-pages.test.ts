@@ -194,6 +194,28 @@ describe('web UI in Chromium', () => {
     await checkPage(page, 'explorer-key');
   });
 
+  it('a direct explorer URL on a key: the shell starts the points request, the chart uses it', async () => {
+    // A fresh page, so the shell's inline script runs (a hash change alone reloads nothing).
+    const fresh = await openPage(browser);
+    const { page } = fresh;
+    const requested: URL[] = [];
+    page.on('request', (r) => {
+      if (isPoints(r)) requested.push(new URL(r.url()));
+    });
+    await page.goto(`${s.url}/#/explore?match=${encodeURIComponent('ui_cpu{host="b"}')}`);
+    await page.locator('.chart p', { hasText: `${N} points in range` }).waitFor();
+    await page.getByText('1 series match.').waitFor();
+    // One request, the shell's (the CSP let its script run): at the viewport's width, which is
+    // wider than the chart the bundle would have asked for.
+    expect(requested.length).toBe(1);
+    expect(requested[0]!.searchParams.get('series')).toBe('ui_cpu{host="b"}');
+    expect(requested[0]!.searchParams.get('maxPoints')).toBe('1280');
+    const width = await page.locator('.chart .uplot').evaluate((el) => el.clientWidth);
+    expect(width).toBeLessThan(1280);
+    expect(fresh.errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('a feedback click stores the label and shows the learned state', async () => {
     const { page } = w;
     const spikes = await api<AnomalyBody>(

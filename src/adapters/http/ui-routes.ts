@@ -52,7 +52,24 @@ export async function buildUiBundle(): Promise<UiBundle> {
   };
 }
 
-/** The shell: no inline script or style, so the CSP below can forbid both. */
+/**
+ * The one inline script of the shell, allowed by its hash in the CSP below: on a direct explorer
+ * URL naming a series key (the test explorer.ts makes before charting it), it starts that series'
+ * GET /api/v1/points at the viewport's width at once, instead of after the bundle has loaded and
+ * run, and leaves the request on `window.vigilEarly` for the bundle (src/ui/early.ts). It reads
+ * the key from sessionStorage as src/ui/api.ts does: the HTML holds no key or data. A wrong guess
+ * costs one unread request.
+ */
+const EARLY = `(()=>{try{
+const [p,q='']=location.hash.replace(/^#\\/?/,'').split('?');
+const m=new URLSearchParams(q).get('match');
+if(p!=='explore'||m===null||!/^[^{]+\\{.+\\}$/.test(m)||/[=!]~|!=/.test(m))return;
+const n=Math.max(300,document.documentElement.clientWidth);
+const k=sessionStorage.getItem('vigil.apiKey');
+window.vigilEarly={series:m,maxPoints:n,response:fetch('/api/v1/points?'+new URLSearchParams({series:m,maxPoints:String(n)}),{headers:k===null?{}:{authorization:'Bearer '+k}})};
+}catch{}})();`;
+
+/** The shell: no inline style, and no inline script but EARLY, so the CSP below forbids others. */
 const SHELL = `<!doctype html>
 <html lang="en">
 <head>
@@ -60,6 +77,7 @@ const SHELL = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Vigil</title>
 <link rel="icon" href="data:,">
+<script>${EARLY}</script>
 <link rel="stylesheet" href="/ui/app.css">
 <script type="module" src="/ui/app.js"></script>
 </head>
@@ -68,7 +86,13 @@ const SHELL = `<!doctype html>
 `;
 
 /** uPlot sizes its elements through element.style, which `style-src` does not govern. */
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'";
+const CSP = [
+  "default-src 'self'",
+  `script-src 'self' 'sha256-${createHash('sha256').update(EARLY).digest('base64')}'`,
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 function send(req: FastifyRequest, reply: FastifyReply, a: Asset): FastifyReply {
   reply.header('content-type', a.type).header('etag', a.etag).header('cache-control', 'no-cache');
