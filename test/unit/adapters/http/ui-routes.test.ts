@@ -1,8 +1,9 @@
 /**
  * The web UI's routes on a bare fastify app: the shell at `/` is HTML with a CSP that allows no
- * inline script and no other origin; the script and style sheet are the esbuild bundle of src/ui,
+ * other origin and no inline script but the shell's one (by its hash); the script and style sheet are the esbuild bundle of src/ui,
  * gzipped when asked, with an ETag that answers 304.
  */
+import { createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uiRoutes } from '../../../../src/adapters/http/ui-routes.ts';
@@ -22,6 +23,14 @@ it('serves the page shell with a CSP that keeps every resource on this origin', 
   expect(r.headers['content-security-policy']).toContain("default-src 'self'");
   expect(r.body).toContain('<script type="module" src="/ui/app.js"></script>');
   expect(r.body).not.toMatch(/https?:\/\//);
+  // The one inline script (it starts an explorer URL's points request) is allowed by its hash only.
+  const csp = r.headers['content-security-policy'] as string;
+  expect(csp).not.toContain('unsafe-inline');
+  const inline = [...r.body.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+  expect(inline.length).toBe(1);
+  const hash = createHash('sha256').update(inline[0]!).digest('base64');
+  expect(csp).toContain(`script-src 'self' 'sha256-${hash}'`);
+  expect(inline[0]).toContain('/api/v1/points?');
 });
 
 it('serves the bundled script, gzipped on request, and 304 for its ETag', async () => {
