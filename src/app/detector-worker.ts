@@ -175,23 +175,25 @@ export async function startDetectorWorker(
   );
   // Served models (docs/models.md): read before joining, so a partition assigned at the join is
   // switched right after its restore (PartitionTasks.assigned); each detector polls the registry.
+  // Warm start of series whose pipeline changed (a model version, a per-series config), from the point store.
+  const warm = (ids: number[], why: string) =>
+    warmStartLogged(
+      ids,
+      why,
+      (list) =>
+        tasks.warmStart(
+          list,
+          (sid, from, to) => out.points.range(sid, from, to),
+          config.models.warmStartPoints,
+        ),
+      opts.warmStartLog ?? { info: () => {}, warn: () => {} },
+    );
   const models = await startModelServing(config, {
     detectors: registry,
     seriesCount: () => out.catalog.count(),
     series: () => out.catalog.all(),
     apply: async (assignments, keep) => tasks.setModels(assignments, keep),
-    warmStart: (ids) =>
-      warmStartLogged(
-        ids,
-        'model version',
-        (list) =>
-          tasks.warmStart(
-            list,
-            (sid, from, to) => out.points.range(sid, from, to),
-            config.models.warmStartPoints,
-          ),
-        opts.warmStartLog ?? { info: () => {}, warn: () => {} },
-      ),
+    warmStart: (ids) => warm(ids, 'model version'),
     stats: async () => tasks.modelStats(),
     log: opts.modelLog ?? { info: () => {}, warn: () => {}, error: () => {} },
     metrics: opts.metrics ?? new Registry(),
@@ -222,18 +224,7 @@ export async function startDetectorWorker(
         );
         if (n > 0) opts.configsApplied?.(n);
         // Within this poll (the next waits for it): the new pipelines learn their series' history.
-        if (config.models.warmStartPoints > 0)
-          await warmStartLogged(
-            [...changed],
-            'series config',
-            (ids) =>
-              tasks.warmStart(
-                ids,
-                (sid, from, to) => out.points.range(sid, from, to),
-                config.models.warmStartPoints,
-              ),
-            opts.warmStartLog ?? { info: () => {}, warn: () => {} },
-          );
+        if (config.models.warmStartPoints > 0) await warm([...changed], 'series config');
       })
       .catch(opts.configPollFailed)
       .finally(() => {

@@ -29,6 +29,7 @@ import type { SeriesConfig } from '../ports/meta-store.ts';
 import { type ArgsOf, EngineShard, type Op } from './engine-shard.ts';
 import type { BatchSink } from './ingest-service.ts';
 import { sumModelStats } from './partition-tasks.ts';
+import { addWarmStart } from './warm-start.ts';
 
 export interface EngineThreadInit {
   config: Config;
@@ -243,13 +244,7 @@ export class EngineThread implements BatchSink {
       ),
     )) as (WarmStartSummary | null)[];
     const sum: WarmStartSummary = { series: 0, points: 0, failed: 0 };
-    for (const d of done) {
-      if (d === null) continue;
-      sum.series += d.series;
-      sum.points += d.points;
-      sum.failed += d.failed;
-      if (d.error !== undefined) sum.error ??= d.error;
-    }
+    for (const d of done) if (d !== null) addWarmStart(sum, d);
     return sum;
   }
 

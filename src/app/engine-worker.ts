@@ -33,7 +33,7 @@ import type { LogEntry } from '../ports/log.ts';
 import type { EngineCall, EngineMessage, EngineShardInit } from './engine-shard.ts';
 import { realHostTime } from './host-time.ts';
 import { defaultSeriesConfig } from './series-config.ts';
-import { warmStart } from './warm-start.ts';
+import { warmStart, withUnflushed } from './warm-start.ts';
 
 /** How often the thread reports its progress (scored counts, lag) to the main thread at most. */
 const PROGRESS_EVERY_MS = 20;
@@ -209,10 +209,8 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
 }
 
 /** Scored points with from ≤ ts < to, stored and not yet stored, by time. */
-async function storedAndUnflushed(sid: number, from: number, to: number) {
-  const all = (await store.range(sid, from, to)).concat(task.unflushed(sid, from, to));
-  all.sort((a, b) => a.ts - b.ts);
-  return all;
+function storedAndUnflushed(sid: number, from: number, to: number) {
+  return withUnflushed(store.range(sid, from, to), task.unflushed(sid, from, to));
 }
 
 // Committed entries, straight from the log writer thread.

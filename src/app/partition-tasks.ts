@@ -16,7 +16,7 @@ import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { LogEntry } from '../ports/log.ts';
 import type { AnomalySink, SeriesConfig } from '../ports/meta-store.ts';
 import type { GroupHandlers, GroupMembership, InRecord } from '../ports/partitioned-log.ts';
-import { type WarmStartResult, warmStart } from './warm-start.ts';
+import { addWarmStart, type WarmStartResult, warmStart, withUnflushed } from './warm-start.ts';
 
 /** The longest records wait for a warm start in progress (PartitionTasks.records). */
 const WARM_START_HOLD_MS = 10_000;
@@ -210,19 +210,12 @@ export class PartitionTasks implements GroupHandlers {
       const held = seriesIds.filter((sid) => t.hasSeries(sid));
       for (const sid of seriesIds) if (!t.hasSeries(sid)) t.prime(sid, []);
       const r = await warmStart(held, {
-        range: async (sid, from, to) => {
-          const all = (await range(sid, from, to)).concat(t.unflushed(sid, from, to));
-          all.sort((a, b) => a.ts - b.ts);
-          return all;
-        },
+        range: (sid, from, to) => withUnflushed(range(sid, from, to), t.unflushed(sid, from, to)),
         primeBefore: (sid) => t.primeBefore(sid),
         prime: (sid, points) => t.prime(sid, points),
         maxPoints,
       });
-      sum.series += r.series;
-      sum.points += r.points;
-      sum.failed += r.failed;
-      sum.error ??= r.error;
+      addWarmStart(sum, r);
     }
     return sum;
   }

@@ -29,6 +29,24 @@ export interface WarmStartResult {
   error?: unknown;
 }
 
+/** Adds `part`'s counts to `sum`, keeping the first error: the total over tasks or engine threads. */
+export function addWarmStart<T extends WarmStartResult>(sum: T, part: T): void {
+  sum.series += part.series;
+  sum.points += part.points;
+  sum.failed += part.failed;
+  if (part.error !== undefined) sum.error ??= part.error;
+}
+
+/** A task's history for the warm start: its stored points and those not yet stored, by time. */
+export async function withUnflushed(
+  stored: Promise<ScoredPoint[]>,
+  unflushed: readonly ScoredPoint[],
+): Promise<ScoredPoint[]> {
+  const all = (await stored).concat(unflushed);
+  all.sort((a, b) => a.ts - b.ts);
+  return all;
+}
+
 /**
  * The newest history is read in windows reaching further back each time (a day, then 16, then
  * 256, then everything), so a dense series is not read whole to find its last points.
