@@ -2,7 +2,9 @@
  * A chart's downsampled range from the embedded engine thread (real worker thread, real SQLite
  * files) is what the previous algorithm gives over every point of the range, stored and unsaved:
  * `downsample(engine.points(...))` (core/downsample.ts). Across checkpoints (several chunks), the
- * unsaved tail, range edges, and after retention and deletion.
+ * unsaved tail, range edges, and after retention and deletion. Zoomed far out over long chunks,
+ * what the same rule keeps with each rollup block (core/rollup.ts) counted in the bucket of its
+ * first row.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,9 @@ import { openSqliteIngest } from '../../src/adapters/sqlite/index.ts';
 import { EngineThread } from '../../src/app/engine-thread.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { downsample } from '../../src/core/downsample.ts';
+import { downsample, MIN_BLOCKS_PER_BUCKET } from '../../src/core/downsample.ts';
+import { ROLLUP_BLOCK_ROWS } from '../../src/core/rollup.ts';
+import { referenceDownsample } from '../helpers/downsample-reference.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -111,6 +115,68 @@ describe('embedded engine thread: downsampled points', () => {
     await engine.deleteSeries([a!]);
     expect(await engine.downsampled(a!, 0, Number.MAX_SAFE_INTEGER, 1200)).toEqual({ total: 0, points: [] });
     expect((await engine.downsampled(b!, 0, Number.MAX_SAFE_INTEGER, 1200)).total).toBe(200);
+    await engine.close();
+    await ingest.close();
+  });
+
+  it('zoomed far out over long chunks, keeps per bucket of rollup blocks; closer in, every row', async () => {
+    const { engine, catalog, ingest } = setup();
+    const [a] = catalog.resolveSync(['r{h="a"}'], 0);
+    await engine.recover();
+    const CHUNK = 3000;
+    let t = 0;
+    for (let round = 0; round < 4; round++) {
+      const x = batch(a!, t, round < 3 ? CHUNK : 700, round * 17);
+      t = x.ts[x.ts.length - 1]!;
+      await engine.submit(x);
+      await engine.drain();
+      if (round < 3) await engine.checkpoint();
+    }
+    const all = await engine.points(a!, 0, Number.MAX_SAFE_INTEGER);
+    expect(all.length).toBe(3 * CHUNK + 700);
+    const check = async (lo: number, hi: number, maxPoints: number) => {
+      const from = all[lo]!.ts;
+      const to = all[hi]!.ts + 1;
+      const inRange = all.slice(lo, hi + 1);
+      // Chunks 0 … 2 are stored; a chunk wholly in the range is read as its rollup.
+      const whole = (c: number) => c < 3 && lo <= c * CHUNK && (c + 1) * CHUNK - 1 <= hi;
+      const bucketTs = inRange.map((p, k) => {
+        const i = lo + k;
+        const c = Math.floor(i / CHUNK);
+        return whole(c)
+          ? all[c * CHUNK + Math.floor((i - c * CHUNK) / ROLLUP_BLOCK_ROWS) * ROLLUP_BLOCK_ROWS]!.ts
+          : p.ts;
+      });
+      const anomalous = inRange.filter((p) => p.anomalous).length;
+      const buckets = Math.floor((maxPoints - anomalous) / 2);
+      const rolled = [0, 1, 2].some(whole);
+      const blocky =
+        rolled &&
+        inRange.length > maxPoints &&
+        !(buckets > 0 && inRange.length / buckets < MIN_BLOCKS_PER_BUCKET * ROLLUP_BLOCK_ROWS);
+      const got = await engine.downsampled(a!, from, to, maxPoints);
+      expect(got.total).toBe(inRange.length);
+      expect(got.points).toEqual(
+        blocky ? referenceDownsample(inRange, bucketTs, maxPoints) : downsample(inRange, maxPoints),
+      );
+      return blocky;
+    };
+    const anomalous = all.filter((p) => p.anomalous).length;
+    // The whole series in 4 buckets (~2,400 rows each): the rollups answer.
+    expect(await check(0, all.length - 1, anomalous + 8)).toBe(true);
+    expect(await check(0, all.length - 1, 1200)).toBe(false);
+    expect(await check(CHUNK - 1, all.length - 1, anomalous + 4)).toBe(true);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: all.length - 1 }),
+        fc.integer({ min: 0, max: all.length - 1 }),
+        fc.integer({ min: 2, max: 60 }),
+        async (i, j, extra) => {
+          await check(Math.min(i, j), Math.max(i, j), anomalous + extra);
+        },
+      ),
+      { numRuns: 40 },
+    );
     await engine.close();
     await ingest.close();
   });

@@ -5,7 +5,14 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { modelLabel } from '../../core/models/serving.ts';
-import { chunkTimeRange, encodeRowids, type PackedCheckpoint } from './chunk-codec.ts';
+import { buildRollup } from '../../core/rollup.ts';
+import {
+  chunkColumns,
+  chunkTimeRange,
+  encodeRollup,
+  encodeRowids,
+  type PackedCheckpoint,
+} from './chunk-codec.ts';
 import { ChunkPruner, type PruneCounts } from './chunk-pruner.ts';
 import { writeTransaction } from './database.ts';
 
@@ -21,9 +28,16 @@ const WRITE_STEP = 32;
  */
 export const COMPACT_AT = 131_072;
 
+/**
+ * Rows from which a chunk gets a rollup (core/rollup.ts): about 2 % more bytes, written with it,
+ * so that a chart over it reads ~1/30 of the chunk. Smaller chunks are read whole.
+ */
+export const ROLLUP_MIN_ROWS = 2_048;
+
 export class CheckpointWriter {
   readonly #db: DatabaseSync;
   readonly #insertChunk: StatementSync;
+  readonly #insertRollup: StatementSync;
   readonly #upsertAnomaly: StatementSync;
   readonly #upsertState: StatementSync;
   readonly #setOffset: StatementSync;
@@ -58,6 +72,7 @@ export class CheckpointWriter {
     this.#insertChunk = db.prepare(
       'INSERT INTO chunks (rowid, series_id, start_ts, end_ts, points, data, upto) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    this.#insertRollup = db.prepare('INSERT OR REPLACE INTO chunk_rollups (chunk, data) VALUES (?, ?)');
     this.#upsertAnomaly = db.prepare(
       `INSERT OR REPLACE INTO anomalies
        (series_id, start_ts, end_ts, peak_score, peak_value, peak_expected, direction, points, detector, open, model)
@@ -87,6 +102,8 @@ export class CheckpointWriter {
         const n = new Uint32Array(chunk.buffer, chunk.byteOffset, 1)[0]!;
         lastRowid = ++this.#lastRowid;
         this.#insertChunk.run(lastRowid, ci[r]!, lo, hi, n, chunk, p.offset);
+        const rollup = n >= ROLLUP_MIN_ROWS ? buildRollup(chunkColumns(chunk)) : undefined;
+        if (rollup !== undefined) this.#insertRollup.run(lastRowid, encodeRollup(rollup));
         this.#insertRecent.run(ci[r]!, hi, lo, lastRowid);
         this.#recent++;
         if ((r / 3) % WRITE_STEP === WRITE_STEP - 1) yield;

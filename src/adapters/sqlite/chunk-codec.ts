@@ -6,6 +6,7 @@
 import type { Anomaly } from '../../core/anomaly.ts';
 import type { ScoredPoint } from '../../core/point.ts';
 import { PointColumns } from '../../core/point-columns.ts';
+import type { Rollup } from '../../core/rollup.ts';
 
 const COLS = 6; // ts, value, score, expected, lower, upper
 
@@ -68,6 +69,49 @@ export function chunkColumns(bytes: Uint8Array): PointColumns {
   c.flags = new Uint8Array(buf, at + 8 + COLS * 8 * n, n);
   c.length = n;
   return c;
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+/**
+ * A chunk's rollup (core/rollup.ts) as store.db's chunk_rollups keeps it, little-endian:
+ * [blockRows:u32][rows:u32][blocks:u32][reps:u32][firstTs:f64×blocks][lastTs:f64×blocks]
+ * [the representatives in encodeChunk's layout, padded to 8 bytes][repStart:u32×(blocks+1)][role:u8×reps]
+ */
+export function encodeRollup(r: Rollup): Uint8Array {
+  const blocks = r.firstTs.length;
+  const repsBytes = encodeChunk(r.reps);
+  const at = 16 + 16 * blocks;
+  const startsAt = at + align8(repsBytes.length);
+  const out = new Uint8Array(startsAt + 4 * (blocks + 1) + r.role.length);
+  const u32 = new Uint32Array(out.buffer, 0, 4);
+  u32.set([r.blockRows, r.rows, blocks, r.reps.length]);
+  new Float64Array(out.buffer, 16, blocks).set(r.firstTs);
+  new Float64Array(out.buffer, 16 + 8 * blocks, blocks).set(r.lastTs);
+  out.set(repsBytes, at);
+  new Uint32Array(out.buffer, startsAt, blocks + 1).set(r.repStart);
+  out.set(r.role, startsAt + 4 * (blocks + 1));
+  return out;
+}
+
+/** encodeRollup's bytes as a Rollup, viewing them like chunkColumns (the caller MUST NOT change them). */
+export function decodeRollup(bytes: Uint8Array): Rollup {
+  const own = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  const { buffer, byteOffset: o } = own;
+  const head = new Uint32Array(buffer, o, 4);
+  const blocks = head[2]!;
+  const reps = head[3]!;
+  const at = 16 + 16 * blocks;
+  const startsAt = at + align8(chunkSize(reps));
+  return {
+    blockRows: head[0]!,
+    rows: head[1]!,
+    firstTs: new Float64Array(buffer, o + 16, blocks),
+    lastTs: new Float64Array(buffer, o + 16 + 8 * blocks, blocks),
+    reps: chunkColumns(own.subarray(at, at + chunkSize(reps))),
+    repStart: new Uint32Array(buffer, o + startsAt, blocks + 1),
+    role: new Uint8Array(buffer, o + startsAt + 4 * (blocks + 1), reps),
+  };
 }
 
 /**

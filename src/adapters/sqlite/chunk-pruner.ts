@@ -1,5 +1,5 @@
 /**
- * Removes chunks from store.db (./store-db.ts) together with their directory entries, so that no
+ * Removes chunks from store.db (./store-db.ts) together with their directory entries and rollups, so that no
  * `chunk_recent` or `chunk_runs` entry ever names a chunk that is gone: whole series (a deleted
  * series, with its anomalies and engine state), and chunks whose points are all older than a
  * cutoff (retention, with the closed anomalies that ended before it). Every chunk of a series is
@@ -34,6 +34,7 @@ export class ChunkPruner {
   readonly #insertRun: StatementSync;
   readonly #chunkSpan: StatementSync;
   readonly #deleteChunk: StatementSync;
+  readonly #deleteRollup: StatementSync;
   readonly #deleteAnomalies: StatementSync;
   readonly #deleteClosedBefore: StatementSync;
   readonly #deleteState: StatementSync;
@@ -56,6 +57,7 @@ export class ChunkPruner {
     );
     this.#chunkSpan = db.prepare('SELECT start_ts, end_ts FROM chunks WHERE rowid = ?');
     this.#deleteChunk = db.prepare('DELETE FROM chunks WHERE rowid = ? RETURNING points');
+    this.#deleteRollup = db.prepare('DELETE FROM chunk_rollups WHERE chunk = ?');
     this.#deleteAnomalies = db.prepare('DELETE FROM anomalies WHERE series_id = ?');
     this.#deleteClosedBefore = db.prepare(
       'DELETE FROM anomalies WHERE series_id = ? AND open = 0 AND end_ts < ?',
@@ -137,6 +139,7 @@ export class ChunkPruner {
 
   #chunk(rowid: number, into: PruneCounts): void {
     const gone = this.#deleteChunk.get(rowid);
+    this.#deleteRollup.run(rowid);
     if (gone === undefined) return;
     into.chunks++;
     into.points += Number(gone.points);

@@ -4,10 +4,11 @@
  * `chunk_recent`). Reads only; rows past `visibleRowid()` (a commit not yet resolved) stay hidden.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { RangePart } from '../../core/downsample.ts';
 import type { ScoredPoint } from '../../core/point.ts';
 import type { PointColumns } from '../../core/point-columns.ts';
 import type { PointStore } from '../../ports/point-store.ts';
-import { chunkColumns, decodeChunkInto, decodeRowids } from './chunk-codec.ts';
+import { chunkColumns, decodeChunkInto, decodeRollup, decodeRowids } from './chunk-codec.ts';
 
 export class SqlitePointStore implements PointStore {
   readonly #db: DatabaseSync;
@@ -15,6 +16,8 @@ export class SqlitePointStore implements PointStore {
   readonly #runs: StatementSync;
   readonly #recent: StatementSync;
   readonly #chunk: StatementSync;
+  readonly #span: StatementSync;
+  readonly #rollup: StatementSync;
 
   /** `db` has store.db's tables; `visibleRowid`: the highest chunk rowid a read may return. */
   constructor(db: DatabaseSync, visibleRowid: () => number) {
@@ -27,6 +30,9 @@ export class SqlitePointStore implements PointStore {
       'SELECT chunk FROM chunk_recent WHERE series_id = ? AND end_ts >= ? AND start_ts < ?',
     );
     this.#chunk = db.prepare('SELECT data FROM chunks WHERE rowid = ?');
+    // The span columns come before the blob: reading them leaves its overflow pages unread.
+    this.#span = db.prepare('SELECT start_ts, end_ts FROM chunks WHERE rowid = ?');
+    this.#rollup = db.prepare('SELECT data FROM chunk_rollups WHERE chunk = ?');
   }
 
   async range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]> {
@@ -42,8 +48,31 @@ export class SqlitePointStore implements PointStore {
     return this.#chunksOf(seriesId, from, to).map(chunkColumns);
   }
 
+  /**
+   * chunkColumns, but a chunk that lies wholly in the range and has a rollup comes as its rollup
+   * (a few representative rows, core/rollup.ts): what downsampleParts reads for a chart zoomed
+   * far out.
+   */
+  async chunkParts(seriesId: number, from: number, to: number): Promise<RangePart[]> {
+    return this.#read(seriesId, from, to, (id) => {
+      const span = this.#span.get(id);
+      if (span === undefined) return undefined;
+      if (Number(span.start_ts) >= from && Number(span.end_ts) < to) {
+        const rollup = this.#rollup.get(id);
+        if (rollup !== undefined) return decodeRollup(rollup.data as Uint8Array);
+      }
+      const row = this.#chunk.get(id);
+      return row === undefined ? undefined : chunkColumns(row.data as Uint8Array);
+    });
+  }
+
   /** The series' chunks that may hold points with from ≤ ts < to, in write order. */
   #chunksOf(seriesId: number, from: number, to: number): Uint8Array[] {
+    return this.#read(seriesId, from, to, (id) => this.#chunk.get(id)?.data as Uint8Array | undefined);
+  }
+
+  /** `get` of each chunk rowid that may hold points with from ≤ ts < to, in write order, left out when undefined. */
+  #read<T>(seriesId: number, from: number, to: number, get: (id: number) => T | undefined): T[] {
     // One read transaction, so a compaction moving entries between the two tables is seen whole
     // or not at all. Inline, a checkpoint being written may hold one open on this connection
     // already (its rows are past #visibleRowid, so they stay hidden).
@@ -59,11 +88,11 @@ export class SqlitePointStore implements PointStore {
       for (const row of this.#recent.iterate(seriesId, from, to)) ids.push(Number(row.chunk));
       // Write order: a series' chunks hold its points in arrival order.
       ids.sort((a, b) => a - b);
-      const chunks: Uint8Array[] = [];
+      const chunks: T[] = [];
       for (const id of ids) {
         if (id > visible) break;
-        const row = this.#chunk.get(id);
-        if (row !== undefined) chunks.push(row.data as Uint8Array);
+        const chunk = get(id);
+        if (chunk !== undefined) chunks.push(chunk);
       }
       if (own) this.#db.exec('COMMIT');
       return chunks;

@@ -23,6 +23,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { Anomaly, AnomalyQuery } from '../../core/anomaly.ts';
+import type { RangePart } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
 import type { ScoredPoint } from '../../core/point.ts';
 import type { PointColumns } from '../../core/point-columns.ts';
@@ -45,6 +46,13 @@ CREATE TABLE IF NOT EXISTS chunks (
   points INTEGER NOT NULL,
   data BLOB NOT NULL,
   upto INTEGER NOT NULL DEFAULT 0 -- log offset the chunk's points reach (see flushPoints)
+);
+-- The rollup (core/rollup.ts; chunk-codec.ts encodeRollup) of each chunk of at least
+-- ROLLUP_MIN_ROWS rows in ts order, by the chunk's rowid: what a chart zoomed far out reads.
+-- Chunks written before it existed have none and are read whole.
+CREATE TABLE IF NOT EXISTS chunk_rollups (
+  chunk INTEGER PRIMARY KEY,
+  data BLOB NOT NULL
 );
 -- One entry per chunk written since the last compaction (see CheckpointWriter.compactIfDue).
 CREATE TABLE IF NOT EXISTS chunk_recent (
@@ -277,6 +285,11 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
   /** The chunks holding `range`'s points, as columns in write order (SqlitePointStore.chunkColumns). */
   chunkColumns(seriesId: number, from: number, to: number): Promise<PointColumns[]> {
     return this.#points.chunkColumns(seriesId, from, to);
+  }
+
+  /** The chunks holding `range`'s points, rolled up where they can be (SqlitePointStore.chunkParts). */
+  chunkParts(seriesId: number, from: number, to: number): Promise<RangePart[]> {
+    return this.#points.chunkParts(seriesId, from, to);
   }
 
   anomalies(q: AnomalyQuery): Promise<Anomaly[]> {
