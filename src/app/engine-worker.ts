@@ -22,7 +22,6 @@ import { SqliteLogReader } from '../adapters/sqlite/log.ts';
 import { SqliteStoreDb } from '../adapters/sqlite/store-db.ts';
 import { type Anomaly, selectAnomalies } from '../core/anomaly.ts';
 import { builtinDetectors } from '../core/detectors/index.ts';
-import { downsampleColumns, downsampleParts } from '../core/downsample.ts';
 import { batchOf } from '../core/point-batch-codec.ts';
 import { PointColumns } from '../core/point-columns.ts';
 import { DetectionTask } from '../engine/detection-task.ts';
@@ -30,6 +29,7 @@ import { Engine } from '../engine/engine.ts';
 import { ownedPoints } from '../engine/shard.ts';
 import { TaskHost } from '../engine/task-host.ts';
 import type { LogEntry } from '../ports/log.ts';
+import { readDownsampled } from './downsampled-read.ts';
 import type { EngineCall, EngineMessage, EngineShardInit } from './engine-shard.ts';
 import { realHostTime } from './host-time.ts';
 import { defaultSeriesConfig } from './series-config.ts';
@@ -147,16 +147,9 @@ async function answer(req: EngineCall): Promise<{ value: unknown; transfer?: Arr
     }
     case 'downsampled': {
       // Downsampled here, over columns: only what the chart keeps crosses to the main thread.
-      // Zoomed far out, the rollups of the chunks wholly in range stand for them (core/rollup.ts);
-      // else, or where they do not apply, every row of the range.
       const [sid, from, to, maxPoints] = req.args;
       const tail = PointColumns.of(task.unflushed(sid, from, to));
-      const parts = await store.chunkParts(sid, from, to);
-      const rolledUp = parts.some((p) => !(p instanceof PointColumns));
-      const fast = rolledUp ? downsampleParts([...parts, tail], from, to, maxPoints) : undefined;
-      const rows = async () =>
-        rolledUp ? await store.chunkColumns(sid, from, to) : (parts as PointColumns[]);
-      const { total, kept } = fast ?? downsampleColumns([...(await rows()), tail], from, to, maxPoints);
+      const { total, kept } = await readDownsampled(store, tail, sid, from, to, maxPoints);
       return {
         value: { total, buffer: kept.buffer, length: kept.length },
         transfer: [kept.buffer],

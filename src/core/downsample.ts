@@ -146,9 +146,9 @@ export function downsampleColumns(
 
 /**
  * Fewest rows per bucket, in blocks of a rollup, for `downsampleParts` to work on the rollup's
- * blocks: a block then moves a bucket's edge by at most 1/8 of a bucket.
+ * blocks: a block then moves a bucket's edge by at most a quarter of a bucket.
  */
-export const MIN_BLOCKS_PER_BUCKET = 8;
+export const MIN_BLOCKS_PER_BUCKET = 4;
 
 /** A part of a range to downsample: rows, or the rollup of rows that all lie in the range. */
 export type RangePart = PointColumns | Rollup;

@@ -31,7 +31,7 @@ export interface Rollup {
 }
 
 /** Rows per block of the rollups the stores write. */
-export const ROLLUP_BLOCK_ROWS = 128;
+export const ROLLUP_BLOCK_ROWS = 64;
 
 /**
  * The rollup of `c`'s rows, in blocks of `blockRows`; undefined when its timestamps are not in

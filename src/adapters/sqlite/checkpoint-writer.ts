@@ -5,14 +5,8 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { modelLabel } from '../../core/models/serving.ts';
-import { buildRollup } from '../../core/rollup.ts';
-import {
-  chunkColumns,
-  chunkTimeRange,
-  encodeRollup,
-  encodeRowids,
-  type PackedCheckpoint,
-} from './chunk-codec.ts';
+import { chunkTimeRange, encodeRowids, type PackedCheckpoint, rollupOf } from './chunk-codec.ts';
+import { ChunkMerger, type MergeCounts } from './chunk-merger.ts';
 import { ChunkPruner, type PruneCounts } from './chunk-pruner.ts';
 import { writeTransaction } from './database.ts';
 
@@ -29,10 +23,11 @@ const WRITE_STEP = 32;
 export const COMPACT_AT = 131_072;
 
 /**
- * Rows from which a chunk gets a rollup (core/rollup.ts): about 2 % more bytes, written with it,
- * so that a chart over it reads ~1/30 of the chunk. Smaller chunks are read whole.
+ * Checkpoints after which a compaction is due whatever the count of entries: a store of few,
+ * slow series (one chunk of one point per checkpoint) then merges its chunks within the hour
+ * (720 checkpoints of 5 s) instead of after COMPACT_AT of them (a week for one series).
  */
-export const ROLLUP_MIN_ROWS = 2_048;
+export const COMPACT_EVERY = 720;
 
 export class CheckpointWriter {
   readonly #db: DatabaseSync;
@@ -47,7 +42,10 @@ export class CheckpointWriter {
   readonly #compactAt: number;
   /** chunk_recent entries (those written by this writer, plus those there when it opened). */
   #recent: number;
+  /** compactIfDue calls (one per checkpoint) since the last compaction. */
+  #checkpoints = 0;
   readonly #pruner: ChunkPruner;
+  readonly #merger: ChunkMerger;
   /**
    * The highest chunk rowid this writer gave out (or found): new chunks take the next ones, so a
    * rowid freed by a prune is never handed out again while readers may remember it.
@@ -61,6 +59,7 @@ export class CheckpointWriter {
     this.#recent = Number(db.prepare('SELECT COUNT(*) AS n FROM chunk_recent').get()!.n);
     this.#lastRowid = Number(db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
     this.#pruner = new ChunkPruner(db);
+    this.#merger = new ChunkMerger(db);
     this.#insertRecent = db.prepare(
       'INSERT INTO chunk_recent (series_id, end_ts, start_ts, chunk) VALUES (?, ?, ?, ?)',
     );
@@ -102,8 +101,8 @@ export class CheckpointWriter {
         const n = new Uint32Array(chunk.buffer, chunk.byteOffset, 1)[0]!;
         lastRowid = ++this.#lastRowid;
         this.#insertChunk.run(lastRowid, ci[r]!, lo, hi, n, chunk, p.offset);
-        const rollup = n >= ROLLUP_MIN_ROWS ? buildRollup(chunkColumns(chunk)) : undefined;
-        if (rollup !== undefined) this.#insertRollup.run(lastRowid, encodeRollup(rollup));
+        const rollup = rollupOf(chunk);
+        if (rollup !== undefined) this.#insertRollup.run(lastRowid, rollup);
         this.#insertRecent.run(ci[r]!, hi, lo, lastRowid);
         this.#recent++;
         if ((r / 3) % WRITE_STEP === WRITE_STEP - 1) yield;
@@ -155,15 +154,22 @@ export class CheckpointWriter {
     return counts;
   }
 
+  /** What the last compaction's merge did (tests and benches read it). */
+  merged: MergeCounts = { read: 0, written: 0, rows: 0 };
+
   /**
    * Moves every chunk_recent entry into chunk_runs (one run per series) once there are COMPACT_AT
-   * of them, in one transaction. Call only right after a checkpoint committed (not a points flush):
+   * of them or COMPACT_EVERY checkpoints went by, in one transaction. Call only right after a checkpoint committed (not a points flush):
    * then the checkpoint covers every chunk written, so no run ever lists a chunk that `load` drops.
    */
   compactIfDue(): void {
     const db = this.#db;
     // Inline, another write's transaction may be open on this connection: compact next time.
-    if (this.#recent < this.#compactAt || db.isTransaction) return;
+    this.#checkpoints++;
+    const due = this.#recent >= this.#compactAt || (this.#recent > 0 && this.#checkpoints >= COMPACT_EVERY);
+    if (!due || db.isTransaction) return;
+    // Series → the first chunk of the run made for it now.
+    const made = new Map<number, number>();
     writeTransaction(db, () => {
       let sid = -1;
       let lo = 0;
@@ -173,6 +179,7 @@ export class CheckpointWriter {
         if (ids.length === 0) return;
         ids.sort((a, b) => a - b);
         this.#insertRun.run(sid, hi, lo, ids[0]!, ids.length === 1 ? null : encodeRowids(ids));
+        made.set(sid, ids[0]!);
       };
       for (const row of this.#recentEntries.iterate()) {
         const s = Number(row.series_id);
@@ -193,6 +200,12 @@ export class CheckpointWriter {
       db.exec('DELETE FROM chunk_recent');
     });
     this.#recent = 0;
+    this.#checkpoints = 0;
+    // Then the slow series' small chunks merge (./chunk-merger.ts), in a transaction of its own. A
+    // failure leaves them as they were, all readable; the next compaction of the series tries again.
+    try {
+      this.merged = this.#merger.merge(made);
+    } catch {}
   }
 
   /**

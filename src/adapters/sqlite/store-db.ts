@@ -268,6 +268,8 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
       this.#db.prepare('DELETE FROM chunks WHERE rowid > ?').run(keep);
       // Compaction only ever moves chunks a checkpoint covers into chunk_runs.
       this.#db.prepare('DELETE FROM chunk_recent WHERE chunk > ?').run(keep);
+      // Rowids past `keep` are handed out again: no rollup of a dropped chunk may stay behind.
+      this.#db.prepare('DELETE FROM chunk_rollups WHERE chunk > ?').run(keep);
     });
     this.#visibleRowid = Number(this.#db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
     const states = new Map<number, string>();

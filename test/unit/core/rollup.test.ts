@@ -147,7 +147,7 @@ describe('downsampleParts', () => {
     expect(downsampleParts([b, a], 0, 10_000, 4)).toBeUndefined();
     expect(downsampleParts([a, b], 0, 8000, 4)).toBeUndefined();
     expect(downsampleParts([a, b], 1, 10_000, 4)).toBeUndefined();
-    // 8192 rows in 4 buckets: 2048 per bucket, 16 blocks; in 40 buckets, 205 rows: under 8 blocks.
+    // 8192 rows in 4 buckets: 2048 per bucket, 16 blocks; in 40 buckets, 205 rows: under 4 blocks.
     expect(downsampleParts([a, b], 0, 10_000, 80)).toBeUndefined();
     expect(downsampleParts([a, b], 0, 10_000, 10_000)).toBeUndefined();
   });

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROLLUP_MIN_ROWS } from '../../../../src/adapters/sqlite/checkpoint-writer.ts';
-import { decodeRollup, encodeRollup } from '../../../../src/adapters/sqlite/chunk-codec.ts';
+import { decodeRollup, encodeRollup, ROLLUP_MIN_ROWS } from '../../../../src/adapters/sqlite/chunk-codec.ts';
 import { openDatabase } from '../../../../src/adapters/sqlite/database.ts';
 import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
 import { PointColumns } from '../../../../src/core/point-columns.ts';
@@ -116,3 +115,26 @@ for (const writer of ['inline', 'worker'] as const) {
     });
   });
 }
+
+describe('store.db chunk rollups after a crash', () => {
+  it('load drops the rollups of the chunks it drops, so a rowid handed out again has none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-rollups-load-'));
+    dirs.push(dir);
+    const path = join(dir, 'store.db');
+    const open = () => new SqliteStoreDb(openDatabase(path, 'normal'), { kind: 'inline' });
+    let store = open();
+    await store.commit({ offset: 1, points: new Map([[1, rows(10, 0)]]), anomalies: [], states: new Map() });
+    // Flushed past the checkpoint, then the process dies: load drops the chunk (rowid 2).
+    await store.flushPoints(5, new Map([[1, rows(ROLLUP_MIN_ROWS, 100)]]));
+    expect(rollupRows(dir)).toEqual([2]);
+    await store.close();
+    store = open();
+    await store.load();
+    expect(rollupRows(dir)).toEqual([]);
+    await store.commit({ offset: 2, points: new Map([[1, rows(5, 100)]]), anomalies: [], states: new Map() });
+    const parts = await store.chunkParts(1, 0, 1e6);
+    expect(parts.every((p) => p instanceof PointColumns)).toBe(true);
+    expect(parts.reduce((n, p) => n + (p as PointColumns).length, 0)).toBe(15);
+    await store.close();
+  });
+});
