@@ -1,7 +1,8 @@
 /**
- * A chart over a long live-ingested history: `npx node bench/chart-history.ts [points] [runs]`
- * (default 3,153,600 points: a year at one point per 10 s; 5 timed reads per range). Prints
- * figures and writes bench/results/chart-history.json; never gates on time.
+ * A chart over a long live-ingested history: `npx node bench/chart-history.ts [points] [runs]
+ * [--unmerged]` (default 3,153,600 points: a year at one point per 10 s; 5 timed reads per
+ * range). Prints figures and writes bench/results/chart-history[-unmerged].json; never gates on
+ * time. `--unmerged`: no compaction, so no merging either: the chunks as checkpoints wrote them.
  *
  * Live ingest stores one small chunk per series per checkpoint; with a point every 10 s and a
  * checkpoint every 5 s that is one point per chunk. This writes such a history the way the engine
@@ -21,15 +22,20 @@ import { readDownsampled } from '../src/app/downsampled-read.ts';
 import { PointColumns } from '../src/core/point-columns.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const POINTS = Number(process.argv[2] ?? 3_153_600);
-const RUNS = Number(process.argv[3] ?? 5);
+const UNMERGED = process.argv.includes('--unmerged');
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const POINTS = Number(args[0] ?? 3_153_600);
+const RUNS = Number(args[1] ?? 5);
 const STEP = 10_000;
 const LOAD = loadavg();
 const round = (v: number) => Math.round(v * 10) / 10;
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-history-'));
 const path = join(dir, 'store.db');
-const store = new SqliteStoreDb(openDatabase(path, 'normal'), { kind: 'inline' });
+const store = new SqliteStoreDb(openDatabase(path, 'normal'), {
+  kind: 'inline',
+  ...(UNMERGED ? { compactAt: Number.POSITIVE_INFINITY } : {}),
+});
 try {
   const started = performance.now();
   for (let i = 0; i < POINTS; i++) {
@@ -84,8 +90,8 @@ try {
   }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(
-    join(ROOT, 'bench/results/chart-history.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), loadAverage1m: round(LOAD[0]!), points: POINTS, writeSeconds: round(writeS), chunks, recent, rollups, ranges: results }, null, 2)}\n`,
+    join(ROOT, `bench/results/chart-history${UNMERGED ? '-unmerged' : ''}.json`),
+    `${JSON.stringify({ date: new Date().toISOString(), unmerged: UNMERGED, loadAverage1m: round(LOAD[0]!), points: POINTS, writeSeconds: round(writeS), chunks, recent, rollups, ranges: results }, null, 2)}\n`,
   );
 } finally {
   await store.close();

@@ -52,7 +52,10 @@ export class CheckpointWriter {
    */
   #lastRowid: number;
 
-  /** `compactAt`: chunk_recent entries that make `compactIfDue` compact (tests set it low). */
+  /**
+   * `compactAt`: chunk_recent entries that make `compactIfDue` compact (tests set it low;
+   * Infinity: never, the chunks as checkpoints wrote them, a bench's baseline).
+   */
   constructor(db: DatabaseSync, compactAt = COMPACT_AT) {
     this.#db = db;
     this.#compactAt = compactAt;
@@ -166,7 +169,9 @@ export class CheckpointWriter {
     const db = this.#db;
     // Inline, another write's transaction may be open on this connection: compact next time.
     this.#checkpoints++;
-    const due = this.#recent >= this.#compactAt || (this.#recent > 0 && this.#checkpoints >= COMPACT_EVERY);
+    const due =
+      this.#recent >= this.#compactAt ||
+      (this.#recent > 0 && this.#checkpoints >= COMPACT_EVERY && Number.isFinite(this.#compactAt));
     if (!due || db.isTransaction) return;
     // Series → the first chunk of the run made for it now.
     const made = new Map<number, number>();

@@ -16,7 +16,6 @@ export class SqlitePointStore implements PointStore {
   readonly #runs: StatementSync;
   readonly #recent: StatementSync;
   readonly #chunk: StatementSync;
-  readonly #span: StatementSync;
   readonly #rollup: StatementSync;
 
   /** `db` has store.db's tables; `visibleRowid`: the highest chunk rowid a read may return. */
@@ -30,8 +29,6 @@ export class SqlitePointStore implements PointStore {
       'SELECT chunk FROM chunk_recent WHERE series_id = ? AND end_ts >= ? AND start_ts < ?',
     );
     this.#chunk = db.prepare('SELECT data FROM chunks WHERE rowid = ?');
-    // The span columns come before the blob: reading them leaves its overflow pages unread.
-    this.#span = db.prepare('SELECT start_ts, end_ts FROM chunks WHERE rowid = ?');
     this.#rollup = db.prepare('SELECT data FROM chunk_rollups WHERE chunk = ?');
   }
 
@@ -55,11 +52,10 @@ export class SqlitePointStore implements PointStore {
    */
   async chunkParts(seriesId: number, from: number, to: number): Promise<RangePart[]> {
     return this.#read(seriesId, from, to, (id) => {
-      const span = this.#span.get(id);
-      if (span === undefined) return undefined;
-      if (Number(span.start_ts) >= from && Number(span.end_ts) < to) {
-        const rollup = this.#rollup.get(id);
-        if (rollup !== undefined) return decodeRollup(rollup.data as Uint8Array);
+      const rolled = this.#rollup.get(id);
+      if (rolled !== undefined) {
+        const r = decodeRollup(rolled.data as Uint8Array);
+        if (r.firstTs[0]! >= from && r.lastTs[r.lastTs.length - 1]! < to) return r;
       }
       const row = this.#chunk.get(id);
       return row === undefined ? undefined : chunkColumns(row.data as Uint8Array);
