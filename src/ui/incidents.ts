@@ -1,10 +1,13 @@
 /**
  * Incidents (`#/incidents`, one with `?id=`): the list, newest first, and one incident's members on
  * one time axis (a bar per anomaly from its start to its end, coloured by severity) with the
- * root-cause ranking and its reasons, all from GET /api/v1/incidents[/{id}].
+ * root-cause ranking and its reasons, all from GET /api/v1/incidents[/{id}], and feedback on each
+ * member (./feedback.ts) with its effect on the series' learned state.
  */
-import { getJson, qs } from './api.ts';
+import { getJson, qs, send } from './api.ts';
 import { fill, fmtNum, fmtTime, h } from './dom.ts';
+import { feedbackButtons, givenLabels, LABELS } from './feedback.ts';
+import type { Label } from './types.ts';
 
 interface Member {
   id: string;
@@ -96,7 +99,88 @@ function timeline(members: Member[]): HTMLElement {
   );
 }
 
-function detail(i: Incident): HTMLElement {
+/** Each member with its feedback buttons; a label's effect shows in `effectEl`. */
+function feedback(
+  members: Member[],
+  given: Map<string, Label>,
+  effectEl: HTMLElement,
+  live: () => boolean,
+): HTMLElement {
+  return h(
+    'table',
+    { 'data-testid': 'member-feedback' },
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...['Series', 'Start', 'Peak', 'Score', 'Feedback'].map((t) => h('th', {}, t))),
+    ),
+    h(
+      'tbody',
+      {},
+      ...members.map((m) =>
+        h(
+          'tr',
+          { 'data-anomaly': m.id },
+          h('td', {}, m.seriesKey),
+          h('td', {}, fmtTime(m.start), m.open ? ' (open)' : ''),
+          h('td', { class: 'num' }, fmtNum(m.peakValue)),
+          h('td', { class: 'num' }, fmtNum(m.peakScore)),
+          h(
+            'td',
+            {},
+            feedbackButtons(
+              { id: m.id, series: m.seriesKey, start: m.start },
+              given.get(m.id),
+              effectEl,
+              live,
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * One label for every member at once (POST /api/v1/incidents/{id}/feedback): presses that label
+ * in each member's row of `table` and says how many were labelled.
+ */
+function labelAll(i: Incident, table: HTMLElement, effectEl: HTMLElement, live: () => boolean): HTMLElement {
+  const label = async (value: Label, text: string) => {
+    try {
+      const r = await send<{ feedback: unknown[] }>(
+        'POST',
+        `/api/v1/incidents/${encodeURIComponent(i.id)}/feedback`,
+        { label: value },
+      );
+      for (const b of table.querySelectorAll<HTMLButtonElement>('button[data-label]')) {
+        b.setAttribute('aria-pressed', String(b.dataset.label === value));
+      }
+      if (live())
+        fill(
+          effectEl,
+          h('p', { 'data-testid': 'labelled-all' }, `${r.feedback.length} member(s) labelled ${text}.`),
+        );
+    } catch (err) {
+      if (live()) fill(effectEl, h('p', { class: 'error', role: 'alert' }, String((err as Error).message)));
+    }
+  };
+  return h(
+    'div',
+    { class: 'feedback', role: 'group', 'aria-label': 'Label every member' },
+    ...LABELS.map(([value, text]) =>
+      h(
+        'button',
+        { type: 'button', 'data-all': value, onclick: () => void label(value, text) },
+        `All: ${text}`,
+      ),
+    ),
+  );
+}
+
+function detail(i: Incident, given: Map<string, Label>, live: () => boolean): HTMLElement {
+  const effectEl = h('div', { 'aria-live': 'polite' });
+  const members = i.members.length === 0 ? null : feedback(i.members, given, effectEl, live);
   return h(
     'div',
     {},
@@ -131,6 +215,10 @@ function detail(i: Incident): HTMLElement {
             ),
           ),
         ),
+    h('h2', {}, 'Feedback on members'),
+    members ?? h('p', { class: 'muted' }, 'No members kept.'),
+    members === null ? null : labelAll(i, members, effectEl, live),
+    effectEl,
   );
 }
 
@@ -150,7 +238,10 @@ export function incidentsPage(root: HTMLElement, params: URLSearchParams): () =>
       failed,
     );
   } else {
-    getJson<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}`).then((i) => show(detail(i)), failed);
+    Promise.all([getJson<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}`), givenLabels()]).then(
+      ([i, given]) => show(detail(i, given, () => !stopped)),
+      failed,
+    );
   }
   return () => {
     stopped = true;

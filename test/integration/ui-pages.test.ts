@@ -241,7 +241,7 @@ describe('web UI in Chromium', () => {
     await checkPage(page, 'anomalies');
   });
 
-  it('an incident shows its members on one time axis and its root-cause ranking', async () => {
+  it('an incident shows its members on one time axis, its root-cause ranking, and takes feedback on a member', async () => {
     const { page } = w;
     const inc = await eventually(async () => {
       const r = await api<{ incidents: { id: string; members: { peakValue: number }[] }[] }>(
@@ -260,6 +260,41 @@ describe('web UI in Chromium', () => {
       expect(bar.width).toBeGreaterThan(0);
       expect(bar.x).toBeGreaterThanOrEqual(track.x - 1);
       expect(bar.x + bar.width).toBeLessThanOrEqual(track.x + track.width + 5);
+    }
+    // Feedback from the incident: a member of host b labelled "expected", read back through the API.
+    const full = await api<{ members: { id: string; seriesKey: string }[] }>(
+      `/api/v1/incidents/${encodeURIComponent(inc.id)}`,
+    );
+    const member = full.members.find((m) => m.seriesKey === 'ui_cpu{host="b"}')!;
+    expect(member).toBeDefined();
+    const row = page.locator(`[data-testid="member-feedback"] tr[data-anomaly="${member.id}"]`);
+    const posted = page.waitForResponse(
+      (r) =>
+        r.url().endsWith(`/api/v1/anomalies/${encodeURIComponent(member.id)}/feedback`) && r.status() === 201,
+    );
+    await row.getByRole('button', { name: /^Expected/ }).click();
+    await posted;
+    await page.locator('[data-testid="learned"]', { hasText: 'ui_cpu{host="b"}' }).waitFor();
+    expect(await row.getByRole('button', { name: /^Expected/ }).getAttribute('aria-pressed')).toBe('true');
+    const stored = await api<{ feedback: { anomaly: string; label: string }[] }>('/api/v1/feedback');
+    expect(stored.feedback.filter((f) => f.anomaly === member.id).map((f) => f.label)).toEqual(['expected']);
+    // One label for the whole incident: every member gets it, and every member row shows it.
+    const all = page.waitForResponse(
+      (r) =>
+        r.url().endsWith(`/api/v1/incidents/${encodeURIComponent(inc.id)}/feedback`) && r.status() === 201,
+    );
+    await page.locator('button[data-all="anomaly"]').click();
+    await all;
+    await page
+      .locator('[data-testid="labelled-all"]', { hasText: `${full.members.length} member(s)` })
+      .waitFor();
+    const after = await api<{ feedback: { anomaly: string; label: string }[] }>('/api/v1/feedback');
+    for (const m of full.members) {
+      expect(after.feedback.filter((f) => f.anomaly === m.id).map((f) => f.label)).toContain('anomaly');
+      const pressed = page.locator(
+        `[data-testid="member-feedback"] tr[data-anomaly="${m.id}"] button[aria-pressed="true"]`,
+      );
+      expect(await pressed.getAttribute('data-label')).toBe('anomaly');
     }
     await checkPage(page, 'incident');
   });
