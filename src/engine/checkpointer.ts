@@ -30,6 +30,15 @@ export interface CheckpointerDeps {
 /** A checkpoint serializes engine state for at most about this long per turn. */
 const SERIALIZE_SLICE_MS = 4;
 
+/**
+ * The share of the engine's time the wall-clock checkpoints may spend serializing states: a
+ * scheduled checkpoint is skipped until 1/SERIALIZE_SHARE times the last one's serialization has
+ * gone by since it began (10,000 series of the default detector hold ~1 GB of state, ~1 s to
+ * serialize: then one checkpoint per ~10 s, not per 5 s). Never more than MAX_SPACING_MS apart.
+ */
+const SERIALIZE_SHARE = 0.1;
+export const MAX_SPACING_MS = 60_000;
+
 /** A points flush takes a series' pending points once it has this many (shorter tails wait). */
 export const FLUSH_MIN_POINTS = 16;
 
@@ -39,9 +48,22 @@ export class Checkpointer {
   #flushing: Promise<void> | null = null;
   /** The offset of the last commit of this process (-1: none yet). */
   #committedOffset = -1;
+  /** When the last checkpoint began (wall ms), and how long it serialized states (summed over its slices). */
+  #lastStart = Number.NEGATIVE_INFINITY;
+  #serializeMs = 0;
 
   constructor(deps: CheckpointerDeps) {
     this.#d = deps;
+  }
+
+  /**
+   * Whether a scheduled checkpoint is due: SERIALIZE_SHARE of the time since the last one began
+   * covers its serialization (or MAX_SPACING_MS went by). A checkpoint asked for directly (drain,
+   * shutdown) does not ask.
+   */
+  due(): boolean {
+    const since = this.#d.ctx.wallTime() - this.#lastStart;
+    return since >= Math.min(MAX_SPACING_MS, this.#serializeMs / SERIALIZE_SHARE);
   }
 
   /** Whether a checkpoint or a flush is being written. */
@@ -112,19 +134,24 @@ export class Checkpointer {
     // Processing pauses while state is serialized in slices (entries keep arriving), so that every
     // state reflects `offset`; an entry being processed completes first, being synchronous.
     const states = new Map<number, string>();
+    this.#lastStart = ctx.wallTime();
+    let serializing = 0;
     ctx.pause();
     try {
       const steps = engine.serializeDirty(states);
       let sliceStart = ctx.wallTime();
       while (steps.next().done !== true) {
         if (ctx.wallTime() - sliceStart > SERIALIZE_SLICE_MS) {
+          serializing += ctx.wallTime() - sliceStart;
           await ctx.defer();
           sliceStart = ctx.wallTime();
         }
       }
+      serializing += ctx.wallTime() - sliceStart;
     } finally {
       ctx.resume();
     }
+    this.#serializeMs = serializing;
     if (states.size === 0 && points.size === 0 && anomalies.length === 0) {
       this.#d.points.settle(points, true, FLUSH_MIN_POINTS);
       this.#d.anomalies.settle(anomalies, true);

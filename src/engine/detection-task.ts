@@ -122,9 +122,12 @@ export class DetectionTask implements Task {
     this.#offset = entry.offset;
   }
 
-  /** The wall-clock schedule: a checkpoint (a failure rejects; the next punctuation retries). */
+  /**
+   * The wall-clock schedule: a checkpoint, unless the last one's serialization asks for more room
+   * (Checkpointer.due); a failure rejects, and the next punctuation retries.
+   */
   punctuate(type: PunctuationType): Promise<void> {
-    return type === 'wall-clock' ? this.checkpoint() : Promise.resolve();
+    return type === 'wall-clock' && this.#checkpointer.due() ? this.checkpoint() : Promise.resolve();
   }
 
   async close(): Promise<void> {
