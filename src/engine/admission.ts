@@ -29,8 +29,8 @@ export function newClock(): SeriesClock {
 
 /** An empty ring of RECENT doubles (its entries are read only once written). */
 export function newRecent(): number[] {
-  // A literal of doubles is allocated with double elements of exactly RECENT slots.
-  return [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+  // Filled with a double: double elements of exactly RECENT slots.
+  return new Array<number>(RECENT).fill(0.5);
 }
 
 /** Classifies `ts` without changing the clock; call `accept` for points that are kept. */
