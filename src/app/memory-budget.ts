@@ -13,18 +13,23 @@ import type { Config } from '../config/schema.ts';
 import type { IngestLimitsConfig, MemoryGuard } from './ingest-service.ts';
 
 /**
- * Resident bytes a series costs once its detector state has grown, by detector name, measured
- * with `npx node --expose-gc bench/series-memory.ts` (one engine, 300 series × 10,000 points for
- * the default, 3,000 × 3,000 for fast; bench/README.md "Cost per series"): the default 150-159 KB
- * (it was 280 KB before the likelihood's 16-bit history and shared scratch), fast 27 KB, V8's
- * slack after that much scoring included. Charged with a margin for what the server holds besides
- * the pipeline (catalog, engine task, point tails: `npx vigil bench cardinality`). Others are not
- * measured one by one: they get 64 KB, above what their NAB snapshots hold (0.1-160 KB).
+ * Resident bytes a series costs once its detector state has grown, by detector name. Measured
+ * with `npx node --expose-gc --min-semi-space-size=16 --max-semi-space-size=16
+ * bench/series-memory.ts` (one engine, young generation pinned; 300 series × 10,000 points for
+ * the default, 3,000 × 3,000 for fast; bench/README.md "Cost per series"): the default holds
+ * 88 KB a series in the engine (14 KB of heap, 66 KB of typed arrays), fast 5.3 KB. A series that
+ * changed since the last checkpoint also has its state's text in the checkpoint buffers the store
+ * writer keeps for reuse (the default's snapshot: 89 KB on NAB, at most 124 KB; fast's 3.4 KB),
+ * and the server holds its catalog entry and point tail besides (`npx vigil bench cardinality`:
+ * a new fast series ~4-5 KB end to end). So the default 192 KB (state + its checkpoint text +
+ * margin) and fast 16 KB (was 32, from a measurement that charged the young generation's growth
+ * to the series). Others are not measured one by one: they get 64 KB, above what their NAB
+ * snapshots hold (0.1-160 KB).
  */
 const BYTES_PER_SERIES: Record<string, number> = {
   default: 192 * 1024,
   vigil: 192 * 1024,
-  fast: 32 * 1024,
+  fast: 16 * 1024,
 };
 const UNMEASURED_BYTES_PER_SERIES = 64 * 1024;
 

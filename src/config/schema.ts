@@ -90,7 +90,7 @@ const Ingest = Type.Object(
       Type.Integer({
         minimum: 1,
         description:
-          'distinct series accepted; a request that would create more is refused (422). Unset: as many as 70 % of ingest.memoryBudgetBytes holds at the default detector\'s measured cost per series (vigil 192 KB, fast 32 KB, others 64 KB; bench/README.md "Cost per series"); vigil serve logs the figure at start',
+          'distinct series accepted; a request that would create more is refused (422). Unset: as many as 70 % of ingest.memoryBudgetBytes holds at the default detector\'s measured cost per series (vigil 192 KB, fast 16 KB, others 64 KB; bench/README.md "Cost per series"); vigil serve logs the figure at start',
       }),
     ),
     memoryBudgetBytes: Type.Optional(

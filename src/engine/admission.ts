@@ -12,15 +12,25 @@ export type Admission = 'next' | 'late' | 'duplicate' | 'too_late';
 /** Per-series event-time bookkeeping. */
 export interface SeriesClock {
   lastTs: number;
-  /** Ring of the last RECENT accepted timestamps. */
-  recent: Float64Array;
+  /**
+   * Ring of the last RECENT accepted timestamps. A plain array of doubles, not a Float64Array: one
+   * per series, and a typed array costs about 270 bytes of headers besides its 64 bytes of data
+   * (issue 19, bench/README.md "Cost per series").
+   */
+  recent: number[];
   /** Next write position in `recent`; entries written so far = min(written, RECENT). */
   head: number;
   written: number;
 }
 
 export function newClock(): SeriesClock {
-  return { lastTs: Number.NEGATIVE_INFINITY, recent: new Float64Array(RECENT), head: 0, written: 0 };
+  return { lastTs: Number.NEGATIVE_INFINITY, recent: newRecent(), head: 0, written: 0 };
+}
+
+/** An empty ring of RECENT doubles (its entries are read only once written). */
+export function newRecent(): number[] {
+  // Filled with a double: double elements of exactly RECENT slots.
+  return new Array<number>(RECENT).fill(0.5);
 }
 
 /** Classifies `ts` without changing the clock; call `accept` for points that are kept. */

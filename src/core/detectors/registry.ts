@@ -15,6 +15,8 @@ import {
 export class DetectorRegistry {
   readonly #factories = new Map<string, DetectorFactory<never>>();
   readonly #aliases = new Map<string, string>();
+  /** Merged params by the params object handed to `create`, then by detector name. */
+  readonly #resolved = new WeakMap<object, Map<string, Record<string, unknown>>>();
 
   register<P>(factory: DetectorFactory<P>): this {
     if (this.#factories.has(factory.name)) throw new Error(`detector ${factory.name} registered twice`);
@@ -68,6 +70,13 @@ export class DetectorRegistry {
     return merged;
   }
 
+  /**
+   * A detector `name` built with `params` merged over its defaults. The merged params are kept per
+   * `params` object (and name) and shared by every detector built from it: a series' pipeline
+   * passes the same declaration's params for each series, and a private copy each cost a few
+   * hundred bytes a series (issue 19). So `params` MUST NOT change after it was passed here, and
+   * detectors MUST NOT change their params.
+   */
   create(
     name: string,
     params: Record<string, unknown> = {},
@@ -75,6 +84,16 @@ export class DetectorRegistry {
     hints?: DetectorHints,
   ): Detector {
     const f = this.get(name);
-    return f.create(this.resolveParams(name, params), state, hints);
+    let byName = this.#resolved.get(params);
+    if (byName === undefined) {
+      byName = new Map();
+      this.#resolved.set(params, byName);
+    }
+    let resolved = byName.get(f.name);
+    if (resolved === undefined) {
+      resolved = this.resolveParams(name, params);
+      byName.set(f.name, resolved);
+    }
+    return f.create(resolved, state, hints);
   }
 }

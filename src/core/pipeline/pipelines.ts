@@ -31,6 +31,11 @@ export class Pipelines {
   readonly postRules: StageRegistry<PostRule>;
   readonly #presets: ReadonlyMap<string, PipelineDeclaration>;
   readonly #hashes = new WeakMap<ResolvedPipeline, string>();
+  /**
+   * Each stage declaration's params, shared by every pipeline built from it (stages keep them: a
+   * copy per series cost bytes per series, issue 19). Stages MUST NOT change their params.
+   */
+  readonly #stageParams = new WeakMap<StageDeclaration, Record<string, unknown>>();
 
   constructor(
     detectors: DetectorRegistry,
@@ -127,12 +132,12 @@ export class Pipelines {
     const ctx = { threshold: p.threshold, ...(hints !== undefined ? { hints } : {}) };
     const calibrator = this.calibrators.create(
       p.calibration.name,
-      stageParams(p.calibration),
+      this.#paramsOf(p.calibration),
       ctx,
       full?.calibration,
     );
     const rules = p.postRules.map((r, i) =>
-      this.postRules.create(r.name, stageParams(r), ctx, full?.postRules[i]),
+      this.postRules.create(r.name, this.#paramsOf(r), ctx, full?.postRules[i]),
     );
     return new Pipeline(p, hash, detector, calibrator, rules);
   }
@@ -140,6 +145,15 @@ export class Pipelines {
   /** Builds `name` (preset or detector) with its default pipeline; for benches and tests. */
   createNamed(name: string, hints?: DetectorHints): Pipeline {
     return this.create(this.named(name), undefined, hints);
+  }
+
+  #paramsOf(s: StageDeclaration): Record<string, unknown> {
+    let params = this.#stageParams.get(s);
+    if (params === undefined) {
+      params = stageParams(s);
+      this.#stageParams.set(s, params);
+    }
+    return params;
   }
 
   #stage<S>(registry: StageRegistry<S>, s: StageDeclaration, at: string): StageDeclaration {

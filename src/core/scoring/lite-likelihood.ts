@@ -45,78 +45,134 @@ const SQRT2_NUPIC = 1.4142;
 /** Caps squared deviations of values: squares of huge values overflow, and such a series is not flat. */
 const VARIANCE_CAP = 1e300;
 
+/** Where each scalar sits in LiteLikelihood's array; the averaging window's ring follows them. */
+const T = 0;
+const N = 1;
+const MEAN = 2;
+const VARIANCE = 3;
+const NV = 4;
+const MEAN_V = 5;
+const VAR_V = 6;
+const TOTAL = 7;
+const LAST_P = 8;
+const AVG = 9;
+
 export class LiteLikelihood {
   readonly #s: LiteLikelihoodSettings;
-  #d: LiteLikelihoodData;
+  /**
+   * The scalars of LiteLikelihoodData at T..LAST_P, then the averaging window as a ring of
+   * `averagingWindow` slots from AVG: one plain array of doubles per series instead of an object
+   * whose double fields are each a boxed number, and an array that shifts (issue 19: a few hundred
+   * bytes a series less). The same doubles as before, so the same scores.
+   */
+  readonly #v: number[];
+  /** Raw scores in the window (≤ averagingWindow), and the ring slot of the oldest. */
+  #count = 0;
+  #head = 0;
 
   constructor(settings: LiteLikelihoodSettings, data?: LiteLikelihoodData) {
     this.#s = settings;
-    this.#d =
-      data !== undefined
-        ? { ...data, avg: data.avg.slice() }
-        : { t: 0, n: 0, mean: 0, variance: 0, nv: 0, meanV: 0, varV: 0, avg: [], total: 0, lastP: 1 };
+    const v = new Array<number>(AVG + settings.averagingWindow).fill(0);
+    this.#v = v;
+    if (data === undefined) {
+      v[LAST_P] = 1;
+      return;
+    }
+    v[T] = data.t;
+    v[N] = data.n;
+    v[MEAN] = data.mean;
+    v[VARIANCE] = data.variance;
+    v[NV] = data.nv;
+    v[MEAN_V] = data.meanV;
+    v[VAR_V] = data.varV;
+    v[TOTAL] = data.total;
+    v[LAST_P] = data.lastP;
+    // A state holds at most averagingWindow raw scores (the same params: the pipeline hash).
+    for (const raw of data.avg.slice(-settings.averagingWindow)) v[AVG + this.#count++] = raw;
   }
 
   /** The likelihood `update(value, raw)` would return; no state change. */
   probe(raw: number): number {
-    const d = this.#d;
-    if (d.t < this.#s.learningPeriod + this.#s.estimationSamples) return 0.5;
-    const { total, count } = this.#averaged(raw);
-    const p = this.#tail(total / count);
-    return 1 - (p <= RED && d.lastP <= RED ? YELLOW : p);
+    const v = this.#v;
+    if (v[T]! < this.#s.learningPeriod + this.#s.estimationSamples) return 0.5;
+    const total = this.#total(raw);
+    const p = this.#tail(total / this.#countWith());
+    return 1 - (p <= RED && v[LAST_P]! <= RED ? YELLOW : p);
   }
 
   /** Commits the record and returns its likelihood. */
   update(value: number, raw: number): number {
-    const d = this.#d;
+    const v = this.#v;
     const s = this.#s;
-    const { total, count } = this.#averaged(raw);
-    if (d.avg.length === s.averagingWindow) d.avg.shift();
-    d.avg.push(raw);
-    d.total = total;
+    const total = this.#total(raw);
+    const count = this.#countWith();
+    if (this.#count === s.averagingWindow) {
+      v[AVG + this.#head] = raw;
+      this.#head = (this.#head + 1) % s.averagingWindow;
+    } else v[AVG + this.#count++] = raw;
+    v[TOTAL] = total;
     const a = total / count;
     let likelihood = 0.5;
-    if (d.t >= s.learningPeriod + s.estimationSamples) {
+    if (v[T]! >= s.learningPeriod + s.estimationSamples) {
       const p = this.#tail(a);
-      likelihood = 1 - (p <= RED && d.lastP <= RED ? YELLOW : p);
-      d.lastP = p;
+      likelihood = 1 - (p <= RED && v[LAST_P]! <= RED ? YELLOW : p);
+      v[LAST_P] = p;
     }
-    if (d.t >= s.learningPeriod) {
-      d.n++;
-      const alpha = 1 / Math.min(d.n, s.horizon);
-      const dev = a - d.mean;
-      d.mean += alpha * dev;
-      d.variance = (1 - alpha) * (d.variance + alpha * dev * dev);
+    if (v[T]! >= s.learningPeriod) {
+      const n = v[N]! + 1;
+      v[N] = n;
+      const alpha = 1 / Math.min(n, s.horizon);
+      const dev = a - v[MEAN]!;
+      v[MEAN] = v[MEAN]! + alpha * dev;
+      v[VARIANCE] = (1 - alpha) * (v[VARIANCE]! + alpha * dev * dev);
     }
-    d.nv++;
-    const alpha = 1 / Math.min(d.nv, s.horizon);
-    const dev = value - d.meanV;
-    d.meanV += alpha * dev;
-    d.varV = Math.min((1 - alpha) * (d.varV + alpha * Math.min(dev * dev, VARIANCE_CAP)), VARIANCE_CAP);
-    d.t++;
+    const nv = v[NV]! + 1;
+    v[NV] = nv;
+    const alpha = 1 / Math.min(nv, s.horizon);
+    const dev = value - v[MEAN_V]!;
+    v[MEAN_V] = v[MEAN_V]! + alpha * dev;
+    v[VAR_V] = Math.min((1 - alpha) * (v[VAR_V]! + alpha * Math.min(dev * dev, VARIANCE_CAP)), VARIANCE_CAP);
+    v[T] = v[T]! + 1;
     return likelihood;
   }
 
   toJSON(): LiteLikelihoodData {
-    return { ...this.#d, avg: this.#d.avg.slice() };
+    const v = this.#v;
+    const w = this.#s.averagingWindow;
+    const avg: number[] = [];
+    for (let i = 0; i < this.#count; i++) avg.push(v[AVG + ((this.#head + i) % w)]!);
+    return {
+      t: v[T]!,
+      n: v[N]!,
+      mean: v[MEAN]!,
+      variance: v[VARIANCE]!,
+      nv: v[NV]!,
+      meanV: v[MEAN_V]!,
+      varV: v[VAR_V]!,
+      avg,
+      total: v[TOTAL]!,
+      lastP: v[LAST_P]!,
+    };
   }
 
-  /** The running total and count of the averaging window once `raw` has entered it. */
-  #averaged(raw: number): { total: number; count: number } {
-    const d = this.#d;
-    let total = d.total;
-    let count = d.avg.length;
-    if (count === this.#s.averagingWindow) total -= d.avg[0]!;
-    else count++;
-    return { total: total + raw, count };
+  /** The running total of the averaging window once `raw` has entered it. */
+  #total(raw: number): number {
+    let total = this.#v[TOTAL]!;
+    if (this.#count === this.#s.averagingWindow) total -= this.#v[AVG + this.#head]!;
+    return total + raw;
+  }
+
+  /** How many raw scores the averaging window holds once the next has entered it. */
+  #countWith(): number {
+    return this.#count === this.#s.averagingWindow ? this.#count : this.#count + 1;
   }
 
   /** P(X > x) for X ~ N(mean, sd) of the averaged raw score, floored; the null distribution if flat. */
   #tail(x: number): number {
-    const d = this.#d;
-    let mean = Math.max(d.mean, MIN_MEAN);
-    let sd = Math.sqrt(Math.max(d.variance, MIN_VARIANCE));
-    if (d.varV < FLAT_VARIANCE) {
+    const v = this.#v;
+    let mean = Math.max(v[MEAN]!, MIN_MEAN);
+    let sd = Math.sqrt(Math.max(v[VARIANCE]!, MIN_VARIANCE));
+    if (v[VAR_V]! < FLAT_VARIANCE) {
       mean = 0.5;
       sd = 1000;
     }

@@ -26,6 +26,15 @@ export interface DvfaData {
   stamp: number;
 }
 
+/**
+ * Scratch of a presentation (the complement-coded sample, each category's match and energy): one
+ * for every Dvfa of the thread, since a presentation runs to its end before another starts. They
+ * were per instance: about 2-3 KB a series of the default pipeline (issue 19).
+ */
+const X = new Float64Array(WIDTH);
+let M = new Float64Array(0);
+let E = new Float64Array(0);
+
 export class Dvfa {
   /** Lower and upper vigilance. */
   lb: number;
@@ -41,10 +50,6 @@ export class Dvfa {
   #clusters = 0;
   #stamp = 0;
   readonly #capacity: number;
-  // Scratch, reused on every presentation.
-  readonly #x = new Float64Array(WIDTH);
-  #m = new Float64Array(0);
-  #e = new Float64Array(0);
 
   constructor(lb: number, ub: number, capacity: number, data?: DvfaData) {
     this.lb = data?.lb ?? lb;
@@ -89,7 +94,7 @@ export class Dvfa {
    * sample is novel (no category passes the lower vigilance). Sets `best` and `bestE`.
    */
   present(f: ArrayLike<number>, learn: boolean): number {
-    const x = this.#x;
+    const x = X;
     this.#stamp++;
     for (let i = 0; i < FEATURES; i++) {
       x[i] = f[i]!;
@@ -104,12 +109,12 @@ export class Dvfa {
       return 1;
     }
     const n = this.#n;
-    if (this.#m.length < n) {
-      this.#m = new Float64Array(this.#w.length / WIDTH);
-      this.#e = new Float64Array(this.#m.length);
+    if (M.length < n) {
+      M = new Float64Array(this.#w.length / WIDTH);
+      E = new Float64Array(M.length);
     }
-    const match = this.#m;
-    const energy = this.#e;
+    const match = M;
+    const energy = E;
     const w = this.#w;
     for (let j = 0; j < n; j++) {
       const o = j * WIDTH;
@@ -188,7 +193,7 @@ export class Dvfa {
   #learn(j: number): void {
     const o = j * WIDTH;
     const w = this.#w;
-    const x = this.#x;
+    const x = X;
     for (let i = 0; i < WIDTH; i++) if (x[i]! < w[o + i]!) w[o + i] = x[i]!;
     this.#wSum[j] = rowSum(w, o);
     this.#used[j] = this.#stamp;

@@ -25,6 +25,13 @@ export interface EncoderData {
   fw: number[];
 }
 
+/**
+ * Scratch of `encode`, one for every encoder of the thread (an encode runs to its end before
+ * another starts); per instance they cost two typed arrays a series (issue 19).
+ */
+const S = new Float64Array(WIN);
+const H = new Float64Array(WIN);
+
 export class LevelEncoder {
   #lo: number;
   #hi: number;
@@ -36,8 +43,6 @@ export class LevelEncoder {
   #d = 0;
   /** The feature window, oldest first. */
   readonly #fw = new Float64Array(WIN);
-  readonly #s = new Float64Array(WIN);
-  readonly #h = new Float64Array(WIN);
   /** Called with (a, b) when the range widens: old level values u map to a·u + b. */
   onRemap: ((a: number, b: number) => void) | null = null;
 
@@ -80,10 +85,10 @@ export class LevelEncoder {
       out.fill(0);
       return;
     }
-    const s = this.#s;
+    const s = S;
     minMax(fw, s);
-    haar(s, this.#h);
-    minMax(this.#h, s);
+    haar(s, H);
+    minMax(H, s);
     out.set(s, 0);
     out.set(fw, WIN);
   }

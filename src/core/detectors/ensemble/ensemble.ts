@@ -57,24 +57,64 @@ interface EnsembleData {
   members: DetectorState[];
 }
 
+/** One object for every member without params, so the registry resolves its defaults once. */
+const NO_PARAMS: Record<string, unknown> = Object.freeze({});
+
+/** Each declaration's weights, shared by the detectors built from it. */
+const weightsOf = new WeakMap<EnsembleParams, readonly number[]>();
+
+/**
+ * The members' scores combined as they come, member by member in order: the detector keeps no
+ * array of its members' last scores (issue 19: with their boxed numbers, ~250 bytes a series).
+ */
+class Combined {
+  s = 0;
+  band: Score | undefined = undefined;
+
+  add(weight: number, m: Score, max: boolean): void {
+    const w = weight * m.score;
+    if (max) {
+      if (w > this.s) this.s = w;
+    } else this.s += w;
+    if (this.band === undefined && !Number.isNaN(m.expected)) this.band = m;
+  }
+
+  result(max: boolean, weightSum: number): Score {
+    let s = this.s;
+    if (!max) s = weightSum > 0 ? s / weightSum : 0;
+    const band = this.band;
+    return {
+      score: Math.min(s, 1),
+      expected: band?.expected ?? Number.NaN,
+      lower: band?.lower ?? Number.NaN,
+      upper: band?.upper ?? Number.NaN,
+    };
+  }
+}
+
 export class EnsembleDetector implements Detector {
   readonly #members: Detector[];
-  readonly #weights: Float64Array;
+  readonly #weights: readonly number[];
   readonly #max: boolean;
   readonly #weightSum: number;
-  readonly #scores: Score[];
 
   constructor(p: EnsembleParams, members: Detector[]) {
     this.#members = members;
-    this.#weights = Float64Array.from(p.detectors, (m) => m.weight ?? 1);
+    let weights = weightsOf.get(p);
+    if (weights === undefined) {
+      weights = p.detectors.map((m) => m.weight ?? 1);
+      weightsOf.set(p, weights);
+    }
+    this.#weights = weights;
     this.#max = p.combine === 'max';
     this.#weightSum = this.#weights.reduce((a, b) => a + b, 0);
-    this.#scores = new Array(members.length);
   }
 
   score(ts: number, value: number): Score {
-    for (let i = 0; i < this.#members.length; i++) this.#scores[i] = this.#members[i]!.score(ts, value);
-    return this.#combine();
+    const c = new Combined();
+    for (let i = 0; i < this.#members.length; i++)
+      c.add(this.#weights[i]!, this.#members[i]!.score(ts, value), this.#max);
+    return c.result(this.#max, this.#weightSum);
   }
 
   update(ts: number, value: number): void {
@@ -82,30 +122,11 @@ export class EnsembleDetector implements Detector {
   }
 
   step(ts: number, value: number): Score {
+    const c = new Combined();
     for (let i = 0; i < this.#members.length; i++) {
-      this.#scores[i] = stepOf(this.#members[i]!, ts, value);
+      c.add(this.#weights[i]!, stepOf(this.#members[i]!, ts, value), this.#max);
     }
-    return this.#combine();
-  }
-
-  #combine(): Score {
-    let s = 0;
-    let band: Score | undefined;
-    for (let i = 0; i < this.#scores.length; i++) {
-      const m = this.#scores[i]!;
-      const w = this.#weights[i]! * m.score;
-      if (this.#max) {
-        if (w > s) s = w;
-      } else s += w;
-      if (band === undefined && !Number.isNaN(m.expected)) band = m;
-    }
-    if (!this.#max) s = this.#weightSum > 0 ? s / this.#weightSum : 0;
-    return {
-      score: Math.min(s, 1),
-      expected: band?.expected ?? Number.NaN,
-      lower: band?.lower ?? Number.NaN,
-      upper: band?.upper ?? Number.NaN,
-    };
+    return c.result(this.#max, this.#weightSum);
   }
 
   snapshot(): DetectorState {
@@ -141,7 +162,7 @@ export function ensembleDetector(source: DetectorSource): DetectorFactory<Ensemb
         if (st !== undefined && st.detector !== name) {
           throw new Error(`ensemble member ${i} is ${name} but its state is ${st.detector}'s`);
         }
-        return source.create(m.name, m.params ?? {}, st, hints);
+        return source.create(m.name, m.params ?? NO_PARAMS, st, hints);
       });
       return new EnsembleDetector(params, members);
     },

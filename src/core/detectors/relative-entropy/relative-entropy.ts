@@ -69,6 +69,9 @@ interface RelativeEntropyData {
   seen: number[];
 }
 
+/** The hypothesis arrays of a detector that has none yet: shared, never written. */
+const NONE: number[] = [];
+
 /** Pseudo-count added to every hypothesis bin so that KL stays finite. */
 const PSEUDO = 0.5;
 
@@ -85,20 +88,27 @@ export class RelativeEntropyDetector implements Detector {
   /** Inner bin width in sd (production binning). */
   readonly #width: number;
   readonly #norm: EwMoments;
-  readonly #ring: Float64Array;
+  /**
+   * The last `window` values: a plain array that grows to `window` as the first values come (a
+   * typed array per series cost about 370 bytes of headers besides its data, issue 19).
+   */
+  #ring: number[] = [];
   #head = 0;
   #size = 0;
-  readonly #hist: Int32Array[] = [];
-  readonly #logQ: Float64Array[] = [];
-  readonly #seen: number[] = [];
+  /**
+   * The hypotheses, `bins` entries each, one after the other: their bin counts and the logs of
+   * their smoothed frequencies (two typed arrays per hypothesis cost about 600 bytes of headers).
+   */
+  #hist: number[] = NONE;
+  #logQ: number[] = NONE;
+  #seen: number[] = NONE;
   constructor(p: RelativeEntropyParams, data?: RelativeEntropyData) {
     this.#p = p;
     this.#width = 6 / (p.bins - 2);
     this.#norm = EwMoments.from(data?.norm);
-    this.#ring = new Float64Array(p.window);
     if (data !== undefined) {
       for (const v of data.values.slice(-p.window)) this.#push(v);
-      for (let i = 0; i < data.hist.length; i++) this.#add(Int32Array.from(data.hist[i]!), data.seen[i]!);
+      for (let i = 0; i < data.hist.length; i++) this.#add(data.hist[i]!, data.seen[i]!);
     }
   }
 
@@ -149,10 +159,10 @@ export class RelativeEntropyDetector implements Detector {
       }
       let established = Number.POSITIVE_INFINITY;
       let normal = -1;
-      for (let h = 0; h < this.#hist.length; h++) {
-        const lq = this.#logQ[h]!;
+      for (let h = 0; h < this.#seen.length; h++) {
+        const at = h * p.bins;
         let cross = 0;
-        for (let b = 0; b < p.bins; b++) cross += (counts[b]! / p.window) * lq[b]!;
+        for (let b = 0; b < p.bins; b++) cross += (counts[b]! / p.window) * this.#logQ[at + b]!;
         const d = 2 * p.window * Math.max(0, plogp - cross);
         if (d < bestD) {
           bestD = d;
@@ -164,7 +174,7 @@ export class RelativeEntropyDetector implements Detector {
         }
       }
       if (normal >= 0) {
-        const point = 1 - Math.exp(this.#logQ[normal]![this.#bin(x, mean, sd)]!);
+        const point = 1 - Math.exp(this.#logQ[normal * p.bins + this.#bin(x, mean, sd)]!);
         score = Math.max(chiSquareCdf(established, p.bins - 1), point);
       }
     }
@@ -189,25 +199,46 @@ export class RelativeEntropyDetector implements Detector {
     return f >= n ? n - 1 : f >= 0 ? Math.floor(f) : 0;
   }
 
-  #add(counts: Int32Array, seen: number): void {
-    if (this.#hist.length >= this.#p.maxHypotheses) {
+  #add(counts: ArrayLike<number>, seen: number): void {
+    const bins = this.#p.bins;
+    if (this.#seen === NONE) {
+      this.#hist = [];
+      this.#logQ = [];
+      this.#seen = [];
+    }
+    const full = this.#seen.length >= this.#p.maxHypotheses;
+    if (full) {
       let victim = 0;
       for (let h = 1; h < this.#seen.length; h++) if (this.#seen[h]! < this.#seen[victim]!) victim = h;
-      this.#hist.splice(victim, 1);
-      this.#logQ.splice(victim, 1);
+      this.#hist.splice(victim * bins, bins);
+      this.#logQ.splice(victim * bins, bins);
       this.#seen.splice(victim, 1);
     }
-    const total = this.#p.window + PSEUDO * this.#p.bins;
-    this.#hist.push(counts);
-    this.#logQ.push(Float64Array.from(counts, (c) => Math.log((c + PSEUDO) / total)));
+    const total = this.#p.window + PSEUDO * bins;
+    for (let b = 0; b < bins; b++) {
+      // Int32Array.from of a stored count truncated it to 32 bits: kept so.
+      const c = counts[b]! | 0;
+      this.#hist.push(c);
+      this.#logQ.push(Math.log((c + PSEUDO) / total));
+    }
     this.#seen.push(seen);
+    if (!full && this.#seen.length === this.#p.maxHypotheses) {
+      // Grown by pushes, the arrays have up to half again their length in spare slots: from now
+      // on their length stays, so copies of exactly that length replace them.
+      this.#hist = this.#hist.slice();
+      this.#logQ = this.#logQ.slice();
+      this.#seen = this.#seen.slice();
+    }
   }
 
   #push(x: number): void {
     const w = this.#p.window;
     if (this.#size < w) {
-      this.#ring[(this.#head + this.#size) % w] = x;
+      // Filling: #head is 0, so this appends; once full, a copy of exactly w slots replaces the
+      // array grown by pushes.
+      this.#ring.push(x);
       this.#size++;
+      if (this.#size === w) this.#ring = this.#ring.slice();
     } else {
       this.#ring[this.#head] = x;
       this.#head = (this.#head + 1) % w;
@@ -221,7 +252,7 @@ export class RelativeEntropyDetector implements Detector {
     const data: RelativeEntropyData = {
       norm: this.#norm.toJSON(),
       values,
-      hist: this.#hist.map((h) => Array.from(h)),
+      hist: this.#seen.map((_, h) => this.#hist.slice(h * this.#p.bins, (h + 1) * this.#p.bins)),
       seen: this.#seen.slice(),
     };
     return { detector: 'relative-entropy', version: 1, data };

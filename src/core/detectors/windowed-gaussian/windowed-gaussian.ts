@@ -56,13 +56,21 @@ interface WindowedGaussianData {
   sds: number[];
 }
 
+/** The block arrays of a detector that has completed no block yet (never written). */
+const NO_BLOCKS: number[] = [];
+
 const NO_BAND: Score = { score: 0, expected: Number.NaN, lower: Number.NaN, upper: Number.NaN };
 
 export class WindowedGaussianDetector implements Detector {
   readonly #p: WindowedGaussianParams;
   readonly #k: number;
-  readonly #means: Float64Array;
-  readonly #sds: Float64Array;
+  /**
+   * The blocks' means and sds: plain arrays of doubles (a typed array costs about 370 bytes of
+   * headers besides its data, per series), made at the first completed block, so a series with
+   * fewer than `step` points holds none (issue 19).
+   */
+  #means: number[] = NO_BLOCKS;
+  #sds: number[] = NO_BLOCKS;
   #head = 0;
   #blocks = 0;
   #wn = 0;
@@ -75,12 +83,11 @@ export class WindowedGaussianDetector implements Detector {
   constructor(p: WindowedGaussianParams, data?: WindowedGaussianData) {
     this.#p = p;
     this.#k = Math.ceil(p.window / p.step);
-    this.#means = new Float64Array(this.#k);
-    this.#sds = new Float64Array(this.#k);
     if (data !== undefined) {
       [this.#wn, this.#wmean, this.#wsd] = data.window;
       [this.#pn, this.#pmean, this.#psd] = data.partial;
       this.#blocks = Math.min(data.means.length, this.#k);
+      if (this.#blocks > 0) this.#allocate();
       for (let i = 0; i < this.#blocks; i++) {
         this.#means[i] = data.means[i]!;
         this.#sds[i] = data.sds[i]!;
@@ -116,6 +123,7 @@ export class WindowedGaussianDetector implements Detector {
     }
     if (this.#pn < this.#p.step) return;
     if (filling) {
+      if (this.#blocks === 0) this.#allocate();
       this.#means[this.#blocks] = this.#pmean;
       this.#sds[this.#blocks] = this.#psd;
       this.#blocks++;
@@ -128,6 +136,12 @@ export class WindowedGaussianDetector implements Detector {
     this.#pn = 0;
     this.#pmean = 0;
     this.#psd = 0;
+  }
+
+  #allocate(): void {
+    // Zeros, then doubles written over them: arrays of exactly k double slots.
+    this.#means = new Array<number>(this.#k).fill(0);
+    this.#sds = new Array<number>(this.#k).fill(0);
   }
 
   /** Recomputes the window summary from the k blocks, oldest first. */

@@ -10,7 +10,11 @@ import Type from 'typebox';
 import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
 import { likelihoodPeriods, logLikelihood } from '../../scoring/likelihood.ts';
-import { LiteLikelihood, type LiteLikelihoodData } from '../../scoring/lite-likelihood.ts';
+import {
+  LiteLikelihood,
+  type LiteLikelihoodData,
+  type LiteLikelihoodSettings,
+} from '../../scoring/lite-likelihood.ts';
 import { type ExtremeData, NewExtreme } from '../../scoring/new-extreme.ts';
 import { type Calibrator, type CalibratorKind, clamp01, surprise } from '../calibrator.ts';
 import type { StageState } from '../stage.ts';
@@ -99,6 +103,32 @@ class LiteLikelihoodCalibrator implements Calibrator {
   }
 }
 
+/** Settings by params object and probationary length, shared by every series built from them. */
+const settings = new WeakMap<LiteLikelihoodParams, Map<number | undefined, LiteLikelihoodSettings>>();
+
+function settingsOf(
+  params: LiteLikelihoodParams,
+  probationaryLength: number | undefined,
+): LiteLikelihoodSettings {
+  let byProbation = settings.get(params);
+  if (byProbation === undefined) {
+    byProbation = new Map();
+    settings.set(params, byProbation);
+  }
+  let s = byProbation.get(probationaryLength);
+  if (s === undefined) {
+    const { learningPeriod, estimationSamples } = likelihoodPeriods(params, probationaryLength);
+    s = {
+      learningPeriod,
+      estimationSamples,
+      averagingWindow: params.averagingWindow,
+      horizon: params.horizon,
+    };
+    byProbation.set(probationaryLength, s);
+  }
+  return s;
+}
+
 const DEFAULTS: LiteLikelihoodParams = {
   surpriseDecades: 6,
   learningPeriod: 300,
@@ -119,11 +149,7 @@ export const liteLikelihoodCalibration: CalibratorKind<LiteLikelihoodParams> = {
   maxStateBytes: 25 * DEFAULTS.averagingWindow + 1024,
   create(params, ctx, state) {
     const data = state?.data as LiteData | undefined;
-    const { learningPeriod, estimationSamples } = likelihoodPeriods(params, ctx.hints?.probationaryLength);
-    const lik = new LiteLikelihood(
-      { learningPeriod, estimationSamples, averagingWindow: params.averagingWindow, horizon: params.horizon },
-      data?.likelihood,
-    );
+    const lik = new LiteLikelihood(settingsOf(params, ctx.hints?.probationaryLength), data?.likelihood);
     return new LiteLikelihoodCalibrator(params, lik, data);
   },
 };

@@ -51,6 +51,10 @@ interface Mark {
   learntAt: number;
 }
 
+/** The labels and marks of a stage without labels: shared, never written (they are replaced). */
+const NO_EXAMPLES: LearntExample[] = [];
+const NO_MARKS: Mark[] = [];
+
 class FeedbackRule implements PostRule {
   readonly #p: FeedbackParams;
   readonly #threshold: number;
@@ -63,7 +67,7 @@ class FeedbackRule implements PostRule {
     this.#p = p;
     this.#threshold = threshold;
     this.#seen = data.seen;
-    this.#examples = data.examples.slice(-p.maxExamples);
+    this.#examples = data.examples.length === 0 ? NO_EXAMPLES : data.examples.slice(-p.maxExamples);
     this.#mark();
   }
 
@@ -101,6 +105,12 @@ class FeedbackRule implements PostRule {
   }
 
   #mark(): void {
+    // Most series have no labels: they share the empty arrays (issue 19, bytes per series).
+    if (this.#examples.length === 0) {
+      this.#up = NO_MARKS;
+      this.#down = NO_MARKS;
+      return;
+    }
     this.#up = [];
     this.#down = [];
     for (const e of this.#examples) {
