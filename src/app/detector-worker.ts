@@ -77,8 +77,9 @@ export async function startDetectorWorker(
   built?: (tasks: PartitionTasks) => void,
 ): Promise<DetectorWorker> {
   const registry = builtinDetectors();
-  // Once stored, the changes go to their topic too. A failed publish fails the write, which the
-  // runtimes retry (upserts are idempotent), so the topic gets each change at least once.
+  // Once stored, the changes go to their topic too, in the order stored; a failed publish is retried
+  // by the writer, and a partition's checkpoint waits for its publishes (below), so the topic gets
+  // each change at least once.
   const anomalyWriter = new SharedAnomalyWriter({
     store: async (byPartition) => {
       const all = [...byPartition.values()].flat();
@@ -113,6 +114,9 @@ export async function startDetectorWorker(
         load: () => store.load(),
         ...(store.deleteSeries !== undefined ? { deleteSeries: store.deleteSeries } : {}),
         commit: async (data) => {
+          // The offset must not move past an anomaly change that is stored but not yet published
+          // (writes resolve once stored, see ./anomaly-writer.ts): a crash would lose the publish.
+          await anomalyWriter.published(p);
           const started = performance.now();
           await store.commit(data);
           opts.committed?.(data, performance.now() - started);
@@ -250,6 +254,7 @@ export async function startDetectorWorker(
       await maintenance.stop();
       await models.close();
       await membership.close();
+      anomalyWriter.close();
     },
   };
 }

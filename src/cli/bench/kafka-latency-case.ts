@@ -35,6 +35,12 @@ export interface LatencyCase {
   /** The Kafka part alone: due time → the worker's records handler, ms. */
   deliveredP50Ms: number | null;
   deliveredP99Ms: number | null;
+  /**
+   * Inside the worker: the records handler → the start of the PostgreSQL write that stores the
+   * spike's anomaly (scoring, the outbox, waiting for the round before).
+   */
+  toStoreP50Ms: number | null;
+  toStoreP99Ms: number | null;
   /** Checkpoint commits (InfluxDB, then PostgreSQL) during the run, ms. */
   commitP50Ms: number | null;
   commitP99Ms: number | null;
@@ -95,6 +101,7 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
   const messages = Math.round(o.rate * o.seconds);
   const stored = new Map<number, number>();
   const delivered = new Map<number, number>();
+  const storeStarted = new Map<number, number>();
   const w = await worker(ctx, topic, o.checkpointIntervalMs, {
     onRecords: (records, at) => {
       for (const r of records) {
@@ -105,12 +112,15 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
         if (i >= 0) delivered.set(i, at);
       }
     },
-    onStored: (anomalies, at) => {
+    onStored: (anomalies, at, writeMs) => {
       for (const a of anomalies) {
         // A run that an earlier spike of the series opened ends at this spike.
         for (const ts of [a.start, a.end]) {
           const i = workload.probeOf(ts);
-          if (i >= 0 && !stored.has(i)) stored.set(i, at);
+          if (i >= 0 && !stored.has(i)) {
+            stored.set(i, at);
+            storeStarted.set(i, at - writeMs);
+          }
         }
       }
     },
@@ -158,6 +168,7 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
   }
   const latencies: number[] = [];
   const kafka: number[] = [];
+  const toStore: number[] = [];
   let probes = 0;
   for (let i = warmupMessages; i < warmupMessages + generator.sent; i++) {
     if (!workload.isProbe(i)) continue;
@@ -167,6 +178,8 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     if (at !== undefined) latencies.push(at - due);
     const got = delivered.get(i);
     if (got !== undefined) kafka.push(got - due);
+    const began = storeStarted.get(i);
+    if (got !== undefined && began !== undefined) toStore.push(began - got);
   }
   const q = (p: number) => quantile(latencies, p);
   return {
@@ -186,6 +199,8 @@ export async function latencyCase(ctx: CaseContext, o: LatencyOptions): Promise<
     maxMs: q(1),
     deliveredP50Ms: quantile(kafka, 0.5),
     deliveredP99Ms: quantile(kafka, 0.99),
+    toStoreP50Ms: quantile(toStore, 0.5),
+    toStoreP99Ms: quantile(toStore, 0.99),
     commitP50Ms: quantile(w.commitMs, 0.5),
     commitP99Ms: quantile(w.commitMs, 0.99),
     anomalyWriteP50Ms: quantile(w.anomalyWriteMs, 0.5),

@@ -213,6 +213,7 @@ function table(r: KafkaBenchResult): string {
         [
           'case',
           'kafka p50/p99 ms',
+          'to write p50/p99 ms',
           'anomaly write p50/p99 ms',
           'checkpoint commit p50/p99 ms',
           'event loop delay p99/max ms',
@@ -222,6 +223,7 @@ function table(r: KafkaBenchResult): string {
         ...lat.map((c) => [
           c.case,
           `${fmt(c.deliveredP50Ms, 1)}/${fmt(c.deliveredP99Ms, 1)}`,
+          `${fmt(c.toStoreP50Ms, 1)}/${fmt(c.toStoreP99Ms, 1)}`,
           `${fmt(c.anomalyWriteP50Ms, 1)}/${fmt(c.anomalyWriteP99Ms, 1)}`,
           `${fmt(c.commitP50Ms, 1)}/${fmt(c.commitP99Ms, 1)}`,
           `${fmt(c.loopDelayP99Ms, 1)}/${fmt(c.loopDelayMaxMs, 1)}`,

@@ -19,8 +19,11 @@ export interface WorkerOptions {
   anomaliesTopic: string;
   group: string;
   checkpointIntervalMs: number;
-  /** Anomaly changes just committed to PostgreSQL, with the time (epoch ms, fractional). */
-  onStored?(anomalies: readonly Anomaly[], at: number): void;
+  /**
+   * Anomaly changes just committed to PostgreSQL, with the time (epoch ms, fractional) and how long
+   * their write took (so `at - writeMs` is when it started).
+   */
+  onStored?(anomalies: readonly Anomaly[], at: number, writeMs: number): void;
   /** Records as the consumer hands them to the tasks, with the time (epoch ms, fractional). */
   onRecords?(records: readonly InRecord[], at: number): void;
   /** A checkpoint or config poll failed (retried on the next tick, as in `vigil detector`). */
@@ -56,7 +59,7 @@ export async function startWorker(
     },
     anomaliesStored: (anomalies, ms) => {
       anomalyWriteMs.push(ms);
-      opts.onStored?.(anomalies, epochMs());
+      opts.onStored?.(anomalies, epochMs(), ms);
     },
     ...(onRecords !== undefined ? { received: (records) => onRecords(records, epochMs()) } : {}),
     checkpointFailed: onError,

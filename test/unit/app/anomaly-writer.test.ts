@@ -1,7 +1,8 @@
 /**
  * SharedAnomalyWriter: rounds are stored one at a time and published in the order stored; the next
- * round is stored while the previous one is still being published; a write resolves only once its
- * round is published, and rejects if its store or its publish failed.
+ * round is stored while the previous one is still being published; a write resolves once its round
+ * is stored and rejects if the store failed; `published(p)` resolves once p's stored changes are
+ * published, rejects when a publish attempt fails, and failed publishes are retried in order.
  */
 import { describe, expect, it } from 'vitest';
 import { SharedAnomalyWriter } from '../../../src/app/anomaly-writer.ts';
@@ -35,36 +36,32 @@ const tick = () => new Promise((r) => setImmediate(r));
 const starts = (m: ReadonlyMap<number, readonly Anomaly[]>) => [...m.values()].flat().map((a) => a.start);
 
 describe('SharedAnomalyWriter', () => {
-  it('stores the next round while the previous one is being published, and publishes in order', async () => {
+  it('resolves a write once stored, stores the next round during the publish, and publishes in order', async () => {
     const events: string[] = [];
     const publishGates = [gate(), gate()];
-    let published = 0;
+    let publishing = 0;
     const w = new SharedAnomalyWriter({
       store: async (m) => {
         events.push(`store ${starts(m)}`);
       },
       publish: async (m) => {
         events.push(`publish ${starts(m)} start`);
-        await publishGates[published++]!.p;
+        await publishGates[publishing++]!.p;
         events.push(`publish ${starts(m)} done`);
       },
     });
-    const settled: string[] = [];
-    const first = w
-      .forPartition(0)
-      .write([an(1, 10)])
-      .then(() => settled.push('first'));
+    const published: string[] = [];
+    await w.forPartition(0).write([an(1, 10)]);
+    const firstOut = w.published(0).then(() => published.push('p0'));
     await tick();
-    const second = w
-      .forPartition(1)
-      .write([an(2, 20)])
-      .then(() => settled.push('second'));
+    // Stored, not yet published: the partition's next change is stored without waiting.
+    await w.forPartition(1).write([an(2, 20)]);
+    const secondOut = w.published(1).then(() => published.push('p1'));
     await tick();
-    // Round 2 is stored although round 1's publish has not finished; its publish waits for round 1's.
     expect(events).toEqual(['store 10', 'publish 10 start', 'store 20']);
-    expect(settled).toEqual([]);
+    expect(published).toEqual([]);
     publishGates[0]!.open();
-    await first;
+    await firstOut;
     await tick();
     expect(events).toEqual([
       'store 10',
@@ -73,23 +70,76 @@ describe('SharedAnomalyWriter', () => {
       'publish 10 done',
       'publish 20 start',
     ]);
-    expect(settled).toEqual(['first']);
+    expect(published).toEqual(['p0']);
     publishGates[1]!.open();
-    await second;
-    expect(settled).toEqual(['first', 'second']);
+    await secondOut;
+    expect(published).toEqual(['p0', 'p1']);
+    // Nothing of partition 5 was ever stored: nothing to wait for.
+    await w.published(5);
   });
 
-  it("groups the changes that arrive during a store into one round, each partition's in order", async () => {
+  it('publishes the rounds stored during an append together in the next append, in the order stored', async () => {
+    const appends: Map<number, number[]>[] = [];
+    const first = gate();
+    const w = new SharedAnomalyWriter({
+      store: async () => {},
+      publish: async (m) => {
+        appends.push(new Map([...m].map(([p, l]) => [p, l.map((a) => a.start)])));
+        if (appends.length === 1) await first.p;
+      },
+    });
+    await w.forPartition(0).write([an(1, 1)]);
+    await tick();
+    await w.forPartition(0).write([an(1, 2)]);
+    await w.forPartition(2).write([an(3, 3)]);
+    await w.forPartition(0).write([an(1, 4)]);
+    first.open();
+    await Promise.all([w.published(0), w.published(2)]);
+    expect(appends).toEqual([
+      new Map([[0, [1]]]),
+      new Map([
+        [0, [2, 4]],
+        [2, [3]],
+      ]),
+    ]);
+  });
+
+  it('stores a round of another partition while one is stuck, up to storesInFlight', async () => {
+    const storeGate = gate();
+    const stored: number[] = [];
+    const w = new SharedAnomalyWriter(
+      {
+        store: async (m) => {
+          if (starts(m)[0] === 1) await storeGate.p;
+          stored.push(...starts(m));
+        },
+        publish: async () => {},
+      },
+      { storesInFlight: 2 },
+    );
+    const stuck = w.forPartition(0).write([an(1, 1)]);
+    await tick();
+    await w.forPartition(1).write([an(2, 2)]);
+    expect(stored).toEqual([2]);
+    storeGate.open();
+    await stuck;
+    expect(stored).toEqual([2, 1]);
+  });
+
+  it("groups the changes that arrive while the stores are busy into one round, each partition's in order", async () => {
     const rounds: Map<number, number[]>[] = [];
     const storeGate = gate();
     let stores = 0;
-    const w = new SharedAnomalyWriter({
-      store: async (m) => {
-        rounds.push(new Map([...m].map(([p, l]) => [p, l.map((a) => a.start)])));
-        if (stores++ === 0) await storeGate.p;
+    const w = new SharedAnomalyWriter(
+      {
+        store: async (m) => {
+          rounds.push(new Map([...m].map(([p, l]) => [p, l.map((a) => a.start)])));
+          if (stores++ === 0) await storeGate.p;
+        },
+        publish: async () => {},
       },
-      publish: async () => {},
-    });
+      { storesInFlight: 1 },
+    );
     const a = w.forPartition(0).write([an(1, 1)]);
     await tick();
     const b = w.forPartition(3).write([an(2, 2)]);
@@ -105,25 +155,52 @@ describe('SharedAnomalyWriter', () => {
     ]);
   });
 
-  it('rejects the writes of a round whose store or publish failed, and goes on with the next', async () => {
+  it('rejects the writes of a failed store; retries a failed publish in order until it succeeds', async () => {
     let failStore = true;
     let failPublish = false;
     const published: number[][] = [];
-    const w = new SharedAnomalyWriter({
-      store: async () => {
-        if (failStore) throw new Error('postgres is down');
+    const failures: string[] = [];
+    const w = new SharedAnomalyWriter(
+      {
+        store: async () => {
+          if (failStore) throw new Error('postgres is down');
+        },
+        publish: async (m) => {
+          if (failPublish) throw new Error('kafka is down');
+          published.push(starts(m));
+        },
       },
-      publish: async (m) => {
-        if (failPublish) throw new Error('kafka is down');
-        published.push(starts(m));
-      },
-    });
+      { retryMs: 1, publishFailed: (err) => failures.push((err as Error).message) },
+    );
     await expect(w.forPartition(0).write([an(1, 1)])).rejects.toThrow('postgres is down');
     failStore = false;
     failPublish = true;
-    await expect(w.forPartition(0).write([an(1, 2)])).rejects.toThrow('kafka is down');
+    // Stored: the write resolves; the publish fails, and a checkpoint waiting for it hears so.
+    await w.forPartition(0).write([an(1, 2)]);
+    await expect(w.published(0)).rejects.toThrow('kafka is down');
+    await w.forPartition(1).write([an(2, 3)]);
+    expect(published).toEqual([]);
     failPublish = false;
-    await w.forPartition(0).write([an(1, 3)]);
-    expect(published).toEqual([[3]]);
+    await w.published(1);
+    await w.published(0);
+    // The failed round went out first, then the one stored after it; the failed store never did.
+    expect(published).toEqual([[2], [3]]);
+    expect(failures.length).toBeGreaterThan(0);
+  });
+
+  it('gives up retrying at close: waiting for the publish then fails', async () => {
+    const w = new SharedAnomalyWriter(
+      {
+        store: async () => {},
+        publish: async () => {
+          throw new Error('kafka is down');
+        },
+      },
+      { retryMs: 1 },
+    );
+    await w.forPartition(0).write([an(1, 1)]);
+    await expect(w.published(0)).rejects.toThrow('kafka is down');
+    w.close();
+    await expect(w.published(0)).rejects.toThrow('closed before the publish succeeded');
   });
 });
