@@ -511,6 +511,13 @@ const Influx = Type.Object(
       default: 10_000,
       description: 'rows per /query page when reading a range (below any server max-row-limit)',
     }),
+    layout: Type.Union([Type.Literal('compact'), Type.Literal('fields')], {
+      default: 'compact',
+      description:
+        'fields of a scored point: compact = value, score and one string field band (flags and band), ' +
+        'about 2x the points/s InfluxDB stores; fields = the 7 fields before 2026-12 (value, score, ' +
+        'anomalous, expected, lower, upper, missing). Reads take both (docs/integrations.md)',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -1,7 +1,8 @@
 /**
  * Line protocol against a real InfluxDB 1.x: awkward names and float edge values go in through the
  * InfluxPointStore and come back exactly, names that line protocol cannot carry still store their
- * points, and a rewrite of (series, ts) replaces the point.
+ * points, and a rewrite of (series, ts) replaces the point. The compact layout writes three fields;
+ * points written in the earlier `fields` layout read the same through it, and rewrites replace them.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ async function storedAs(measurement: string, id: number) {
   const row = s.values[0]!;
   const tags: Record<string, unknown> = {};
   for (const [i, c] of s.columns.entries()) {
-    if (!['time', 'value', 'score', 'anomalous', 'expected', 'lower', 'upper', 'missing'].includes(c))
+    if (!['time', 'value', 'score', 'band', 'anomalous', 'expected', 'lower', 'upper', 'missing'].includes(c))
       tags[c] = row[i];
   }
   return { name: s.name, tags };
@@ -151,6 +152,66 @@ describe('InfluxDB line protocol round trip', () => {
       name: FALLBACK_MEASUREMENT,
       tags: { ok: 'yes', [SERIES_ID_TAG]: '400' },
     });
+  });
+
+  it('the compact layout writes value, score and the band string, as docs/integrations.md says', async () => {
+    register(500, 'compact', { host: 'c' });
+    const nanScore: ScoredPoint = { ...point(3, 7), score: Number.NaN };
+    await store.write(
+      new Map([[500, PointColumns.of([point(1, 5), point(2, 500, [1.5, -1, 4]), nanScore])]]),
+    );
+    const [keys] = await client.query(`SHOW FIELD KEYS FROM "compact"`);
+    expect(keys!.series[0]!.values).toEqual([
+      ['band', 'string'],
+      ['score', 'float'],
+      ['value', 'float'],
+    ]);
+    const [rows] = await client.query(`SELECT "value", "score", "band" FROM "compact"`);
+    expect(rows!.series[0]!.values).toEqual([
+      [1, 5, 0.5, '0'],
+      [2, 500, 0.5, '1 1.5 -1 4'],
+      [3, 7, null, '4'],
+    ]);
+    // The anomalous points, as an InfluxQL user finds them (flags odd).
+    const [anomalous] = await client.query(`SELECT "value" FROM "compact" WHERE "band" =~ /^[1357]( |$)/`);
+    expect(anomalous!.series[0]!.values).toEqual([[2, 500]]);
+    expect(await store.range(500, 0, 10)).toEqual([point(1, 5), point(2, 500, [1.5, -1, 4]), nanScore]);
+  });
+
+  it('points written in the fields layout read the same in compact, and a compact rewrite replaces them', async () => {
+    const old = new InfluxPointStore({
+      client,
+      series: { get: async (id) => series.get(id) },
+      layout: 'fields',
+    });
+    register(600, 'migrated', { host: 'm' });
+    const before = [
+      point(1, 1, [1, 0, 2]),
+      point(2, 200, [1, 0, 2]),
+      point(3, 3),
+      { ...point(4, 4), value: Number.NaN },
+    ];
+    await old.write(new Map([[600, PointColumns.of(before)]]));
+    const [keys] = await client.query(`SHOW FIELD KEYS FROM "migrated"`);
+    expect(keys!.series[0]!.values.map((r) => r[0])).toEqual([
+      'anomalous',
+      'expected',
+      'lower',
+      'missing',
+      'score',
+      'upper',
+      'value',
+    ]);
+    expect(await store.range(600, 0, 10)).toEqual(before);
+    // A replay after the switch rewrites some of them in the compact layout: each reads as rewritten
+    // (the band gone, the flag cleared), the others as they were.
+    const after = [point(2, 2), point(3, 300, [9, 8, 10])];
+    await store.write(new Map([[600, PointColumns.of(after)]]));
+    expect(await store.range(600, 0, 10)).toEqual([before[0], after[0], after[1], before[3]]);
+    // The count a delete reports takes each layout's always-written field: the two points rewritten
+    // in both layouts count twice (documented in point-store.ts); every point goes.
+    expect(await store.deleteSeries([600])).toBe(4 + 2);
+    expect(await old.range(600, 0, 10)).toEqual([]);
   });
 
   it('string fields keep quotes and backslashes', async () => {

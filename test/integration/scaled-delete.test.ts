@@ -97,11 +97,15 @@ async function stateStored(id: number, key: string): Promise<boolean> {
 
 /** Points InfluxDB holds of a series id (`extra`: more InfluxQL conditions). */
 async function influxCount(id: number, extra = ''): Promise<number> {
-  const query = `SELECT count("missing") FROM /.*/ WHERE "vigil_sid" = '${id}'${extra}`;
+  // One field of each influx.layout is written with every point: `missing` (fields), `band` (compact).
+  const query = `SELECT count("missing"), count("band") FROM /.*/ WHERE "vigil_sid" = '${id}'${extra}`;
   const r = await fetch(`${influxUrl}/query?db=${run}&q=${encodeURIComponent(query)}`);
-  const body = (await r.json()) as { results: { series?: { values: [string, number][] }[] }[] };
+  const body = (await r.json()) as {
+    results: { series?: { values: [string, number | null, number | null][] }[] }[];
+  };
   let n = 0;
-  for (const s of body.results[0]?.series ?? []) for (const row of s.values) n += row[1];
+  for (const s of body.results[0]?.series ?? [])
+    for (const row of s.values) n += (row[1] ?? 0) + (row[2] ?? 0);
   return n;
 }
 

@@ -66,6 +66,11 @@ export class InfluxClient {
     }
   }
 
+  /** How scored points are laid out in fields (influx.layout, see point-store.ts). */
+  get layout(): 'compact' | 'fields' {
+    return this.#config.layout;
+  }
+
   /** Rows per `/query` page when reading a range (influx.pageSize). */
   get pageSize(): number {
     return this.#config.pageSize;

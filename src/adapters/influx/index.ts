@@ -8,7 +8,14 @@ import { InfluxPointStore, type SeriesLookup } from './point-store.ts';
 
 export { InfluxClient, type InfluxVersion, type QuerySeries, type StatementResult } from './client.ts';
 export { type InfluxConfig, resolveInfluxConfig } from './config.ts';
-export { FALLBACK_MEASUREMENT, InfluxPointStore, SERIES_ID_TAG, type SeriesLookup } from './point-store.ts';
+export {
+  FALLBACK_MEASUREMENT,
+  formatLine,
+  type InfluxLayout,
+  InfluxPointStore,
+  SERIES_ID_TAG,
+  type SeriesLookup,
+} from './point-store.ts';
 
 /**
  * A client after the server answered and the database is ready for writes (created if the

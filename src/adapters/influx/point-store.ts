@@ -2,21 +2,35 @@
  * Scored points in InfluxDB: the PointSink that checkpoints write to and the PointStore that
  * queries read, scaled out.
  *
- * Schema, one InfluxDB point per scored point:
+ * Schema, one InfluxDB point per scored point (docs/integrations.md, "Scores in InfluxDB", says the
+ * same for people querying InfluxDB):
  * - measurement: the series' metric;
  * - tags: the series' tags, plus the reserved tag `vigil_sid` = the series id, which is what reads
  *   select on (metric and tags are there for people querying InfluxDB directly, e.g. from Grafana);
- * - fields: `value`, `score` (floats), `anomalous` (boolean), and `expected`, `lower`, `upper`
- *   (floats) only for points with a band, plus `missing` (float, always written): a bit mask of
- *   the numeric fields that are NaN (1 value, 2 score, 4 expected, 8 lower, 16 upper; 28 = no band);
+ * - fields, by `influx.layout`:
+ *   - `compact` (the default): `value` and `score` (floats, left out when NaN) and `band`, a string
+ *     always written: `"<flags>"`, or `"<flags> <expected> <lower> <upper>"` for a point with a
+ *     band (a part that is NaN reads `NaN`); flags is a decimal bit mask: 1 anomalous, 2 value is
+ *     NaN, 4 score is NaN. InfluxDB's write cost is per field, so three fields store about twice
+ *     the points/s of seven (bench/influx-fields.ts, bench/README.md);
+ *   - `fields` (the layout before 2026-12): `value`, `score` (floats), `anomalous` (boolean), and
+ *     `expected`, `lower`, `upper` (floats) only for points with a band, plus `missing` (float,
+ *     always written): a bit mask of the numeric fields that are NaN (1 value, 2 score, 4 expected,
+ *     8 lower, 16 upper; 28 = no band);
  * - time: the point's ts in milliseconds.
- * Line protocol has no NaN or infinity: NaN fields are left out (and flagged in `missing`), ±Infinity
- * is stored as ±Number.MAX_VALUE, as band edges are clamped everywhere else.
+ * Reads take either layout, point by point: a point with a `band` field reads by it, any other by
+ * `missing`. So a database written in `fields` keeps reading the same after the switch, and a point
+ * rewritten in `compact` (a replay) reads as rewritten.
+ * Line protocol has no NaN or infinity: NaN fields are left out (and flagged), ±Infinity is stored
+ * as ±Number.MAX_VALUE, as band edges are clamped everywhere else.
  * InfluxDB identifies a point by measurement, tag set and time, and a write of an existing point
- * replaces the fields it carries but keeps the others. Hence `missing`: a rewrite without a band
- * cannot remove the earlier band's fields, but it sets their bits, and reads (and anyone querying
- * InfluxDB directly) MUST take a field whose bit is set as NaN. So rewriting a (series, ts) replaces
- * the point as reads see it, and a replay changes nothing.
+ * replaces the fields it carries but keeps the others. Hence the flags that are always written: a
+ * rewrite without a band (or with a NaN value) cannot remove the earlier fields, but its flags say
+ * they are NaN, and reads (and anyone querying InfluxDB directly) MUST take such a field as NaN.
+ * So rewriting a (series, ts) replaces the point as reads see it, and a replay changes nothing.
+ * (One order this cannot cover: a point written in `compact` and then rewritten in `fields` keeps
+ * its `band`, which reads win; replays rewrite the same point, so this reads the same unless the
+ * two writes differed.)
  *
  * Names line protocol cannot carry exactly (see line-protocol.ts) do not stop a series from being
  * stored: a metric without an exact form goes to the measurement `vigil_series` instead, and a tag
@@ -43,8 +57,14 @@ export const SERIES_ID_TAG = 'vigil_sid';
 /** Where points of a metric go when line protocol cannot carry its name exactly. */
 export const FALLBACK_MEASUREMENT = 'vigil_series';
 
+/** The fields of the `fields` layout, in the order reads select them, then the compact layout's one more. */
 const FIELDS = ['value', 'score', 'anomalous', 'expected', 'lower', 'upper', 'missing'] as const;
-const RESERVED_TAGS = new Set<string>(['time', '_measurement', '_field', SERIES_ID_TAG, ...FIELDS]);
+const BAND_FIELD = 'band';
+const SELECTED = [...FIELDS, BAND_FIELD] as const;
+const RESERVED_TAGS = new Set<string>(['time', '_measurement', '_field', SERIES_ID_TAG, ...SELECTED]);
+
+/** `influx.layout`: which fields a scored point is written with (reads take both). */
+export type InfluxLayout = 'compact' | 'fields';
 /** Latest time InfluxDB can store, in ms. */
 const MAX_INFLUX_MS = 9_223_372_036_854;
 /** Lines a write gathers before it sends them, so a big checkpoint never sits in memory as text. */
@@ -76,19 +96,28 @@ export class InfluxPointStore implements PointSink, PointStore {
   readonly #database: string;
   readonly #series: SeriesLookup;
   readonly #pageSize: number;
+  readonly #layout: InfluxLayout;
   readonly #targets = new Map<number, Target>();
 
-  /** `database` and `pageSize` (rows per range query) default to the client's. */
-  constructor(options: { client: InfluxClient; database?: string; series: SeriesLookup; pageSize?: number }) {
+  /** `database`, `pageSize` (rows per range query) and `layout` (of writes) default to the client's. */
+  constructor(options: {
+    client: InfluxClient;
+    database?: string;
+    series: SeriesLookup;
+    pageSize?: number;
+    layout?: InfluxLayout;
+  }) {
     this.#client = options.client;
     this.#database = options.database ?? options.client.database;
     this.#series = options.series;
     this.#pageSize = options.pageSize ?? options.client.pageSize;
+    this.#layout = options.layout ?? options.client.layout;
   }
 
   async write(points: ReadonlyMap<number, PointColumns>): Promise<void> {
     let lines: string[] = [];
     let sinceYield = 0;
+    const compact = this.#layout === 'compact';
     for (const [sid, cols] of points) {
       if (cols.length === 0) continue;
       const target = await this.#target(sid);
@@ -109,16 +138,11 @@ export class InfluxPointStore implements PointSink, PointStore {
         const expected = finiteOrNaN(cols.expected[i]!);
         const lower = finiteOrNaN(cols.lower[i]!);
         const upper = finiteOrNaN(cols.upper[i]!);
-        const missing =
-          (Number.isNaN(value) ? 1 : 0) |
-          (Number.isNaN(score) ? 2 : 0) |
-          (Number.isNaN(expected) ? 4 : 0) |
-          (Number.isNaN(lower) ? 8 : 0) |
-          (Number.isNaN(upper) ? 16 : 0);
+        const anomalous = (cols.flags[i]! & 1) !== 0;
         lines.push(
-          `${target.prefix} anomalous=${(cols.flags[i]! & 1) !== 0},missing=${missing}` +
-            `${field('value', value)}${field('score', score)}${field('expected', expected)}` +
-            `${field('lower', lower)}${field('upper', upper)} ${ts}`,
+          compact
+            ? compactLine(target.prefix, ts, value, score, anomalous, expected, lower, upper)
+            : fieldsLine(target.prefix, ts, value, score, anomalous, expected, lower, upper),
         );
         if (++sinceYield === YIELD_LINES) {
           sinceYield = 0;
@@ -141,7 +165,7 @@ export class InfluxPointStore implements PointSink, PointStore {
     let lo = Math.max(0, Math.ceil(from));
     const hi = Math.min(MAX_INFLUX_MS + 1, Math.ceil(to));
     const select =
-      `SELECT ${FIELDS.map((f) => `${quoteIdent(f)}::field`).join(', ')} ` +
+      `SELECT ${SELECTED.map((f) => `${quoteIdent(f)}::field`).join(', ')} ` +
       `FROM ${quoteIdent(target.measurement)} WHERE ${quoteIdent(SERIES_ID_TAG)} = ${quoteString(String(seriesId))}`;
     // Pages by time, so a server `max-row-limit` below the page size costs requests, never points.
     while (lo < hi) {
@@ -150,19 +174,15 @@ export class InfluxPointStore implements PointSink, PointStore {
       const [result] = await this.#client.query(q, { epoch: 'ms', database: this.#database });
       let rows = 0;
       for (const s of result?.series ?? []) {
-        const at = FIELDS.map((f) => s.columns.indexOf(f));
+        const at = SELECTED.map((f) => s.columns.indexOf(f));
         const t = s.columns.indexOf('time');
         for (const row of s.values) {
-          const missing = num(row[at[6]!]);
-          out.push({
-            ts: row[t] as number,
-            value: missing & 1 ? Number.NaN : num(row[at[0]!]),
-            score: missing & 2 ? Number.NaN : num(row[at[1]!]),
-            anomalous: row[at[2]!] === true,
-            expected: missing & 4 ? Number.NaN : num(row[at[3]!]),
-            lower: missing & 8 ? Number.NaN : num(row[at[4]!]),
-            upper: missing & 16 ? Number.NaN : num(row[at[5]!]),
-          });
+          const band = at[7]! >= 0 ? row[at[7]!] : undefined;
+          out.push(
+            typeof band === 'string'
+              ? fromCompact(row[t] as number, row[at[0]!], row[at[1]!], band)
+              : fromFields(row[t] as number, at, row),
+          );
           rows++;
         }
       }
@@ -199,14 +219,14 @@ export class InfluxPointStore implements PointSink, PointStore {
 
   /** Counts the points `where` selects (the answer and the metrics say how many), then deletes them. */
   async #deleteWhere(where: string): Promise<number> {
+    // Each layout writes one field with every point (`missing`, `band`); a point rewritten in both
+    // layouts counts twice.
     const [counted] = await this.#client.query(
-      `SELECT count(${quoteIdent('missing')}) FROM /.*/ WHERE ${where}`,
-      {
-        database: this.#database,
-      },
+      `SELECT count(${quoteIdent('missing')}), count(${quoteIdent(BAND_FIELD)}) FROM /.*/ WHERE ${where}`,
+      { database: this.#database },
     );
     let n = 0;
-    for (const s of counted?.series ?? []) for (const row of s.values) n += num(row[1]);
+    for (const s of counted?.series ?? []) for (const row of s.values) n += num0(row[1]) + num0(row[2]);
     if (n > 0) await this.#client.command(`DELETE WHERE ${where}`, this.#database);
     return n;
   }
@@ -230,6 +250,107 @@ export class InfluxPointStore implements PointSink, PointStore {
   }
 }
 
+/**
+ * One scored point's line in `layout` (what `write` sends; exported for bench/influx-fields.ts).
+ * Values MUST already be finite or NaN.
+ */
+export function formatLine(
+  layout: InfluxLayout,
+  prefix: string,
+  ts: number,
+  p: Omit<ScoredPoint, 'ts'>,
+): string {
+  return (layout === 'compact' ? compactLine : fieldsLine)(
+    prefix,
+    ts,
+    p.value,
+    p.score,
+    p.anomalous,
+    p.expected,
+    p.lower,
+    p.upper,
+  );
+}
+
+/** A line of the `compact` layout (see the header). */
+function compactLine(
+  prefix: string,
+  ts: number,
+  value: number,
+  score: number,
+  anomalous: boolean,
+  expected: number,
+  lower: number,
+  upper: number,
+): string {
+  const flags = (anomalous ? 1 : 0) | (Number.isNaN(value) ? 2 : 0) | (Number.isNaN(score) ? 4 : 0);
+  const band =
+    Number.isNaN(expected) && Number.isNaN(lower) && Number.isNaN(upper)
+      ? `${flags}`
+      : `${flags} ${bandPart(expected)} ${bandPart(lower)} ${bandPart(upper)}`;
+  const head = `${field('value', value)}${field('score', score)}`;
+  return `${prefix} ${head === '' ? '' : `${head.slice(1)},`}${BAND_FIELD}="${band}" ${ts}`;
+}
+
+/** A line of the `fields` layout (see the header). */
+function fieldsLine(
+  prefix: string,
+  ts: number,
+  value: number,
+  score: number,
+  anomalous: boolean,
+  expected: number,
+  lower: number,
+  upper: number,
+): string {
+  const missing =
+    (Number.isNaN(value) ? 1 : 0) |
+    (Number.isNaN(score) ? 2 : 0) |
+    (Number.isNaN(expected) ? 4 : 0) |
+    (Number.isNaN(lower) ? 8 : 0) |
+    (Number.isNaN(upper) ? 16 : 0);
+  return (
+    `${prefix} anomalous=${anomalous},missing=${missing}` +
+    `${field('value', value)}${field('score', score)}${field('expected', expected)}` +
+    `${field('lower', lower)}${field('upper', upper)} ${ts}`
+  );
+}
+
+/** A point read in the `compact` layout: `band` is its string field. */
+function fromCompact(ts: number, value: unknown, score: unknown, band: string): ScoredPoint {
+  const parts = band.split(' ');
+  const flags = Number(parts[0]);
+  return {
+    ts,
+    value: flags & 2 ? Number.NaN : num(value),
+    score: flags & 4 ? Number.NaN : num(score),
+    anomalous: (flags & 1) !== 0,
+    expected: parts.length === 4 ? Number(parts[1]) : Number.NaN,
+    lower: parts.length === 4 ? Number(parts[2]) : Number.NaN,
+    upper: parts.length === 4 ? Number(parts[3]) : Number.NaN,
+  };
+}
+
+/** A point read in the `fields` layout; `at` = the columns of FIELDS in the row. */
+function fromFields(ts: number, at: readonly number[], row: readonly unknown[]): ScoredPoint {
+  const col = (k: number): unknown => (at[k]! >= 0 ? row[at[k]!] : undefined);
+  const missing = num(col(6));
+  return {
+    ts,
+    value: missing & 1 ? Number.NaN : num(col(0)),
+    score: missing & 2 ? Number.NaN : num(col(1)),
+    anomalous: col(2) === true,
+    expected: missing & 4 ? Number.NaN : num(col(3)),
+    lower: missing & 8 ? Number.NaN : num(col(4)),
+    upper: missing & 16 ? Number.NaN : num(col(5)),
+  };
+}
+
+/** A band edge inside the `band` string: its float form, or `NaN`. */
+function bandPart(x: number): string {
+  return Number.isNaN(x) ? 'NaN' : formatFloat(x);
+}
+
 /** `,name=x`, or nothing for NaN. */
 function field(name: string, x: number): string {
   return Number.isNaN(x) ? '' : `,${name}=${formatFloat(x)}`;
@@ -237,4 +358,8 @@ function field(name: string, x: number): string {
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : Number.NaN;
+}
+
+function num0(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
 }
