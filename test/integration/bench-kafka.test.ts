@@ -34,6 +34,7 @@ it('runs every case with tiny counts and reports every point scored', { timeout:
       'kafka',
       ...['--messages', '300', '--batch-messages', '20', '--series', '40', '--partitions', '4'],
       ...['--at', '600', '--seconds', '1', '--checkpoint-ms', '20,5000', '--peer-rounds', '1'],
+      ...['--sustained-from', '200', '--sustained-steps', '2'],
       ...['--json', json],
     ],
     { cwd: root, timeout: 280_000, maxBuffer: 16 * 1024 * 1024 },
@@ -46,10 +47,28 @@ it('runs every case with tiny counts and reports every point scored', { timeout:
   expect([...byCase.keys()]).toEqual([
     'single',
     'batch100',
+    'sustained',
     'latency',
     'latency-default-checkpoint',
     'transport',
   ]);
+  // The sustained search ran its two steps (200, then 300 after a step that held, or 100 after
+  // one that did not), each from a fresh topic; a step that held stored every point it sent.
+  const sustained = byCase.get('sustained') as {
+    sustainedMessagesPerSec: number;
+    steps: { messagesPerSec: number; sent: number; held: boolean; why: string | null }[];
+  };
+  expect(sustained.steps).toHaveLength(2);
+  expect(sustained.steps[0]!.messagesPerSec).toBe(200);
+  expect(sustained.steps[1]!.messagesPerSec).toBe(sustained.steps[0]!.held ? 300 : 100);
+  for (const st of sustained.steps) expect(st.held === (st.why === null)).toBe(true);
+  expect(sustained.sustainedMessagesPerSec).toBe(
+    Math.max(0, ...sustained.steps.filter((st) => st.held).map((st) => st.messagesPerSec)),
+  );
+  // The goals the run measured, each with its verdict: (a) the sustained rate, (b) latency against
+  // Kafka alone at the same rate (600, given by --at) for both latency runs.
+  expect(r.goals.map((g: { goal: string }) => g.goal.slice(0, 3))).toEqual(['(a)', '(b)', '(b)']);
+  for (const g of r.goals.slice(1)) expect(typeof g.met).toBe('boolean');
   for (const [name, messages, perMessage] of [
     ['single', 300, 1],
     ['batch100', 20, 100],

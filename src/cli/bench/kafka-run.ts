@@ -21,6 +21,7 @@ import type { CaseContext, Progress } from './kafka-case-support.ts';
 import { type LatencyCase, latencyCase, type TransportCase, transportCase } from './kafka-latency-case.ts';
 import { type PeerClient, type PeerRun, runPeer } from './kafka-peers.ts';
 import { openStack, servicesUp } from './kafka-stack.ts';
+import { type SustainedCase, type SustainedStep, sustainedCase } from './kafka-sustained-case.ts';
 import { type ThroughputCase, throughputCase } from './kafka-throughput-case.ts';
 import { seriesKeyOf } from './kafka-workload.ts';
 
@@ -40,7 +41,9 @@ export interface KafkaBenchResult {
   defaultDetector: string;
   series: number;
   partitions: number;
-  cases: (ThroughputCase | LatencyCase | TransportCase)[];
+  cases: (ThroughputCase | LatencyCase | TransportCase | SustainedCase)[];
+  /** Issue 19 item 3's goals, each with its verdict (those the run's cases measure). */
+  goals: Goal[];
   peers: (PeerRun & { vsKafkajs?: number })[];
   /** Cases that did not complete, with the reason. */
   failures: { case: string; error: string }[];
@@ -53,6 +56,51 @@ export interface KafkaBenchResult {
     note: string;
   };
   versions: Record<string, string>;
+}
+
+export interface Goal {
+  goal: string;
+  measured: string;
+  /** null: measured, no target (the sustained rate is what the other goals are set against). */
+  met: boolean | null;
+}
+
+/** The goals the run's cases measure: (a) the sustained rate, (b) and (c) the latency p99s. */
+export function goalsOf(cases: KafkaBenchResult['cases']): Goal[] {
+  const goals: Goal[] = [];
+  const sustained = cases.find((c): c is SustainedCase => c.case === 'sustained');
+  if (sustained !== undefined) {
+    goals.push({
+      goal: '(a) sustained end-to-end rate: every point scored and stored (InfluxDB + PostgreSQL), no growing lag',
+      measured:
+        sustained.sustainedMessagesPerSec > 0
+          ? `${fmt(sustained.sustainedMessagesPerSec)} messages/s = points/s`
+          : 'no rate tried held',
+      met: sustained.sustainedMessagesPerSec > 0 ? null : false,
+    });
+  }
+  const latency = cases.filter((c): c is LatencyCase => 'atMessagesPerSec' in c);
+  const transport = cases.filter((c): c is TransportCase => 'transportMessagesPerSec' in c);
+  for (const l of latency) {
+    const t = transport.find((x) => x.transportMessagesPerSec === l.atMessagesPerSec);
+    const half =
+      sustained !== undefined && l.atMessagesPerSec === Math.round(sustained.sustainedMessagesPerSec / 2);
+    if (t !== undefined && l.p99Ms !== null && t.p99Ms !== null) {
+      goals.push({
+        goal: `(b) p99 point → anomaly stored ≤ Kafka alone's p99 + 50 ms, at ${fmt(l.atMessagesPerSec)} messages/s${half ? ' (half the sustained rate)' : ''}, ${l.case}`,
+        measured: `${fmt(l.p99Ms, 1)} ms vs ${fmt(t.p99Ms, 1)} + 50 = ${fmt(t.p99Ms + 50, 1)} ms${l.valid && t.valid ? '' : ' (sends failed: not of that rate)'}`,
+        met: l.valid && t.valid && l.missed === 0 && l.p99Ms <= t.p99Ms + 50,
+      });
+    }
+    if (l.atMessagesPerSec === 5_000 && l.p99Ms !== null) {
+      goals.push({
+        goal: `(c) p99 point → anomaly stored ≤ 50 ms at 5,000 messages/s, ${l.case}`,
+        measured: `${fmt(l.p99Ms, 1)} ms${t?.p99Ms != null ? ` (Kafka alone: ${fmt(t.p99Ms, 1)} ms)` : ''}`,
+        met: l.valid && l.missed === 0 && l.p99Ms <= 50,
+      });
+    }
+  }
+  return goals;
 }
 
 const int = (s: string, what: string): number => {
@@ -148,6 +196,33 @@ function grid(rows: string[][]): string[] {
   return rows.map((r) =>
     r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]!) : cell.padStart(widths[k]!))).join('  '),
   );
+}
+
+function sustainedRows(steps: SustainedStep[]): string[] {
+  return grid([
+    [
+      'sustained step',
+      'at msg/s',
+      'sent (failed)',
+      'gen lag p99 ms',
+      'stored lag slope pts/s',
+      'scored lag slope pts/s',
+      'stored lag end/max',
+      'drain s',
+      'held',
+    ],
+    ...steps.map((s, i) => [
+      String(i + 1),
+      fmt(s.messagesPerSec),
+      `${fmt(s.sent)} (${fmt(s.failed)})`,
+      fmt(s.generatorP99LagMs, 1),
+      fmt(s.storedLagSlope),
+      fmt(s.scoredLagSlope),
+      `${fmt(s.storedLagEnd)}/${fmt(s.storedLagMax)}`,
+      fmt(s.drainSeconds, 1),
+      s.held ? 'yes' : `no: ${s.why}`,
+    ]),
+  ]);
 }
 
 function table(r: KafkaBenchResult): string {
@@ -265,6 +340,15 @@ function table(r: KafkaBenchResult): string {
       ]),
     );
   }
+  const sus = r.cases.filter((c): c is SustainedCase => c.case === 'sustained');
+  for (const c of sus) lines.push('', ...sustainedRows(c.steps));
+  if (r.goals.length > 0) {
+    lines.push('', 'goals (issue 19, item 3):');
+    for (const g of r.goals)
+      lines.push(
+        `  ${g.met === null ? 'measured' : g.met ? 'MET    ' : 'NOT MET'}  ${g.goal}: ${g.measured}`,
+      );
+  }
   if (r.peers.length > 0) {
     lines.push(
       '',
@@ -319,6 +403,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     series: seriesCount,
     partitions,
     cases: [],
+    goals: [],
     peers: [],
     failures: [],
     machine: {
@@ -381,11 +466,34 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
         result.peers.push(...(await peers(listOf(stack.config.kafka.brokers), topics, rounds, timeoutMs)));
       });
     }
-    // The latency and transport runs' rate: --at, else half the single case's messages/s.
+    if (cases.has('sustained')) {
+      await attempt('sustained', async () => {
+        const single = result.cases.find((c): c is ThroughputCase => c.case === 'single');
+        const from =
+          o.sustainedFrom !== undefined
+            ? int(o.sustainedFrom, '--sustained-from')
+            : (single?.storedPointsPerSec ?? 20_000);
+        const c = await sustainedCase(ctx, {
+          from,
+          seconds: int(o.seconds, '--seconds'),
+          steps: Math.max(1, int(o.sustainedSteps, '--sustained-steps')),
+          report: (s) => process.stdout.write(`${sustainedRows([s]).join('\n')}\n`),
+        });
+        result.cases.push(c);
+        process.stdout.write(
+          `bench kafka: sustained ${fmt(c.sustainedMessagesPerSec)} messages/s (scored and stored, no growing lag)\n`,
+        );
+      });
+    }
+    // The latency and transport runs' rate: --at, else half the sustained rate, else half the
+    // single case's messages/s.
     const fixedRate = (): number => {
       if (o.at !== undefined) return int(o.at, '--at');
+      const sustained = result.cases.find((c): c is SustainedCase => c.case === 'sustained');
+      if (sustained !== undefined && sustained.sustainedMessagesPerSec > 0)
+        return Math.round(sustained.sustainedMessagesPerSec / 2);
       const single = result.cases.find((c): c is ThroughputCase => c.case === 'single');
-      if (single === undefined) throw new Error('without the single case, give --at');
+      if (single === undefined) throw new Error('without the sustained or single case, give --at');
       return Math.round(single.messagesPerSec / 2);
     };
     if (cases.has('latency')) {
@@ -424,7 +532,11 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     await stack.close(o.keep === true);
   }
   result.machine.loadAverageAfter = loadavg();
+  result.goals = goalsOf(result.cases);
   process.stdout.write(`\n${table(result)}`);
+  process.stdout.write(
+    `load average before ${result.machine.loadAverageBefore.map((x) => x.toFixed(2)).join(' ')}, after ${result.machine.loadAverageAfter.map((x) => x.toFixed(2)).join(' ')}\n`,
+  );
   try {
     process.stdout.write(`uptime: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
   } catch {

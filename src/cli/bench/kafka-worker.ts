@@ -35,6 +35,8 @@ export interface BenchWorker extends DetectorWorker {
   commitMs: number[];
   /** Durations of the PostgreSQL writes of anomaly changes so far, ms. */
   anomalyWriteMs: number[];
+  /** Scored points whose checkpoint is committed (InfluxDB + PostgreSQL) so far. */
+  storedPoints(): number;
 }
 
 export const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -47,6 +49,7 @@ export async function startWorker(
 ): Promise<BenchWorker> {
   const commitMs: number[] = [];
   const anomalyWriteMs: number[] = [];
+  let storedPoints = 0;
   const onRecords = opts.onRecords;
   const onError = (err: unknown) => opts.onError?.(err);
   const worker = await startDetectorWorker(config, out, {
@@ -54,8 +57,9 @@ export async function startWorker(
     anomaliesTopic: opts.anomaliesTopic,
     group: opts.group,
     checkpointIntervalMs: opts.checkpointIntervalMs,
-    committed: (_data, ms) => {
+    committed: (data, ms) => {
       commitMs.push(ms);
+      for (const cols of data.points.values()) storedPoints += cols.length;
     },
     anomaliesStored: (anomalies, ms) => {
       anomalyWriteMs.push(ms);
@@ -65,5 +69,5 @@ export async function startWorker(
     checkpointFailed: onError,
     configPollFailed: onError,
   });
-  return { ...worker, commitMs, anomalyWriteMs };
+  return { ...worker, commitMs, anomalyWriteMs, storedPoints: () => storedPoints };
 }

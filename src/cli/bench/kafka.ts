@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CASES = ['single', 'batch100', 'peers', 'latency', 'transport'] as const;
+export const CASES = ['single', 'batch100', 'peers', 'sustained', 'latency', 'transport'] as const;
 
 export interface KafkaBenchOptions {
   json: string;
@@ -23,6 +23,8 @@ export interface KafkaBenchOptions {
   seconds: string;
   checkpointMs: string;
   latencyPoints: string;
+  sustainedFrom?: string;
+  sustainedSteps: string;
   peerRounds: string;
   timeout: string;
   keep?: boolean;
@@ -33,7 +35,8 @@ export function registerKafka(bench: Command): void {
     .command('kafka')
     .description(
       'one detector worker on Kafka + PostgreSQL + InfluxDB: messages/s and points/s (1-point and 100-point ' +
-        'messages), latency to the stored anomaly at a fixed rate, and the client layer against KafkaJS',
+        'messages), the sustained end-to-end rate (scored and stored, no growing lag), latency to the ' +
+        'stored anomaly at a fixed rate against Kafka alone, and the client layer against KafkaJS',
     )
     .option('--json <file>', 'where to write the results', join(ROOT, 'bench/results/kafka.json'))
     .option('--cases <list>', `cases to run, of ${CASES.join(',')}`, CASES.join(','))
@@ -44,11 +47,17 @@ export function registerKafka(bench: Command): void {
     .option('--detector <name>', 'detector of the worker', 'ewma')
     .option(
       '--at <rate>',
-      "messages/s of the latency and transport runs (default: half the single case's messages/s)",
+      'messages/s of the latency and transport runs (default: half the sustained rate, else half the ' +
+        "single case's messages/s)",
     )
     .option(
+      '--sustained-from <rate>',
+      "first rate the sustained search tries (default: the single case's stored points/s, else 20000)",
+    )
+    .option('--sustained-steps <n>', 'runs of the sustained search', '6')
+    .option(
       '--seconds <n>',
-      'measured seconds of each latency run (after its warm-up) and of the transport run',
+      'measured seconds of each latency run (after its warm-up), of the transport run and of each sustained step',
       '20',
     )
     .option('--checkpoint-ms <list>', 'checkpoint intervals of the latency runs', '20,5000')
