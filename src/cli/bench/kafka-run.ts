@@ -39,6 +39,8 @@ export interface KafkaBenchResult {
   command: string;
   detector: string;
   defaultDetector: string;
+  /** influx.layout the worker wrote with. */
+  influxLayout: string;
   series: number;
   partitions: number;
   cases: (ThroughputCase | LatencyCase | TransportCase | SustainedCase)[];
@@ -390,6 +392,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     // calibrated score learns that spikes recur every few seconds and stops flagging them).
     'engine.pipeline': { detector: { name: o.detector }, calibration: { name: 'none' }, threshold: 0.9995 },
     'kafka.partitions': partitions,
+    'influx.layout': o.influxLayout,
   });
   const pipelines = pipelinesOf(builtinDetectors());
   const result: KafkaBenchResult = {
@@ -400,6 +403,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     command: `npx vigil bench kafka ${process.argv.slice(4).join(' ')}`.trim(),
     detector: pipelines.named(o.detector).name ?? o.detector,
     defaultDetector: `default (= ${pipelines.named('default').name})`,
+    influxLayout: stack.config.influx.layout,
     series: seriesCount,
     partitions,
     cases: [],
@@ -433,6 +437,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     };
     process.stdout.write(
       `bench kafka: run ${stack.run}, ${fmt(seriesCount)} series on ${partitions} partitions, detector ${result.detector}, ` +
+        `influx.layout ${result.influxLayout}, ` +
         `checkpoint every ${stack.config.engine.checkpointIntervalMs} ms in the throughput cases\n`,
     );
     // A case that fails (a broker restarted by other work, a bound reached) is reported and

@@ -25,6 +25,7 @@ export interface KafkaBenchOptions {
   latencyPoints: string;
   sustainedFrom?: string;
   sustainedSteps: string;
+  influxLayout: string;
   peerRounds: string;
   timeout: string;
   keep?: boolean;
@@ -55,6 +56,7 @@ export function registerKafka(bench: Command): void {
       "first rate the sustained search tries (default: the single case's stored points/s, else 20000)",
     )
     .option('--sustained-steps <n>', 'runs of the sustained search', '6')
+    .option('--influx-layout <layout>', 'influx.layout of the worker: compact or fields', 'compact')
     .option(
       '--seconds <n>',
       'measured seconds of each latency run (after its warm-up), of the transport run and of each sustained step',
