@@ -398,6 +398,12 @@ const Kafka = Type.Object(
       default: 1_048_576,
       description: 'largest amount of data one fetch returns per partition',
     }),
+    fetchMinBytes: Type.Integer({
+      minimum: 1,
+      default: 65_536,
+      description:
+        "data a group member's fetch waits for at the broker, at most maxWaitMs: a busy topic is read in fewer, bigger fetches (1: every fetch returns at the first record, as before 2026-12; bench/README.md, Kafka)",
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -91,6 +91,7 @@ export class KafkaGroupConsumer {
   readonly #topics: string[];
   readonly #h: GroupConsumerHandlers;
   readonly #maxWaitMs: number;
+  readonly #minBytes: number;
   readonly #maxBytes: number;
   readonly #owned = new Map<string, Owned>();
   /** Keys being revoked: their owner may still commit them until `onRevoked` returns. */
@@ -107,6 +108,7 @@ export class KafkaGroupConsumer {
     this.#topics = [...opts.topics];
     this.#h = opts.handlers;
     this.#maxWaitMs = config.maxWaitMs;
+    this.#minBytes = config.fetchMinBytes;
     this.#maxBytes = config.maxBytesPerPartition;
     this.#member = new Consumer({
       ...clientOptions(config, 'member'),
@@ -401,7 +403,7 @@ export class KafkaGroupConsumer {
           node,
           topics,
           maxWaitTime: this.#maxWaitMs,
-          minBytes: 1,
+          minBytes: this.#minBytes,
           maxBytes: this.#maxBytes * parts.length,
         });
       } catch (err) {

@@ -41,6 +41,8 @@ export interface KafkaBenchResult {
   defaultDetector: string;
   /** influx.layout the worker wrote with. */
   influxLayout: string;
+  /** Config keys set with --set. */
+  set: string[];
   series: number;
   partitions: number;
   cases: (ThroughputCase | LatencyCase | TransportCase | SustainedCase)[];
@@ -200,7 +202,7 @@ function grid(rows: string[][]): string[] {
   );
 }
 
-function sustainedRows(steps: SustainedStep[]): string[] {
+function sustainedRows(steps: SustainedStep[], first = 1): string[] {
   return grid([
     [
       'sustained step',
@@ -214,7 +216,7 @@ function sustainedRows(steps: SustainedStep[]): string[] {
       'held',
     ],
     ...steps.map((s, i) => [
-      String(i + 1),
+      String(first + i),
       fmt(s.messagesPerSec),
       `${fmt(s.sent)} (${fmt(s.failed)})`,
       fmt(s.generatorP99LagMs, 1),
@@ -393,6 +395,14 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     'engine.pipeline': { detector: { name: o.detector }, calibration: { name: 'none' }, threshold: 0.9995 },
     'kafka.partitions': partitions,
     'influx.layout': o.influxLayout,
+    ...Object.fromEntries(
+      o.set.map((kv) => {
+        const at = kv.indexOf('=');
+        if (at <= 0) throw new Error(`--set: expected key=value, got "${kv}"`);
+        const v = kv.slice(at + 1);
+        return [kv.slice(0, at), v !== '' && Number.isFinite(Number(v)) ? Number(v) : v];
+      }),
+    ),
   });
   const pipelines = pipelinesOf(builtinDetectors());
   const result: KafkaBenchResult = {
@@ -404,6 +414,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
     detector: pipelines.named(o.detector).name ?? o.detector,
     defaultDetector: `default (= ${pipelines.named('default').name})`,
     influxLayout: stack.config.influx.layout,
+    set: o.set,
     series: seriesCount,
     partitions,
     cases: [],
@@ -482,7 +493,7 @@ export async function runKafkaBench(o: KafkaBenchOptions): Promise<void> {
           from,
           seconds: int(o.seconds, '--seconds'),
           steps: Math.max(1, int(o.sustainedSteps, '--sustained-steps')),
-          report: (s) => process.stdout.write(`${sustainedRows([s]).join('\n')}\n`),
+          report: (s, n) => process.stdout.write(`${sustainedRows([s], n).join('\n')}\n`),
         });
         result.cases.push(c);
         process.stdout.write(

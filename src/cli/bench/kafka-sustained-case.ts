@@ -160,7 +160,7 @@ async function step(ctx: CaseContext, rate: number, seconds: number, n: number):
 
 export async function sustainedCase(
   ctx: CaseContext,
-  o: { from: number; seconds: number; steps: number; report(s: SustainedStep): void },
+  o: { from: number; seconds: number; steps: number; report(s: SustainedStep, n: number): void },
 ): Promise<SustainedCase> {
   const steps: SustainedStep[] = [];
   let best = 0;
@@ -169,7 +169,7 @@ export async function sustainedCase(
   for (let n = 0; n < o.steps; n++) {
     const s = await step(ctx, rate, o.seconds, n);
     steps.push(s);
-    o.report(s);
+    o.report(s, n + 1);
     if (s.held) best = Math.max(best, rate);
     else failedAt = Math.min(failedAt, rate);
     const next = Number.isFinite(failedAt)

@@ -26,6 +26,7 @@ export interface KafkaBenchOptions {
   sustainedFrom?: string;
   sustainedSteps: string;
   influxLayout: string;
+  set: string[];
   peerRounds: string;
   timeout: string;
   keep?: boolean;
@@ -57,6 +58,12 @@ export function registerKafka(bench: Command): void {
     )
     .option('--sustained-steps <n>', 'runs of the sustained search', '6')
     .option('--influx-layout <layout>', 'influx.layout of the worker: compact or fields', 'compact')
+    .option(
+      '--set <key=value>',
+      'a config key of the run (e.g. kafka.fetchMinBytes=65536; numbers as numbers); repeatable',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option(
       '--seconds <n>',
       'measured seconds of each latency run (after its warm-up), of the transport run and of each sustained step',
