@@ -21,6 +21,7 @@ import { builtinDetectors } from '../../core/detectors/index.ts';
 import { pipelinesOf } from '../../core/pipeline/pipelines.ts';
 import { CASES, type KafkaBenchOptions } from './kafka.ts';
 import type { CaseContext, Progress } from './kafka-case-support.ts';
+import { type Goal, goalsOf } from './kafka-goals.ts';
 import { type LatencyCase, latencyCase, type TransportCase, transportCase } from './kafka-latency-case.ts';
 import { type PeerClient, type PeerRun, runPeer } from './kafka-peers.ts';
 import { openStack, servicesUp } from './kafka-stack.ts';
@@ -63,51 +64,6 @@ export interface KafkaBenchResult {
     note: string;
   };
   versions: Record<string, string>;
-}
-
-export interface Goal {
-  goal: string;
-  measured: string;
-  /** null: measured, no target (the sustained rate is what the other goals are set against). */
-  met: boolean | null;
-}
-
-/** The goals the run's cases measure: (a) the sustained rate, (b) and (c) the latency p99s. */
-export function goalsOf(cases: KafkaBenchResult['cases']): Goal[] {
-  const goals: Goal[] = [];
-  const sustained = cases.find((c): c is SustainedCase => c.case === 'sustained');
-  if (sustained !== undefined) {
-    goals.push({
-      goal: '(a) sustained end-to-end rate: every point scored and stored (InfluxDB + PostgreSQL), no growing lag',
-      measured:
-        sustained.sustainedMessagesPerSec > 0
-          ? `${fmt(sustained.sustainedMessagesPerSec)} messages/s = points/s`
-          : 'no rate tried held',
-      met: sustained.sustainedMessagesPerSec > 0 ? null : false,
-    });
-  }
-  const latency = cases.filter((c): c is LatencyCase => 'atMessagesPerSec' in c);
-  const transport = cases.filter((c): c is TransportCase => 'transportMessagesPerSec' in c);
-  for (const l of latency) {
-    const t = transport.find((x) => x.transportMessagesPerSec === l.atMessagesPerSec);
-    const half =
-      sustained !== undefined && l.atMessagesPerSec === Math.round(sustained.sustainedMessagesPerSec / 2);
-    if (t !== undefined && l.p99Ms !== null && t.p99Ms !== null) {
-      goals.push({
-        goal: `(b) p99 point → anomaly stored ≤ Kafka alone's p99 + 50 ms, at ${fmt(l.atMessagesPerSec)} messages/s${half ? ' (half the sustained rate)' : ''}, ${l.case}`,
-        measured: `${fmt(l.p99Ms, 1)} ms vs ${fmt(t.p99Ms, 1)} + 50 = ${fmt(t.p99Ms + 50, 1)} ms${l.valid && t.valid ? '' : ' (sends failed: not of that rate)'}`,
-        met: l.valid && t.valid && l.missed === 0 && l.p99Ms <= t.p99Ms + 50,
-      });
-    }
-    if (l.atMessagesPerSec === 5_000 && l.p99Ms !== null) {
-      goals.push({
-        goal: `(c) p99 point → anomaly stored ≤ 50 ms at 5,000 messages/s, ${l.case}`,
-        measured: `${fmt(l.p99Ms, 1)} ms${t?.p99Ms != null ? ` (Kafka alone: ${fmt(t.p99Ms, 1)} ms)` : ''}`,
-        met: l.valid && l.missed === 0 && l.p99Ms <= 50,
-      });
-    }
-  }
-  return goals;
 }
 
 const int = (s: string, what: string): number => {
