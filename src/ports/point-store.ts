@@ -10,9 +10,11 @@ export interface PointStore {
   /** Points of `seriesId` with from ≤ ts < to, sorted by ts. */
   range(seriesId: number, from: number, to: number): Promise<ScoredPoint[]>;
   /**
-   * Optional: what `downsample(range(seriesId, from, to), maxPoints)` gives (core/downsample.ts),
-   * with the count before downsampling, computed where the points are, for a store that can do it
-   * cheaper than materialising the whole range. Absent: the caller reads `range` and downsamples.
+   * Optional: the range downsampled by the rule of core/downsample.ts (every anomalous point, each
+   * time bucket's lowest and highest point; a store may place the bucket edges its own way, e.g. on
+   * its rollup blocks or its GROUP BY time() windows), with the count before downsampling, computed
+   * where the points are, for a store that can do it cheaper than materialising the whole range.
+   * Absent: the caller reads `range` and downsamples.
    */
   downsampled?(seriesId: number, from: number, to: number, maxPoints: number): Promise<Downsampled>;
 }

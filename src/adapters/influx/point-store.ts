@@ -42,13 +42,14 @@
  * the write with VIGIL_ERR_STORAGE.
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises';
+import type { Downsampled } from '../../core/downsample.ts';
 import { VigilError } from '../../core/errors.ts';
 import { finiteOrNaN } from '../../core/math/finite.ts';
 import type { ScoredPoint } from '../../core/point.ts';
 import type { PointColumns } from '../../core/point-columns.ts';
 import type { PointSink, PointStore } from '../../ports/point-store.ts';
 import type { SeriesInfo } from '../../ports/series-catalog.ts';
-import type { InfluxClient } from './client.ts';
+import type { InfluxClient, QuerySeries } from './client.ts';
 import { quoteIdent, quoteString, timeLiteral } from './influxql.ts';
 import { canEncodeMeasurement, canEncodeTag, formatFloat, seriesPrefix } from './line-protocol.ts';
 
@@ -172,24 +173,68 @@ export class InfluxPointStore implements PointSink, PointStore {
       // `time <= hi - 1`, not `time < hi`: hi may be one past the latest time InfluxDB can write.
       const q = `${select} AND time >= ${timeLiteral(lo)} AND time <= ${timeLiteral(hi - 1)} ORDER BY time ASC LIMIT ${this.#pageSize}`;
       const [result] = await this.#client.query(q, { epoch: 'ms', database: this.#database });
-      let rows = 0;
-      for (const s of result?.series ?? []) {
-        const at = SELECTED.map((f) => s.columns.indexOf(f));
-        const t = s.columns.indexOf('time');
-        for (const row of s.values) {
-          const band = at[7]! >= 0 ? row[at[7]!] : undefined;
-          out.push(
-            typeof band === 'string'
-              ? fromCompact(row[t] as number, row[at[0]!], row[at[1]!], band)
-              : fromFields(row[t] as number, at, row),
-          );
-          rows++;
-        }
-      }
+      const page = pointsOf(result?.series);
+      const rows = page.length;
+      for (const p of page) out.push(p);
       if (rows === 0 || (rows < this.#pageSize && result?.partial !== true)) break;
       lo = out[out.length - 1]!.ts + 1;
     }
     return out;
+  }
+
+  /**
+   * A chart's range computed inside InfluxDB (PointStore.downsampled), so `vigil api` never reads
+   * every point of a long range: the count, every anomalous point, and per time bucket its highest
+   * and its lowest point (TOP and BOTTOM keep a point's own time and fields), over buckets of
+   * ⌈span / buckets⌉ ms from the range's first point. The rule of core/downsample.ts, with
+   * InfluxDB's bucket edges and its pick among equal values. The whole range when it fits.
+   */
+  async downsampled(seriesId: number, from: number, to: number, maxPoints: number): Promise<Downsampled> {
+    const target = await this.#target(seriesId);
+    if (target === undefined) return { total: 0, points: [] };
+    const lo = Math.max(0, Math.ceil(from));
+    const hi = Math.min(MAX_INFLUX_MS + 1, Math.ceil(to));
+    if (lo >= hi) return { total: 0, points: [] };
+    const where =
+      `FROM ${quoteIdent(target.measurement)} WHERE ${quoteIdent(SERIES_ID_TAG)} = ${quoteString(String(seriesId))} ` +
+      `AND time >= ${timeLiteral(lo)} AND time <= ${timeLiteral(hi - 1)}`;
+    const fields = SELECTED.map((f) => `${quoteIdent(f)}::field`).join(', ');
+    const others = SELECTED.filter((f) => f !== 'value')
+      .map((f) => `${quoteIdent(f)}::field`)
+      .join(', ');
+    // Every point has `band` (compact) or `missing` (fields); an odd flags number is anomalous.
+    // Separate requests, so that InfluxDB scans for them at once, on as many cores as it has.
+    const run = async (q: string) =>
+      (await this.#client.query(q, { epoch: 'ms', database: this.#database }))[0];
+    const [count, first, last, anomalous] = await Promise.all([
+      run(`SELECT count(${quoteIdent(BAND_FIELD)}) AS a, count(${quoteIdent('missing')}) AS b ${where}`),
+      run(`SELECT ${fields} ${where} ORDER BY time ASC LIMIT 1`),
+      run(`SELECT ${fields} ${where} ORDER BY time DESC LIMIT 1`),
+      run(
+        `SELECT ${fields} ${where} AND (${quoteIdent('anomalous')} = true OR ${quoteIdent(BAND_FIELD)} =~ /^[0-9]*[13579]( |$)/)`,
+      ),
+    ]);
+    const counts = count?.series?.[0]?.values[0] ?? [];
+    const total = Number(counts[1] ?? 0) + Number(counts[2] ?? 0);
+    if (total <= maxPoints) return { total, points: await this.range(seriesId, from, to) };
+    const kept = new Map<number, ScoredPoint>();
+    for (const p of pointsOf(anomalous?.series)) if (p.anomalous) kept.set(p.ts, p);
+    const buckets = Math.floor((maxPoints - kept.size) / 2);
+    const t0 = pointsOf(first?.series)[0]?.ts;
+    const t1 = pointsOf(last?.series)[0]?.ts;
+    if (buckets > 0 && t0 !== undefined && t1 !== undefined) {
+      const width = Math.max(1, Math.ceil((t1 - t0 + 1) / buckets));
+      const group = `GROUP BY time(${width}ms, ${t0 % width}ms)`;
+      const extremes = await Promise.all(
+        ['top', 'bottom'].map((f) =>
+          run(
+            `SELECT ${f}(${quoteIdent('value')}, 1) AS ${quoteIdent('value')}, ${others} ${where} ${group}`,
+          ),
+        ),
+      );
+      for (const r of extremes) for (const p of pointsOf(r?.series)) if (!kept.has(p.ts)) kept.set(p.ts, p);
+    }
+    return { total, points: [...kept.values()].sort((a, b) => a.ts - b.ts) };
   }
 
   /**
@@ -314,6 +359,24 @@ function fieldsLine(
     `${field('value', value)}${field('score', score)}${field('expected', expected)}` +
     `${field('lower', lower)}${field('upper', upper)} ${ts}`
   );
+}
+
+/** The points of query rows that select SELECTED's columns (either layout, point by point). */
+function pointsOf(series: readonly QuerySeries[] | undefined): ScoredPoint[] {
+  const out: ScoredPoint[] = [];
+  for (const s of series ?? []) {
+    const at = SELECTED.map((f) => s.columns.indexOf(f));
+    const t = s.columns.indexOf('time');
+    for (const row of s.values) {
+      const band = at[7]! >= 0 ? row[at[7]!] : undefined;
+      out.push(
+        typeof band === 'string'
+          ? fromCompact(row[t] as number, row[at[0]!], row[at[1]!], band)
+          : fromFields(row[t] as number, at, row),
+      );
+    }
+  }
+  return out;
 }
 
 /** A point read in the `compact` layout: `band` is its string field. */
