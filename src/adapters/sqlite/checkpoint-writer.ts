@@ -5,9 +5,10 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { modelLabel } from '../../core/models/serving.ts';
-import { chunkTimeRange, encodeRowids, type PackedCheckpoint, rollupOf } from './chunk-codec.ts';
-import { ChunkMerger, type MergeCounts } from './chunk-merger.ts';
+import type { PackedCheckpoint } from './chunk-codec.ts';
+import { ChunkMerger } from './chunk-merger.ts';
 import { ChunkPruner, type PruneCounts } from './chunk-pruner.ts';
+import { ChunkRows } from './chunk-rows.ts';
 import { writeTransaction } from './database.ts';
 
 /** Rows written between two yields of `write`. */
@@ -31,14 +32,12 @@ export const COMPACT_EVERY = 720;
 
 export class CheckpointWriter {
   readonly #db: DatabaseSync;
-  readonly #insertChunk: StatementSync;
-  readonly #insertRollup: StatementSync;
+  readonly #chunks: ChunkRows;
   readonly #upsertAnomaly: StatementSync;
   readonly #upsertState: StatementSync;
   readonly #setOffset: StatementSync;
   readonly #insertRecent: StatementSync;
   readonly #recentEntries: StatementSync;
-  readonly #insertRun: StatementSync;
   readonly #compactAt: number;
   /** chunk_recent entries (those written by this writer, plus those there when it opened). */
   #recent: number;
@@ -61,20 +60,14 @@ export class CheckpointWriter {
     this.#compactAt = compactAt;
     this.#recent = Number(db.prepare('SELECT COUNT(*) AS n FROM chunk_recent').get()!.n);
     this.#lastRowid = Number(db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
-    this.#pruner = new ChunkPruner(db);
-    this.#merger = new ChunkMerger(db);
+    this.#chunks = new ChunkRows(db);
+    this.#pruner = new ChunkPruner(db, this.#chunks);
+    this.#merger = new ChunkMerger(db, this.#chunks);
     this.#insertRecent = db.prepare(
       'INSERT INTO chunk_recent (series_id, end_ts, start_ts, chunk) VALUES (?, ?, ?, ?)',
     );
     // Primary-key order: grouped by series.
     this.#recentEntries = db.prepare('SELECT series_id, end_ts, start_ts, chunk FROM chunk_recent');
-    this.#insertRun = db.prepare(
-      'INSERT OR REPLACE INTO chunk_runs (series_id, end_ts, start_ts, first, chunks) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.#insertChunk = db.prepare(
-      'INSERT INTO chunks (rowid, series_id, start_ts, end_ts, points, data, upto) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.#insertRollup = db.prepare('INSERT OR REPLACE INTO chunk_rollups (chunk, data) VALUES (?, ?)');
     this.#upsertAnomaly = db.prepare(
       `INSERT OR REPLACE INTO anomalies
        (series_id, start_ts, end_ts, peak_score, peak_value, peak_expected, direction, points, detector, open, model)
@@ -100,12 +93,8 @@ export class CheckpointWriter {
       const ci = p.chunkIndex;
       for (let r = 0; r < ci.length; r += 3) {
         const chunk = p.chunkBytes.subarray(ci[r + 1]!, ci[r + 1]! + ci[r + 2]!);
-        const [lo, hi] = chunkTimeRange(chunk);
-        const n = new Uint32Array(chunk.buffer, chunk.byteOffset, 1)[0]!;
         lastRowid = ++this.#lastRowid;
-        this.#insertChunk.run(lastRowid, ci[r]!, lo, hi, n, chunk, p.offset);
-        const rollup = rollupOf(chunk);
-        if (rollup !== undefined) this.#insertRollup.run(lastRowid, rollup);
+        const [lo, hi] = this.#chunks.insert(lastRowid, ci[r]!, chunk, p.offset);
         this.#insertRecent.run(ci[r]!, hi, lo, lastRowid);
         this.#recent++;
         if ((r / 3) % WRITE_STEP === WRITE_STEP - 1) yield;
@@ -157,13 +146,11 @@ export class CheckpointWriter {
     return counts;
   }
 
-  /** What the last compaction's merge did (tests and benches read it). */
-  merged: MergeCounts = { read: 0, written: 0, rows: 0 };
-
   /**
    * Moves every chunk_recent entry into chunk_runs (one run per series) once there are COMPACT_AT
-   * of them or COMPACT_EVERY checkpoints went by, in one transaction. Call only right after a checkpoint committed (not a points flush):
-   * then the checkpoint covers every chunk written, so no run ever lists a chunk that `load` drops.
+   * of them or COMPACT_EVERY checkpoints went by, in one transaction. Call only right after a
+   * checkpoint committed (not a points flush): then the checkpoint covers every chunk written, so
+   * no run ever lists a chunk that `load` drops.
    */
   compactIfDue(): void {
     const db = this.#db;
@@ -183,7 +170,7 @@ export class CheckpointWriter {
       const emit = () => {
         if (ids.length === 0) return;
         ids.sort((a, b) => a - b);
-        this.#insertRun.run(sid, hi, lo, ids[0]!, ids.length === 1 ? null : encodeRowids(ids));
+        this.#chunks.insertRun(sid, hi, lo, ids);
         made.set(sid, ids[0]!);
       };
       for (const row of this.#recentEntries.iterate()) {
@@ -209,7 +196,7 @@ export class CheckpointWriter {
     // Then the slow series' small chunks merge (./chunk-merger.ts), in a transaction of its own. A
     // failure leaves them as they were, all readable; the next compaction of the series tries again.
     try {
-      this.merged = this.#merger.merge(made);
+      this.#merger.merge(made);
     } catch {}
   }
 

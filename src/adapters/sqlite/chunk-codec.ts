@@ -122,8 +122,8 @@ export const ROLLUP_MIN_ROWS = 2_048;
 
 /** The encoded rollup store.db keeps of a chunk (encodeChunk's layout, 8-byte-aligned), if it gets one. */
 export function rollupOf(chunk: Uint8Array): Uint8Array | undefined {
-  const n = new Uint32Array(chunk.buffer, chunk.byteOffset, 1)[0]!;
-  const rollup = n >= ROLLUP_MIN_ROWS ? buildRollup(chunkColumns(chunk)) : undefined;
+  const rows = chunkColumns(chunk);
+  const rollup = rows.length >= ROLLUP_MIN_ROWS ? buildRollup(rows) : undefined;
   return rollup === undefined ? undefined : encodeRollup(rollup);
 }
 

@@ -22,7 +22,9 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { PointColumns } from '../../core/point-columns.ts';
-import { chunkColumns, decodeRowids, encodeChunk, rollupOf } from './chunk-codec.ts';
+import { chunkColumns, decodeRowids, encodeChunk } from './chunk-codec.ts';
+import type { ChunkRows } from './chunk-rows.ts';
+import { writeTransaction } from './database.ts';
 
 /** Mean rows per chunk under which a run of several chunks is flattened into one. */
 export const FLATTEN_BELOW = 64;
@@ -51,31 +53,17 @@ const tier = (rows: number) => Math.floor(Math.log2(Math.max(1, rows)) / 2);
 
 export class ChunkMerger {
   readonly #db: DatabaseSync;
+  readonly #chunks: ChunkRows;
   readonly #runsOf: StatementSync;
   readonly #rowsOf: StatementSync;
   readonly #chunk: StatementSync;
-  readonly #deleteChunk: StatementSync;
-  readonly #deleteRollup: StatementSync;
-  readonly #insertChunk: StatementSync;
-  readonly #insertRollup: StatementSync;
-  readonly #deleteRun: StatementSync;
-  readonly #insertRun: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, chunks: ChunkRows) {
     this.#db = db;
+    this.#chunks = chunks;
     this.#runsOf = db.prepare('SELECT end_ts, first, chunks FROM chunk_runs WHERE series_id = ?');
     this.#rowsOf = db.prepare('SELECT points FROM chunks WHERE rowid = ?');
-    this.#chunk = db.prepare('SELECT start_ts, end_ts, upto, data FROM chunks WHERE rowid = ?');
-    this.#deleteChunk = db.prepare('DELETE FROM chunks WHERE rowid = ?');
-    this.#deleteRollup = db.prepare('DELETE FROM chunk_rollups WHERE chunk = ?');
-    this.#insertChunk = db.prepare(
-      'INSERT INTO chunks (rowid, series_id, start_ts, end_ts, points, data, upto) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.#insertRollup = db.prepare('INSERT OR REPLACE INTO chunk_rollups (chunk, data) VALUES (?, ?)');
-    this.#deleteRun = db.prepare('DELETE FROM chunk_runs WHERE series_id = ? AND end_ts = ? AND first = ?');
-    this.#insertRun = db.prepare(
-      'INSERT OR REPLACE INTO chunk_runs (series_id, end_ts, start_ts, first, chunks) VALUES (?, ?, ?, ?, ?)',
-    );
+    this.#chunk = db.prepare('SELECT upto, data FROM chunks WHERE rowid = ?');
   }
 
   /**
@@ -84,14 +72,9 @@ export class ChunkMerger {
    */
   merge(newRuns: ReadonlyMap<number, number>): MergeCounts {
     const counts: MergeCounts = { read: 0, written: 0, rows: 0 };
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    writeTransaction(this.#db, () => {
       for (const [sid, newest] of newRuns) this.#mergeSeries(sid, newest, counts);
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    });
     return counts;
   }
 
@@ -144,8 +127,6 @@ export class ChunkMerger {
         runs.reduce((n, r) => n + this.#rows(r), 0),
       ),
     );
-    let start = Number.POSITIVE_INFINITY;
-    let end = Number.NEGATIVE_INFINITY;
     let upto = 0;
     for (const id of ids) {
       const row = this.#chunk.get(id);
@@ -155,22 +136,16 @@ export class ChunkMerger {
         Number.NEGATIVE_INFINITY,
         Number.POSITIVE_INFINITY,
       );
-      start = Math.min(start, Number(row.start_ts));
-      end = Math.max(end, Number(row.end_ts));
       upto = Math.max(upto, Number(row.upto));
-      this.#deleteChunk.run(id);
-      this.#deleteRollup.run(id);
+      this.#chunks.remove(id);
       counts.read++;
     }
-    for (const r of runs) this.#deleteRun.run(sid, r.endTs, r.first);
+    for (const r of runs) this.#chunks.deleteRun(sid, r.endTs, r.first);
     if (rows.length === 0) return { endTs: 0, first: 0, chunks: [], rows: 0 };
     const rowid = Math.max(...ids);
     const endTs = Math.max(...runs.map((r) => r.endTs));
-    const data = encodeChunk(rows);
-    this.#insertChunk.run(rowid, sid, start, end, rows.length, data, upto);
-    const rollup = rollupOf(data);
-    if (rollup !== undefined) this.#insertRollup.run(rowid, rollup);
-    this.#insertRun.run(sid, endTs, start, rowid, null);
+    const [start] = this.#chunks.insert(rowid, sid, encodeChunk(rows), upto);
+    this.#chunks.insertRun(sid, endTs, start, [rowid]);
     counts.written++;
     counts.rows += rows.length;
     return { endTs, first: rowid, chunks: [rowid], rows: rows.length };

@@ -12,7 +12,8 @@
  * assigns rowids itself from a high-water mark that deletes never lower.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { decodeRowids, encodeRowids } from './chunk-codec.ts';
+import { decodeRowids } from './chunk-codec.ts';
+import type { ChunkRows } from './chunk-rows.ts';
 
 /** What a prune removed. `recent`: chunk_recent entries (the writer's compaction count). */
 export interface PruneCounts {
@@ -30,16 +31,15 @@ export class ChunkPruner {
   readonly #deleteRecent: StatementSync;
   readonly #runsOf: StatementSync;
   readonly #runsStartingBefore: StatementSync;
-  readonly #deleteRun: StatementSync;
-  readonly #insertRun: StatementSync;
   readonly #chunkSpan: StatementSync;
-  readonly #deleteChunk: StatementSync;
-  readonly #deleteRollup: StatementSync;
   readonly #deleteAnomalies: StatementSync;
   readonly #deleteClosedBefore: StatementSync;
   readonly #deleteState: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  readonly #chunks: ChunkRows;
+
+  constructor(db: DatabaseSync, chunks: ChunkRows) {
+    this.#chunks = chunks;
     this.#recentOf = db.prepare('SELECT end_ts, chunk FROM chunk_recent WHERE series_id = ?');
     this.#recentOlder = db.prepare(
       'SELECT end_ts, chunk FROM chunk_recent WHERE series_id = ? AND end_ts < ?',
@@ -51,13 +51,7 @@ export class ChunkPruner {
     this.#runsStartingBefore = db.prepare(
       'SELECT end_ts, first, chunks FROM chunk_runs WHERE series_id = ? AND start_ts < ?',
     );
-    this.#deleteRun = db.prepare('DELETE FROM chunk_runs WHERE series_id = ? AND end_ts = ? AND first = ?');
-    this.#insertRun = db.prepare(
-      'INSERT OR REPLACE INTO chunk_runs (series_id, end_ts, start_ts, first, chunks) VALUES (?, ?, ?, ?, ?)',
-    );
     this.#chunkSpan = db.prepare('SELECT start_ts, end_ts FROM chunks WHERE rowid = ?');
-    this.#deleteChunk = db.prepare('DELETE FROM chunks WHERE rowid = ? RETURNING points');
-    this.#deleteRollup = db.prepare('DELETE FROM chunk_rollups WHERE chunk = ?');
     this.#deleteAnomalies = db.prepare('DELETE FROM anomalies WHERE series_id = ?');
     this.#deleteClosedBefore = db.prepare(
       'DELETE FROM anomalies WHERE series_id = ? AND open = 0 AND end_ts < ?',
@@ -76,7 +70,7 @@ export class ChunkPruner {
       }
       for (const row of this.#runsOf.all(sid)) {
         for (const id of runChunks(row)) this.#chunk(id, into);
-        this.#deleteRun.run(sid, row.end_ts, row.first);
+        this.#chunks.deleteRun(sid, Number(row.end_ts), Number(row.first));
       }
       into.anomalies += Number(this.#deleteAnomalies.run(sid).changes);
       this.#deleteState.run(sid);
@@ -124,25 +118,16 @@ export class ChunkPruner {
       start = Math.min(start, Number(span.start_ts));
     }
     if (!removed) return;
-    this.#deleteRun.run(sid, row.end_ts as number, row.first as number);
+    this.#chunks.deleteRun(sid, row.end_ts as number, row.first as number);
     // The run's end stays: it is its newest chunk's, and that chunk ends after the cutoff.
-    if (keep.length > 0) {
-      this.#insertRun.run(
-        sid,
-        row.end_ts as number,
-        start,
-        keep[0]!,
-        keep.length === 1 ? null : encodeRowids(keep),
-      );
-    }
+    if (keep.length > 0) this.#chunks.insertRun(sid, row.end_ts as number, start, keep);
   }
 
   #chunk(rowid: number, into: PruneCounts): void {
-    const gone = this.#deleteChunk.get(rowid);
-    this.#deleteRollup.run(rowid);
-    if (gone === undefined) return;
+    const points = this.#chunks.remove(rowid);
+    if (points === undefined) return;
     into.chunks++;
-    into.points += Number(gone.points);
+    into.points += points;
   }
 }
 
