@@ -60,6 +60,8 @@ export class NotificationDelivery implements NotificationOutbox {
   #timer: ReturnType<typeof setInterval> | undefined;
   #pruner: ReturnType<typeof setInterval> | undefined;
   #pumping = false;
+  /** The look for due items in flight, if any (close waits for it: its claims hold leases). */
+  #pumpDone: Promise<void> = Promise.resolve();
   #again = false;
   #closed = false;
 
@@ -106,7 +108,7 @@ export class NotificationDelivery implements NotificationOutbox {
       this.#again = true;
       return;
     }
-    void this.#pump();
+    this.#pumpDone = this.#pump();
   }
 
   get counts(): ReadonlyMap<string, Readonly<DeliveryCounts>> {
@@ -117,12 +119,18 @@ export class NotificationDelivery implements NotificationOutbox {
     return this.#o.queue.pendingCounts();
   }
 
-  /** Stops claiming, abandons attempts in flight (their items stay pending) and waits for them. */
+  /**
+   * Stops claiming, abandons attempts in flight (their items stay pending, their leases released)
+   * and waits for them and for a claim in flight.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     if (this.#pruner !== undefined) clearInterval(this.#pruner);
     this.#shutdown.abort();
+    // A claim in flight may still lease items; the attempts it then begins see the abort and
+    // release them. Waiting for it first puts those attempts in the set below.
+    await this.#pumpDone;
     await Promise.allSettled([...this.#attempts]);
   }
 
