@@ -101,6 +101,9 @@ it('a reload of an explorer URL on a key: the shell sends the stored key with it
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('[data-testid="tenant"]', { hasText: 'acme' }).waitFor();
   await page.goto(`${s.url}/#/explore?match=${encodeURIComponent(series)}`);
+  // The chart before the reload, drawn: its points request is out and answered, so the listener
+  // below sees only the reload's requests (goto returns at the load event, before the app's fetch).
+  await page.locator('.chart p', { hasText: '50 points in range' }).waitFor();
   const points: Request[] = [];
   page.on('request', (q) => {
     if (new URL(q.url()).pathname === '/api/v1/points') points.push(q);
