@@ -34,6 +34,8 @@ export interface NabCorpusFile extends NabFile {
   readonly ranges?: readonly LabelWindow[];
   /** Length of the anomaly-free training part, when the corpus has splits.json. */
   readonly trainPoints?: number;
+  /** The labelled anomalies' rows, when the corpus has labels/combined_labels.json. */
+  readonly anomalies?: readonly number[];
 }
 
 export type NabLabelSource = 'combined_windows.json' | 'combined_labels.json';
@@ -68,6 +70,8 @@ export async function loadNabCorpus(root: string): Promise<NabCorpus> {
     );
   }
   const labelJson = await readJson(labelPath);
+  const anomalyPath = join(root, 'labels', 'combined_labels.json');
+  const anomalyJson = existsSync(anomalyPath) ? await readJson(anomalyPath) : undefined;
   const rows = names.map((name, f) => ({ name, ts: series[f]!.ts }));
   const ranges = await readAnomalyRanges(root, rows);
   const trainPoints = await readTrainPoints(root, rows);
@@ -92,6 +96,8 @@ export async function loadNabCorpus(root: string): Promise<NabCorpus> {
           })
         : windowsFromAnomalies(ts.length, anomalyRows(name, entry.map(rowOf)), probationaryLength(ts.length));
     assertWindows(ts.length, windows, `${labelPath}: ${name}`);
+    const anomalies =
+      anomalyJson === undefined ? undefined : labelledRows(anomalyJson, anomalyPath, name, ts);
     return {
       name,
       length: ts.length,
@@ -101,6 +107,7 @@ export async function loadNabCorpus(root: string): Promise<NabCorpus> {
       values,
       ...(ranges?.[f] !== undefined ? { ranges: ranges[f] } : {}),
       ...(trainPoints?.[f] !== undefined ? { trainPoints: trainPoints[f] } : {}),
+      ...(anomalies !== undefined ? { anomalies } : {}),
     };
   });
   const profilesPath = join(root, 'config', 'profiles.json');
@@ -127,6 +134,18 @@ const NAB_ANOMALY_OVERRIDES: Readonly<Record<string, readonly number[]>> = {
 function anomalyRows(name: string, rows: number[]): readonly number[] {
   const override = NAB_ANOMALY_OVERRIDES[name];
   return override !== undefined && override.length === rows.length ? override : rows;
+}
+
+/** The rows of `name`'s labelled anomalies in combined_labels.json (none when the file is not listed). */
+function labelledRows(json: Record<string, unknown>, path: string, name: string, ts: Float64Array): number[] {
+  const entry = json[name];
+  if (entry === undefined) return [];
+  if (!Array.isArray(entry)) {
+    throw new VigilError('VIGIL_ERR_BAD_JSON', `${path}: no list of labels for "${name}"`, {
+      location: { field: name },
+    });
+  }
+  return [...anomalyRows(name, entry.map(firstRowLookup(ts, path, name)))];
 }
 
 /** `<category>/<file>.csv` for every CSV one level below `data/`, sorted. */

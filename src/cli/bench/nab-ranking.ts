@@ -9,6 +9,7 @@
  */
 import type { NabCorpus, NabCorpusFile } from '../../adapters/nab/corpus-loader.ts';
 import {
+  causalOracle,
   meanRanking,
   type RankingMean,
   rankSeries,
@@ -24,6 +25,11 @@ export interface NabRanking {
   /** Each series scored alone, then averaged with equal weight (series without labels left out). */
   aggregate: 'mean of series';
   mean: RankingMean;
+  /**
+   * The same measures for a perfect causal detector (causalOracle: 1 from each anomaly's onset to
+   * its label's end): the most a detector that sees no precursor can reach on these labels.
+   */
+  ceiling: RankingMean;
   perFile: ({ file: string } & SeriesRanking)[];
 }
 
@@ -53,10 +59,15 @@ export function rankCorpus(corpus: NabCorpus, scores: readonly Float64Array[]): 
     if (r !== undefined) perFile.push({ file: file.name, ...r });
     return r;
   });
+  const ceiling = corpus.files.map((file) => {
+    const ranges = labelRanges(corpus, file);
+    return rankSeries(causalOracle(file.length, ranges, file.anomalies), file.values, ranges);
+  });
   return {
     labels: corpus.hasRanges ? 'labels/anomaly_ranges.json' : `labels/${corpus.labels} windows`,
     aggregate: 'mean of series',
     mean: meanRanking(series),
+    ceiling: meanRanking(ceiling),
     perFile,
   };
 }

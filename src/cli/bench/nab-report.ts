@@ -83,10 +83,13 @@ export function scoreboard(corpus: NabCorpus, ours: readonly NabBenchResult[]): 
 }
 
 /** Threshold-free ranking measures of our runs (means of series), with UCR top-1 when measured. */
-function rankingTable(ours: readonly NabBenchResult[], width: number): string[] {
+function rankingTable(ours: readonly NabBenchResult[], boardWidth: number): string[] {
   if (ours.length === 0) return [];
+  const ceilingName = 'ceiling: a perfect causal detector';
+  const width = Math.max(boardWidth, ceilingName.length + 1);
   const ucr = ours.some((r) => r.ucr !== undefined);
   const heads = ['ROC-AUC', 'AUC-PR', 'VUS-PR', ...(ucr ? ['UCR top-1'] : [])];
+  const ceiling = ours[0]!.ranking.ceiling;
   return [
     `\nRanking (point-wise, mean of series; labels: ${ours[0]!.ranking.labels})`,
     `${''.padEnd(width + 2)}${heads.map((h) => h.padStart(11)).join('')}`,
@@ -96,5 +99,8 @@ function rankingTable(ours: readonly NabBenchResult[], width: number): string[] 
       if (ucr) cells.push((r.ucr === undefined ? '-' : `${r.ucr.solved}/${r.ucr.series}`).padStart(11));
       return `* ${`${r.detector} (Vigil, ${r.mode} mode)`.padEnd(width)}${cells.join('')}`;
     }),
+    `  ${ceilingName.padEnd(width)}${[ceiling.rocAuc, ceiling.aucPr, ceiling.vusPr]
+      .map((x) => measure(x).padStart(11))
+      .join('')}`,
   ];
 }

@@ -1,5 +1,6 @@
 /** Threshold-free point-wise measures and the UCR top-1 rule (pure): how well scores rank labelled points. */
 export { averagePrecision } from './average-precision.ts';
+export { causalOracle } from './causal-oracle.ts';
 export { DEFAULT_WINDOW, dominantPeriod } from './dominant-period.ts';
 export { pointLabels } from './point-labels.ts';
 export { rocAuc } from './roc-auc.ts';

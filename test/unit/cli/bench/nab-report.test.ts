@@ -19,6 +19,7 @@ const ours: NabBenchResult = {
     labels: 'labels/combined_windows.json windows',
     aggregate: 'mean of series',
     mean: { rocAuc: 0.61234, aucPr: 0.2, vusPr: Number.NaN, series: 3 },
+    ceiling: { rocAuc: 0.75377, aucPr: 0.5, vusPr: 0.6, series: 3 },
     perFile: [],
   },
 };
@@ -36,6 +37,7 @@ describe('the NAB scoreboard', () => {
     expect(board.indexOf('* vigil (Vigil, nab mode)')).toBeLessThan(board.indexOf('ARTime'));
     expect(board).not.toMatch(/not shown/);
     expect(board).toMatch(/ROC-AUC\s+AUC-PR\s+VUS-PR\n\* vigil \(Vigil, nab mode\)\s+0\.612\s+0\.200\s+-\n/);
+    expect(board).toMatch(/\n {2}ceiling: a perfect causal detector\s+0\.754\s+0\.500\s+0\.600\n/);
   });
 
   it('shows only ours on a subset of NAB', () => {
