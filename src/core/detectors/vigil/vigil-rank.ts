@@ -13,17 +13,26 @@
  *   refractory logic;
  * - **shape rank**: `shapeWeight` × d, through the same map (under the threshold): among quiet
  *   points, those whose shape has no near neighbour in the recent past rank higher;
- * - **record discords**: a d above every earlier one (after `recordWarmup` points, the running
- *   maximum taken from half that on, exceeded by the factor 1 + `recordMargin`) scores
- *   recordBand + (1 − recordBand) · d, above every event: a shape never seen before is the most
- *   anomalous thing in the series, and the largest such discord is its top score.
+ * - **records**, above every event, after `recordWarmup` points (records.ts):
+ *   - a discord d above every earlier one (the running maximum taken from half the warm-up on,
+ *     exceeded by the factor 1 + `recordMargin`) scores recordBand + (b₁ − recordBand) · d;
+ *   - roughness (mean |second difference| over `roughWindow` points) at `roughFactor` × or more
+ *     its earlier maximum scores b₁ + (b₂ − b₁) · (1 − before/now);
+ *   - a run of one repeated value of `stuckMin` points or more, longer than `stuckFactor` × the
+ *     longest earlier run, scores b₂ + (1 − b₂) · (1 − before/now);
+ *   with b₁, b₂ splitting [recordBand, 1] in half and quarters (0.95 and 0.975 at the defaults).
+ *   A shape, a texture or a frozen value never seen before is the most anomalous thing in the
+ *   series; among them a stuck run outranks a roughness burst, which outranks a discord (the
+ *   kinds most rarely natural first), and the largest of a kind is its top score.
  *
- * The score is the maximum of the four. State: the two members' plus three numbers.
+ * The score is the maximum of these. State: the two members' plus the records' (about 2.3 KB).
  */
 import Type from 'typebox';
+import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
 import { type Detector, type DetectorFactory, type DetectorState, stepOf } from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
+import { type RecordRatio, Roughness, type RoughnessData, StuckRuns, type StuckRunsData } from './records.ts';
 
 export const VigilRankParams = Type.Object(
   {
@@ -74,6 +83,28 @@ export const VigilRankParams = Type.Object(
       default: 0.02,
       description: 'a record exceeds the running maximum by this factor of it',
     }),
+    roughWindow: Type.Integer({
+      minimum: 4,
+      maximum: 4096,
+      default: 64,
+      description: 'points in the roughness window (mean |second difference|)',
+    }),
+    roughFactor: Type.Number({
+      minimum: 1,
+      default: 2,
+      description:
+        'roughness record: at least this × its earlier maximum (0 … Infinity; a huge value disables)',
+    }),
+    stuckMin: Type.Integer({
+      minimum: 1,
+      default: 16,
+      description: 'stuck record: the shortest run of one repeated value that can be one (points)',
+    }),
+    stuckFactor: Type.Number({
+      minimum: 1,
+      default: 2,
+      description: 'stuck record: longer than this × the longest earlier run',
+    }),
   },
   { additionalProperties: false },
 );
@@ -87,6 +118,10 @@ export interface VigilRankParams {
   shapeWeight: number;
   recordWarmup: number;
   recordMargin: number;
+  roughWindow: number;
+  roughFactor: number;
+  stuckMin: number;
+  stuckFactor: number;
 }
 
 interface VigilRankData {
@@ -96,7 +131,25 @@ interface VigilRankData {
   n: number;
   glow: number;
   max: number;
+  /** Since version 2; a version-1 state starts them afresh at its `n`, kept in `since`. */
+  rough?: RoughnessData;
+  stuck?: StuckRunsData;
+  since?: number;
+  /** The ratio at which the roughness or stuck record under way was last scored (0: none under way). */
+  roughAt?: number;
+  stuckAt?: number;
 }
+
+/**
+ * A record that continues is scored again only when its ratio has grown by this factor since it
+ * was last scored: a burst or a stuck stretch of k points raises O(log k) alarms, not k, and its
+ * largest ratio still reaches the score within this factor.
+ */
+const RECORD_STEP = 1.25;
+/** The ratio of a record over an earlier maximum of 0. */
+const RATIO_CAP = 1e6;
+
+const VERSION = 2;
 
 export class VigilRankDetector implements Detector {
   readonly #p: VigilRankParams;
@@ -106,6 +159,12 @@ export class VigilRankDetector implements Detector {
   #n: number;
   #glow: number;
   #max: number;
+  readonly #rough: Roughness;
+  readonly #stuck: StuckRuns;
+  /** Points seen when the roughness and stuck records began (0 but for an upgraded state). */
+  readonly #since: number;
+  #roughAt: number;
+  #stuckAt: number;
 
   constructor(p: VigilRankParams, events: Detector, discord: Detector, data?: VigilRankData) {
     this.#p = p;
@@ -115,12 +174,19 @@ export class VigilRankDetector implements Detector {
     this.#n = data?.n ?? 0;
     this.#glow = data?.glow ?? 0;
     this.#max = data?.max ?? 0;
+    this.#rough = new Roughness(p.roughWindow, p.recordWarmup / 2, data?.rough);
+    this.#stuck = new StuckRuns(data?.stuck);
+    this.#since = data === undefined ? 0 : data.rough === undefined ? data.n : (data.since ?? 0);
+    this.#roughAt = data?.roughAt ?? 0;
+    this.#stuckAt = data?.stuckAt ?? 0;
   }
 
   score(ts: number, value: number): Score {
     const v = this.#events.score(ts, value);
     const d = this.#discord.score(ts, value).score;
-    return this.#out(v, d, Math.max(v.score, this.#glow * this.#decay));
+    const x = tame(value);
+    const glow = Math.max(v.score, this.#glow * this.#decay);
+    return this.#out(v, d, glow, this.#rough.peek(x), this.#stuck.peek(x)).score;
   }
 
   update(ts: number, value: number): void {
@@ -130,11 +196,14 @@ export class VigilRankDetector implements Detector {
   step(ts: number, value: number): Score {
     const v = stepOf(this.#events, ts, value);
     const d = stepOf(this.#discord, ts, value).score;
+    const x = tame(value);
     this.#glow = Math.max(v.score, this.#glow * this.#decay);
-    const out = this.#out(v, d, this.#glow);
+    const out = this.#out(v, d, this.#glow, this.#rough.push(x), this.#stuck.push(x));
+    this.#roughAt = out.roughAt;
+    this.#stuckAt = out.stuckAt;
     if (this.#n >= this.#p.recordWarmup / 2 && d > this.#max) this.#max = d;
     this.#n++;
-    return out;
+    return out.score;
   }
 
   snapshot(): DetectorState {
@@ -144,17 +213,50 @@ export class VigilRankDetector implements Detector {
       n: this.#n,
       glow: this.#glow,
       max: this.#max,
+      rough: this.#rough.snapshot(),
+      stuck: this.#stuck.snapshot(),
+      ...(this.#since > 0 ? { since: this.#since } : {}),
+      ...(this.#roughAt > 0 ? { roughAt: this.#roughAt } : {}),
+      ...(this.#stuckAt > 0 ? { stuckAt: this.#stuckAt } : {}),
     };
-    return { detector: 'vigil-rank', version: 1, data };
+    return { detector: 'vigil-rank', version: VERSION, data };
   }
 
-  #out(v: Score, d: number, glow: number): Score {
+  #out(
+    v: Score,
+    d: number,
+    glow: number,
+    rough: RecordRatio,
+    stuck: RecordRatio,
+  ): { score: Score; roughAt: number; stuckAt: number } {
     const p = this.#p;
     let s = this.#map(Math.max(v.score, p.glowWeight * glow, p.shapeWeight * d));
-    if (this.#n >= p.recordWarmup && d > this.#max * (1 + p.recordMargin)) {
-      s = Math.max(s, p.recordBand + (1 - p.recordBand) * Math.min(d, 1));
+    let roughAt = 0;
+    let stuckAt = 0;
+    if (this.#n >= p.recordWarmup) {
+      const b1 = p.recordBand + (1 - p.recordBand) / 2;
+      const b2 = b1 + (1 - b1) / 2;
+      if (d > this.#max * (1 + p.recordMargin))
+        s = Math.max(s, p.recordBand + (b1 - p.recordBand) * Math.min(d, 1));
+      const tracked = this.#n - this.#since >= p.recordWarmup;
+      const rr = ratio(rough);
+      if (tracked && rough.now > 0 && rr >= p.roughFactor) {
+        roughAt = this.#roughAt;
+        if (roughAt === 0 || rr >= roughAt * RECORD_STEP) {
+          s = Math.max(s, b1 + (b2 - b1) * (1 - 1 / rr));
+          roughAt = rr;
+        }
+      }
+      const sr = ratio(stuck);
+      if (tracked && stuck.now >= p.stuckMin && sr > p.stuckFactor) {
+        stuckAt = this.#stuckAt;
+        if (stuckAt === 0 || sr >= stuckAt * RECORD_STEP) {
+          s = Math.max(s, b2 + (1 - b2) * (1 - 1 / sr));
+          stuckAt = sr;
+        }
+      }
     }
-    return { score: s, expected: v.expected, lower: v.lower, upper: v.upper };
+    return { score: { score: s, expected: v.expected, lower: v.lower, upper: v.upper }, roughAt, stuckAt };
   }
 
   /** Monotone: [0, knee] → [0, 0.5], [knee, 1] → [0.5, recordBand]. */
@@ -163,6 +265,11 @@ export class VigilRankDetector implements Detector {
     const c = x > 0 ? Math.min(x, 1) : 0;
     return c <= knee ? (0.5 * c) / knee : 0.5 + ((recordBand - 0.5) * (c - knee)) / (1 - knee);
   }
+}
+
+/** now / before, RATIO_CAP when before is 0. */
+function ratio(r: RecordRatio): number {
+  return r.before > 0 ? Math.min(r.now / r.before, RATIO_CAP) : RATIO_CAP;
 }
 
 const DEFAULTS: VigilRankParams = {
@@ -175,13 +282,17 @@ const DEFAULTS: VigilRankParams = {
   shapeWeight: 0.04,
   recordWarmup: 4096,
   recordMargin: 0.02,
+  roughWindow: 64,
+  roughFactor: 2,
+  stuckMin: 16,
+  stuckFactor: 2,
 };
 
 /** The `vigil-rank` factory; `source` builds its two members by name (the registry). */
 export function vigilRank(source: DetectorSource): DetectorFactory<VigilRankParams> {
   return {
     name: 'vigil-rank',
-    version: 1,
+    version: VERSION,
     calibration: 'none',
     threshold: 0.5,
     buildingBlock: 'offered as the `vigil2` preset, which declares its threshold',
@@ -190,7 +301,9 @@ export function vigilRank(source: DetectorSource): DetectorFactory<VigilRankPara
     params: VigilRankParams,
     defaults: DEFAULTS,
     get maxStateBytes() {
-      return stateBoundOf(source, 'vigil-events') + stateBoundOf(source, 'discord') + 256;
+      // Three numbers and keys (256), the records: two rings of roughWindow float64 in base64 at
+      // the defaults (2 × 4·⌈8·64/3⌉ = 1,376) and ten numbers with their keys (480).
+      return stateBoundOf(source, 'vigil-events') + stateBoundOf(source, 'discord') + 256 + 1376 + 480;
     },
     create(params, state, hints) {
       const data = state?.data as VigilRankData | undefined;

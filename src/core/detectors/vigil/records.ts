@@ -1,0 +1,158 @@
+/**
+ * Two "never seen before" measures for `vigil-rank` (vigil-rank.ts), each a ratio of now to the
+ * most the series has shown earlier, each O(1) per point:
+ *
+ * - **Stuck runs** (`StuckRuns`): the number of consecutive points equal to the one before, over
+ *   the longest such run that ended earlier. A sensor or exporter that freezes repeats one value;
+ *   a series that never held a value for more than a few points and now holds one for dozens is
+ *   news, whatever its level.
+ * - **Roughness** (`Roughness`): the mean |second difference| over the last `window` points, over
+ *   the largest such mean of windows that ended at least `window` points earlier. Added noise,
+ *   glitches, jitter or a burst of sharp steps raise it while they last; a ramp adds nothing and
+ *   one step of height h adds 2h/window for one window.
+ *
+ * Both start remembering at `from` points (the maximum of roughness) and are compared from the
+ * caller's warm-up on. Values arrive finite (the caller tames them).
+ */
+import { base64ToFloat64, float64ToBase64 } from '../state-codec.ts';
+
+/** A measure at one point: its value now, and the most it reached earlier (0 when nothing yet). */
+export interface RecordRatio {
+  readonly now: number;
+  readonly before: number;
+}
+
+export interface StuckRunsData {
+  last: number;
+  /** Repeats of `last` so far; −1 before the first value. */
+  run: number;
+  longest: number;
+}
+
+export class StuckRuns {
+  #last = 0;
+  #run = -1;
+  #longest = 0;
+
+  constructor(data?: StuckRunsData) {
+    if (data === undefined) return;
+    this.#last = data.last;
+    this.#run = data.run;
+    this.#longest = data.longest;
+  }
+
+  /** The run `x` would make (repeats of the value before it) and the longest earlier run. */
+  peek(x: number): RecordRatio {
+    if (this.#run >= 0 && x === this.#last) return { now: this.#run + 1, before: this.#longest };
+    return { now: 0, before: Math.max(this.#longest, this.#run) };
+  }
+
+  push(x: number): RecordRatio {
+    const r = this.peek(x);
+    this.#longest = r.before;
+    this.#run = r.now;
+    this.#last = x;
+    return r;
+  }
+
+  snapshot(): StuckRunsData {
+    return { last: this.#last, run: this.#run, longest: this.#longest };
+  }
+}
+
+export interface RoughnessData {
+  /** Points seen. */
+  n: number;
+  prev1: number;
+  prev2: number;
+  /** |second difference| of the last `window` points, and their window means (ring order; base64 float64). */
+  diffs: string;
+  means: string;
+  /** The ring's sum as carried (restored as is, so a restored detector continues bit for bit). */
+  sum: number;
+  max: number;
+}
+
+export class Roughness {
+  readonly #window: number;
+  readonly #from: number;
+  #n = 0;
+  #prev1 = 0;
+  #prev2 = 0;
+  readonly #diffs: Float64Array;
+  readonly #means: Float64Array;
+  #sum = 0;
+  #max = 0;
+
+  constructor(window: number, from: number, data?: RoughnessData) {
+    this.#window = window;
+    this.#from = from;
+    this.#diffs = new Float64Array(window);
+    this.#means = new Float64Array(window);
+    if (data === undefined) return;
+    this.#n = data.n;
+    this.#prev1 = data.prev1;
+    this.#prev2 = data.prev2;
+    this.#diffs.set(base64ToFloat64(data.diffs));
+    this.#means.set(base64ToFloat64(data.means));
+    this.#max = data.max;
+    this.#sum = data.sum;
+  }
+
+  /** The window mean `x` would make, and the largest mean of windows ending `window` or more points before it. */
+  peek(x: number): RecordRatio {
+    return { now: this.#meanWith(this.#sumWith(this.#diff(x))), before: this.#maxBefore() };
+  }
+
+  push(x: number): RecordRatio {
+    const d = this.#diff(x);
+    const r = { now: this.#meanWith(this.#sumWith(d)), before: this.#maxBefore() };
+    const i = this.#n % this.#window;
+    this.#sum = this.#sumWith(d);
+    this.#diffs[i] = d;
+    this.#max = r.before;
+    this.#means[i] = this.#n >= this.#from ? r.now : 0;
+    this.#prev2 = this.#prev1;
+    this.#prev1 = x;
+    this.#n++;
+    return r;
+  }
+
+  snapshot(): RoughnessData {
+    return {
+      n: this.#n,
+      prev1: this.#prev1,
+      prev2: this.#prev2,
+      diffs: float64ToBase64(this.#diffs),
+      means: float64ToBase64(this.#means),
+      sum: this.#sum,
+      max: this.#max,
+    };
+  }
+
+  #diff(x: number): number {
+    return this.#n >= 2 ? Math.abs(x - 2 * this.#prev1 + this.#prev2) : 0;
+  }
+
+  /**
+   * The ring's sum with `d` in the next slot: updated by the difference, and summed afresh each
+   * time the ring wraps, so rounding never accumulates.
+   */
+  #sumWith(d: number): number {
+    const w = this.#window;
+    const i = this.#n % w;
+    if (i < w - 1) return this.#sum - this.#diffs[i]! + d;
+    let s = d;
+    for (let k = 0; k < w - 1; k++) s += this.#diffs[k]!;
+    return s;
+  }
+
+  #meanWith(sum: number): number {
+    return this.#n + 1 >= this.#window ? sum / this.#window : 0;
+  }
+
+  /** The running maximum once the mean leaving the ring (pushed `window` points ago) is counted. */
+  #maxBefore(): number {
+    return Math.max(this.#max, this.#means[this.#n % this.#window]!);
+  }
+}
