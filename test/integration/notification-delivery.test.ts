@@ -310,10 +310,15 @@ describe('at least once, never twice', () => {
   });
 
   it('restart in the middle of retrying: delivered once after reopening', async () => {
-    const rx = await receiver((_, i) => (i === 0 ? { status: 503, body: 'warming up' } : { status: 200 }));
+    // The retry is held 3 s off by Retry-After (a floor under the jittered backoff): with the
+    // backoff alone it could fall due within milliseconds, be sent and delivered before the poll
+    // below saw the first attempt, and the test waited for a state already gone.
+    const rx = await receiver((_, i) =>
+      i === 0 ? { status: 503, body: 'warming up', headers: { 'retry-after': '3' } } : { status: 200 },
+    );
     cleanups.push(rx.close);
     const notifiers = { team: { type: 'slack', url: rx.url } };
-    const slow = { initialBackoffMs: 300, maxBackoffMs: 300 };
+    const slow = { initialBackoffMs: 300, maxBackoffMs: 3000 };
     const first = deliveryWith(notifiers, slow);
     const n = notification();
     await first.d.outbox.enqueue(['team'], n);
