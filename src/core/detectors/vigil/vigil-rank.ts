@@ -37,8 +37,9 @@ import { type RecordRatio, Roughness, type RoughnessData, StuckRuns, type StuckR
 export const VigilRankParams = Type.Object(
   {
     events: Type.Record(Type.String(), Type.Unknown(), {
-      default: {},
-      description: '`vigil-events` params, merged over its defaults',
+      default: { glowWeight: 0 },
+      description:
+        '`vigil-events` params, merged over its defaults (its afterglow off: this detector keeps its own)',
     }),
     discord: Type.Record(Type.String(), Type.Unknown(), {
       default: {},
@@ -273,7 +274,7 @@ function ratio(r: RecordRatio): number {
 }
 
 const DEFAULTS: VigilRankParams = {
-  events: {},
+  events: { glowWeight: 0 },
   discord: {},
   knee: 0.057,
   recordBand: 0.9,

@@ -93,13 +93,14 @@ function stubs(events: number[], evidence: number[], hintsSeen: DetectorHints[] 
     .register(vigilEvents(r));
 }
 
-/** Events and their corroboration only: no extremes, refractory, repeat mask or evidence tier. */
+/** Events and their corroboration only: no extremes, refractory, repeat mask, evidence tier or afterglow. */
 const NO_EXTREMES = {
   evidence: 'evidence',
   extremeWeight: 0,
   refractoryTau: 0,
   repeatWindow: 0,
   tierWeight: 0,
+  glowWeight: 0,
 };
 /** What the NAB harness hands over: ARTime knows its range. */
 const NAB_HINTS = { min: 0, max: 1, probationaryLength: 100 };
@@ -162,6 +163,30 @@ describe('vigil-events', () => {
     // The event (above the refractory level) is the latest alarm.
     expect(s[3]).toBeCloseTo(0.03 * (1 - Math.exp(-1 / 10)), 15);
     expect(s[4]).toBeCloseTo(0.03 * (1 - Math.exp(-2 / 10)), 15);
+  });
+
+  it('keeps an afterglow: every score at least glowWeight × the decayed maximum of earlier scores', () => {
+    const events = [0, 0.8, 0, 0, 0.01, 0];
+    const p = { ...NO_EXTREMES, corroborationWeight: 0, glowWeight: 0.05, glowTau: 10 };
+    const r = stubs(events, []);
+    const d = r.create('vigil-events', p, undefined, NAB_HINTS);
+    const s = [0, 1, 2].map((i) => d.step!(i, 1).score);
+    expect(s[0]).toBe(0);
+    expect(s[1]).toBe(0.8); // the event itself
+    expect(s[2]).toBeCloseTo(0.05 * 0.8 * Math.exp(-1 / 10), 15);
+    // Scoring does not learn; a restored detector goes on from the same maximum.
+    expect(d.score(3, 1).score).toBe(d.score(3, 1).score);
+    const restored = r.create('vigil-events', p, JSON.parse(JSON.stringify(d.snapshot())), NAB_HINTS);
+    const rest = [3, 4, 5].map((i) => restored.step!(i, 1).score);
+    expect(rest[0]).toBeCloseTo(0.05 * 0.8 * Math.exp(-2 / 10), 15);
+    expect(rest[1]).toBeCloseTo(Math.max(0.01, 0.05 * 0.8 * Math.exp(-3 / 10)), 15);
+    expect(rest[2]).toBeCloseTo(0.05 * 0.8 * Math.exp(-4 / 10), 15);
+    // Off at 0; and a version-3 state (no afterglow kept) restores with none.
+    expect(run(stubs(events, []), { ...p, glowWeight: 0 }, 3, NAB_HINTS)[2]).toBe(0);
+    const v3 = d.snapshot();
+    delete (v3.data as { glow?: number }).glow;
+    const old = r.create('vigil-events', p, { ...v3, version: 3 }, NAB_HINTS);
+    expect(old.step!(3, 1).score).toBe(0);
   });
 
   it('counts a new extreme as an event of extremeWeight', () => {
