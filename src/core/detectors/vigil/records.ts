@@ -11,8 +11,9 @@
  *   glitches, jitter or a burst of sharp steps raise it while they last; a ramp adds nothing and
  *   one step of height h adds 2h/window for one window.
  *
- * Both start remembering at `from` points (the maximum of roughness) and are compared from the
- * caller's warm-up on. Values arrive finite (the caller tames them).
+ * `RecordTiers` turns both into one score above every other: a record scores in [low, 1], stuck
+ * runs in the upper half, roughness in the lower (the kind more rarely natural on top), each
+ * ordered by its ratio. Values arrive finite (the caller tames them).
  */
 import { base64ToFloat64, float64ToBase64 } from '../state-codec.ts';
 
@@ -99,6 +100,11 @@ export class Roughness {
     this.#sum = data.sum;
   }
 
+  /** Points seen. */
+  get points(): number {
+    return this.#n;
+  }
+
   /** The window mean `x` would make, and the largest mean of windows ending `window` or more points before it. */
   peek(x: number): RecordRatio {
     return { now: this.#meanWith(this.#sumWith(this.#diff(x))), before: this.#maxBefore() };
@@ -155,4 +161,107 @@ export class Roughness {
   #maxBefore(): number {
     return Math.max(this.#max, this.#means[this.#n % this.#window]!);
   }
+}
+
+export interface RecordParams {
+  /** Points before a record can be scored; roughness is remembered from half that on. */
+  recordWarmup: number;
+  roughWindow: number;
+  /** A roughness record is at least this × the earlier maximum. */
+  roughFactor: number;
+  /** A stuck record is a run of at least this many repeats… */
+  stuckMin: number;
+  /** …longer than this × the longest earlier run. */
+  stuckFactor: number;
+}
+
+export interface RecordTiersData {
+  rough: RoughnessData;
+  stuck: StuckRunsData;
+  /** The ratio at which the record under way was last scored (absent: none under way). */
+  roughAt?: number;
+  stuckAt?: number;
+}
+
+/**
+ * A record that continues is scored again only when its ratio has grown by this factor since it
+ * was last scored: a burst or a stuck stretch of k points raises O(log k) alarms, not k, and its
+ * largest ratio still reaches the score within this factor.
+ */
+export const RECORD_STEP = 1.25;
+/** The ratio of a record over an earlier maximum of 0. */
+const RATIO_CAP = 1e6;
+
+/** Roughness and stuck records as one score in [low, 1] (0 at a point that is neither). */
+export class RecordTiers {
+  readonly #p: RecordParams;
+  readonly #low: number;
+  readonly #mid: number;
+  readonly #rough: Roughness;
+  readonly #stuck: StuckRuns;
+  #roughAt: number;
+  #stuckAt: number;
+
+  constructor(p: RecordParams, low: number, data?: RecordTiersData) {
+    this.#p = p;
+    this.#low = low;
+    this.#mid = low + (1 - low) / 2;
+    this.#rough = new Roughness(p.roughWindow, p.recordWarmup / 2, data?.rough);
+    this.#stuck = new StuckRuns(data?.stuck);
+    this.#roughAt = data?.roughAt ?? 0;
+    this.#stuckAt = data?.stuckAt ?? 0;
+  }
+
+  /** The record score `x` would get, without learning it. */
+  peek(x: number): number {
+    return this.#judge(this.#rough.peek(x), this.#stuck.peek(x)).score;
+  }
+
+  push(x: number): number {
+    const j = this.#judge(this.#rough.peek(x), this.#stuck.peek(x));
+    this.#rough.push(x);
+    this.#stuck.push(x);
+    this.#roughAt = j.roughAt;
+    this.#stuckAt = j.stuckAt;
+    return j.score;
+  }
+
+  snapshot(): RecordTiersData {
+    return {
+      rough: this.#rough.snapshot(),
+      stuck: this.#stuck.snapshot(),
+      ...(this.#roughAt > 0 ? { roughAt: this.#roughAt } : {}),
+      ...(this.#stuckAt > 0 ? { stuckAt: this.#stuckAt } : {}),
+    };
+  }
+
+  #judge(rough: RecordRatio, stuck: RecordRatio): { score: number; roughAt: number; stuckAt: number } {
+    const p = this.#p;
+    let score = 0;
+    let roughAt = 0;
+    let stuckAt = 0;
+    if (this.#rough.points < p.recordWarmup) return { score, roughAt, stuckAt };
+    const rr = ratio(rough);
+    if (rough.now > 0 && rr >= p.roughFactor) {
+      roughAt = this.#roughAt;
+      if (roughAt === 0 || rr >= roughAt * RECORD_STEP) {
+        score = this.#low + (this.#mid - this.#low) * (1 - 1 / rr);
+        roughAt = rr;
+      }
+    }
+    const sr = ratio(stuck);
+    if (stuck.now >= p.stuckMin && sr > p.stuckFactor) {
+      stuckAt = this.#stuckAt;
+      if (stuckAt === 0 || sr >= stuckAt * RECORD_STEP) {
+        score = Math.max(score, this.#mid + (1 - this.#mid) * (1 - 1 / sr));
+        stuckAt = sr;
+      }
+    }
+    return { score, roughAt, stuckAt };
+  }
+}
+
+/** now / before, RATIO_CAP when before is 0. */
+function ratio(r: RecordRatio): number {
+  return r.before > 0 ? Math.min(r.now / r.before, RATIO_CAP) : RATIO_CAP;
 }

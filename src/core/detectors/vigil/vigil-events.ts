@@ -27,12 +27,18 @@
  *   decayed by e^(−1/`glowTau`) a point. The points just after an event rank above ordinary ones
  *   (point-wise ROC-AUC on NAB 0.494 → 0.659), while the refractory keeps one alarm per anomaly:
  *   at the default 0.05 the glow stays under the threshold and under the strict NAB optimum
- *   (0.057), so nothing it raises is flagged.
+ *   (0.057), so nothing it raises is flagged;
+ * - **records** (records.ts): roughness (mean |second difference| over `roughWindow` points at
+ *   `roughFactor` × its earlier maximum: added noise, glitches) and stuck runs (one value repeated
+ *   `stuckMin` points or more, longer than `stuckFactor` × any earlier run: a frozen sensor),
+ *   from point `recordWarmup` on, score in [0.95, 1], above nearly every event. Rare: on NAB's
+ *   58 series they flag 5 points; on ucr-dev they take the UCR top-1 from 12 to 17 of 48.
  *
  * Band: the evidence detector's. NAB mode hands ARTime and the likelihood the file's min/max and
  * probation; strict mode runs on the stream alone (staged-artime.ts).
  */
 import Type from 'typebox';
+import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
 import { type ExtremeData, NewExtreme } from '../../scoring/new-extreme.ts';
 import { SoftRefractory } from '../../scoring/soft-refractory.ts';
@@ -40,6 +46,7 @@ import { type Detector, type DetectorFactory, type DetectorState, stepOf } from 
 import { type DetectorSource, stateBoundOf } from '../source.ts';
 import { EvidenceTier } from './evidence-tier.ts';
 import { RecentMax } from './recent-max.ts';
+import { RecordTiers, type RecordTiersData } from './records.ts';
 import { RepeatMask } from './repeat-mask.ts';
 import { StagedArtime, type StagedArtimeData } from './staged-artime.ts';
 
@@ -150,6 +157,33 @@ export const VigilParams = Type.Object(
       default: 100,
       description: 'afterglow time constant in points',
     }),
+    records: Type.Boolean({ default: true, description: 'score roughness and stuck records (0.95 … 1)' }),
+    recordWarmup: Type.Integer({
+      minimum: 0,
+      default: 4096,
+      description: 'points before a record can be scored (roughness remembered from half that on)',
+    }),
+    roughWindow: Type.Integer({
+      minimum: 4,
+      maximum: 4096,
+      default: 64,
+      description: 'points in the roughness window (mean |second difference|)',
+    }),
+    roughFactor: Type.Number({
+      minimum: 1,
+      default: 2,
+      description: 'roughness record: at least this × its earlier maximum',
+    }),
+    stuckMin: Type.Integer({
+      minimum: 1,
+      default: 16,
+      description: 'stuck record: the shortest run of one repeated value that can be one (points)',
+    }),
+    stuckFactor: Type.Number({
+      minimum: 1,
+      default: 2,
+      description: 'stuck record: longer than this × the longest earlier run',
+    }),
   },
   { additionalProperties: false },
 );
@@ -174,6 +208,12 @@ export interface VigilParams {
   longMaxCategories: number;
   glowWeight: number;
   glowTau: number;
+  records: boolean;
+  recordWarmup: number;
+  roughWindow: number;
+  roughFactor: number;
+  stuckMin: number;
+  stuckFactor: number;
 }
 
 interface VigilData {
@@ -192,7 +232,12 @@ interface VigilData {
   tierSince?: number | null;
   /** The decayed maximum of the scores so far (the afterglow); absent before version 4. */
   glow?: number;
+  /** The roughness and stuck records (with `records`); absent before version 4. */
+  records?: RecordTiersData;
 }
+
+/** Where records score: [RECORD_LOW, 1], roughness in the lower half, stuck runs in the upper. */
+const RECORD_LOW = 0.95;
 
 export class VigilDetector implements Detector {
   readonly #p: VigilParams;
@@ -207,6 +252,7 @@ export class VigilDetector implements Detector {
   readonly #estimatedRange: boolean;
   readonly #decay: number;
   #glow: number;
+  readonly #records: RecordTiers | undefined;
 
   constructor(
     p: VigilParams,
@@ -226,13 +272,15 @@ export class VigilDetector implements Detector {
     this.#tier = new EvidenceTier(p.tierWeight, p.tierAlarmLevel, p.tierTau, data?.tierSince ?? null);
     this.#decay = Math.exp(-1 / p.glowTau);
     this.#glow = data?.glow ?? 0;
+    this.#records = p.records ? new RecordTiers(p, RECORD_LOW, data?.records) : undefined;
   }
 
   score(ts: number, value: number): Score {
     const event = this.#artime.score(ts, value);
     const evidence = this.#evidence.score(ts, value);
     const raw = this.#fuse(value, event, evidence.score);
-    return this.#out(this.#glowing(this.#final(raw, evidence.score)), evidence);
+    const record = this.#records?.peek(tame(value)) ?? 0;
+    return this.#out(Math.max(this.#glowing(this.#final(raw, evidence.score)), record), evidence);
   }
 
   /** Learning needs what scoring found, so it is a step whose score is not needed. */
@@ -244,7 +292,7 @@ export class VigilDetector implements Detector {
     const event = this.#artime.step(ts, value);
     const evidence = stepOf(this.#evidence, ts, value);
     const raw = this.#fuse(value, event, evidence.score);
-    const final = this.#final(raw, evidence.score);
+    const final = Math.max(this.#final(raw, evidence.score), this.#records?.push(tame(value)) ?? 0);
     const score = this.#out(this.#glowing(final), evidence);
     this.#commit(value, evidence.score, raw);
     this.#glow = Math.max(clamp01(final), this.#glow * this.#decay);
@@ -262,6 +310,7 @@ export class VigilDetector implements Detector {
       repeats: this.#repeats.toJSON(),
       tierSince: this.#tier.toJSON(),
       glow: this.#glow,
+      ...(this.#records !== undefined ? { records: this.#records.snapshot() } : {}),
     };
     return { detector: 'vigil-events', version: 4, data };
   }
@@ -332,6 +381,12 @@ const DEFAULTS: VigilParams = {
   longMaxCategories: 128,
   glowWeight: 0.05,
   glowTau: 100,
+  records: true,
+  recordWarmup: 4096,
+  roughWindow: 64,
+  roughFactor: 2,
+  stuckMin: 16,
+  stuckFactor: 2,
 };
 
 /** The declared state bound of `vigil-events` at its defaults, by part (see maxStateBytes). */
@@ -341,6 +396,8 @@ export function vigilStateParts(source: DetectorSource): Record<string, number> 
     artime: Math.max(362 * DEFAULTS.longMaxCategories + artimeFixed, 8 * DEFAULTS.longProbation * 2),
     evidence: stateBoundOf(source, DEFAULTS.evidence),
     rings: 25 * (DEFAULTS.corroborationWindow + DEFAULTS.repeatWindow),
+    // Two rings of roughWindow float64 in base64 and ten numbers with their keys.
+    records: 2 * 4 * Math.ceil((8 * DEFAULTS.roughWindow) / 3) + 480,
     counters: 1024,
   };
 }
@@ -354,8 +411,8 @@ export function vigilEvents(source: DetectorSource): DetectorFactory<VigilParams
   return {
     name: 'vigil-events',
     // Version 3: ARTime's state before its handoff is the values seen (staged-artime.ts), the
-    // evidence's likelihood history is compact. Version 4: the afterglow's maximum. Version-1 to
-    // -3 states restore as well (the afterglow starts at 0).
+    // evidence's likelihood history is compact. Version 4: the afterglow's maximum and the records.
+    // Version-1 to -3 states restore as well (the afterglow and records start afresh).
     version: 4,
     // Its scores are calibrated alarm values already; the threshold is the `vigil` preset's.
     calibration: 'none',

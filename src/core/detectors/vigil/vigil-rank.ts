@@ -32,7 +32,7 @@ import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
 import { type Detector, type DetectorFactory, type DetectorState, stepOf } from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
-import { type RecordRatio, Roughness, type RoughnessData, StuckRuns, type StuckRunsData } from './records.ts';
+import { RecordTiers, type RecordTiersData } from './records.ts';
 
 export const VigilRankParams = Type.Object(
   {
@@ -132,23 +132,9 @@ interface VigilRankData {
   n: number;
   glow: number;
   max: number;
-  /** Since version 2; a version-1 state starts them afresh at its `n`, kept in `since`. */
-  rough?: RoughnessData;
-  stuck?: StuckRunsData;
-  since?: number;
-  /** The ratio at which the roughness or stuck record under way was last scored (0: none under way). */
-  roughAt?: number;
-  stuckAt?: number;
+  /** The roughness and stuck records (since version 2; a version-1 state starts them afresh). */
+  records?: RecordTiersData;
 }
-
-/**
- * A record that continues is scored again only when its ratio has grown by this factor since it
- * was last scored: a burst or a stuck stretch of k points raises O(log k) alarms, not k, and its
- * largest ratio still reaches the score within this factor.
- */
-const RECORD_STEP = 1.25;
-/** The ratio of a record over an earlier maximum of 0. */
-const RATIO_CAP = 1e6;
 
 const VERSION = 2;
 
@@ -160,12 +146,7 @@ export class VigilRankDetector implements Detector {
   #n: number;
   #glow: number;
   #max: number;
-  readonly #rough: Roughness;
-  readonly #stuck: StuckRuns;
-  /** Points seen when the roughness and stuck records began (0 but for an upgraded state). */
-  readonly #since: number;
-  #roughAt: number;
-  #stuckAt: number;
+  readonly #records: RecordTiers;
 
   constructor(p: VigilRankParams, events: Detector, discord: Detector, data?: VigilRankData) {
     this.#p = p;
@@ -175,11 +156,7 @@ export class VigilRankDetector implements Detector {
     this.#n = data?.n ?? 0;
     this.#glow = data?.glow ?? 0;
     this.#max = data?.max ?? 0;
-    this.#rough = new Roughness(p.roughWindow, p.recordWarmup / 2, data?.rough);
-    this.#stuck = new StuckRuns(data?.stuck);
-    this.#since = data === undefined ? 0 : data.rough === undefined ? data.n : (data.since ?? 0);
-    this.#roughAt = data?.roughAt ?? 0;
-    this.#stuckAt = data?.stuckAt ?? 0;
+    this.#records = new RecordTiers(p, p.recordBand + (1 - p.recordBand) / 2, data?.records);
   }
 
   score(ts: number, value: number): Score {
@@ -187,7 +164,7 @@ export class VigilRankDetector implements Detector {
     const d = this.#discord.score(ts, value).score;
     const x = tame(value);
     const glow = Math.max(v.score, this.#glow * this.#decay);
-    return this.#out(v, d, glow, this.#rough.peek(x), this.#stuck.peek(x)).score;
+    return this.#out(v, d, glow, this.#records.peek(x));
   }
 
   update(ts: number, value: number): void {
@@ -199,12 +176,10 @@ export class VigilRankDetector implements Detector {
     const d = stepOf(this.#discord, ts, value).score;
     const x = tame(value);
     this.#glow = Math.max(v.score, this.#glow * this.#decay);
-    const out = this.#out(v, d, this.#glow, this.#rough.push(x), this.#stuck.push(x));
-    this.#roughAt = out.roughAt;
-    this.#stuckAt = out.stuckAt;
+    const out = this.#out(v, d, this.#glow, this.#records.push(x));
     if (this.#n >= this.#p.recordWarmup / 2 && d > this.#max) this.#max = d;
     this.#n++;
-    return out.score;
+    return out;
   }
 
   snapshot(): DetectorState {
@@ -214,50 +189,21 @@ export class VigilRankDetector implements Detector {
       n: this.#n,
       glow: this.#glow,
       max: this.#max,
-      rough: this.#rough.snapshot(),
-      stuck: this.#stuck.snapshot(),
-      ...(this.#since > 0 ? { since: this.#since } : {}),
-      ...(this.#roughAt > 0 ? { roughAt: this.#roughAt } : {}),
-      ...(this.#stuckAt > 0 ? { stuckAt: this.#stuckAt } : {}),
+      records: this.#records.snapshot(),
     };
     return { detector: 'vigil-rank', version: VERSION, data };
   }
 
-  #out(
-    v: Score,
-    d: number,
-    glow: number,
-    rough: RecordRatio,
-    stuck: RecordRatio,
-  ): { score: Score; roughAt: number; stuckAt: number } {
+  /** `record`: the roughness or stuck record's score at this point (0 if none). */
+  #out(v: Score, d: number, glow: number, record: number): Score {
     const p = this.#p;
     let s = this.#map(Math.max(v.score, p.glowWeight * glow, p.shapeWeight * d));
-    let roughAt = 0;
-    let stuckAt = 0;
-    if (this.#n >= p.recordWarmup) {
+    if (this.#n >= p.recordWarmup && d > this.#max * (1 + p.recordMargin)) {
       const b1 = p.recordBand + (1 - p.recordBand) / 2;
-      const b2 = b1 + (1 - b1) / 2;
-      if (d > this.#max * (1 + p.recordMargin))
-        s = Math.max(s, p.recordBand + (b1 - p.recordBand) * Math.min(d, 1));
-      const tracked = this.#n - this.#since >= p.recordWarmup;
-      const rr = ratio(rough);
-      if (tracked && rough.now > 0 && rr >= p.roughFactor) {
-        roughAt = this.#roughAt;
-        if (roughAt === 0 || rr >= roughAt * RECORD_STEP) {
-          s = Math.max(s, b1 + (b2 - b1) * (1 - 1 / rr));
-          roughAt = rr;
-        }
-      }
-      const sr = ratio(stuck);
-      if (tracked && stuck.now >= p.stuckMin && sr > p.stuckFactor) {
-        stuckAt = this.#stuckAt;
-        if (stuckAt === 0 || sr >= stuckAt * RECORD_STEP) {
-          s = Math.max(s, b2 + (1 - b2) * (1 - 1 / sr));
-          stuckAt = sr;
-        }
-      }
+      s = Math.max(s, p.recordBand + (b1 - p.recordBand) * Math.min(d, 1));
     }
-    return { score: { score: s, expected: v.expected, lower: v.lower, upper: v.upper }, roughAt, stuckAt };
+    s = Math.max(s, record);
+    return { score: s, expected: v.expected, lower: v.lower, upper: v.upper };
   }
 
   /** Monotone: [0, knee] → [0, 0.5], [knee, 1] → [0.5, recordBand]. */
@@ -268,13 +214,8 @@ export class VigilRankDetector implements Detector {
   }
 }
 
-/** now / before, RATIO_CAP when before is 0. */
-function ratio(r: RecordRatio): number {
-  return r.before > 0 ? Math.min(r.now / r.before, RATIO_CAP) : RATIO_CAP;
-}
-
 const DEFAULTS: VigilRankParams = {
-  events: { glowWeight: 0 },
+  events: { glowWeight: 0, records: false },
   discord: {},
   knee: 0.057,
   recordBand: 0.9,

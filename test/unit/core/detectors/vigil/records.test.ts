@@ -111,3 +111,38 @@ describe('records in vigil-rank', () => {
     expect(Math.max(...fresh)).toBeLessThan(0.95);
   });
 });
+
+describe('records in vigil-events (the default)', () => {
+  const registry = builtinDetectors();
+  function scores(params: Record<string, unknown>, edit: (xs: number[]) => void): number[] {
+    const rnd = uniform(13);
+    const xs = Array.from({ length: 6000 }, (_, i) =>
+      Math.round(100 * Math.sin((2 * Math.PI * i) / 50) + 4 * rnd()),
+    );
+    edit(xs);
+    const d = registry.create('vigil-events', params);
+    return xs.map((x, i) => d.step!(i * 60_000, x).score);
+  }
+  const stuck = (xs: number[]) => xs.fill(xs[5000]!, 5000, 5040);
+
+  it('scores a stuck stretch in the records band, and nothing there with records off', () => {
+    const on = scores({}, stuck);
+    expect(Math.max(...on.slice(5015, 5041))).toBeGreaterThan(0.975);
+    const off = scores({ records: false }, stuck);
+    expect(Math.max(...off.slice(5015, 5041))).toBeLessThan(0.95);
+  });
+
+  it('resumes its records from a snapshot', () => {
+    const rnd = uniform(2);
+    const xs = Array.from({ length: 4600 }, (_, i) => Math.round(50 * Math.sin(i / 7) + 3 * rnd()));
+    xs.fill(xs[4400]!, 4400, 4460);
+    const whole = registry.create('vigil-events', {});
+    const all = xs.map((x, i) => whole.step!(i, x).score);
+    const a = registry.create('vigil-events', {});
+    for (let i = 0; i < 4420; i++) a.step!(i, xs[i]!);
+    const b = registry.create('vigil-events', {}, JSON.parse(JSON.stringify(a.snapshot())));
+    const rest = xs.slice(4420).map((x, i) => b.step!(4420 + i, x).score);
+    expect(rest).toEqual(all.slice(4420));
+    expect(Math.max(...rest)).toBeGreaterThan(0.975);
+  });
+});
