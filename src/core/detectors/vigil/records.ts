@@ -169,7 +169,7 @@ export interface RecordParams {
   roughWindow: number;
   /** A roughness record is at least this × the earlier maximum. */
   roughFactor: number;
-  /** A stuck record is a run of at least this many repeats… */
+  /** A stuck record is a run of at least this many repeats, begun after half the warm-up… */
   stuckMin: number;
   /** …longer than this × the longest earlier run. */
   stuckFactor: number;
@@ -249,8 +249,11 @@ export class RecordTiers {
         roughAt = rr;
       }
     }
+    // A run that began before the maximum of roughness is kept (half the warm-up) is how the
+    // series started, not a change: a metric constant from its first point is not stuck.
+    const began = this.#rough.points - stuck.now;
     const sr = ratio(stuck);
-    if (stuck.now >= p.stuckMin && sr > p.stuckFactor) {
+    if (began >= p.recordWarmup / 2 && stuck.now >= p.stuckMin && sr > p.stuckFactor) {
       stuckAt = this.#stuckAt;
       if (stuckAt === 0 || sr >= stuckAt * RECORD_STEP) {
         score = Math.max(score, this.#mid + (1 - this.#mid) * (1 - 1 / sr));

@@ -132,6 +132,19 @@ describe('records in vigil-events (the default)', () => {
     expect(Math.max(...off.slice(5015, 5041))).toBeLessThan(0.95);
   });
 
+  it('a series constant from its first point, or until after the warm-up, is not stuck', () => {
+    const d = registry.create('vigil-events', {});
+    const constant = Array.from({ length: 9000 }, (_, i) => d.step!(i, 42).score);
+    expect(Math.max(...constant)).toBeLessThan(0.95);
+    const rnd = uniform(4);
+    const late = registry.create('vigil-events', {});
+    const s = Array.from(
+      { length: 9000 },
+      (_, i) => late.step!(i, i < 5000 ? 42 : Math.round(100 * rnd())).score,
+    );
+    expect(Math.max(...s.slice(0, 5000))).toBeLessThan(0.95);
+  });
+
   it('resumes its records from a snapshot', () => {
     const rnd = uniform(2);
     const xs = Array.from({ length: 4600 }, (_, i) => Math.round(50 * Math.sin(i / 7) + 3 * rnd()));
