@@ -27,13 +27,21 @@ export interface DvfaData {
 }
 
 /**
- * Scratch of a presentation (the complement-coded sample, each category's match and energy): one
- * for every Dvfa of the thread, since a presentation runs to its end before another starts. They
- * were per instance: about 2-3 KB a series of the default pipeline (issue 19).
+ * Scratch of a presentation (the complement-coded sample, each category's match): one for every
+ * Dvfa of the thread, since a presentation runs to its end before another starts. They were per
+ * instance: about 2-3 KB a series of the default pipeline (issue 19).
  */
 const X = new Float64Array(WIDTH);
 let M = new Float64Array(0);
-let E = new Float64Array(0);
+/** The match of a category cut short: below everything that could use it. */
+const SKIPPED = Number.NEGATIVE_INFINITY;
+/** Sum terms cut short are checked after 8, 16 and 24 of the 32. */
+const TAILS = 3;
+/**
+ * Absolute slack on a partial sum plus the weights after it, covering the rounding of both (each
+ * under 32 · 2⁻⁵³ · 32 ≈ 1e-13 for weights and features in [0, 1]).
+ */
+const SLACK = 1e-9;
 
 export class Dvfa {
   /** Lower and upper vigilance. */
@@ -44,11 +52,15 @@ export class Dvfa {
   bestE = 0;
   #w: Float64Array;
   #wSum: Float64Array;
+  /** Per category, the sums of its weights from 8, 16 and 24 on (derived, as wSum). */
+  #tails: Float64Array;
   #labels: Int32Array;
   #used: Float64Array;
   #n = 0;
   #clusters = 0;
   #stamp = 0;
+  /** The top category of the last presentation, visited first by the next (derived, not state). */
+  #top = 0;
   readonly #capacity: number;
 
   constructor(lb: number, ub: number, capacity: number, data?: DvfaData) {
@@ -59,6 +71,7 @@ export class Dvfa {
     const cap = Math.max(16, n);
     this.#w = new Float64Array(cap * WIDTH);
     this.#wSum = new Float64Array(cap);
+    this.#tails = new Float64Array(cap * TAILS);
     this.#labels = new Int32Array(cap);
     this.#used = new Float64Array(cap);
     if (data) {
@@ -68,7 +81,7 @@ export class Dvfa {
       this.#n = n;
       this.#clusters = data.clusters;
       this.#stamp = data.stamp;
-      for (let j = 0; j < n; j++) this.#wSum[j] = rowSum(this.#w, j * WIDTH);
+      for (let j = 0; j < n; j++) this.#sums(j);
     }
   }
 
@@ -77,6 +90,8 @@ export class Dvfa {
     const c = new Dvfa(this.lb, this.ub, this.#capacity);
     c.#w = this.#w.slice();
     c.#wSum = this.#wSum.slice();
+    c.#tails = this.#tails.slice();
+    c.#top = this.#top;
     c.#labels = this.#labels.slice();
     c.#used = this.#used.slice();
     c.#n = this.#n;
@@ -109,46 +124,64 @@ export class Dvfa {
       return 1;
     }
     const n = this.#n;
-    if (M.length < n) {
-      M = new Float64Array(this.#w.length / WIDTH);
-      E = new Float64Array(M.length);
-    }
+    if (M.length < n) M = new Float64Array(this.#w.length / WIDTH);
     const match = M;
-    const energy = E;
     const w = this.#w;
-    for (let j = 0; j < n; j++) {
-      const o = j * WIDTH;
-      let s = 0;
-      for (let i = 0; i < WIDTH; i++) {
-        const wi = w[o + i]!;
-        s += Math.min(x[i]!, wi);
-      }
-      const ws = this.#wSum[j]!;
-      const fs = s / (ws === 0 ? 0.001 : ws);
-      const a = w[o + FEATURES - 1]!;
-      const b = w[o + WIDTH - 1]!;
-      const es = (Math.min(x[FEATURES - 1]!, a) + Math.min(x[WIDTH - 1]!, b)) / (a + b);
-      match[j] = fs * fs * fs * (es * es);
-      energy[j] = es;
-    }
-    // Visiting categories by decreasing match (ties: lower index first; NaN first, as Julia's
-    // reverse sort puts it) needs no sort: the visit learns every category at or above ub, or
-    // else takes the best one if it reaches lb, and stops at the first that does neither.
+    const wSum = this.#wSum;
+    const tails = this.#tails;
+    const ub = this.ub;
+    const x15 = x[FEATURES - 1]!;
+    const x31 = x[WIDTH - 1]!;
+    // Skipping leans on every sum term being at most its weight, which a NaN sample breaks.
+    let skip = true;
+    for (let i = 0; i < WIDTH; i++) if (Number.isNaN(x[i]!)) skip = false;
     let hasNaN = false;
     let top = -1;
     let topM = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < n; j++) {
-      const mj = match[j]!;
+    // A category whose match is provably below `floor` is neither the top nor learned (learning
+    // takes those at or above ub), so its sum is cut short (see `bound`). Last time's top is
+    // visited first to raise the floor early; the order changes no result.
+    let floor = Number.NEGATIVE_INFINITY;
+    const first = this.#top < n ? this.#top : 0;
+    for (let k = 0; k < n; k++) {
+      const j = k === 0 ? first : k <= first ? k - 1 : k;
+      const o = j * WIDTH;
+      const a = w[o + FEATURES - 1]!;
+      const b = w[o + WIDTH - 1]!;
+      const es = (Math.min(x15, a) + Math.min(x31, b)) / (a + b);
+      const ws = wSum[j]!;
+      const lim = ws > 0 && ws < Number.POSITIVE_INFINITY ? floor : Number.NEGATIVE_INFINITY;
+      const t = j * 3;
+      let mj = SKIPPED;
+      let s = 0;
+      // fs ≤ 1 (below), so es² alone bounds the match.
+      if (!(es * es < lim)) {
+        for (let i = 0; i < 8; i++) s += Math.min(x[i]!, w[o + i]!);
+        if (!(bound(s, tails[t]!, ws, es) < lim)) {
+          for (let i = 8; i < 16; i++) s += Math.min(x[i]!, w[o + i]!);
+          if (!(bound(s, tails[t + 1]!, ws, es) < lim)) {
+            for (let i = 16; i < 24; i++) s += Math.min(x[i]!, w[o + i]!);
+            if (!(bound(s, tails[t + 2]!, ws, es) < lim)) {
+              for (let i = 24; i < WIDTH; i++) s += Math.min(x[i]!, w[o + i]!);
+              const fs = s / (ws === 0 ? 0.001 : ws);
+              mj = fs * fs * fs * (es * es);
+            }
+          }
+        }
+      }
+      match[j] = mj;
       if (Number.isNaN(mj)) hasNaN = true;
-      else if (mj > topM) {
+      else if (mj > topM || (mj === topM && j < top)) {
         topM = mj;
         top = j;
+        if (skip) floor = learn && ub < topM ? ub : topM;
       }
     }
+    this.#top = top < 0 ? 0 : top;
     // A NaN visited first stops a learning visit before anything is seen.
     const seen = !(learn && hasNaN) && topM > 0;
     const best = seen ? topM : 0;
-    const bestE = seen ? energy[top]! : 0;
+    const bestE = seen ? energyOf(w, top * WIDTH, x15, x31) : 0;
     let label = -1;
     let mismatch = true;
     if (learn && !hasNaN) {
@@ -195,7 +228,7 @@ export class Dvfa {
     const w = this.#w;
     const x = X;
     for (let i = 0; i < WIDTH; i++) if (x[i]! < w[o + i]!) w[o + i] = x[i]!;
-    this.#wSum[j] = rowSum(w, o);
+    this.#sums(j);
     this.#used[j] = this.#stamp;
   }
 
@@ -212,9 +245,21 @@ export class Dvfa {
     const o = j * WIDTH;
     if (x) this.#w.set(x, o);
     else this.#w.fill(1, o, o + WIDTH);
-    this.#wSum[j] = rowSum(this.#w, o);
+    this.#sums(j);
     this.#labels[j] = label;
     this.#used[j] = this.#stamp;
+  }
+
+  /** Recomputes category j's weight sum (left to right, as ARTime) and its tails. */
+  #sums(j: number): void {
+    const w = this.#w;
+    const o = j * WIDTH;
+    this.#wSum[j] = rowSum(w, o);
+    let tail = 0;
+    for (let k = TAILS - 1; k >= 0; k--) {
+      for (let i = 8 * (k + 1); i < 8 * (k + 2); i++) tail += w[o + i]!;
+      this.#tails[j * TAILS + k] = tail;
+    }
   }
 
   #grow(cap: number): void {
@@ -224,6 +269,9 @@ export class Dvfa {
     const ws = new Float64Array(cap);
     ws.set(this.#wSum);
     this.#wSum = ws;
+    const tails = new Float64Array(cap * TAILS);
+    tails.set(this.#tails);
+    this.#tails = tails;
     const used = new Float64Array(cap);
     used.set(this.#used);
     this.#used = used;
@@ -246,9 +294,31 @@ export class Dvfa {
         w[o + i] = lo;
         w[o + FEATURES + i] = 1 - hi;
       }
-      this.#wSum[j] = rowSum(w, o);
+      this.#sums(j);
     }
   }
+}
+
+/**
+ * An upper bound on a category's match fs³·es² from its sum `s` of the first terms and `tail`,
+ * the sum of its weights after them. Each later term min(xᵢ, wᵢ) is at most wᵢ, so the full sum
+ * is at most s + tail up to rounding (SLACK); and fs ≤ 1 exactly, since the full sum and the
+ * weight sum `ws` (> 0) add terms each no larger, in the same order, and rounding is monotone. The
+ * bound is computed as the match is, so monotone rounding keeps the match at or under it; a NaN
+ * or infinite energy gives NaN or ∞, which cuts nothing short.
+ */
+function bound(s: number, tail: number, ws: number, es: number): number {
+  let f = (s + tail + SLACK) / ws;
+  if (f > 1) f = 1;
+  else if (f < 0) f = 0;
+  return f * f * f * (es * es);
+}
+
+/** Energy of the category at offset o (ARTime's es), as `present` computes it. */
+function energyOf(w: Float64Array, o: number, x15: number, x31: number): number {
+  const a = w[o + FEATURES - 1]!;
+  const b = w[o + WIDTH - 1]!;
+  return (Math.min(x15, a) + Math.min(x31, b)) / (a + b);
 }
 
 function rowSum(w: Float64Array, o: number): number {
