@@ -132,7 +132,8 @@ export class Dvfa {
     const ub = this.ub;
     const x15 = x[FEATURES - 1]!;
     const x31 = x[WIDTH - 1]!;
-    // Skipping leans on every sum term being at most its weight, which a NaN sample breaks.
+    // Skipping leans on every sum term being at most its weight, which a NaN sample breaks. (Its
+    // sums are all NaN, so nothing would rise above -∞ to skip against; the check says it plainly.)
     let skip = true;
     for (let i = 0; i < WIDTH; i++) if (Number.isNaN(x[i]!)) skip = false;
     let hasNaN = false;
