@@ -365,10 +365,16 @@ function initRho(cols: Float64Array, tw: number): number {
     for (let i = 0; i < FEATURES; i++) s += cols[j * FEATURES + i]! * cols[j * FEATURES + i]!;
     norms[j] = Math.sqrt(s);
   }
+  // similarity(i, j) is similarity(j, i) bit for bit (products and the dot's order commute), so
+  // each pair is computed once; the sums still add in i order.
+  const sim = new Float64Array(k * k);
+  for (let j = 0; j < k; j++) {
+    for (let i = 0; i < j; i++) sim[j * k + i] = sim[i * k + j] = similarity(cols, i, j, norms);
+  }
   const sums = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     let sum = 0;
-    for (let i = 0; i < k; i++) sum += i === j ? 1 : similarity(cols, i, j, norms);
+    for (let i = 0; i < k; i++) sum += i === j ? 1 : sim[j * k + i]!;
     sums[j] = sum;
   }
   const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => sums[a]! - sums[b]! || a - b);

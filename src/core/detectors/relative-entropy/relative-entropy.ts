@@ -75,12 +75,22 @@ const NONE: number[] = [];
 /** Pseudo-count added to every hypothesis bin so that KL stays finite. */
 const PSEUDO = 0.5;
 
+/**
+ * Scratch of `#evaluate` for every detector of the thread: a window's frequencies, and its
+ * counts, which live until the `#commit` that follows the evaluation (never another in between).
+ */
+let FREQ = new Float64Array(0);
+let COUNTS = new Int32Array(0);
+
 /** A point's evaluation: its score and the window's histogram with its nearest stored one. */
 interface Evaluation {
   score: Score;
   counts: Int32Array;
   best: number;
   bestD: number;
+  /** χ²-CDF of the established hypothesis' statistic, when there is one (else NaN). */
+  establishedD: number;
+  establishedCdf: number;
 }
 
 export class RelativeEntropyDetector implements Detector {
@@ -128,7 +138,11 @@ export class RelativeEntropyDetector implements Detector {
 
   #commit(value: number, e: Evaluation): void {
     if (this.#size + 1 >= this.#p.window) {
-      const accepted = e.best >= 0 && chiSquareCdf(e.bestD, this.#p.bins - 1) < 1 - this.#p.significance;
+      // The nearest hypothesis is most often the established one: its CDF is known then.
+      const cdf = Object.is(e.bestD, e.establishedD)
+        ? e.establishedCdf
+        : chiSquareCdf(e.bestD, this.#p.bins - 1);
+      const accepted = e.best >= 0 && cdf < 1 - this.#p.significance;
       if (accepted) this.#seen[e.best]!++;
       else this.#add(e.counts, 1);
     }
@@ -142,27 +156,45 @@ export class RelativeEntropyDetector implements Detector {
     const x = tame(value);
     const mean = this.#norm.mean;
     const sd = Math.max(this.#norm.sd, Math.abs(mean) * 1e-9, 1e-300);
-    const counts = new Int32Array(p.bins);
+    if (COUNTS.length < p.bins) COUNTS = new Int32Array(p.bins);
+    const counts = COUNTS;
+    counts.fill(0, 0, p.bins);
     let best = -1;
     let bestD = Number.POSITIVE_INFINITY;
     let score = 0;
+    let establishedD = Number.NaN;
+    let establishedCdf = Number.NaN;
     if (this.#size + 1 >= p.window) {
-      // The window ending at this point: the last W − 1 values and x.
+      // The window ending at this point: the last W − 1 values and x. The ring index wraps by
+      // comparison: a modulo per value cost more than its binning.
       const start = this.#size - (p.window - 1);
-      for (let i = start; i < this.#size; i++)
-        counts[this.#bin(this.#ring[(this.#head + i) % p.window]!, mean, sd)]!++;
+      const ring = this.#ring;
+      let r = (this.#head + start) % p.window;
+      const n = p.bins;
+      const width = this.#width;
+      for (let i = start; i < this.#size; i++) {
+        // #bin, inlined.
+        const f = (ring[r]! - mean) / sd / width + n / 2;
+        counts[f >= n ? n - 1 : f >= 0 ? Math.floor(f) : 0]!++;
+        if (++r === p.window) r = 0;
+      }
       counts[this.#bin(x, mean, sd)]!++;
+      // The window's frequencies, divided once rather than once per hypothesis (same values).
+      if (FREQ.length < p.bins) FREQ = new Float64Array(p.bins);
+      const freq = FREQ;
       let plogp = 0;
       for (let b = 0; b < p.bins; b++) {
         const c = counts[b]!;
-        if (c > 0) plogp += (c / p.window) * Math.log(c / p.window);
+        freq[b] = c / p.window;
+        if (c > 0) plogp += freq[b]! * Math.log(freq[b]!);
       }
       let established = Number.POSITIVE_INFINITY;
       let normal = -1;
+      const logQ = this.#logQ;
       for (let h = 0; h < this.#seen.length; h++) {
         const at = h * p.bins;
         let cross = 0;
-        for (let b = 0; b < p.bins; b++) cross += (counts[b]! / p.window) * this.#logQ[at + b]!;
+        for (let b = 0; b < p.bins; b++) cross += freq[b]! * logQ[at + b]!;
         const d = 2 * p.window * Math.max(0, plogp - cross);
         if (d < bestD) {
           bestD = d;
@@ -175,7 +207,9 @@ export class RelativeEntropyDetector implements Detector {
       }
       if (normal >= 0) {
         const point = 1 - Math.exp(this.#logQ[normal * p.bins + this.#bin(x, mean, sd)]!);
-        score = Math.max(chiSquareCdf(established, p.bins - 1), point);
+        establishedD = established;
+        establishedCdf = chiSquareCdf(established, p.bins - 1);
+        score = Math.max(establishedCdf, point);
       }
     }
     const half = p.bandSigmas * this.#norm.sd;
@@ -184,6 +218,8 @@ export class RelativeEntropyDetector implements Detector {
       counts,
       best,
       bestD,
+      establishedD,
+      establishedCdf,
       score: {
         score,
         expected: has ? mean : Number.NaN,

@@ -15,11 +15,15 @@ class PlainDvfa {
   best = 0;
   bestE = 0;
 
-  constructor(
-    public lb: number,
-    public ub: number,
-    readonly capacity: number,
-  ) {}
+  lb: number;
+  ub: number;
+  readonly capacity: number;
+
+  constructor(lb: number, ub: number, capacity: number) {
+    this.lb = lb;
+    this.ub = ub;
+    this.capacity = capacity;
+  }
 
   present(f: ArrayLike<number>, learn: boolean): number {
     this.stamp++;
@@ -46,7 +50,7 @@ class PlainDvfa {
     }
     // Decreasing match, ties by index, NaN first.
     const order = match
-      .map((m, j) => j)
+      .map((_m, j) => j)
       .sort((p, q) => {
         const mp = match[p]!;
         const mq = match[q]!;
@@ -63,7 +67,9 @@ class PlainDvfa {
       if (topM >= this.ub) {
         for (const j of order) {
           if (!(match[j]! >= this.ub)) break;
-          this.w[j] = this.w[j]!.map((v, i) => (x[i]! < v ? x[i]! : v));
+          // Not Math.min: a NaN sample leaves the weight as it is.
+          const w = this.w[j]!;
+          for (let i = 0; i < w.length; i++) if (x[i]! < w[i]!) w[i] = x[i]!;
           this.used[j] = this.stamp;
         }
         // The visit's label is the last top-tied category's.
