@@ -139,7 +139,8 @@ export class ArtimeDetector implements Detector {
     value = tame(value);
     const ss = this.#ss;
     const fifo = this.#fifo;
-    fifo.copyWithin(0, 1);
+    // A loop, not copyWithin: the builtin's call costs more than moving a few values.
+    for (let i = 1; i < ss; i++) fifo[i - 1] = fifo[i]!;
     fifo[ss - 1] = value;
     this.#t++;
     if (this.#t % ss !== 0) return out(0);

@@ -79,7 +79,7 @@ export class LevelEncoder {
     const med = this.#med / LEVELS;
     if (Math.abs(v - med) < CHOMP) v = med;
     const fw = this.#fw;
-    fw.copyWithin(0, 1);
+    for (let i = 1; i < WIN; i++) fw[i - 1] = fw[i]!;
     fw[WIN - 1] = v;
     if (d < WIN) {
       out.fill(0);
