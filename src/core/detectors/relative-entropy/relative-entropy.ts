@@ -82,6 +82,18 @@ const PSEUDO = 0.5;
 let FREQ = new Float64Array(0);
 let COUNTS = new Int32Array(0);
 
+/** Math.log(c / window) for every count c of a window, by window size (shared, never written). */
+const LOG_FREQUENCIES = new Map<number, Float64Array>();
+
+function logFrequencies(window: number): Float64Array {
+  let logs = LOG_FREQUENCIES.get(window);
+  if (logs === undefined) {
+    logs = Float64Array.from({ length: window + 1 }, (_, c) => Math.log(c / window));
+    LOG_FREQUENCIES.set(window, logs);
+  }
+  return logs;
+}
+
 /** A point's evaluation: its score and the window's histogram with its nearest stored one. */
 interface Evaluation {
   score: Score;
@@ -97,6 +109,8 @@ export class RelativeEntropyDetector implements Detector {
   readonly #p: RelativeEntropyParams;
   /** Inner bin width in sd (production binning). */
   readonly #width: number;
+  /** Math.log(c / window) by count c (shared by every detector with this window). */
+  readonly #logs: Float64Array;
   readonly #norm: EwMoments;
   /**
    * The last `window` values: a plain array that grows to `window` as the first values come (a
@@ -115,6 +129,7 @@ export class RelativeEntropyDetector implements Detector {
   constructor(p: RelativeEntropyParams, data?: RelativeEntropyData) {
     this.#p = p;
     this.#width = 6 / (p.bins - 2);
+    this.#logs = logFrequencies(p.window);
     this.#norm = EwMoments.from(data?.norm);
     if (data !== undefined) {
       for (const v of data.values.slice(-p.window)) this.#push(v);
@@ -182,11 +197,12 @@ export class RelativeEntropyDetector implements Detector {
       // The window's frequencies, divided once rather than once per hypothesis (same values).
       if (FREQ.length < p.bins) FREQ = new Float64Array(p.bins);
       const freq = FREQ;
+      const logs = this.#logs;
       let plogp = 0;
       for (let b = 0; b < p.bins; b++) {
         const c = counts[b]!;
         freq[b] = c / p.window;
-        if (c > 0) plogp += freq[b]! * Math.log(freq[b]!);
+        if (c > 0) plogp += freq[b]! * logs[c]!;
       }
       let established = Number.POSITIVE_INFINITY;
       let normal = -1;
