@@ -203,6 +203,32 @@ describe('dvfa category search', () => {
     expect(compare(6, 64, 37)).toBeGreaterThan(10);
   });
 
+  it('matches it for samples and restored weights far outside [0, 1]', () => {
+    const xs = samples(8, 400).map((f, t) => (t % 5 === 0 ? f.map((v) => 40 * v - 20) : f));
+    const fast = new Dvfa(0.8, 0.8, 64);
+    const plain = new PlainDvfa(0.8, 0.8, 64);
+    for (const f of xs) {
+      expect([fast.present(f, true), fast.best, fast.bestE]).toEqual([
+        plain.present(f, true),
+        plain.best,
+        plain.bestE,
+      ]);
+    }
+    expect(Array.from(weights(fast))).toEqual(plain.w.flat());
+    // A state whose weights were scaled up (not one learning makes) restores and searches alike.
+    const data = fast.toJSON();
+    const big = weights(fast).map((v) => v * 1e6);
+    const restored = new Dvfa(0, 0, 64, { ...data, w: Buffer.from(big.buffer).toString('base64') });
+    for (const row of plain.w) for (let i = 0; i < row.length; i++) row[i] = row[i]! * 1e6;
+    for (const f of samples(9, 200)) {
+      expect([restored.present(f, true), restored.best, restored.bestE]).toEqual([
+        plain.present(f, true),
+        plain.best,
+        plain.bestE,
+      ]);
+    }
+  });
+
   it('matches it after a restore and in a clone', () => {
     const fast = new Dvfa(0.8, 0.8, 64);
     const xs = samples(7, 600);
