@@ -100,7 +100,7 @@ interface Evaluation {
   counts: Int32Array;
   best: number;
   bestD: number;
-  /** χ²-CDF of the established hypothesis' statistic, when there is one (else NaN). */
+  /** The established hypothesis' statistic and its χ² CDF, when there is one (else NaN). */
   establishedD: number;
   establishedCdf: number;
 }
@@ -154,10 +154,10 @@ export class RelativeEntropyDetector implements Detector {
   #commit(value: number, e: Evaluation): void {
     if (this.#size + 1 >= this.#p.window) {
       // The nearest hypothesis is most often the established one: its CDF is known then.
-      const cdf = Object.is(e.bestD, e.establishedD)
-        ? e.establishedCdf
-        : chiSquareCdf(e.bestD, this.#p.bins - 1);
-      const accepted = e.best >= 0 && cdf < 1 - this.#p.significance;
+      const accepted =
+        e.best >= 0 &&
+        (Object.is(e.bestD, e.establishedD) ? e.establishedCdf : chiSquareCdf(e.bestD, this.#p.bins - 1)) <
+          1 - this.#p.significance;
       if (accepted) this.#seen[e.best]!++;
       else this.#add(e.counts, 1);
     }
@@ -180,8 +180,8 @@ export class RelativeEntropyDetector implements Detector {
     let establishedD = Number.NaN;
     let establishedCdf = Number.NaN;
     if (this.#size + 1 >= p.window) {
-      // The window ending at this point: the last W − 1 values and x. The ring index wraps by
-      // comparison: a modulo per value cost more than its binning.
+      // The window ending at this point: the last W − 1 values and x (the ring index wrapped by
+      // a comparison rather than a modulo per value).
       const start = this.#size - (p.window - 1);
       const ring = this.#ring;
       let r = (this.#head + start) % p.window;
