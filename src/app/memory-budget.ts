@@ -18,11 +18,12 @@ import type { IngestLimitsConfig, MemoryGuard } from './ingest-service.ts';
  * bench/series-memory.ts` (one engine, young generation pinned; 300 series × 10,000 points for
  * the default, 3,000 × 3,000 for fast; bench/README.md "Cost per series"): the default holds
  * 88 KB a series in the engine (14 KB of heap, 66 KB of typed arrays), fast 5.3 KB. A series that
- * changed since the last checkpoint also has its state's text in the checkpoint buffers the store
- * writer keeps for reuse (the default's snapshot: 89 KB on NAB, at most 124 KB; fast's 3.4 KB),
- * and the server holds its catalog entry and point tail besides (`npx vigil bench cardinality`:
- * a new fast series ~4-5 KB end to end). So the default 192 KB (state + its checkpoint text +
- * margin) and fast 16 KB (was 32, from a measurement that charged the young generation's growth
+ * changed since the last checkpoint also has its state's text twice while a checkpoint runs (the
+ * string, then its bytes in the packed checkpoint; the default's snapshot: 89 KB on NAB, at most
+ * 124 KB; fast's 3.4 KB; the store writer keeps those buffers for the next checkpoint only up to
+ * 4 MiB: SPARE_MAX_BYTES), and the server holds its catalog entry and point tail besides
+ * (`npx vigil bench cardinality`: a new fast series ~5-7 KB end to end on a loaded machine). So
+ * the default 192 KB (state + its checkpoint text + margin) and fast 16 KB (was 32, from a measurement that charged the young generation's growth
  * to the series). Others are not measured one by one: they get 64 KB, above what their NAB
  * snapshots hold (0.1-160 KB).
  */

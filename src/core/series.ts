@@ -58,20 +58,23 @@ export function seriesKey(metric: string, tags: Tags): string {
 /** Parses a canonical key back into metric and tags. Inverse of {@link seriesKey}. */
 export function parseSeriesKey(key: string): { metric: string; tags: Record<string, string> } {
   let i = 0;
-  // Reads a quoted string starting at key[i] === '"'; leaves i after the closing quote.
+  // Reads a quoted string starting at key[i] === '"'; leaves i after the closing quote. The runs
+  // between escapes are slices of the key: built a character at a time, a value of 13 characters
+  // or more was a chain of cons strings, which the series catalog keeps (a 123-character key with
+  // four labels held 1.4 KB of its heap instead of 0.5 KB, issue 19).
   const quoted = (): string => {
+    const start = ++i;
     let value = '';
-    i++;
-    while (key[i] !== '"') {
+    let from = start;
+    while (i < key.length && key[i] !== '"') {
       if (key[i] === '\\') {
         const next = key[i + 1];
-        value += next === 'n' ? '\n' : next;
+        value += key.slice(from, i) + (next === 'n' ? '\n' : next);
         i += 2;
-      } else {
-        value += key[i];
-        i++;
-      }
+        from = i;
+      } else i++;
     }
+    value = from === start ? key.slice(start, i) : value + key.slice(from, i);
     i++;
     return value;
   };

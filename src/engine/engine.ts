@@ -72,7 +72,6 @@ interface LiveSincePipeline {
 class SeriesTask implements SeriesClock {
   lastTs = Number.NEGATIVE_INFINITY;
   recent = newRecent();
-  head = 0;
   written = 0;
   config: SeriesConfig;
   pipeline: Pipeline;
@@ -88,8 +87,12 @@ class SeriesTask implements SeriesClock {
   live: LiveSincePipeline | null = null;
   /** The served model version `config` comes from (Engine.setModels); undefined: default or override. */
   model: ModelRef | undefined;
-  /** The series' newest timestamp when `model` took over: anomalies starting after it are that version's. */
-  modelFrom = Number.NEGATIVE_INFINITY;
+  /**
+   * The series' newest timestamp when `model` took over: anomalies starting after it are that
+   * version's; undefined: from its first point. Not a number field starting at -Infinity: V8 would
+   * give every series a 16-byte box for it.
+   */
+  modelFrom: number | undefined;
 
   constructor(
     config: SeriesConfig,
@@ -376,7 +379,7 @@ export class Engine {
       }
       s.series++;
       for (const f of this.#feedback.get(id) ?? []) {
-        if (f.start <= t.modelFrom) continue;
+        if (t.modelFrom !== undefined && f.start <= t.modelFrom) continue;
         s.labelled++;
         if (f.label === 'anomaly') s.confirmed++;
       }
@@ -569,7 +572,7 @@ export class Engine {
       else if (t.model !== undefined) {
         s.config = t.config;
         s.model = t.model;
-        if (t.modelFrom !== Number.NEGATIVE_INFINITY) s.modelFrom = t.modelFrom;
+        if (t.modelFrom !== undefined && t.modelFrom !== Number.NEGATIVE_INFINITY) s.modelFrom = t.modelFrom;
       }
       into.set(id, JSON.stringify(s));
       if (++n % SERIALIZE_STEP === 0) yield;

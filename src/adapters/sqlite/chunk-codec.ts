@@ -151,12 +151,12 @@ export function transferablesOf(p: PackedCheckpoint): ArrayBuffer[] {
 
 /**
  * Buffers of an earlier packed checkpoint, for packCheckpoint to write into when they are big
- * enough. Writing into fresh memory costs a page fault per 4 KiB, which for tens of MB is more
+ * enough (either may be absent: StoreWriter keeps only buffers up to SPARE_MAX_BYTES). Writing into fresh memory costs a page fault per 4 KiB, which for tens of MB is more
  * than the copying itself.
  */
 export interface SpareBuffers {
-  chunks: ArrayBuffer;
-  states: ArrayBuffer;
+  chunks?: ArrayBuffer;
+  states?: ArrayBuffer;
 }
 
 /** Items packed between two yields of packCheckpoint (the caller decides whether to pause there). */

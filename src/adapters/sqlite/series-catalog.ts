@@ -34,6 +34,12 @@ export class SqliteSeriesCatalog implements SeriesCatalog {
   readonly #byId: (SeriesInfo | undefined)[] = [];
   #count = 0;
   readonly #byTenant = new Map<string, number>();
+  /**
+   * One string per metric name, shared by its series' SeriesInfo: each parsed its own (a copy, or
+   * a slice of its key at 32 bytes) where most series share a few names. Never shrinks (names of
+   * deleted series stay: a few bytes each).
+   */
+  readonly #metrics = new Map<string, string>();
   /** The highest id given out, deleted ones included. */
   #lastId: number;
   readonly #insertSeries: StatementSync;
@@ -55,7 +61,13 @@ export class SqliteSeriesCatalog implements SeriesCatalog {
   }
 
   #remember(id: number, key: string, createdMs: number): void {
-    const { metric, tags } = parseSeriesKey(key);
+    const parsed = parseSeriesKey(key);
+    const tags = parsed.tags;
+    let metric = this.#metrics.get(parsed.metric);
+    if (metric === undefined) {
+      metric = parsed.metric;
+      this.#metrics.set(metric, metric);
+    }
     this.#byKey.set(key, id);
     this.#byId[id] = { id, key, metric, tags, createdMs };
     this.#count++;

@@ -55,11 +55,10 @@ parentPort!.on('message', (req: Request) => {
     }
     return;
   }
-  const spare: SpareBuffers = {
-    chunks: req.packed.chunkBytes.buffer as ArrayBuffer,
-    states: req.packed.stateBytes.buffer as ArrayBuffer,
-  };
-  const transfer = [spare.chunks, spare.states];
+  const chunks = req.packed.chunkBytes.buffer as ArrayBuffer;
+  const states = req.packed.stateBytes.buffer as ArrayBuffer;
+  const spare: SpareBuffers = { chunks, states };
+  const transfer = [chunks, states];
   try {
     // A points flush needs no fsync of its own: nothing is truncated behind it, and the next
     // checkpoint's commit syncs the whole WAL, its frames included.

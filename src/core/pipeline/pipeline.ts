@@ -29,7 +29,6 @@ export class Pipeline {
   readonly #detector: Detector;
   readonly #calibrator: Calibrator;
   readonly #rules: PostRule[];
-  readonly #threshold: number;
 
   constructor(
     declaration: ResolvedPipeline,
@@ -43,7 +42,6 @@ export class Pipeline {
     this.#detector = detector;
     this.#calibrator = calibrator;
     this.#rules = rules;
-    this.#threshold = declaration.threshold;
   }
 
   /** The point as the pipeline judges it now; no stage learns. */
@@ -101,7 +99,8 @@ export class Pipeline {
       expected: raw.expected,
       lower: raw.lower,
       upper: raw.upper,
-      anomalous: score >= this.#threshold,
+      // Read from the shared declaration: a copy here cost each series a field and a 16-byte box.
+      anomalous: score >= this.declaration.threshold,
     };
   }
 }

@@ -19,7 +19,7 @@ import {
 import { PIPELINE_STATE_VERSION, Pipeline, type PipelineState } from './pipeline.ts';
 import type { PostRule } from './post-rule.ts';
 import { PRESETS } from './presets.ts';
-import { badPipeline, type StageRegistry, schemaProblem } from './stage.ts';
+import { badPipeline, type StageContext, type StageRegistry, schemaProblem } from './stage.ts';
 import { builtinCalibrators, builtinPostRules } from './stages.ts';
 
 /** Threshold of a default pipeline whose calibration is not `none`: half-way up NAB's log-likelihood scale. */
@@ -36,6 +36,11 @@ export class Pipelines {
    * copy per series cost bytes per series, issue 19). Stages MUST NOT change their params.
    */
   readonly #stageParams = new WeakMap<StageDeclaration, Record<string, unknown>>();
+  /**
+   * Each pipeline's stage context without hints, shared by its series' stages: a stage that keeps
+   * the context instead of copying its threshold saves each series a 16-byte box (issue 19).
+   */
+  readonly #contexts = new WeakMap<ResolvedPipeline, StageContext>();
 
   constructor(
     detectors: DetectorRegistry,
@@ -129,7 +134,7 @@ export class Pipelines {
     const legacy = state !== undefined && !('pipeline' in state) && state.detector === p.detector.name;
     const detectorState = full?.detector ?? (legacy ? (state as DetectorState) : undefined);
     const detector = this.detectors.create(p.detector.name, p.detector.params, detectorState, hints);
-    const ctx = { threshold: p.threshold, ...(hints !== undefined ? { hints } : {}) };
+    const ctx = hints !== undefined ? { threshold: p.threshold, hints } : this.#contextOf(p);
     const calibrator = this.calibrators.create(
       p.calibration.name,
       this.#paramsOf(p.calibration),
@@ -145,6 +150,15 @@ export class Pipelines {
   /** Builds `name` (preset or detector) with its default pipeline; for benches and tests. */
   createNamed(name: string, hints?: DetectorHints): Pipeline {
     return this.create(this.named(name), undefined, hints);
+  }
+
+  #contextOf(p: ResolvedPipeline): StageContext {
+    let ctx = this.#contexts.get(p);
+    if (ctx === undefined) {
+      ctx = Object.freeze({ threshold: p.threshold });
+      this.#contexts.set(p, ctx);
+    }
+    return ctx;
   }
 
   #paramsOf(s: StageDeclaration): Record<string, unknown> {

@@ -16,7 +16,10 @@ export interface StageState {
   data: unknown;
 }
 
-/** What a stage needs to know about the pipeline it is part of. */
+/**
+ * What a stage needs to know about the pipeline it is part of. Shared by the stages of every
+ * series of a pipeline: a stage MUST NOT change it, and MAY keep it.
+ */
 export interface StageContext {
   /** The pipeline's threshold (score ≥ threshold is anomalous). */
   threshold: number;

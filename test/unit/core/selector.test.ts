@@ -10,6 +10,18 @@ describe('series keys', () => {
     expect(parseSeriesKey(k)).toEqual({ metric: 'cpu', tags: { a: 'x"y\\z\nw', z: '1' } });
     expect(seriesKey('up', {})).toBe('up');
   });
+
+  it('parse values longer than a few characters, with escapes anywhere in them', () => {
+    const tags = {
+      host: 'web-12.eu-west-1.example.com',
+      path: '"/api/v1/items"\\with\nescapes in the middle and at the end\\',
+      q: '\\"',
+    };
+    expect(parseSeriesKey(seriesKey('http_requests_total', tags))).toEqual({
+      metric: 'http_requests_total',
+      tags,
+    });
+  });
 });
 
 describe('selectors', () => {

@@ -21,7 +21,7 @@ import Type from 'typebox';
 import { type FeedbackExample, isNormal } from '../../feedback/label.ts';
 import type { ScoredPoint } from '../../point.ts';
 import type { PostRule, PostRuleKind } from '../post-rule.ts';
-import type { StageState } from '../stage.ts';
+import type { StageContext, StageState } from '../stage.ts';
 
 export interface FeedbackParams {
   margin: number;
@@ -57,15 +57,16 @@ const NO_MARKS: Mark[] = [];
 
 class FeedbackRule implements PostRule {
   readonly #p: FeedbackParams;
-  readonly #threshold: number;
+  /** Kept, not its threshold copied: shared by the pipeline's series (see StageContext). */
+  readonly #ctx: StageContext;
   #seen: number;
   #examples: LearntExample[];
   #up: Mark[] = [];
   #down: Mark[] = [];
 
-  constructor(p: FeedbackParams, threshold: number, data: FeedbackData) {
+  constructor(p: FeedbackParams, ctx: StageContext, data: FeedbackData) {
     this.#p = p;
-    this.#threshold = threshold;
+    this.#ctx = ctx;
     this.#seen = data.seen;
     this.#examples = data.examples.length === 0 ? NO_EXAMPLES : data.examples.slice(-p.maxExamples);
     this.#mark();
@@ -89,8 +90,9 @@ class FeedbackRule implements PostRule {
     if (this.#examples.length === 0 || p.score === 0) return p;
     const up = deviation(p.value, p.expected) >= 0;
     if (!this.#suppresses(up ? this.#up : this.#down, up ? p.value : -p.value)) return p;
-    const score = Math.min(p.score * this.#p.damping, below(this.#threshold));
-    return { ...p, score, anomalous: p.anomalous && score >= this.#threshold };
+    const threshold = this.#ctx.threshold;
+    const score = Math.min(p.score * this.#p.damping, below(threshold));
+    return { ...p, score, anomalous: p.anomalous && score >= threshold };
   }
 
   step(p: ScoredPoint): ScoredPoint {
@@ -189,6 +191,6 @@ export const feedbackRule: PostRuleKind<FeedbackParams> = {
   maxStateBytes: 16384,
   create(params, ctx, state) {
     const data = (state?.data as FeedbackData | null | undefined) ?? { seen: 0, examples: [] };
-    return new FeedbackRule(params, ctx.threshold, data);
+    return new FeedbackRule(params, ctx, data);
   },
 };

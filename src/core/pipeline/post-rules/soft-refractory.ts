@@ -7,7 +7,7 @@ import Type from 'typebox';
 import type { ScoredPoint } from '../../point.ts';
 import { SoftRefractory } from '../../scoring/soft-refractory.ts';
 import type { PostRule, PostRuleKind } from '../post-rule.ts';
-import type { StageState } from '../stage.ts';
+import type { StageContext, StageState } from '../stage.ts';
 
 export interface SoftRefractoryParams {
   level: number;
@@ -16,18 +16,19 @@ export interface SoftRefractoryParams {
 
 class SoftRefractoryRule implements PostRule {
   readonly #r: SoftRefractory;
-  readonly #threshold: number;
+  /** Kept, not its threshold copied: shared by the pipeline's series (see StageContext). */
+  readonly #ctx: StageContext;
 
-  constructor(r: SoftRefractory, threshold: number) {
+  constructor(r: SoftRefractory, ctx: StageContext) {
     this.#r = r;
-    this.#threshold = threshold;
+    this.#ctx = ctx;
   }
 
   score(p: ScoredPoint): ScoredPoint {
     const s = this.#r.damp(p.score);
     if (s === p.score) return p;
     const score = s > 0 ? Math.min(s, 1) : 0;
-    return { ...p, score, anomalous: p.anomalous && score >= this.#threshold };
+    return { ...p, score, anomalous: p.anomalous && score >= this.#ctx.threshold };
   }
 
   step(p: ScoredPoint): ScoredPoint {
@@ -62,6 +63,6 @@ export const softRefractoryRule: PostRuleKind<SoftRefractoryParams> = {
   maxStateBytes: 64,
   create(params, ctx, state) {
     const since = (state?.data as number | null | undefined) ?? null;
-    return new SoftRefractoryRule(new SoftRefractory(params.level, params.tau, since), ctx.threshold);
+    return new SoftRefractoryRule(new SoftRefractory(params.level, params.tau, since), ctx);
   },
 };
