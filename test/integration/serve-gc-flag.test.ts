@@ -1,7 +1,8 @@
 /**
- * `vigil serve` re-executes itself with V8's `--single-threaded-gc` (bin/vigil.mjs): the server a
- * caller spawned keeps its pid (so SIGKILL of that pid stops it), runs with the flag, and without
- * it when VIGIL_PARALLEL_GC=1. Linux only (the check reads /proc/<pid>/cmdline).
+ * `vigil serve` re-executes itself with V8's `--single-threaded-gc` and `--max-semi-space-size=16`
+ * (bin/vigil.mjs): the server a caller spawned keeps its pid (so SIGKILL of that pid stops it),
+ * runs with the flags, without the first when VIGIL_PARALLEL_GC=1, and with the caller's own
+ * semi-space size when NODE_OPTIONS sets one. Linux only (the check reads /proc/<pid>/cmdline).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,6 +42,7 @@ describe.skipIf(process.platform !== 'linux')('vigil serve and V8 garbage collec
   it('runs with --single-threaded-gc under the pid its caller spawned', async () => {
     const { child, url } = await serve({});
     expect(argsOf(child.pid!)).toContain('--single-threaded-gc');
+    expect(argsOf(child.pid!)).toContain('--max-semi-space-size=16');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     await expect(fetch(`${url}/readyz`)).rejects.toThrow();
@@ -51,6 +53,16 @@ describe.skipIf(process.platform !== 'linux')('vigil serve and V8 garbage collec
     const args = argsOf(child.pid!);
     expect(args).toContain('serve');
     expect(args).not.toContain('--single-threaded-gc');
+    expect(args).toContain('--max-semi-space-size=16');
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  });
+
+  it('leaves the semi-space size to NODE_OPTIONS when it sets one', async () => {
+    const { child } = await serve({ NODE_OPTIONS: '--max-semi-space-size=32' });
+    const args = argsOf(child.pid!);
+    expect(args).toContain('--single-threaded-gc');
+    expect(args.some((a) => a.startsWith('--max-semi-space-size'))).toBe(false);
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   });
