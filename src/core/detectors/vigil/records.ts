@@ -15,6 +15,7 @@
  * runs in the upper half, roughness in the lower (the kind more rarely natural on top), each
  * ordered by its ratio. Values arrive finite (the caller tames them).
  */
+import Type from 'typebox';
 import { base64ToFloat64, float64ToBase64 } from '../state-codec.ts';
 
 /** A measure at one point: its value now, and the most it reached earlier (0 when nothing yet). */
@@ -112,9 +113,10 @@ export class Roughness {
 
   push(x: number): RecordRatio {
     const d = this.#diff(x);
-    const r = { now: this.#meanWith(this.#sumWith(d)), before: this.#maxBefore() };
+    const sum = this.#sumWith(d);
+    const r = { now: this.#meanWith(sum), before: this.#maxBefore() };
     const i = this.#n % this.#window;
-    this.#sum = this.#sumWith(d);
+    this.#sum = sum;
     this.#diffs[i] = d;
     this.#max = r.before;
     this.#means[i] = this.#n >= this.#from ? r.now : 0;
@@ -162,6 +164,34 @@ export class Roughness {
     return Math.max(this.#max, this.#means[this.#n % this.#window]!);
   }
 }
+
+/** The records' params, shared by the schemas of `vigil-events` and `vigil-rank` (each adds `recordWarmup`). */
+export const RecordParamsSchema = {
+  roughWindow: Type.Integer({
+    minimum: 4,
+    maximum: 4096,
+    default: 64,
+    description: 'points in the roughness window (mean |second difference|)',
+  }),
+  roughFactor: Type.Number({
+    minimum: 1,
+    default: 2,
+    description: 'roughness record: at least this × its earlier maximum',
+  }),
+  stuckMin: Type.Integer({
+    minimum: 1,
+    default: 16,
+    description: 'stuck record: the shortest run of one repeated value that can be one (points)',
+  }),
+  stuckFactor: Type.Number({
+    minimum: 1,
+    default: 2,
+    description: 'stuck record: longer than this × the longest earlier run',
+  }),
+};
+
+/** The defaults of RecordParamsSchema. */
+export const RECORD_DEFAULTS = { roughWindow: 64, roughFactor: 2, stuckMin: 16, stuckFactor: 2 };
 
 export interface RecordParams {
   /** Points before a record can be scored; roughness is remembered from half that on. */
@@ -214,13 +244,12 @@ export class RecordTiers {
 
   /** The record score `x` would get, without learning it. */
   peek(x: number): number {
-    return this.#judge(this.#rough.peek(x), this.#stuck.peek(x)).score;
+    return this.#judge(this.#rough.points, this.#rough.peek(x), this.#stuck.peek(x)).score;
   }
 
   push(x: number): number {
-    const j = this.#judge(this.#rough.peek(x), this.#stuck.peek(x));
-    this.#rough.push(x);
-    this.#stuck.push(x);
+    const points = this.#rough.points;
+    const j = this.#judge(points, this.#rough.push(x), this.#stuck.push(x));
     this.#roughAt = j.roughAt;
     this.#stuckAt = j.stuckAt;
     return j.score;
@@ -235,12 +264,17 @@ export class RecordTiers {
     };
   }
 
-  #judge(rough: RecordRatio, stuck: RecordRatio): { score: number; roughAt: number; stuckAt: number } {
+  /** `points`: points seen before this one. */
+  #judge(
+    points: number,
+    rough: RecordRatio,
+    stuck: RecordRatio,
+  ): { score: number; roughAt: number; stuckAt: number } {
     const p = this.#p;
     let score = 0;
     let roughAt = 0;
     let stuckAt = 0;
-    if (this.#rough.points < p.recordWarmup) return { score, roughAt, stuckAt };
+    if (points < p.recordWarmup) return { score, roughAt, stuckAt };
     const rr = ratio(rough);
     if (rough.now > 0 && rr >= p.roughFactor) {
       roughAt = this.#roughAt;
@@ -251,7 +285,7 @@ export class RecordTiers {
     }
     // A run that began before the maximum of roughness is kept (half the warm-up) is how the
     // series started, not a change: a metric constant from its first point is not stuck.
-    const began = this.#rough.points - stuck.now;
+    const began = points - stuck.now;
     const sr = ratio(stuck);
     if (began >= p.recordWarmup / 2 && stuck.now >= p.stuckMin && sr > p.stuckFactor) {
       stuckAt = this.#stuckAt;

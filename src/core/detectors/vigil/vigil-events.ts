@@ -46,7 +46,13 @@ import { type Detector, type DetectorFactory, type DetectorState, stepOf } from 
 import { type DetectorSource, stateBoundOf } from '../source.ts';
 import { EvidenceTier } from './evidence-tier.ts';
 import { RecentMax } from './recent-max.ts';
-import { RecordTiers, type RecordTiersData } from './records.ts';
+import {
+  RECORD_DEFAULTS,
+  type RecordParams,
+  RecordParamsSchema,
+  RecordTiers,
+  type RecordTiersData,
+} from './records.ts';
 import { RepeatMask } from './repeat-mask.ts';
 import { StagedArtime, type StagedArtimeData } from './staged-artime.ts';
 
@@ -163,31 +169,11 @@ export const VigilParams = Type.Object(
       default: 4096,
       description: 'points before a record can be scored (roughness remembered from half that on)',
     }),
-    roughWindow: Type.Integer({
-      minimum: 4,
-      maximum: 4096,
-      default: 64,
-      description: 'points in the roughness window (mean |second difference|)',
-    }),
-    roughFactor: Type.Number({
-      minimum: 1,
-      default: 2,
-      description: 'roughness record: at least this × its earlier maximum',
-    }),
-    stuckMin: Type.Integer({
-      minimum: 1,
-      default: 16,
-      description: 'stuck record: the shortest run of one repeated value that can be one (points)',
-    }),
-    stuckFactor: Type.Number({
-      minimum: 1,
-      default: 2,
-      description: 'stuck record: longer than this × the longest earlier run',
-    }),
+    ...RecordParamsSchema,
   },
   { additionalProperties: false },
 );
-export interface VigilParams {
+export interface VigilParams extends RecordParams {
   evidence: string;
   evidenceParams: Record<string, unknown>;
   corroborationWindow: number;
@@ -210,10 +196,6 @@ export interface VigilParams {
   glowTau: number;
   records: boolean;
   recordWarmup: number;
-  roughWindow: number;
-  roughFactor: number;
-  stuckMin: number;
-  stuckFactor: number;
 }
 
 interface VigilData {
@@ -383,10 +365,7 @@ const DEFAULTS: VigilParams = {
   glowTau: 100,
   records: true,
   recordWarmup: 4096,
-  roughWindow: 64,
-  roughFactor: 2,
-  stuckMin: 16,
-  stuckFactor: 2,
+  ...RECORD_DEFAULTS,
 };
 
 /** The declared state bound of `vigil-events` at its defaults, by part (see maxStateBytes). */

@@ -32,7 +32,13 @@ import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
 import { type Detector, type DetectorFactory, type DetectorState, stepOf } from '../detector.ts';
 import { type DetectorSource, stateBoundOf } from '../source.ts';
-import { RecordTiers, type RecordTiersData } from './records.ts';
+import {
+  RECORD_DEFAULTS,
+  type RecordParams,
+  RecordParamsSchema,
+  RecordTiers,
+  type RecordTiersData,
+} from './records.ts';
 
 export const VigilRankParams = Type.Object(
   {
@@ -79,37 +85,16 @@ export const VigilRankParams = Type.Object(
       default: 4096,
       description: 'points before a discord may be a record (the running maximum starts at half)',
     }),
+    ...RecordParamsSchema,
     recordMargin: Type.Number({
       minimum: 0,
       default: 0.02,
       description: 'a record exceeds the running maximum by this factor of it',
     }),
-    roughWindow: Type.Integer({
-      minimum: 4,
-      maximum: 4096,
-      default: 64,
-      description: 'points in the roughness window (mean |second difference|)',
-    }),
-    roughFactor: Type.Number({
-      minimum: 1,
-      default: 2,
-      description:
-        'roughness record: at least this × its earlier maximum (0 … Infinity; a huge value disables)',
-    }),
-    stuckMin: Type.Integer({
-      minimum: 1,
-      default: 16,
-      description: 'stuck record: the shortest run of one repeated value that can be one (points)',
-    }),
-    stuckFactor: Type.Number({
-      minimum: 1,
-      default: 2,
-      description: 'stuck record: longer than this × the longest earlier run',
-    }),
   },
   { additionalProperties: false },
 );
-export interface VigilRankParams {
+export interface VigilRankParams extends RecordParams {
   events: Record<string, unknown>;
   discord: Record<string, unknown>;
   knee: number;
@@ -119,10 +104,6 @@ export interface VigilRankParams {
   shapeWeight: number;
   recordWarmup: number;
   recordMargin: number;
-  roughWindow: number;
-  roughFactor: number;
-  stuckMin: number;
-  stuckFactor: number;
 }
 
 interface VigilRankData {
@@ -224,10 +205,7 @@ const DEFAULTS: VigilRankParams = {
   shapeWeight: 0.04,
   recordWarmup: 4096,
   recordMargin: 0.02,
-  roughWindow: 64,
-  roughFactor: 2,
-  stuckMin: 16,
-  stuckFactor: 2,
+  ...RECORD_DEFAULTS,
 };
 
 /** The `vigil-rank` factory; `source` builds its two members by name (the registry). */
