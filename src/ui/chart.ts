@@ -12,6 +12,8 @@ export interface Chart {
   el: HTMLElement;
   /** Plot width in CSS pixels: the `maxPoints` to ask for. */
   width(): number;
+  /** Sizes the plot to its element's width: call once the element is in the page. */
+  fit(): void;
   draw(points: Point[]): void;
   destroy(): void;
 }
@@ -36,6 +38,33 @@ export function toColumns(points: Point[]): uPlot.AlignedData {
 }
 
 const HEIGHT = 260;
+/** The axes' font, set rather than uPlot's default so that the value axis can measure its labels. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/** Room beside a value label: uPlot's tick length (10) and gap (5), and a margin. */
+const LABEL_ROOM = 10 + 5 + 6;
+
+/**
+ * The axes of a chart of values over time. The value axis is as wide as its widest tick label:
+ * uPlot's fixed 50 px clipped labels such as "10,000" to "0,000".
+ */
+export function timeValueAxes(): uPlot.Axis[] {
+  let size = 50;
+  return [
+    { font: AXIS_FONT },
+    {
+      font: AXIS_FONT,
+      size(u, values, _axis, cycleNum) {
+        // uPlot asks again when the size moved the ticks; after two rounds it keeps the last answer.
+        if (cycleNum > 1 || values === null || values === undefined) return size;
+        u.ctx.font = AXIS_FONT;
+        let widest = 0;
+        for (const v of values) widest = Math.max(widest, u.ctx.measureText(v).width);
+        size = Math.max(40, Math.ceil(widest) + LABEL_ROOM);
+        return size;
+      },
+    },
+  ];
+}
 
 export function createChart(
   title: string,
@@ -58,6 +87,7 @@ export function createChart(
         sync: { key: syncKey, filters: { pub: (type) => type !== 'mousedown' && type !== 'mouseup' } },
       },
       legend: { show: true },
+      axes: timeValueAxes(),
       series: [
         {},
         { label: 'value', stroke: '#0b5cad', width: 1.5 },
@@ -88,11 +118,15 @@ export function createChart(
     [[], [], [], [], []],
     plotEl,
   );
-  const onResize = () => plot.setSize({ width: widthNow(), height: HEIGHT });
+  const onResize = () => {
+    const width = widthNow();
+    if (width !== plot.width) plot.setSize({ width, height: HEIGHT });
+  };
   window.addEventListener('resize', onResize);
   return {
     el,
     width: () => plot.width,
+    fit: onResize,
     draw: (points) => plot.setData(toColumns(points)),
     destroy: () => {
       window.removeEventListener('resize', onResize);

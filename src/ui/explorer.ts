@@ -141,6 +141,8 @@ export function explorerPage(root: HTMLElement, params: URLSearchParams): () => 
       const status = h('p', { class: 'muted' });
       chart.el.append(status);
       charts.append(chart.el);
+      // Created outside the page it had no width (800 assumed): now its request asks for its own.
+      chart.fit();
       shown.push({ key, chart, status });
     }
     void reloadAll();

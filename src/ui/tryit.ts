@@ -6,6 +6,7 @@
  */
 import uPlot from 'uplot';
 import { getJson, qs, send } from './api.ts';
+import { timeValueAxes } from './chart.ts';
 import { fill, h } from './dom.ts';
 import type { PointsAnswer } from './types.ts';
 
@@ -116,6 +117,7 @@ export function tryItPanel(series: string): { el: HTMLElement; run(body: object)
           width,
           height: HEIGHT,
           legend: { show: false },
+          axes: timeValueAxes(),
           cursor: { drag: { x: false, y: false } },
           series: [
             {},
