@@ -67,8 +67,10 @@ describe('the explorer chart', () => {
       const over = section.querySelector('.u-over') as HTMLElement;
       const ctx = document.createElement('canvas').getContext('2d')!;
       ctx.font = font;
-      // Every label of ticks between 130,000 and 170,000 is at most this wide.
-      const widest = Math.max(...['130,000', '150,000', '170,000', '188,888'].map((t) => ctx.measureText(t).width));
+      // The axis' labels (ticks between 130,000 and 170,000) are seven characters like these.
+      const widest = Math.max(
+        ...['130,000', '150,000', '170,000', '188,888'].map((t) => ctx.measureText(t).width),
+      );
       return {
         section: section.clientWidth,
         plot: plot.clientWidth,
