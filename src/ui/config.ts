@@ -5,9 +5,10 @@
  */
 import { getJson, qs, send } from './api.ts';
 import { fill, fmtTime, h } from './dom.ts';
+import { learnedText } from './feedback.ts';
 import { clearErrors, type Field, field, jsonOf, showApiError } from './form.ts';
 import { tryItPanel } from './tryit.ts';
-import type { SeriesInfo } from './types.ts';
+import type { SeriesConfig, SeriesInfo } from './types.ts';
 
 interface Pipeline {
   detector: { name: string; params?: Record<string, unknown> };
@@ -61,9 +62,11 @@ function pipelineSection(series: string): HTMLElement {
     saved,
   );
   const panel = tryItPanel(series);
+  // What people's labels taught this series' pipeline (its feedback stage), below the form.
+  const learned = h('div', { 'data-testid': 'config-learned' });
   const load = async () => {
     const [cfg, dets] = await Promise.all([
-      getJson<{ pipeline: Pipeline }>(`/api/v1/series/config${qs({ series })}`),
+      getJson<SeriesConfig & { pipeline: Pipeline }>(`/api/v1/series/config${qs({ series })}`),
       getJson<{ detectors: string[] }>('/api/v1/detectors'),
     ]);
     const p = cfg.pipeline;
@@ -78,6 +81,7 @@ function pipelineSection(series: string): HTMLElement {
     threshold.control.value = p.threshold === undefined ? '' : String(p.threshold);
     calibration.control.value = json(p.calibration);
     postRules.control.value = json(p.postRules);
+    fill(learned, h('h3', {}, 'Learned from feedback'), ...learnedText(cfg, ''));
   };
   /** The pipeline as edited; a field whose JSON does not parse shows it and throws SyntaxError. */
   const edited = (): Record<string, unknown> => {
@@ -123,7 +127,7 @@ function pipelineSection(series: string): HTMLElement {
     })();
   });
   load().catch((err: unknown) => showApiError(err, fields, general));
-  return h('section', {}, h('h2', {}, `Pipeline of ${series}`), form, panel.el);
+  return h('section', {}, h('h2', {}, `Pipeline of ${series}`), form, panel.el, learned);
 }
 
 function rulesSection(): HTMLElement {

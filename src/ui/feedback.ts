@@ -14,22 +14,22 @@ export const LABELS: [Label, string][] = [
   ['expected', 'Expected'],
 ];
 
-/** What the series' learned state says, in words, with the raw state below. */
-function effect(config: SeriesConfig): HTMLElement {
+/**
+ * What the series' learned state says, in words, with the raw state below: the labels its
+ * `feedback` post-rule holds, or why a label changes nothing. Also on the Configuration page.
+ */
+export function learnedText(config: SeriesConfig, stored: string): HTMLElement[] {
   const learned = config.learned ?? [];
   const fb = learned.find((s) => s.stage === 'feedback');
   const examples = (fb?.data as { examples?: { label: string; peakValue?: number }[] } | undefined)?.examples;
-  return h(
-    'div',
-    { 'data-testid': 'learned' },
-    h('h2', {}, `Effect on ${config.series}`),
+  return [
     fb === undefined
       ? h(
           'p',
           {},
           learned.length === 0
-            ? 'The label is stored. This series has no learned state yet (it appears once its pipeline has run).'
-            : "The label is stored. This series' pipeline has no feedback stage, so detection does not change with it.",
+            ? `${stored}This series has no learned state yet (it appears once its pipeline has run).`
+            : `${stored}This series' pipeline has no feedback stage, so detection does not change with labels.`,
         )
       : h(
           'p',
@@ -39,6 +39,16 @@ function effect(config: SeriesConfig): HTMLElement {
           '. Deviations like those labelled not anomaly or expected are no longer flagged.',
         ),
     h('details', {}, h('summary', {}, 'learned (raw)'), h('pre', {}, JSON.stringify(learned, null, 2))),
+  ];
+}
+
+/** The effect of a label just given, on the Anomalies and Incident pages. */
+function effect(config: SeriesConfig): HTMLElement {
+  return h(
+    'div',
+    { 'data-testid': 'learned' },
+    h('h2', {}, `Effect on ${config.series}`),
+    ...learnedText(config, 'The label is stored. '),
     h('p', {}, h('a', { href: `#/config${qs({ series: config.series })}` }, 'Configure this series')),
   );
 }

@@ -62,22 +62,22 @@ describe('the explorer chart', () => {
     await page.goto(`${s.url}/#/explore?match=layout_bytes`);
     await page.locator('.chart p', { hasText: `${N} points in range` }).waitFor();
 
-    const layout = await page.locator('.chart').evaluate((section, font) => {
-      const plot = section.querySelector('.uplot') as HTMLElement;
-      const over = section.querySelector('.u-over') as HTMLElement;
-      const ctx = document.createElement('canvas').getContext('2d')!;
-      ctx.font = font;
+    // A string, evaluated in the page: this project's Node types have no DOM.
+    const layout = (await page.evaluate(`(() => {
+      const section = document.querySelector('.chart');
+      const plot = section.querySelector('.uplot');
+      const over = section.querySelector('.u-over');
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = ${JSON.stringify(AXIS_FONT)};
       // The axis' labels (ticks between 130,000 and 170,000) are seven characters like these.
-      const widest = Math.max(
-        ...['130,000', '150,000', '170,000', '188,888'].map((t) => ctx.measureText(t).width),
-      );
+      const widest = Math.max(...['130,000', '150,000', '170,000', '188,888'].map((t) => ctx.measureText(t).width));
       return {
         section: section.clientWidth,
         plot: plot.clientWidth,
         plotLeft: over.getBoundingClientRect().left - plot.getBoundingClientRect().left,
         widest,
       };
-    }, AXIS_FONT);
+    })()`)) as { section: number; plot: number; plotLeft: number; widest: number };
     expect(layout.plot).toBe(layout.section);
     expect(layout.section).toBeGreaterThan(1000);
     // The chart's request asked for one point per pixel of its own width.

@@ -239,6 +239,11 @@ describe('web UI in Chromium', () => {
       'not_anomaly',
     ]);
     await checkPage(page, 'anomalies');
+    // The series' Configuration page shows what the label taught its pipeline.
+    await page.goto(`${s.url}/#/config?series=${encodeURIComponent('ui_cpu{host="a"}')}`);
+    await page
+      .locator('[data-testid="config-learned"]', { hasText: 'holds 1 label(s): not_anomaly at' })
+      .waitFor();
   });
 
   it('an incident shows its members on one time axis, its root-cause ranking, and takes feedback on a member', async () => {
