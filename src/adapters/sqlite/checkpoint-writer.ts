@@ -6,7 +6,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { modelLabel } from '../../core/models/serving.ts';
 import type { PackedCheckpoint } from './chunk-codec.ts';
-import { ChunkMerger } from './chunk-merger.ts';
+import { ChunkMerger, MERGE_BUDGET_ROWS } from './chunk-merger.ts';
 import { ChunkPruner, type PruneCounts } from './chunk-pruner.ts';
 import { ChunkRows } from './chunk-rows.ts';
 import { writeTransaction } from './database.ts';
@@ -53,16 +53,17 @@ export class CheckpointWriter {
 
   /**
    * `compactAt`: chunk_recent entries that make `compactIfDue` compact (tests set it low;
-   * Infinity: never, the chunks as checkpoints wrote them, a bench's baseline).
+   * Infinity: never, the chunks as checkpoints wrote them, a bench's baseline); `mergeBudgetRows`:
+   * see MERGE_BUDGET_ROWS (tests set it low; 0 defers every merge).
    */
-  constructor(db: DatabaseSync, compactAt = COMPACT_AT) {
+  constructor(db: DatabaseSync, compactAt = COMPACT_AT, mergeBudgetRows = MERGE_BUDGET_ROWS) {
     this.#db = db;
     this.#compactAt = compactAt;
     this.#recent = Number(db.prepare('SELECT COUNT(*) AS n FROM chunk_recent').get()!.n);
     this.#lastRowid = Number(db.prepare('SELECT MAX(rowid) AS m FROM chunks').get()!.m ?? 0);
     this.#chunks = new ChunkRows(db);
     this.#pruner = new ChunkPruner(db, this.#chunks);
-    this.#merger = new ChunkMerger(db, this.#chunks);
+    this.#merger = new ChunkMerger(db, this.#chunks, mergeBudgetRows);
     this.#insertRecent = db.prepare(
       'INSERT INTO chunk_recent (series_id, end_ts, start_ts, chunk) VALUES (?, ?, ?, ?)',
     );
@@ -159,7 +160,12 @@ export class CheckpointWriter {
     const due =
       this.#recent >= this.#compactAt ||
       (this.#recent > 0 && this.#checkpoints >= COMPACT_EVERY && Number.isFinite(this.#compactAt));
-    if (!due || db.isTransaction) return;
+    if (db.isTransaction) return;
+    if (!due) {
+      // Merges a compaction left for later (the merger's budget) go on, a slice per checkpoint.
+      if (this.#merger.pending > 0) this.#mergeSafely(new Map());
+      return;
+    }
     // Series → the first chunk of the run made for it now.
     const made = new Map<number, number>();
     writeTransaction(db, () => {
@@ -193,8 +199,13 @@ export class CheckpointWriter {
     });
     this.#recent = 0;
     this.#checkpoints = 0;
-    // Then the slow series' small chunks merge (./chunk-merger.ts), in a transaction of its own. A
-    // failure leaves them as they were, all readable; the next compaction of the series tries again.
+    // Then the slow series' small chunks merge (./chunk-merger.ts), in a transaction of its own,
+    // up to the merger's budget (the rest in the next checkpoints).
+    this.#mergeSafely(made);
+  }
+
+  /** A failed merge leaves the chunks as they were, all readable; a later compaction tries again. */
+  #mergeSafely(made: ReadonlyMap<number, number>): void {
     try {
       this.#merger.merge(made);
     } catch {}

@@ -7,9 +7,13 @@
  * Runs after a compaction (CheckpointWriter.compactIfDue), over the runs (chunk_runs entries) of
  * the series it touched, leaving out the run it just made. Two steps, each a run of chunks
  * becoming one chunk:
- * - flatten: a run of several chunks averaging under FLATTEN_BELOW rows becomes one chunk;
- * - tiers: while the series' newest older runs end in TIER_FANOUT single-chunk runs under
- *   SMALL_RUN_ROWS rows of the same size tier (⌊log₄ rows⌋), those become one.
+ * - flatten: a run of several chunks averaging under FLATTEN_BELOW rows becomes one chunk (every
+ *   such run at the tail, back to the first that is one chunk or too full);
+ * - tiers: while the single-chunk runs under SMALL_RUN_ROWS rows at the tail hold TIER_FANOUT
+ *   consecutive runs of the same size tier (⌊log₄ rows⌋), the newest such four become one.
+ * A call rewrites about MERGE_BUDGET_ROWS rows at most; the series it did not reach wait for the
+ * next call (CheckpointWriter calls it once per checkpoint while any wait), which is why more
+ * than the newest older run may be left to flatten.
  * A point is so rewritten about log₄(SMALL_RUN_ROWS / rows per checkpoint) + 1 times, and only
  * for slow series: a series with bigger chunks is left as it is.
  *
@@ -32,6 +36,13 @@ export const FLATTEN_BELOW = 64;
 export const SMALL_RUN_ROWS = 4_096;
 /** Single-chunk runs of one tier that merge into one. */
 export const TIER_FANOUT = 4;
+/**
+ * Rows one `merge` call rewrites at most (it stops after the series that passes it); the series
+ * left wait for the next call. Unbounded, a compaction of 10,000 series written at 25 points/s
+ * each (chunks of ~16 rows) rewrote ~2 million rows in one transaction every few seconds, and
+ * acknowledged ingest stalled ~300 ms behind it (bench/README.md, "Ingest").
+ */
+export const MERGE_BUDGET_ROWS = 65_536;
 
 /** What one `merge` call did. */
 export interface MergeCounts {
@@ -57,8 +68,12 @@ export class ChunkMerger {
   readonly #runsOf: StatementSync;
   readonly #rowsOf: StatementSync;
   readonly #chunk: StatementSync;
+  readonly #budget: number;
+  /** Series still to look at (→ the `first` of their newest run, left out), oldest first. */
+  readonly #pending = new Map<number, number>();
 
-  constructor(db: DatabaseSync, chunks: ChunkRows) {
+  constructor(db: DatabaseSync, chunks: ChunkRows, budget = MERGE_BUDGET_ROWS) {
+    this.#budget = budget;
     this.#db = db;
     this.#chunks = chunks;
     this.#runsOf = db.prepare('SELECT end_ts, first, chunks FROM chunk_runs WHERE series_id = ?');
@@ -66,14 +81,28 @@ export class ChunkMerger {
     this.#chunk = db.prepare('SELECT upto, data FROM chunks WHERE rowid = ?');
   }
 
+  /** Series whose merge is still to come (a call stopped at its budget before them). */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /**
    * Merges the small chunks of the series `newRuns` names (series id → the `first` of the run a
-   * compaction just made, left out), in one transaction. The caller MUST hold no transaction.
+   * compaction just made, left out) and of those an earlier call left, oldest first, in one
+   * transaction, until about the budget's rows are rewritten; the rest wait for the next call
+   * (`newRuns` may be empty). The caller MUST hold no transaction.
    */
   merge(newRuns: ReadonlyMap<number, number>): MergeCounts {
     const counts: MergeCounts = { read: 0, written: 0, rows: 0 };
+    // A series already waiting keeps its place; its newest run is now the one just made.
+    for (const [sid, newest] of newRuns) this.#pending.set(sid, newest);
+    if (this.#pending.size === 0) return counts;
     writeTransaction(this.#db, () => {
-      for (const [sid, newest] of newRuns) this.#mergeSeries(sid, newest, counts);
+      for (const [sid, newest] of this.#pending) {
+        if (counts.rows >= this.#budget) break;
+        this.#mergeSeries(sid, newest, counts);
+        this.#pending.delete(sid);
+      }
     });
     return counts;
   }
@@ -88,24 +117,28 @@ export class ChunkMerger {
     }
     // Write order: the series' runs hold its chunks in consecutive stretches of rowids.
     runs.sort((a, b) => a.first - b.first);
-    // Only the tail is looked at: the runs before it were merged as far as they go already.
-    const last = runs[runs.length - 1];
-    if (
-      last !== undefined &&
-      last.chunks.length > 1 &&
-      this.#rows(last) < FLATTEN_BELOW * last.chunks.length
-    ) {
-      runs[runs.length - 1] = this.#mergeRuns(sid, [last], counts);
+    // Flatten from the tail back: a merge the budget put off leaves several compactions' runs
+    // unflattened. The first run that is one chunk, or too full to flatten, ends the walk: the
+    // runs before it were merged as far as they go already.
+    for (let i = runs.length - 1; i >= 0; i--) {
+      const r = runs[i]!;
+      if (r.chunks.length === 1 || this.#rows(r) >= FLATTEN_BELOW * r.chunks.length) break;
+      runs[i] = this.#mergeRuns(sid, [r], counts);
     }
     for (;;) {
-      const tail = runs.slice(-TIER_FANOUT);
-      if (tail.length < TIER_FANOUT) return;
-      const t = tier(this.#rows(tail[0]!));
-      const mergeable = tail.every(
-        (r) => r.chunks.length === 1 && this.#rows(r) < SMALL_RUN_ROWS && tier(this.#rows(r)) === t,
-      );
-      if (!mergeable) return;
-      runs.splice(-TIER_FANOUT, TIER_FANOUT, this.#mergeRuns(sid, tail, counts));
+      // The small single-chunk runs at the tail: the runs before the first that is not were merged
+      // as far as they go.
+      let lo = runs.length;
+      while (lo > 0 && runs[lo - 1]!.chunks.length === 1 && this.#rows(runs[lo - 1]!) < SMALL_RUN_ROWS) lo--;
+      // Their newest TIER_FANOUT consecutive runs of one tier become one (not only the last four:
+      // a merge the budget put off finds several tiers' worth).
+      let at = -1;
+      for (let i = runs.length - TIER_FANOUT; i >= lo && at < 0; i--) {
+        const t = tier(this.#rows(runs[i]!));
+        if (runs.slice(i, i + TIER_FANOUT).every((r) => tier(this.#rows(r)) === t)) at = i;
+      }
+      if (at < 0) return;
+      runs.splice(at, TIER_FANOUT, this.#mergeRuns(sid, runs.slice(at, at + TIER_FANOUT), counts));
     }
   }
 

@@ -143,6 +143,8 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     db: DatabaseSync,
     writer: ({ kind: 'inline' } | { kind: 'worker'; path: string; synchronous: 'full' | 'normal' }) & {
       compactAt?: number;
+      /** Rows a compaction's merge rewrites per checkpoint at most (MERGE_BUDGET_ROWS). */
+      mergeBudgetRows?: number;
     } = { kind: 'inline' },
   ) {
     this.#db = db;
@@ -170,11 +172,17 @@ export class SqliteStoreDb implements PointStore, CheckpointStore, AnomalyStore 
     if (writer.kind === 'worker') {
       // The worker's connection checkpoints the WAL; a checkpoint here would block this thread.
       db.exec('PRAGMA wal_autocheckpoint = 0');
-      this.#thread = new StoreWriter(writer.path, writer.synchronous, writer.compactAt);
+      this.#thread = new StoreWriter(
+        writer.path,
+        writer.synchronous,
+        writer.compactAt,
+        undefined,
+        writer.mergeBudgetRows,
+      );
       this.#inline = null;
     } else {
       this.#thread = null;
-      this.#inline = new CheckpointWriter(db, writer.compactAt);
+      this.#inline = new CheckpointWriter(db, writer.compactAt, writer.mergeBudgetRows);
     }
     this.#points = new SqlitePointStore(db, () => this.#visibleRowid);
     this.#anomalies = new SqliteAnomalyStore(db);

@@ -22,6 +22,7 @@ interface Init {
   path: string;
   synchronous: 'full' | 'normal';
   compactAt?: number;
+  mergeBudgetRows?: number;
 }
 
 type Request =
@@ -35,7 +36,7 @@ lowerThreadPriority(5);
 const db = openDatabase(init.path, init.synchronous);
 // WAL checkpoints happen after each commit's reply instead of inside its COMMIT (see below).
 db.exec('PRAGMA wal_autocheckpoint = 0');
-const writer = new CheckpointWriter(db, init.compactAt);
+const writer = new CheckpointWriter(db, init.compactAt, init.mergeBudgetRows);
 
 parentPort!.on('message', (req: Request) => {
   if (req.kind === 'close') {

@@ -40,10 +40,11 @@ export class StoreWriter {
     synchronous: 'full' | 'normal',
     compactAt?: number,
     spareMaxBytes = SPARE_MAX_BYTES,
+    mergeBudgetRows?: number,
   ) {
     this.#spareMax = spareMaxBytes;
     this.#worker = new Worker(new URL('./store-worker.ts', import.meta.url), {
-      workerData: { path, synchronous, compactAt },
+      workerData: { path, synchronous, compactAt, mergeBudgetRows },
     });
     this.#rpc = new WorkerRpc<Reply>(this.#worker, {
       name: 'store writer',

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRowids } from '../../../../src/adapters/sqlite/chunk-codec.ts';
-import { FLATTEN_BELOW, TIER_FANOUT } from '../../../../src/adapters/sqlite/chunk-merger.ts';
+import { ChunkMerger, FLATTEN_BELOW, TIER_FANOUT } from '../../../../src/adapters/sqlite/chunk-merger.ts';
+import { ChunkRows } from '../../../../src/adapters/sqlite/chunk-rows.ts';
 import { openDatabase } from '../../../../src/adapters/sqlite/database.ts';
 import { SqliteStoreDb } from '../../../../src/adapters/sqlite/store-db.ts';
 import type { ScoredPoint } from '../../../../src/core/point.ts';
@@ -129,3 +130,66 @@ for (const writer of ['inline', 'worker'] as const) {
     });
   });
 }
+
+describe('store.db chunk merging within a budget', () => {
+  it('rewrites about the budget per call, catches up over later calls, and reads stay the same', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-merge-budget-'));
+    dirs.push(dir);
+    const path = join(dir, 'store.db');
+    // 20 slow series, one point each per checkpoint, a compaction every 4 checkpoints; budget 0:
+    // every merge is put off, so each series keeps ten compactions' runs of four one-point chunks.
+    const SERIES = 20;
+    const CHECKPOINTS = 44;
+    const store = new SqliteStoreDb(openDatabase(path, 'normal'), {
+      kind: 'inline',
+      compactAt: 4 * SERIES,
+      mergeBudgetRows: 0,
+    });
+    const want = new Map<number, ScoredPoint[]>();
+    for (let k = 0; k < CHECKPOINTS; k++) {
+      const points = new Map<number, PointColumns>();
+      for (let sid = 1; sid <= SERIES; sid++) {
+        const p = pt(k * 10, sid + Math.sin(k));
+        want.set(sid, [...(want.get(sid) ?? []), p]);
+        points.set(sid, PointColumns.of([p]));
+      }
+      await store.commit({ offset: k + 1, points, anomalies: [], states: new Map() });
+    }
+    const before = stats(dir);
+    expect(before.chunks).toBe(CHECKPOINTS);
+    await store.close();
+
+    // The merger on its own over that store, budget 10 rows a call.
+    const db = openDatabase(path, 'normal');
+    const merger = new ChunkMerger(db, new ChunkRows(db), 10);
+    const newest = new Map<number, number>();
+    for (const r of db
+      .prepare('SELECT series_id, MAX(first) AS first FROM chunk_runs GROUP BY series_id')
+      .all()) {
+      newest.set(Number(r.series_id), Number(r.first));
+    }
+    expect(newest.size).toBe(SERIES);
+    const first = merger.merge(newest);
+    // The call stops after the series that passes the budget: the first series' ten older runs of
+    // four rows flattened (40 rows), then two tier merges of four of them (16 rows each).
+    expect(first.rows).toBe(40 + 16 + 16);
+    expect(merger.pending).toBe(SERIES - 1);
+    let calls = 1;
+    while (merger.pending > 0 && calls < 100) {
+      merger.merge(new Map());
+      calls++;
+    }
+    expect(merger.pending).toBe(0);
+    expect(calls).toBe(SERIES);
+    db.close();
+
+    const after = stats(dir);
+    expect(after.dangling).toBe(0);
+    // Every put-off run was flattened (not only the newest older one), then merged in tiers: runs
+    // of 16, 16, 4 and 4 rows, and the newest run's four chunks as written.
+    expect(after.chunks).toBe(4 + 4);
+    const reopened = new SqliteStoreDb(openDatabase(path, 'normal'), { kind: 'inline' });
+    for (let sid = 1; sid <= SERIES; sid++) expect(await reopened.range(sid, 0, 1e9)).toEqual(want.get(sid));
+    await reopened.close();
+  });
+});
