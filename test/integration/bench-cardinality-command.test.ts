@@ -75,4 +75,36 @@ describe('vigil bench cardinality', () => {
       /^summary \(300 series × 3 points, 300 series × 3 points\): fast .* its goal ≤ 4\.0 KB; default .* its goal ≤ 64\.0 KB$/m,
     );
   }, 300_000);
+
+  it('gives the growth servers the ingest limits the command line sets', async () => {
+    const json = join(dir, 'cardinality-limits.json');
+    const { code } = await runVigil([
+      'bench',
+      'cardinality',
+      '--detectors',
+      'fast',
+      '--series',
+      '400',
+      '--series-per-second',
+      '400',
+      '--points',
+      '1',
+      '--budget-mib',
+      '0',
+      '--growth-max-series',
+      '100',
+      '--json',
+      json,
+    ]);
+    expect(code).toBe(0);
+    const [run] = JSON.parse(readFileSync(json, 'utf8')) as CardinalityRun[];
+    // The server's own cap would take all 400; this one refuses past 100.
+    expect(run!.series).toBeGreaterThan(0);
+    expect(run!.series).toBeLessThanOrEqual(100);
+    expect(run!.refused.VIGIL_ERR_SERIES_LIMIT).toBe(1);
+
+    const bad = await runVigil(['bench', 'cardinality', '--growth-max-series', '0', '--json', json]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('--growth-max-series must be a number > 0 (got "0")');
+  }, 120_000);
 });

@@ -43,7 +43,19 @@ interface Options {
   budgetSeries: string;
   budgetSeconds: string;
   engineThreads?: string;
+  growthMaxSeries?: string;
+  growthBudgetMib?: string;
   json: string;
+}
+
+/** The growth servers' ingest limits, where the command line raises (or lowers) them. */
+function growthLimits(o: Options): { config?: Record<string, unknown> } {
+  const ingest: Record<string, number> = {};
+  if (o.growthMaxSeries !== undefined) ingest.maxSeries = positive('--growth-max-series', o.growthMaxSeries);
+  if (o.growthBudgetMib !== undefined) {
+    ingest.memoryBudgetBytes = positive('--growth-budget-mib', o.growthBudgetMib) * 1048576;
+  }
+  return Object.keys(ingest).length === 0 ? {} : { config: { ingest } };
 }
 
 const METRIC = 'bench_card';
@@ -214,6 +226,7 @@ async function measure(detector: string, total: number, rate: number, o: Options
     detector,
     auth: 'loopback',
     ...(o.engineThreads === undefined ? {} : { engineThreads: o.engineThreads }),
+    ...growthLimits(o),
   });
   try {
     await sleep(2000); // past the start's allocations
@@ -337,6 +350,14 @@ export function registerCardinality(bench: Command): void {
     .option('--budget-series <n>', 'series offered at most in the budget run', '1000000')
     .option('--budget-seconds <n>', 'the budget run lasts at most this long', '120')
     .option('--engine-threads <n>', "engine.threads of the started servers (default: the server's own)")
+    .option(
+      '--growth-max-series <n>',
+      "ingest.maxSeries of the growth servers (default: the server's own, derived from its memory budget)",
+    )
+    .option(
+      '--growth-budget-mib <n>',
+      "ingest.memoryBudgetBytes of the growth servers in MiB (default: the server's own, 60 % of RAM)",
+    )
     .option('--json <file>', 'where to write the results', join(ROOT, 'bench/results/cardinality.json'))
     .action(async (o: Options) => {
       for (const [name, v] of [
@@ -346,6 +367,7 @@ export function registerCardinality(bench: Command): void {
       ] as const) {
         positive(name, v);
       }
+      growthLimits(o);
       const budgetMib = Number(o.budgetMib);
       if (!Number.isFinite(budgetMib) || budgetMib < 0) {
         throw new Error(`--budget-mib must be a number ≥ 0 (got ${JSON.stringify(o.budgetMib)})`);
