@@ -90,7 +90,12 @@ describe('Alertmanager notifier', () => {
     // Alertmanager's v2 API lists only alerts whose endsAt is still ahead: a resolved one is gone.
     await eventually(async () => (await alertsOf(incident)).length === 0, 30_000);
 
-    const items = await delivery.queue.list({ dedupKey: firing.dedupKey });
+    // Alertmanager drops the alert as soon as it takes the resolution, which can be before the
+    // outbox has recorded that delivery: wait for the record, then check both.
+    const items = await eventually(async () => {
+      const list = await delivery.queue.list({ dedupKey: firing.dedupKey });
+      return list.every((i) => i.state !== 'pending') && list;
+    }, 30_000);
     expect(items.map((i) => [i.notification.sequence, i.state])).toEqual([
       [1, 'delivered'],
       [2, 'delivered'],
