@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { type EmbeddedServer, startEmbedded } from '../../src/app/embedded.ts';
 import { validateConfig } from '../../src/config/load.ts';
 
@@ -49,4 +50,14 @@ export async function eventually<T>(
       throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** POSTs `points` as JSON to the server's ingest route and expects its 204. */
+export async function postPoints(url: string, points: readonly unknown[]): Promise<void> {
+  const r = await fetch(`${url}/api/v1/points`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ points }),
+  });
+  expect(r.status).toBe(204);
 }

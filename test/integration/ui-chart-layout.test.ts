@@ -9,7 +9,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage, screenshot, type WatchedPage } from '../helpers/browser.ts';
-import { eventually, startTestServer, type TestServer } from '../helpers/embedded.ts';
+import { eventually, postPoints, startTestServer, type TestServer } from '../helpers/embedded.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const N = 400;
@@ -28,12 +28,7 @@ beforeAll(async () => {
     ts: T0 + i * 10_000,
     value: 150_000 + 20_000 * Math.sin(i / 9),
   }));
-  const r = await fetch(`${s.url}/api/v1/points`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ points }),
-  });
-  expect(r.status).toBe(204);
+  await postPoints(s.url, points);
   await eventually(async () => {
     const a = (await (await fetch(`${s.url}/api/v1/points?series=${encodeURIComponent(KEY)}`)).json()) as {
       total: number;

@@ -19,7 +19,7 @@ import {
   seriousViolations,
   type WatchedPage,
 } from '../helpers/browser.ts';
-import { eventually, startTestServer, type TestServer } from '../helpers/embedded.ts';
+import { eventually, postPoints, startTestServer, type TestServer } from '../helpers/embedded.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const N = 400;
@@ -64,12 +64,7 @@ beforeAll(async () => {
       value: i === SPIKE_AT ? 500 : 10 + Math.sin(i / 5) + (i % 7) * 0.05,
     })),
   );
-  const r = await fetch(`${s.url}/api/v1/points`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ points }),
-  });
-  expect(r.status).toBe(204);
+  await postPoints(s.url, points);
   await eventually(async () => {
     const a = await api<AnomalyBody>('/api/v1/anomalies');
     return a.anomalies.length >= 2;
