@@ -10,7 +10,7 @@
  * a flat metric (value variance < 1.5e-5) uses the null distribution; one-sided upper tail with
  * NuPIC's constant 1.4142; two "red" tails in a row (≤ 1e-5) are clamped to "yellow" (1e-3).
  */
-import { erfc } from '../math/special.ts';
+import { erfcFast } from '../math/special.ts';
 
 export interface LiteLikelihoodSettings {
   learningPeriod: number;
@@ -177,6 +177,6 @@ export class LiteLikelihood {
       sd = 1000;
     }
     const z = (x - mean) / sd / SQRT2_NUPIC;
-    return x >= mean ? 0.5 * erfc(z) : 1 - 0.5 * erfc(-z);
+    return x >= mean ? 0.5 * erfcFast(z) : 1 - 0.5 * erfcFast(-z);
   }
 }

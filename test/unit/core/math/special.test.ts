@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chiSquareCdf, erf, erfc, gammaP, lnGamma } from '../../../../src/core/math/special.ts';
+import { chiSquareCdf, erf, erfc, erfcFast, gammaP, lnGamma } from '../../../../src/core/math/special.ts';
 
 /** Reference values from CPython's math.erfc (correct to an ulp or two). */
 const ERFC: [number, number][] = [
@@ -35,6 +35,37 @@ describe('erfc / erf', () => {
     expect(erfc(-40)).toBe(2);
     expect(erfc(Number.POSITIVE_INFINITY)).toBe(0);
     expect(Number.isNaN(erfc(Number.NaN))).toBe(true);
+  });
+});
+
+describe("erfcFast (Cody's rational approximations)", () => {
+  it.each(ERFC)('erfcFast(%d) to 1e-14 relative', (x, want) => {
+    expect(Math.abs(erfcFast(x) - want) / want).toBeLessThan(1e-14);
+  });
+
+  it('agrees with erfc on a fine grid, across every interval and both signs', () => {
+    const worst = (from: number, to: number) => {
+      let w = 0;
+      for (let x = from; x <= to; x += 1 / 1024 + 1e-7) {
+        const want = erfc(x);
+        w = Math.max(w, Math.abs(erfcFast(x) - want) / want);
+      }
+      return w;
+    };
+    // Down to erfc(6) ≈ 2e-17 (p-values far below any alarm); in the far tail (to 1e-295) the
+    // two differ by a few more ulps.
+    expect(worst(-6, 6)).toBeLessThan(1e-14);
+    expect(worst(6, 26)).toBeLessThan(1e-13);
+    expect(erfcFast(0.46875)).toBeCloseTo(erfc(0.46875), 15);
+    expect(erfcFast(-4)).toBe(2 - erfcFast(4));
+  });
+
+  it('saturates without NaN', () => {
+    expect(erfcFast(40)).toBe(0);
+    expect(erfcFast(-40)).toBe(2);
+    expect(erfcFast(Number.POSITIVE_INFINITY)).toBe(0);
+    expect(erfcFast(Number.NEGATIVE_INFINITY)).toBe(2);
+    expect(Number.isNaN(erfcFast(Number.NaN))).toBe(true);
   });
 });
 
