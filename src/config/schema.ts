@@ -278,7 +278,7 @@ const Engine = Type.Object(
         minimum: 0,
         maximum: 1,
         description:
-          "shorthand: calibrated score ≥ threshold is anomalous; unset: the pipeline's own (vigil 0.3, fast 0.5, detectors 0.5)",
+          "shorthand: calibrated score ≥ threshold is anomalous; unset: the pipeline's own (vigil 0.5, fast 0.5, detectors 0.5)",
       }),
     ),
     resample: Type.Optional(

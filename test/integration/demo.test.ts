@@ -29,7 +29,7 @@ describe('vigil serve --demo', () => {
       detector: string;
       threshold: number;
     };
-    expect(cfg).toMatchObject({ detector: 'vigil', threshold: 0.3 });
+    expect(cfg).toMatchObject({ detector: 'vigil', threshold: 0.5 });
     const put = await fetch(`${server.url}/api/v1/series/config?series=${key}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },

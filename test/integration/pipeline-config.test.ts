@@ -38,7 +38,7 @@ describe('per-series pipelines over HTTP', () => {
 
     const before = await call(url, 'GET');
     expect(before.status).toBe(200);
-    expect(before.body).toMatchObject({ detector: 'vigil', pipeline: { name: 'vigil', threshold: 0.3 } });
+    expect(before.body).toMatchObject({ detector: 'vigil', pipeline: { name: 'vigil', threshold: 0.5 } });
 
     const set = await call(url, 'PUT', {
       pipeline: {

@@ -4,6 +4,7 @@
  * (ROC-AUC, AUC-PR, VUS-PR and, with `--metric ucr`, the UCR top-1 fraction).
  */
 import type { NabCorpus } from '../../adapters/nab/corpus-loader.ts';
+import type { AlarmRate } from '../../core/bench/nab/alarm-rate.ts';
 import type { NabBenchResult } from './nab.ts';
 
 /** Published NAB scores (README of numenta/NAB; Numenta HTM at the top of its seed range). */
@@ -36,6 +37,7 @@ export function describeRun(r: NabBenchResult, workers: number): string {
       `kernel ${fmt(r.kernelPointsPerSec)} points/s on 1 thread; state ${fmt(r.stateBytesPerSeries)} bytes/series`,
     `  point-wise, mean of ${m.series} series (labels: ${r.ranking.labels}): ROC-AUC ${measure(m.rocAuc)}, ` +
       `AUC-PR ${measure(m.aucPr)}, VUS-PR ${measure(m.vusPr)}`,
+    alarmLine(r.alarms),
   ];
   if (r.ucr !== undefined) {
     const u = r.ucr;
@@ -50,6 +52,14 @@ export function describeRun(r: NabBenchResult, workers: number): string {
     );
   }
   return lines.join('\n');
+}
+
+function alarmLine(a: AlarmRate): string {
+  const perDay = Number.isNaN(a.outsidePerSeriesDay) ? '-' : a.outsidePerSeriesDay.toFixed(3);
+  return (
+    `  at its production threshold ${a.threshold}: ${fmt(a.flagged)} points flagged, ${fmt(a.outside)} outside ` +
+    `label windows (${perDay} per series-day over ${fmt(a.seriesDays)} series-days), ${a.windowsHit}/${a.windows} windows hit`
+  );
 }
 
 /** True when the corpus is NAB v1.1 whole, the corpus the published scores are for. */

@@ -23,6 +23,7 @@ import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadNabCorpus, type NabCorpus, type NabCorpusFile } from '../../adapters/nab/corpus-loader.ts';
 import { writeNabResults } from '../../adapters/nab/results-writer.ts';
+import { type AlarmRate, alarmRate } from '../../core/bench/nab/alarm-rate.ts';
 import { probationaryLength } from '../../core/bench/nab/probation.ts';
 import { scoreDetector } from '../../core/bench/nab/score-detector.ts';
 import type { DetectorHints } from '../../core/detectors/detector.ts';
@@ -99,6 +100,8 @@ export interface NabBenchResult {
   ranking: NabRanking;
   /** With `--metric ucr`: the UCR top-1 rule per file and the fraction solved. */
   ucr?: UcrResult;
+  /** What the pipeline flags at its own (production) threshold. */
+  alarms: AlarmRate;
 }
 
 /** Where the command writes: text lines, and the terminal stream for a progress bar if any. */
@@ -357,6 +360,7 @@ async function benchDetector(
       : {}),
     ...(options.files !== undefined ? { files: options.files } : {}),
     ranking: rankCorpus(corpus, run.scores),
+    alarms: alarmRate(files, run.scores, pipelines.named(detector).threshold),
     ...(options.metric === 'ucr' ? { ucr: ucrCorpus(corpus, run.scores) } : {}),
   };
   return { summary, files: run.scores };

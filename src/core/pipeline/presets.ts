@@ -7,15 +7,16 @@ import type { PipelineDeclaration } from './declaration.ts';
 
 /**
  * `vigil`: ARTime and new-extreme events corroborated by the likelihood-calibrated ensemble
- * (detectors/vigil/vigil-events.ts). Its events are already calibrated, so its calibration is
- * `none`. NAB standard-profile optimum: 0.31 in nab mode; 0.057 in strict mode, which lies in the
- * evidence tier (≤ tierWeight), and 0.3 keeps the tier silent; bench/results/nab-vigil-*.json.
+ * (detectors/vigil/vigil-events.ts). Its events are already calibrated; their NAB standard-profile
+ * optimum in strict mode (production: no hints) is 0.057, inside the evidence tier (≤ tierWeight),
+ * so the `knee` calibration maps 0.057 to 0.5 and the threshold is 0.5, the same as every
+ * calibrated pipeline's and the strict optimum (issue 15); bench/results/nab-vigil-*.json.
  */
 const vigil: PipelineDeclaration = {
   name: 'vigil',
   detector: { name: 'vigil-events' },
-  calibration: { name: 'none' },
-  threshold: 0.3,
+  calibration: { name: 'knee', knee: 0.057 },
+  threshold: 0.5,
   postRules: [{ name: 'feedback' }],
 };
 

@@ -1,5 +1,6 @@
 /** The built-in calibrators and post-rules. A stage kind becomes available (and conformance-tested) by registering here. */
 import type { Calibrator } from './calibrator.ts';
+import { kneeCalibration } from './calibrators/knee.ts';
 import { likelihoodCalibration } from './calibrators/likelihood.ts';
 import { liteLikelihoodCalibration } from './calibrators/lite-likelihood.ts';
 import { noCalibration } from './calibrators/none.ts';
@@ -13,7 +14,8 @@ export function builtinCalibrators(): StageRegistry<Calibrator> {
   return new StageRegistry<Calibrator>('calibrator')
     .register(noCalibration)
     .register(likelihoodCalibration)
-    .register(liteLikelihoodCalibration);
+    .register(liteLikelihoodCalibration)
+    .register(kneeCalibration);
 }
 
 export function builtinPostRules(): StageRegistry<PostRule> {

@@ -22,7 +22,7 @@ describe('series configs', () => {
       name: 'vigil',
       detector: { name: 'vigil-events', params: { tierWeight: 0 } },
     });
-    expect(vigil.threshold).toBe(0.3);
+    expect(vigil.threshold).toBe(0.5);
     expect(pipelines.resolve(pipelineOfLegacy({ detector: 'default' }))).toEqual(pipelines.named('vigil'));
   });
 

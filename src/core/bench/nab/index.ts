@@ -1,4 +1,5 @@
 /** NAB scoring math (pure): windows, weights, per-file and corpus scores, threshold sweep, normalisation. */
+export { type AlarmRate, alarmRate } from './alarm-rate.ts';
 export { CompensatedSum } from './compensated-sum.ts';
 export { type CorpusScore, scoreCorpus } from './corpus-score.ts';
 export { type DetectionCounts, type FileScore, scoreFile } from './file-score.ts';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNabCorpus, type NabCorpus } from '../../../../src/adapters/nab/corpus-loader.ts';
 import type { NabBenchResult } from '../../../../src/cli/bench/nab.ts';
-import { isWholeNab, scoreboard } from '../../../../src/cli/bench/nab-report.ts';
+import { describeRun, isWholeNab, scoreboard } from '../../../../src/cli/bench/nab-report.ts';
 import { NAB_DIR } from '../../core/bench/nab/nab-dataset.ts';
 
 const ours: NabBenchResult = {
@@ -21,6 +21,15 @@ const ours: NabBenchResult = {
     mean: { rocAuc: 0.61234, aucPr: 0.2, vusPr: Number.NaN, series: 3 },
     ceiling: { rocAuc: 0.75377, aucPr: 0.5, vusPr: 0.6, series: 3 },
     perFile: [],
+  },
+  alarms: {
+    threshold: 0.5,
+    flagged: 674,
+    outside: 471,
+    seriesDays: 2282.4,
+    outsidePerSeriesDay: 471 / 2282.4,
+    windowsHit: 107,
+    windows: 116,
   },
 };
 
@@ -46,5 +55,13 @@ describe('the NAB scoreboard', () => {
     const board = scoreboard(subset, [ours]);
     expect(board).not.toMatch(/ARTime|Numenta/);
     expect(board).toMatch(/published NAB entries not shown: this corpus is not NAB v1\.1 whole/);
+  });
+});
+
+describe("a run's summary", () => {
+  it('says what the pipeline flags at its production threshold', () => {
+    expect(describeRun(ours, 2)).toMatch(
+      /\n {2}at its production threshold 0\.5: 674 points flagged, 471 outside label windows \(0\.206 per series-day over 2,282 series-days\), 107\/116 windows hit/,
+    );
   });
 });

@@ -122,8 +122,8 @@ describe('names a user may select', () => {
     expect(pipelines.named('vigil')).toMatchObject({
       name: 'vigil',
       detector: { name: 'vigil-events' },
-      calibration: { name: 'none' },
-      threshold: 0.3,
+      calibration: { name: 'knee', knee: 0.057 },
+      threshold: 0.5,
       postRules: [{ name: 'feedback' }],
     });
     expect(pipelines.named('fast')).toMatchObject({
