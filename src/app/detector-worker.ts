@@ -132,6 +132,10 @@ export async function startDetectorWorker(
     checkpointIntervalMs: opts.checkpointIntervalMs,
     checkpointFailed: (_p, err) => opts.checkpointFailed(err),
     maxLagPoints: config.ingest.maxLagPoints,
+    // Called once joined (PartitionTasks.assigned), after `warm` below is defined.
+    restoredAfresh: (ids) => {
+      if (config.models.warmStartPoints > 0) void warm(ids, 'pipeline changed since the last run');
+    },
   });
   built?.(tasks);
   const received = opts.received;

@@ -59,6 +59,12 @@ export interface EmbeddedServer {
   /** Address the server listens on, once `start` resolved. */
   url: string;
   knownSeries(key: string): boolean;
+  /**
+   * The warm start of the series whose saved state belonged to another pipeline than their
+   * current one (the default pipeline changed between runs, in the config or a new version's
+   * preset), started once recovered, in the background; resolves when it is done (never rejects).
+   */
+  restartWarmStart: Promise<void>;
   /** Drains, checkpoints and closes everything. */
   close(): Promise<void>;
 }
@@ -315,6 +321,18 @@ export async function startEmbedded(
   await feedback.restore(new Set(catalog.deletedIds()));
   logger.info({ dataDir, checkpointOffset: rec.offset, replayedEntries: rec.replayedEntries }, 'recovered');
   ingest.setReady(true);
+  // Series restored afresh (their pipeline changed since the last run) are primed from their
+  // stored history as after a config change, while the server already serves.
+  // With models.warmStartPoints 0 the engine keeps no live points for them: nothing to prime.
+  const restartWarmStart =
+    config.models.warmStartPoints > 0
+      ? warmStartLogged(
+          rec.afresh,
+          'pipeline changed since the last run',
+          (ids) => engine.warmStart(ids),
+          logger,
+        )
+      : Promise.resolve();
   retention.start(config.storage.retentionSweepMs);
 
   let closing: Promise<void> | null = null;
@@ -343,6 +361,7 @@ export async function startEmbedded(
     maintenance,
     models,
     url,
+    restartWarmStart,
     close,
     knownSeries: (key) => catalog.known(key) !== undefined,
     ...(delivery !== undefined ? { delivery } : {}),

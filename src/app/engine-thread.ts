@@ -137,11 +137,16 @@ export class EngineThread implements BatchSink {
   }
 
   /** Restores each thread's last checkpoint and replays the log after it; then checkpoints run on the interval. */
-  async recover(): Promise<{ offset: number; replayedEntries: number }> {
-    const all = (await this.#all('recover')) as { offset: number; replayedEntries: number }[];
+  async recover(): Promise<{ offset: number; replayedEntries: number; afresh: number[] }> {
+    const all = (await this.#all('recover')) as {
+      offset: number;
+      replayedEntries: number;
+      afresh: number[];
+    }[];
     return {
       offset: Math.min(...all.map((r) => r.offset)),
       replayedEntries: Math.max(...all.map((r) => r.replayedEntries)),
+      afresh: all.flatMap((r) => r.afresh),
     };
   }
 

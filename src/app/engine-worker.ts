@@ -230,7 +230,7 @@ init.entries.on('message', (m: { first: number; batches: Uint8Array[] }) => {
  * log after its offset; entries that arrive meanwhile follow the replay (those it covered are
  * skipped as redelivered).
  */
-async function recover(): Promise<{ offset: number; replayedEntries: number }> {
+async function recover(): Promise<{ offset: number; replayedEntries: number; afresh: number[] }> {
   // A crash between a deletion's tombstone (log.db) and its delete here left rows: delete them again.
   if (deleted.length > 0) await store.deleteSeries(deleted);
   await host.assign([PARTITION]);
@@ -249,7 +249,8 @@ async function recover(): Promise<{ offset: number; replayedEntries: number }> {
   held = null;
   host.deliver(PARTITION, live);
   report();
-  return { offset, replayedEntries: replayed };
+  // Series whose checkpointed state belonged to another pipeline: the main thread warm starts them.
+  return { offset, replayedEntries: replayed, afresh: task.takeRestoredAfresh() };
 }
 
 port.on('message', (m: EngineCall) => {

@@ -36,6 +36,11 @@ export interface PartitionTasksDeps {
   checkpointFailed?(partition: number, err: unknown): void;
   /** Pause the partition's consumer while this many points wait to be scored (backpressure). */
   maxLagPoints: number;
+  /**
+   * Series of partitions just assigned whose checkpointed state belonged to another pipeline
+   * (Engine.takeRestoredAfresh): the caller warm starts them (`warmStart`).
+   */
+  restoredAfresh?(seriesIds: number[]): void;
 }
 
 export class PartitionTasks implements GroupHandlers {
@@ -93,6 +98,8 @@ export class PartitionTasks implements GroupHandlers {
     for (const t of this.#host.tasks()) t.setMaintenance(this.#maintenance);
     const models = this.#models;
     if (models !== undefined) for (const p of partitions) this.#host.task(p)?.setModels(models, this.#keep);
+    const afresh = partitions.flatMap((p) => this.#host.task(p)?.takeRestoredAfresh() ?? []);
+    if (afresh.length > 0) this.#d.restoredAfresh?.(afresh);
   }
 
   /**

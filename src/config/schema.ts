@@ -577,7 +577,7 @@ const Models = Type.Object(
       minimum: 0,
       default: 10_000,
       description:
-        'a series that gets a new pipeline (model version, config change) is primed from up to this many of its newest stored points before it scores new ones; 0: no warm start',
+        'a series that gets a new pipeline (model version, config change, or at start a default pipeline other than the one its saved state was written under) is primed from up to this many of its newest stored points (after a config change before it scores new ones; at start once the server is up, in the background); 0: no warm start',
     }),
   },
   { additionalProperties: false, default: {} },

@@ -152,6 +152,11 @@ export class DetectionTask implements Task {
     return this.#offset;
   }
 
+  /** Series the checkpoint's restore started afresh, to warm start (Engine.takeRestoredAfresh). */
+  takeRestoredAfresh(): number[] {
+    return this.#engine.takeRestoredAfresh();
+  }
+
   /**
    * Changes a series' detector config now (the series starts afresh; an open anomaly closes).
    * The host calls it between two entries, never inside one.

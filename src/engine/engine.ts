@@ -149,6 +149,8 @@ export class Engine {
   #maintenance = new Map<number, MaintenanceSet>();
   /** Series given a new pipeline by `setConfig` before they had a task: awaiting a prime. */
   readonly #primePending = new Set<number>();
+  /** Series restored under another pipeline than their checkpoint's (see `takeRestoredAfresh`). */
+  #restoredAfresh: number[] = [];
   /** Each series' served model, as last set (Engine.setModels); a series absent runs the default. */
   #models: ReadonlyMap<number, ModelAssignment> = new Map();
   /** Whether setModels was called: until then a restored series keeps its checkpoint's model. */
@@ -588,6 +590,22 @@ export class Engine {
   }
 
   /**
+   * The series `restore` started afresh since the last call (their checkpoint's state was written
+   * under another pipeline: the preset changed in an upgrade, or the default pipeline in the
+   * config), to warm start (`prime`) like series given a new config; clears the list. Where the
+   * engine keeps live points for a prime (`primeReplayMax` > 0) a host that restores MUST take
+   * them and prime each (with no points where none can be read), or those points stay kept.
+   */
+  takeRestoredAfresh(): number[] {
+    const ids = this.#restoredAfresh.filter((id) => {
+      const t = this.#tasks[id];
+      return t !== undefined && (t.fresh || t.live !== null);
+    });
+    this.#restoredAfresh = [];
+    return ids;
+  }
+
+  /**
    * Restores series state from a checkpoint. A series without a per-series config resumes under
    * the model version its checkpoint recorded, so the entries replayed after the checkpoint are
    * scored as they were before; where `setModels` was already called and assigns another version
@@ -610,8 +628,13 @@ export class Engine {
           : s.detector?.detector === pipeline.declaration.detector.name;
       const buckets = same && sameResample(s.buckets?.resample, config) ? s.buckets?.open : undefined;
       const task = this.#newTask(id, config, pipeline, buckets);
-      // A restored pipeline has learnt its series' past; one started afresh here has not.
+      // A restored pipeline has learnt its series' past; one started afresh here has not, and
+      // awaits a warm start like one rebuilt by setConfig (its replayed points are kept for it).
       task.fresh = !same;
+      if (!same) {
+        task.live = this.#awaitPrime();
+        this.#restoredAfresh.push(id);
+      }
       task.model = fromModel ? s.model : this.#modelOf(id);
       if (fromModel && s.modelFrom !== undefined) task.modelFrom = s.modelFrom;
       task.run = s.run;

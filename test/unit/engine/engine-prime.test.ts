@@ -195,6 +195,40 @@ describe('Engine.prime', () => {
     expect(b.anomalies.length).toBeGreaterThan(0);
   });
 
+  it('a series restored under another pipeline is handed out for a warm start, and its replayed points are relearnt after the history', () => {
+    const all = history(240, 1_000_000, [225]);
+    // Saved under DEFAULTS; the engine that restores it runs PROBATION for every series.
+    const before = engine(1000);
+    feed(before, 6, all.slice(0, 200), collect().out);
+    const states = before.takeDirtyStates();
+    const e = new Engine({
+      registry: builtinDetectors(),
+      defaults: PROBATION,
+      allowedLatenessMs: 10_000,
+      primeReplayMax: 1000,
+    });
+    e.restore(states);
+    // The log replay after the checkpoint: scored by the fresh pipeline and kept for the prime.
+    feed(e, 6, all.slice(200, 210), collect().out);
+    expect(e.takeRestoredAfresh()).toEqual([6]);
+    expect(e.takeRestoredAfresh()).toEqual([]);
+    expect(e.primeBefore(6)).toBe(all[200]!.ts);
+    expect(e.prime(6, all.slice(0, 200))).toBe(200);
+    // The reference: PROBATION primed with the same 200 points, then the replayed 10 learnt live.
+    const ref = new Engine({ registry: builtinDetectors(), defaults: PROBATION, allowedLatenessMs: 10_000 });
+    ref.prime(6, all.slice(0, 200));
+    feed(ref, 6, all.slice(200, 210), collect().out);
+    const [a, b] = [collect(), collect()];
+    feed(ref, 6, all.slice(210), a.out);
+    feed(e, 6, all.slice(210), b.out);
+    expect(b.points).toEqual(a.points);
+    expect(b.anomalies.length).toBeGreaterThan(0);
+    // Restored under its own pipeline, nothing is handed out.
+    const same = engine(1000);
+    same.restore(states);
+    expect(same.takeRestoredAfresh()).toEqual([]);
+  });
+
   it('a deleted series is not primed', () => {
     const e = engine();
     e.deleteSeries([5]);
