@@ -56,7 +56,7 @@ describe('embedded engine thread', () => {
   it('scores committed batches, serves them before and after a checkpoint, and truncates the log', async () => {
     const { engine, log, catalog, ingest } = setup();
     const [a, b] = catalog.resolveSync(['x{h="a"}', 'x{h="b"}'], 0);
-    expect(await engine.recover()).toEqual({ offset: 0, replayedEntries: 0 });
+    expect(await engine.recover()).toEqual({ offset: 0, replayedEntries: 0, afresh: [] });
     const values = Array.from({ length: 50 }, (_, i) => 10 + (i % 3));
     await Promise.all([
       engine.submit(batch(a!, 0, values)),
