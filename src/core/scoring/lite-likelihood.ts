@@ -10,7 +10,9 @@
  * a flat metric (value variance < 1.5e-5) uses the null distribution; one-sided upper tail with
  * NuPIC's constant 1.4142; two "red" tails in a row (≤ 1e-5) are clamped to "yellow" (1e-3).
  */
+import { tame } from '../math/finite.ts';
 import { erfcFast } from '../math/special.ts';
+import type { ExtremeData } from './new-extreme.ts';
 
 export interface LiteLikelihoodSettings {
   learningPeriod: number;
@@ -55,7 +57,10 @@ const MEAN_V = 5;
 const VAR_V = 6;
 const TOTAL = 7;
 const LAST_P = 8;
-const AVG = 9;
+/** The bounds of the new-extreme rule (`extreme*` below): lowest and highest value seen. */
+const EX_MIN = 9;
+const EX_MAX = 10;
+const AVG = 11;
 
 export class LiteLikelihood {
   readonly #s: LiteLikelihoodSettings;
@@ -70,10 +75,12 @@ export class LiteLikelihood {
   #count = 0;
   #head = 0;
 
-  constructor(settings: LiteLikelihoodSettings, data?: LiteLikelihoodData) {
+  constructor(settings: LiteLikelihoodSettings, data?: LiteLikelihoodData, extreme: ExtremeData = null) {
     this.#s = settings;
     const v = new Array<number>(AVG + settings.averagingWindow).fill(0);
     this.#v = v;
+    v[EX_MIN] = extreme === null ? Number.POSITIVE_INFINITY : extreme[0];
+    v[EX_MAX] = extreme === null ? Number.NEGATIVE_INFINITY : extreme[1];
     if (data === undefined) {
       v[LAST_P] = 1;
       return;
@@ -153,6 +160,37 @@ export class LiteLikelihood {
       total: v[TOTAL]!,
       lastP: v[LAST_P]!,
     };
+  }
+
+  /**
+   * NAB's new-extreme rule (scoring/new-extreme.ts, the same arithmetic), its bounds kept in this
+   * array rather than in an object of their own: the lite-likelihood calibration asks both for
+   * every point, and with thousands of series each separate object is another cache miss.
+   * Whether `value` is beyond every earlier value by more than `tolerance` × their range.
+   */
+  extremeTest(value: number, tolerance: number): boolean {
+    const min = this.#v[EX_MIN]!;
+    const max = this.#v[EX_MAX]!;
+    if (!(max > min) || !Number.isFinite(value)) return false;
+    const x = tame(value);
+    const margin = tolerance * (max - min);
+    return x > max + margin || x < min - margin;
+  }
+
+  /** Widens the new-extreme bounds to `value` (non-finite values are ignored). */
+  extremeObserve(value: number): void {
+    if (!Number.isFinite(value)) return;
+    const x = tame(value);
+    const v = this.#v;
+    if (x < v[EX_MIN]!) v[EX_MIN] = x;
+    if (x > v[EX_MAX]!) v[EX_MAX] = x;
+  }
+
+  /** The new-extreme bounds as NewExtreme.toJSON writes them. */
+  extremeJSON(): ExtremeData {
+    const min = this.#v[EX_MIN]!;
+    const max = this.#v[EX_MAX]!;
+    return max >= min ? [min, max] : null;
   }
 
   /** The running total of the averaging window once `raw` has entered it. */

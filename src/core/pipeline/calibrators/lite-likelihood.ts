@@ -15,7 +15,7 @@ import {
   type LiteLikelihoodData,
   type LiteLikelihoodSettings,
 } from '../../scoring/lite-likelihood.ts';
-import { type ExtremeData, NewExtreme } from '../../scoring/new-extreme.ts';
+import type { ExtremeData } from '../../scoring/new-extreme.ts';
 import { type Calibrator, type CalibratorKind, clamp01, surprise } from '../calibrator.ts';
 import type { StageState } from '../stage.ts';
 
@@ -68,37 +68,39 @@ interface LiteData {
   extreme: ExtremeData;
 }
 
-class LiteLikelihoodCalibrator implements Calibrator {
+/**
+ * The likelihood and its new-extreme rule are one object with one array of state (the base
+ * class): per point the calibration reads both, and with thousands of series every separate
+ * object (the rule's own, its boxed bounds) was another cache miss on the engine thread.
+ */
+class LiteLikelihoodCalibrator extends LiteLikelihood implements Calibrator {
   readonly #p: LiteLikelihoodParams;
-  readonly #lik: LiteLikelihood;
-  readonly #extreme: NewExtreme;
 
-  constructor(p: LiteLikelihoodParams, lik: LiteLikelihood, data?: LiteData) {
+  constructor(p: LiteLikelihoodParams, settings: LiteLikelihoodSettings, data?: LiteData) {
+    super(settings, data?.likelihood, data?.extreme ?? null);
     this.#p = p;
-    this.#lik = lik;
-    this.#extreme = new NewExtreme(p.extremeTolerance, data?.extreme ?? null);
   }
 
   score(value: number, raw: Score): number {
     if (!Number.isFinite(value)) return 0;
-    return this.#calibrated(value, this.#lik.probe(surprise(raw.score, this.#p.surpriseDecades)));
+    return this.#calibrated(value, this.probe(surprise(raw.score, this.#p.surpriseDecades)));
   }
 
   step(value: number, raw: Score): number {
     const s = Number.isFinite(value)
-      ? this.#calibrated(value, this.#lik.update(tame(value), surprise(raw.score, this.#p.surpriseDecades)))
+      ? this.#calibrated(value, this.update(tame(value), surprise(raw.score, this.#p.surpriseDecades)))
       : 0;
-    this.#extreme.observe(value);
+    this.extremeObserve(value);
     return s;
   }
 
   snapshot(): StageState {
-    const data: LiteData = { likelihood: this.#lik.toJSON(), extreme: this.#extreme.toJSON() };
+    const data: LiteData = { likelihood: this.toJSON(), extreme: this.extremeJSON() };
     return { stage: 'lite-likelihood', version: 1, data };
   }
 
   #calibrated(value: number, likelihood: number): number {
-    if (this.#extreme.test(value)) return 1;
+    if (this.extremeTest(value, this.#p.extremeTolerance)) return 1;
     return clamp01(logLikelihood(likelihood));
   }
 }
@@ -149,7 +151,6 @@ export const liteLikelihoodCalibration: CalibratorKind<LiteLikelihoodParams> = {
   maxStateBytes: 25 * DEFAULTS.averagingWindow + 1024,
   create(params, ctx, state) {
     const data = state?.data as LiteData | undefined;
-    const lik = new LiteLikelihood(settingsOf(params, ctx.hints?.probationaryLength), data?.likelihood);
-    return new LiteLikelihoodCalibrator(params, lik, data);
+    return new LiteLikelihoodCalibrator(params, settingsOf(params, ctx.hints?.probationaryLength), data);
   },
 };
