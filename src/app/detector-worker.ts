@@ -15,7 +15,7 @@ import { type ModelServing, type ModelServingLog, startModelServing } from './mo
 import { PartitionTasks } from './partition-tasks.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 import { TombstonePoll } from './tombstone-poll.ts';
-import { type WarmStartLog, warmStartLogged } from './warm-start.ts';
+import { type WarmStartLog, type WarmStartWhy, warmStartLogged, warmStartMetrics } from './warm-start.ts';
 
 const encoder = new TextEncoder();
 
@@ -183,8 +183,11 @@ export async function startDetectorWorker(
   );
   // Served models (docs/models.md): read before joining, so a partition assigned at the join is
   // switched right after its restore (PartitionTasks.assigned); each detector polls the registry.
-  // Warm start of series whose pipeline changed (a model version, a per-series config), from the point store.
-  const warm = (ids: number[], why: string) =>
+  // Warm start of series whose pipeline changed (a model version, a per-series config, a restart
+  // under another pipeline), from the point store.
+  const metricsRegistry = opts.metrics ?? new Registry();
+  const warmMetrics = warmStartMetrics(metricsRegistry);
+  const warm = (ids: number[], why: WarmStartWhy) =>
     warmStartLogged(
       ids,
       why,
@@ -195,6 +198,7 @@ export async function startDetectorWorker(
           config.models.warmStartPoints,
         ),
       opts.warmStartLog ?? { info: () => {}, warn: () => {} },
+      warmMetrics,
     );
   const models = await startModelServing(config, {
     detectors: registry,
@@ -204,7 +208,7 @@ export async function startDetectorWorker(
     warmStart: (ids) => warm(ids, 'model version'),
     stats: async () => tasks.modelStats(),
     log: opts.modelLog ?? { info: () => {}, warn: () => {}, error: () => {} },
-    metrics: opts.metrics ?? new Registry(),
+    metrics: metricsRegistry,
     role: 'detector',
   });
   const membership = await out.log.join(opts.group, opts.topic, handlers);

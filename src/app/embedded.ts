@@ -204,7 +204,8 @@ export async function startEmbedded(
       seriesCount: async () => catalog.size,
       series: async () => catalog.allSync(),
       apply: (assignments, keep) => engine.setModels(assignments, keep),
-      warmStart: (ids) => warmStartLogged(ids, 'model version', (list) => engine.warmStart(list), logger),
+      warmStart: (ids) =>
+        warmStartLogged(ids, 'model version', (list) => engine.warmStart(list), logger, metrics.warmStart),
       stats: () => engine.modelStats(),
       log: logger,
       metrics: metrics.registry,
@@ -234,7 +235,13 @@ export async function startEmbedded(
         await engine.setConfig(sid, next);
         // Answered once primed, so points sent after the answer meet the primed pipeline.
         if (config.models.warmStartPoints > 0)
-          await warmStartLogged([sid], 'series config', (ids) => engine.warmStart(ids), logger);
+          await warmStartLogged(
+            [sid],
+            'series config',
+            (ids) => engine.warmStart(ids),
+            logger,
+            metrics.warmStart,
+          );
       },
       learned: (sid) => engine.postRuleStates(sid),
     },
@@ -331,6 +338,7 @@ export async function startEmbedded(
           'pipeline changed since the last run',
           (ids) => engine.warmStart(ids),
           logger,
+          metrics.warmStart,
         )
       : Promise.resolve();
   retention.start(config.storage.retentionSweepMs);

@@ -3,9 +3,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { RuntimeStats } from '../engine/runtime-stats.ts';
 import type { IngestStats } from './ingest-service.ts';
 import type { RetentionStats } from './retention-sweep.ts';
+import { type WarmStartMetrics, warmStartMetrics } from './warm-start.ts';
 
 export interface Metrics {
   registry: Registry;
+  warmStart: WarmStartMetrics;
   ingestPoints: Counter<'format'>;
   ingestSkipped: Counter<'format' | 'reason'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
@@ -160,6 +162,7 @@ export function createMetrics(src: MetricsSource): Metrics {
   );
   return {
     registry,
+    warmStart: warmStartMetrics(registry),
     ingestPoints: new Counter({
       name: 'vigil_ingest_points_total',
       help: 'Points accepted over HTTP, by format.',

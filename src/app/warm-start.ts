@@ -7,6 +7,7 @@
  * that, then `prime` (Engine.prime), which runs between two log entries and emits nothing.
  * Runs where the series' task lives (an engine thread, a detector), after the change was applied.
  */
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ScoredPoint } from '../core/point.ts';
 
 export interface WarmStartDeps {
@@ -98,6 +99,45 @@ export interface WarmStartLog {
   warn(obj: object, msg: string): void;
 }
 
+/** What gave the series a new pipeline (the log's `why`). */
+export type WarmStartWhy = 'model version' | 'series config' | 'pipeline changed since the last run';
+
+/** The `reason` label of each `why`. */
+const REASON: Record<WarmStartWhy, string> = {
+  'model version': 'model_version',
+  'series config': 'series_config',
+  'pipeline changed since the last run': 'restart',
+};
+
+/** Warm start metrics (docs/metrics.md), registered once per process's registry. */
+export interface WarmStartMetrics {
+  series: Counter<'reason'>;
+  points: Counter<'reason'>;
+  pending: Gauge;
+}
+
+export function warmStartMetrics(registry: Registry): WarmStartMetrics {
+  return {
+    series: new Counter({
+      name: 'vigil_warm_start_series_total',
+      help: 'Series primed from their stored history after getting a new pipeline, by reason.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    points: new Counter({
+      name: 'vigil_warm_start_points_total',
+      help: 'Stored points primed into new pipelines, by reason.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    pending: new Gauge({
+      name: 'vigil_warm_start_pending_series',
+      help: 'Series whose warm start is running (scored meanwhile by their fresh pipeline).',
+      registers: [registry],
+    }),
+  };
+}
+
 /**
  * Runs a warm start of `seriesIds` (`run`: where their tasks live, e.g. EngineThread.warmStart)
  * between two log lines, `why` naming what gave them a new pipeline. Never rejects: a series not
@@ -105,21 +145,27 @@ export interface WarmStartLog {
  */
 export async function warmStartLogged(
   seriesIds: readonly number[],
-  why: string,
+  why: WarmStartWhy,
   run: (
     ids: readonly number[],
   ) => Promise<{ series: number; points: number; failed: number; error?: unknown }>,
   log: WarmStartLog,
+  metrics?: WarmStartMetrics,
 ): Promise<void> {
   if (seriesIds.length === 0) return;
   log.info({ series: seriesIds.length, why }, 'warm start: priming new pipelines from stored history');
   const started = performance.now();
+  metrics?.pending.inc(seriesIds.length);
   try {
     const r = await run(seriesIds);
     const ms = Math.round(performance.now() - started);
+    metrics?.series.inc({ reason: REASON[why] }, r.series);
+    metrics?.points.inc({ reason: REASON[why] }, r.points);
     log.info({ primed: r.series, points: r.points, failed: r.failed, ms, why }, 'warm start done');
     if (r.failed > 0) log.warn({ failed: r.failed, err: r.error, why }, 'warm start: some series start cold');
   } catch (err) {
     log.warn({ err, why }, 'warm start failed; the series start cold');
+  } finally {
+    metrics?.pending.dec(seriesIds.length);
   }
 }

@@ -24,6 +24,8 @@ const pipeline = (threshold: number) => ({
 const point = (ts: number, value: number) => ({ metric: 'wsr_cpu', tags: { host: 'a' }, ts, value });
 
 let dataDir = '';
+/** vigil_warm_start_series_total{reason="restart"} once the restart's warm start is done. */
+let primedSeries = 0;
 let server: EmbeddedServer | undefined;
 afterEach(async () => {
   await server?.close();
@@ -58,6 +60,8 @@ async function spikeAfterRestart(threshold2: number, warmStartPoints?: number): 
 
   server = await start(threshold2, warmStartPoints);
   await server.restartWarmStart;
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  primedSeries = Number(/^vigil_warm_start_series_total\{reason="restart"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
   await postPoints(server.url, [point(T0 + 300_000, 10), point(T0 + 305_000, 100), point(T0 + 310_000, 10)]);
   await server.engine.drain();
   const r = await fetch(`${server.url}/api/v1/anomalies?series=${KEY}`);
@@ -69,6 +73,7 @@ async function spikeAfterRestart(threshold2: number, warmStartPoints?: number): 
 describe('warm start after a restart under another default pipeline', () => {
   it('primes the series from its stored history: a spike right after the restart is flagged', async () => {
     expect(await spikeAfterRestart(0.998)).toEqual([T0 + 305_000]);
+    expect(primedSeries).toBe(1);
   }, 60_000);
 
   it('with models.warmStartPoints 0 the series starts cold: the same spike passes', async () => {
@@ -77,5 +82,6 @@ describe('warm start after a restart under another default pipeline', () => {
 
   it('under the same pipeline the saved state is restored: the spike is flagged with no warm start', async () => {
     expect(await spikeAfterRestart(0.999, 0)).toEqual([T0 + 305_000]);
+    expect(primedSeries).toBe(0);
   }, 60_000);
 });

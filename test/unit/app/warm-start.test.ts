@@ -1,5 +1,6 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { warmStart, warmStartLogged } from '../../../src/app/warm-start.ts';
+import { warmStart, warmStartLogged, warmStartMetrics } from '../../../src/app/warm-start.ts';
 import type { ScoredPoint } from '../../../src/core/point.ts';
 
 const DAY = 86_400_000;
@@ -94,14 +95,47 @@ describe('warmStart', () => {
       info: (_o: object, m: string) => lines.push(`info ${m}`),
       warn: (_o: object, m: string) => lines.push(`warn ${m}`),
     };
-    await warmStartLogged([1], 'test', async () => ({ series: 1, points: 5, failed: 0 }), log);
-    await warmStartLogged([1], 'test', () => Promise.reject(new Error('x')), log);
-    await warmStartLogged([], 'test', () => Promise.reject(new Error('never')), log);
+    await warmStartLogged([1], 'series config', async () => ({ series: 1, points: 5, failed: 0 }), log);
+    await warmStartLogged([1], 'series config', () => Promise.reject(new Error('x')), log);
+    await warmStartLogged([], 'series config', () => Promise.reject(new Error('never')), log);
     expect(lines).toEqual([
       'info warm start: priming new pipelines from stored history',
       'info warm start done',
       'info warm start: priming new pipelines from stored history',
       'warn warm start failed; the series start cold',
     ]);
+  });
+
+  it('warmStartLogged counts primed series and points by reason, and the series pending while it runs', async () => {
+    const registry = new Registry();
+    const metrics = warmStartMetrics(registry);
+    const log = { info: () => {}, warn: () => {} };
+    let pendingDuring = -1;
+    await warmStartLogged(
+      [1, 2, 3],
+      'pipeline changed since the last run',
+      async () => {
+        pendingDuring = (await metrics.pending.get()).values[0]!.value;
+        return { series: 2, points: 700, failed: 1 };
+      },
+      log,
+      metrics,
+    );
+    await warmStartLogged(
+      [4],
+      'model version',
+      async () => ({ series: 1, points: 50, failed: 0 }),
+      log,
+      metrics,
+    );
+    await warmStartLogged([5], 'series config', () => Promise.reject(new Error('x')), log, metrics);
+    expect(pendingDuring).toBe(3);
+    const text = await registry.metrics();
+    expect(text).toMatch(/^vigil_warm_start_series_total\{reason="restart"\} 2$/m);
+    expect(text).toMatch(/^vigil_warm_start_points_total\{reason="restart"\} 700$/m);
+    expect(text).toMatch(/^vigil_warm_start_series_total\{reason="model_version"\} 1$/m);
+    expect(text).toMatch(/^vigil_warm_start_points_total\{reason="model_version"\} 50$/m);
+    expect(text).not.toMatch(/reason="series_config"/);
+    expect(text).toMatch(/^vigil_warm_start_pending_series 0$/m);
   });
 });
