@@ -15,7 +15,12 @@ import { type ModelServing, type ModelServingLog, startModelServing } from './mo
 import { PartitionTasks } from './partition-tasks.ts';
 import { defaultSeriesConfig } from './series-config.ts';
 import { TombstonePoll } from './tombstone-poll.ts';
-import { type WarmStartLog, type WarmStartWhy, warmStartLogged, warmStartMetrics } from './warm-start.ts';
+import {
+  type WarmStartLog,
+  type WarmStartMetrics,
+  type WarmStartWhy,
+  warmStartLogged,
+} from './warm-start.ts';
 
 const encoder = new TextEncoder();
 
@@ -43,6 +48,8 @@ export interface DetectorWorkerOptions {
   modelLog?: ModelServingLog;
   /** Where the served-model metrics register (the role's /metrics); absent: a registry of their own. */
   metrics?: Registry;
+  /** The role's warm start metrics (createMetrics registers them); absent: not counted. */
+  warmStartMetrics?: WarmStartMetrics;
   /** Deleted series were dropped here (their state, and what this worker wrote of them). */
   seriesDeleted?(n: number): void;
   /** Reading or applying deleted series failed (retried at the next poll). */
@@ -185,8 +192,6 @@ export async function startDetectorWorker(
   // switched right after its restore (PartitionTasks.assigned); each detector polls the registry.
   // Warm start of series whose pipeline changed (a model version, a per-series config, a restart
   // under another pipeline), from the point store.
-  const metricsRegistry = opts.metrics ?? new Registry();
-  const warmMetrics = warmStartMetrics(metricsRegistry);
   const warm = (ids: number[], why: WarmStartWhy) =>
     warmStartLogged(
       ids,
@@ -198,7 +203,7 @@ export async function startDetectorWorker(
           config.models.warmStartPoints,
         ),
       opts.warmStartLog ?? { info: () => {}, warn: () => {} },
-      warmMetrics,
+      opts.warmStartMetrics,
     );
   const models = await startModelServing(config, {
     detectors: registry,
@@ -208,7 +213,7 @@ export async function startDetectorWorker(
     warmStart: (ids) => warm(ids, 'model version'),
     stats: async () => tasks.modelStats(),
     log: opts.modelLog ?? { info: () => {}, warn: () => {}, error: () => {} },
-    metrics: metricsRegistry,
+    metrics: opts.metrics ?? new Registry(),
     role: 'detector',
   });
   const membership = await out.log.join(opts.group, opts.topic, handlers);

@@ -67,6 +67,7 @@ export async function startDetector(config: Readonly<Config>): Promise<
       warmStartLog: logger,
       modelLog: logger,
       metrics: metrics.registry,
+      warmStartMetrics: metrics.warmStart,
       seriesDeleted: (n) => logger.info({ series: n }, 'deleted series dropped'),
       tombstonePollFailed: (err) => logger.warn({ err }, 'reading deleted series failed; will retry'),
       feedbackPollFailed: (err) => logger.warn({ err }, 'reading feedback labels failed; will retry'),
