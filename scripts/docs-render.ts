@@ -161,13 +161,14 @@ export function renderPipelineReference(current: string): string {
     (n) => `- \`${n}\`${n === 'vigil' ? ' (also `default`)' : ''}: \`${JSON.stringify(PRESETS.get(n))}\``,
   );
   const selectable = table(
-    ['detector', 'calibration', 'threshold'],
+    ['detector', 'calibration', 'threshold', 'afterglow (level, tau)'],
     pipelines
       .selectable()
       .filter((n) => !PRESETS.has(n))
       .map((n) => {
         const p = pipelines.named(n);
-        return [`\`${n}\``, `\`${p.calibration.name}\``, String(p.threshold)];
+        const glow = p.afterglow === undefined ? '—' : `${p.afterglow.level}, ${p.afterglow.tau}`;
+        return [`\`${n}\``, `\`${p.calibration.name}\``, String(p.threshold), glow];
       }),
   );
   const blocks = pipelines.detectors

@@ -15,6 +15,7 @@ interface Pipeline {
   calibration?: unknown;
   threshold?: number;
   postRules?: unknown[];
+  afterglow?: unknown;
 }
 
 interface Rule {
@@ -48,7 +49,13 @@ function pipelineSection(series: string): HTMLElement {
   );
   const calibration = field('pipeline.calibration', 'Calibration (JSON)', textarea(2));
   const postRules = field('pipeline.postRules', 'Post-rules (JSON array)', textarea(4));
-  const fields: Field[] = [detector, params, threshold, calibration, postRules];
+  const afterglow = field(
+    'pipeline.afterglow',
+    'Afterglow (JSON)',
+    textarea(1),
+    'scores held under the threshold after a high one, e.g. {"level": 0.2, "tau": 100}; {"level": 0}: none; empty: the detector\'s default',
+  );
+  const fields: Field[] = [detector, params, threshold, calibration, postRules, afterglow];
   const general = h('div', { class: 'error' });
   const saved = h('p', { class: 'muted', 'aria-live': 'polite' });
   // One replay at a time: a second click while one runs would race it to the chart.
@@ -81,6 +88,7 @@ function pipelineSection(series: string): HTMLElement {
     threshold.control.value = p.threshold === undefined ? '' : String(p.threshold);
     calibration.control.value = json(p.calibration);
     postRules.control.value = json(p.postRules);
+    afterglow.control.value = json(p.afterglow);
     fill(learned, h('h3', {}, 'Learned from feedback'), ...learnedText(cfg, ''));
   };
   /** The pipeline as edited; a field whose JSON does not parse shows it and throws SyntaxError. */
@@ -97,6 +105,8 @@ function pipelineSection(series: string): HTMLElement {
     if (cal !== undefined) pipeline.calibration = cal;
     const rules = jsonOf(postRules);
     if (rules !== undefined) pipeline.postRules = rules;
+    const glow = jsonOf(afterglow);
+    if (glow !== undefined) pipeline.afterglow = glow;
     return pipeline;
   };
   const tryIt = () => {

@@ -58,6 +58,7 @@ describe('per-series pipelines over HTTP', () => {
       params: { alpha: 0.05, warmup: 20 },
       pipeline: {
         calibration: { name: 'likelihood', averagingWindow: 10 },
+        afterglow: { level: 0.5, tau: 100 }, // ewma's default, filled in
         postRules: [
           { name: 'direction', value: 'up' },
           { name: 'minDuration', points: 3 },
@@ -84,6 +85,13 @@ describe('per-series pipelines over HTTP', () => {
     const shapeless = await call(url, 'PUT', { pipeline: { calibration: { name: 'none' } } });
     expect(shapeless.status).toBe(400);
     expect(String(shapeless.body.field)).toContain('pipeline');
+    // An afterglow that could reach the threshold (level ≥ 1) is refused by the same schema.
+    const glow = await call(url, 'PUT', {
+      pipeline: { detector: { name: 'ewma' }, afterglow: { level: 1 } },
+    });
+    expect(glow.status).toBe(400);
+    expect(String(glow.body.field)).toContain('pipeline.afterglow.level');
+    expect(String(glow.body.error)).toMatch(/must be < 1/);
     // Nothing stored changed (GET adds what the running pipeline's post-rules learnt).
     const { learned: _learned, ...stored } = (await call(url, 'GET')).body;
     expect(stored).toEqual(set.body);

@@ -319,14 +319,19 @@ describe('web UI in Chromium', () => {
     await error.filter({ hasText: /threshold/ }).waitFor();
     expect(await threshold.getAttribute('aria-invalid')).toBe('true');
 
+    // The afterglow shows ewma's default and can be turned off (kept as level 0 when saved).
+    const glow = page.getByLabel('Afterglow (JSON)');
+    expect(JSON.parse(await glow.inputValue())).toEqual({ level: 0.5, tau: 100 });
     await threshold.fill('0.5');
+    await glow.fill('{"level": 0}');
     await page.getByRole('button', { name: 'Save pipeline' }).click();
     await page.getByText(/^Saved at/).waitFor();
     expect(await threshold.getAttribute('aria-invalid')).toBeNull();
-    const cfg = await api<{ pipeline: { threshold: number } }>(
+    const cfg = await api<{ pipeline: { threshold: number; afterglow?: unknown } }>(
       `/api/v1/series/config?series=${encodeURIComponent(key)}`,
     );
     expect(cfg.pipeline.threshold).toBe(0.5);
+    expect(cfg.pipeline.afterglow).toEqual({ level: 0, tau: 100 });
 
     const rules = page.getByRole('form', { name: 'New alert rule' });
     await rules.getByLabel('Name').fill('bad name!');

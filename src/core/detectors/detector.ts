@@ -31,6 +31,15 @@ export interface DetectorHints {
 /** Threshold for detectors that recommend none: a two-sided 3.5-sigma tail (erf(3.5/√2) ≈ 0.99953). */
 export const DEFAULT_THRESHOLD = 0.9995;
 
+/**
+ * The afterglow of a selectable detector's default pipeline: scores held up to 0.5 × the threshold
+ * × the decayed maximum of earlier scores (τ 100 points), so after an alarm the points of the
+ * anomaly rank above ordinary ones; nothing more is flagged. A detector whose strict NAB optimum
+ * lies under that ceiling declares a lower level, so the glow stays under the thresholds its
+ * benchmark figures are measured at (bench/README.md, "Afterglow").
+ */
+export const DEFAULT_AFTERGLOW = Object.freeze({ level: 0.5, tau: 100 });
+
 export interface DetectorFactory<P = Record<string, unknown>> {
   readonly name: string;
   readonly version: number;
@@ -50,6 +59,11 @@ export interface DetectorFactory<P = Record<string, unknown>> {
    * calibrated alarm values already.
    */
   readonly calibration?: string;
+  /**
+   * The afterglow of this detector's default pipeline (core/pipeline/declaration.ts): scores kept
+   * raised under the threshold after a high one, so the points of an anomaly rank; absent: none.
+   */
+  readonly afterglow?: { level: number; tau?: number };
   /**
    * Set (to the reason) on a detector that gives no usable score on its own pipeline: presets may
    * build on it, but it is not offered by name to users.

@@ -163,6 +163,7 @@ export function variationsOf(family: string, base: ResolvedPipeline): PipelineDe
       calibration: base.calibration,
       threshold,
       postRules: [...extra.map((s) => ({ ...s })), ...base.postRules],
+      ...(base.afterglow !== undefined ? { afterglow: base.afterglow } : {}),
     };
   });
 }

@@ -7,6 +7,8 @@
  *
  * A calibration or post-rule names its kind and carries its params beside the name. Resolving a
  * declaration (pipelines.ts) fills every default in; the resolved form has a stable content hash.
+ * An `afterglow` keeps scores raised after a high one, under the threshold: it ranks the points of
+ * an anomaly after its first without flagging any (absent: the detector's default; level 0: none).
  */
 import { createHash } from 'node:crypto';
 import Type from 'typebox';
@@ -35,9 +37,36 @@ export const PipelineDeclarationSchema = Type.Object(
       Type.Number({ minimum: 0, maximum: 1, description: 'calibrated score ≥ threshold is anomalous' }),
     ),
     postRules: Type.Optional(Type.Array(StageRef, { description: 'applied in order after the threshold' })),
+    afterglow: Type.Optional(
+      Type.Object(
+        {
+          level: Type.Number({
+            minimum: 0,
+            exclusiveMaximum: 1,
+            description:
+              'every score is at least level × threshold × the decayed maximum of the earlier scores (so it never flags); 0: none',
+          }),
+          tau: Type.Optional(
+            Type.Number({ exclusiveMinimum: 0, description: 'decay time constant in points (default 100)' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
-  { additionalProperties: false, description: 'detector → calibration → threshold → post-rules' },
+  {
+    additionalProperties: false,
+    description: 'detector → calibration → threshold → post-rules (→ afterglow)',
+  },
 );
+
+/** The afterglow's decay time constant when a declaration names none. */
+export const AFTERGLOW_TAU = 100;
+
+export interface AfterglowDeclaration {
+  level: number;
+  tau?: number;
+}
 
 /** A stage after the detector: its kind's name and its params beside it. */
 export interface StageDeclaration {
@@ -51,6 +80,7 @@ export interface PipelineDeclaration {
   calibration?: StageDeclaration;
   threshold?: number;
   postRules?: StageDeclaration[];
+  afterglow?: AfterglowDeclaration;
 }
 
 /** A declaration with every stage present and every default filled in (pipelines.ts resolves). */
@@ -60,6 +90,11 @@ export interface ResolvedPipeline {
   calibration: StageDeclaration;
   threshold: number;
   postRules: StageDeclaration[];
+  /**
+   * Present when on (level > 0), or off (level 0) where the detector has a default afterglow, so
+   * that resolving a resolved form gives it back; a pipeline without one hashes as before.
+   */
+  afterglow?: { level: number; tau: number };
 }
 
 /** JSON with object keys sorted at every level: equal declarations give equal text. */

@@ -21,6 +21,16 @@ export interface PipelineState {
   detector: DetectorState;
   calibration: StageState;
   postRules: StageState[];
+  /** The afterglow's decayed maximum of the scores so far (pipelines with an afterglow only). */
+  glow?: number;
+}
+
+/** A pipeline's afterglow constants, shared by its series: the ceiling and the decay a point. */
+export interface Afterglow {
+  /** level × threshold: the glow's highest value, under the threshold. */
+  readonly ceiling: number;
+  /** e^(−1/tau). */
+  readonly decay: number;
 }
 
 export class Pipeline {
@@ -102,5 +112,50 @@ export class Pipeline {
       // Read from the shared declaration: a copy here cost each series a field and a 16-byte box.
       anomalous: score >= this.declaration.threshold,
     };
+  }
+}
+
+/**
+ * A pipeline with an afterglow: after its post-rules, every score is at least `ceiling` × the
+ * maximum of the earlier scores decayed by `decay` a point. The ceiling is under the threshold, so
+ * the glow flags nothing; it ranks the points after a high score above ordinary ones, as an
+ * anomaly lasts beyond its first point (point-wise ROC-AUC, issue 15).
+ */
+export class GlowingPipeline extends Pipeline {
+  readonly #afterglow: Afterglow;
+  #glow: number;
+
+  constructor(
+    declaration: ResolvedPipeline,
+    hash: string,
+    detector: Detector,
+    calibrator: Calibrator,
+    rules: PostRule[],
+    afterglow: Afterglow,
+    glow = 0,
+  ) {
+    super(declaration, hash, detector, calibrator, rules);
+    this.#afterglow = afterglow;
+    this.#glow = glow;
+  }
+
+  override score(ts: number, value: number): ScoredPoint {
+    return this.#lift(super.score(ts, value));
+  }
+
+  override step(ts: number, value: number): ScoredPoint {
+    const p = super.step(ts, value);
+    const out = this.#lift(p);
+    this.#glow = Math.max(p.score, this.#glow * this.#afterglow.decay);
+    return out;
+  }
+
+  override snapshot(): PipelineState {
+    return { ...super.snapshot(), glow: this.#glow };
+  }
+
+  #lift(p: ScoredPoint): ScoredPoint {
+    const g = this.#afterglow.ceiling * this.#glow * this.#afterglow.decay;
+    return g > p.score ? { ...p, score: g } : p;
   }
 }

@@ -9,6 +9,7 @@ import { DEFAULT_THRESHOLD, type DetectorHints, type DetectorState } from '../de
 import type { DetectorRegistry } from '../detectors/registry.ts';
 import type { Calibrator } from './calibrator.ts';
 import {
+  AFTERGLOW_TAU,
   type PipelineDeclaration,
   PipelineDeclarationSchema,
   pipelineHash,
@@ -16,7 +17,13 @@ import {
   type StageDeclaration,
   stageParams,
 } from './declaration.ts';
-import { PIPELINE_STATE_VERSION, Pipeline, type PipelineState } from './pipeline.ts';
+import {
+  type Afterglow,
+  GlowingPipeline,
+  PIPELINE_STATE_VERSION,
+  Pipeline,
+  type PipelineState,
+} from './pipeline.ts';
 import type { PostRule } from './post-rule.ts';
 import { PRESETS } from './presets.ts';
 import { badPipeline, type StageContext, type StageRegistry, schemaProblem } from './stage.ts';
@@ -41,6 +48,8 @@ export class Pipelines {
    * the context instead of copying its threshold saves each series a 16-byte box (issue 19).
    */
   readonly #contexts = new WeakMap<ResolvedPipeline, StageContext>();
+  /** Each pipeline's afterglow constants, shared by its series. */
+  readonly #afterglows = new WeakMap<ResolvedPipeline, Afterglow>();
 
   constructor(
     detectors: DetectorRegistry,
@@ -101,6 +110,11 @@ export class Pipelines {
     // (docs/detectors.md), so a light detector stays light through its default pipeline.
     const defaultCalibration = f.calibration ?? 'lite-likelihood';
     const calibration = d.calibration ?? { name: defaultCalibration };
+    // Absent: the detector's default afterglow. Level 0 (none) stays in the resolved form only
+    // where the detector has a default, so that resolving the resolved form again keeps it off; a
+    // pipeline of a detector without one hashes as it did before afterglows existed.
+    const glow = d.afterglow ?? f.afterglow;
+    const keepGlow = glow !== undefined && (glow.level > 0 || f.afterglow !== undefined);
     const resolved: ResolvedPipeline = {
       ...(d.name !== undefined ? { name: d.name } : {}),
       detector: { name: f.name, params: Value.Clone(params) },
@@ -109,6 +123,7 @@ export class Pipelines {
         d.threshold ??
         (calibration.name === 'none' ? (f.threshold ?? DEFAULT_THRESHOLD) : CALIBRATED_THRESHOLD),
       postRules: (d.postRules ?? []).map((r, i) => this.#stage(this.postRules, r, `${pre}postRules.${i}`)),
+      ...(keepGlow ? { afterglow: { level: glow.level, tau: glow.tau ?? AFTERGLOW_TAU } } : {}),
     };
     return resolved;
   }
@@ -144,7 +159,10 @@ export class Pipelines {
     const rules = p.postRules.map((r, i) =>
       this.postRules.create(r.name, this.#paramsOf(r), ctx, full?.postRules[i]),
     );
-    return new Pipeline(p, hash, detector, calibrator, rules);
+    if (p.afterglow === undefined || p.afterglow.level === 0) {
+      return new Pipeline(p, hash, detector, calibrator, rules);
+    }
+    return new GlowingPipeline(p, hash, detector, calibrator, rules, this.#afterglowOf(p), full?.glow);
   }
 
   /** Builds `name` (preset or detector) with its default pipeline; for benches and tests. */
@@ -159,6 +177,16 @@ export class Pipelines {
       this.#contexts.set(p, ctx);
     }
     return ctx;
+  }
+
+  #afterglowOf(p: ResolvedPipeline): Afterglow {
+    let a = this.#afterglows.get(p);
+    if (a === undefined) {
+      const { level, tau } = p.afterglow!;
+      a = Object.freeze({ ceiling: level * p.threshold, decay: Math.exp(-1 / tau) });
+      this.#afterglows.set(p, a);
+    }
+    return a;
   }
 
   #paramsOf(s: StageDeclaration): Record<string, unknown> {

@@ -26,7 +26,13 @@
 import Type from 'typebox';
 import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorHints, DetectorState } from '../detector.ts';
+import {
+  DEFAULT_AFTERGLOW,
+  type Detector,
+  type DetectorFactory,
+  type DetectorHints,
+  type DetectorState,
+} from '../detector.ts';
 import { Dvfa, type DvfaData, FEATURES } from './dvfa.ts';
 import { type EncoderData, LevelEncoder, roundHalfEven, WIN } from './encoder.ts';
 
@@ -419,6 +425,7 @@ const DEFAULTS: ArtimeParams = { probation: 200, rangeMargin: 0.1, maxCategories
 export const artime: DetectorFactory<ArtimeParams> = {
   name: 'artime',
   version: 1,
+  afterglow: DEFAULT_AFTERGLOW,
   description: 'ARTime: dual-vigilance fuzzy ART over downsampled, quantised 8-step shapes (NAB #1).',
   // Its score is a final alarm value (a resonance confidence, repeats masked), as NAB scores it:
   // calibrated again it loses 8 (strict) to 22 (NAB mode) points; docs/detectors.md.

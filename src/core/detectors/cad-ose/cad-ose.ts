@@ -24,7 +24,13 @@
 import Type from 'typebox';
 import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorHints, DetectorState } from '../detector.ts';
+import {
+  DEFAULT_AFTERGLOW,
+  type Detector,
+  type DetectorFactory,
+  type DetectorHints,
+  type DetectorState,
+} from '../detector.ts';
 import { ContextMemory, type ContextMemoryData } from './context-memory.ts';
 
 export const CadOseParams = Type.Object(
@@ -193,6 +199,7 @@ const DEFAULTS: CadOseParams = { probation: 750, rangeMargin: 0.5, maxContexts: 
 export const cadOse: DetectorFactory<CadOseParams> = {
   name: 'cad-ose',
   version: 1,
+  afterglow: DEFAULT_AFTERGLOW,
   description: 'CAD OSE: contextual anomaly detector over a symbolic sequence memory (NAB 2016 winner).',
   // Its score is a final alarm value (with its own refractory mask), as NAB scores it: calibrated
   // again it loses 4 (strict) to 17 (NAB mode) points; docs/detectors.md.

@@ -8,7 +8,7 @@ import Type from 'typebox';
 import { finiteOrNaN, hypot2, tame } from '../../math/finite.ts';
 import { twoSidedConfidence } from '../../math/normal.ts';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
+import { DEFAULT_AFTERGLOW, type Detector, type DetectorFactory, type DetectorState } from '../detector.ts';
 
 export const EwmaParams = Type.Object(
   {
@@ -108,6 +108,7 @@ export class EwmaDetector implements Detector {
 export const ewma: DetectorFactory<EwmaParams> = {
   name: 'ewma',
   version: 2,
+  afterglow: DEFAULT_AFTERGLOW,
   description: 'Exponentially weighted mean/variance z-score with a ±k·sd band.',
   params: EwmaParams,
   defaults: { alpha: 0.05, bandSigmas: 3.5, warmup: 20, minStd: 1e-9 },

@@ -22,7 +22,13 @@
 import Type from 'typebox';
 import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorHints, DetectorState } from '../detector.ts';
+import {
+  DEFAULT_AFTERGLOW,
+  type Detector,
+  type DetectorFactory,
+  type DetectorHints,
+  type DetectorState,
+} from '../detector.ts';
 import { base64ToFloat64, float64ToBase64 } from '../state-codec.ts';
 import { choleskyOfGram, identity, whiten } from './whitening.ts';
 
@@ -296,6 +302,7 @@ const DEFAULTS: KnnCadParams = { dim: 19, k: 27, probation: 750, refractoryThres
 export const knnCad: DetectorFactory<KnnCadParams> = {
   name: 'knn-cad',
   version: 1,
+  afterglow: DEFAULT_AFTERGLOW,
   description: 'KNN-CAD: conformal k-NN anomaly detection over value windows (NAB knncad).',
   params: KnnCadParams,
   defaults: DEFAULTS,

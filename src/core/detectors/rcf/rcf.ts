@@ -18,7 +18,13 @@
 import Type from 'typebox';
 import { tame } from '../../math/finite.ts';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorHints, DetectorState } from '../detector.ts';
+import {
+  DEFAULT_AFTERGLOW,
+  type Detector,
+  type DetectorFactory,
+  type DetectorHints,
+  type DetectorState,
+} from '../detector.ts';
 import { base64ToBytes, base64ToFloat64, bytesToBase64, float64ToBase64 } from '../state-codec.ts';
 import { Forest } from './forest.ts';
 
@@ -189,6 +195,7 @@ const DEFAULTS: RcfParams = { trees: 40, treeSize: 256, shingleSize: 4, warmup: 
 export const rcf: DetectorFactory<RcfParams> = {
   name: 'rcf',
   version: 1,
+  afterglow: DEFAULT_AFTERGLOW,
   description: 'Streaming robust random cut forest with shingling; CoDisp averaged over trees (rrcf recipe).',
   params: RcfParams,
   defaults: DEFAULTS,

@@ -22,7 +22,7 @@ import { EwMoments } from '../../math/ew-moments.ts';
 import { finiteOrNaN, tame } from '../../math/finite.ts';
 import { chiSquareCdf } from '../../math/special.ts';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
+import { DEFAULT_AFTERGLOW, type Detector, type DetectorFactory, type DetectorState } from '../detector.ts';
 
 export const RelativeEntropyParams = Type.Object(
   {
@@ -324,6 +324,7 @@ const DEFAULTS: RelativeEntropyParams = {
 export const relativeEntropy: DetectorFactory<RelativeEntropyParams> = {
   name: 'relative-entropy',
   version: 1,
+  afterglow: DEFAULT_AFTERGLOW,
   description: 'Window histogram vs. past normal histograms, G-test (after NAB relativeEntropy).',
   params: RelativeEntropyParams,
   defaults: DEFAULTS,

@@ -15,7 +15,7 @@ import { finiteOrNaN, tame, zScore } from '../../math/finite.ts';
 import { twoSidedConfidence } from '../../math/normal.ts';
 import { detectPeriod } from '../../math/period.ts';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
+import { DEFAULT_AFTERGLOW, type Detector, type DetectorFactory, type DetectorState } from '../detector.ts';
 import { base64Length, base64ToFloat64, float64ToBase64 } from '../state-codec.ts';
 
 export const SeasonalParams = Type.Object(
@@ -365,6 +365,7 @@ export const seasonal: DetectorFactory<SeasonalParams> = {
   name: 'seasonal',
   // Version 2 writes the float arrays in base64; version-1 states (numbers) restore as well.
   version: 2,
+  afterglow: DEFAULT_AFTERGLOW,
   description: 'Level + per-phase seasonal baseline, period found by autocorrelation; robust z and band.',
   params: SeasonalParams,
   defaults: DEFAULTS,

@@ -12,7 +12,7 @@ import Type from 'typebox';
 import { finiteOrNaN, tame, zScore } from '../../math/finite.ts';
 import { twoSidedConfidence } from '../../math/normal.ts';
 import type { Score } from '../../point.ts';
-import type { Detector, DetectorFactory, DetectorState } from '../detector.ts';
+import { DEFAULT_AFTERGLOW, type Detector, type DetectorFactory, type DetectorState } from '../detector.ts';
 
 export const WindowedGaussianParams = Type.Object(
   {
@@ -212,6 +212,7 @@ const DEFAULTS: WindowedGaussianParams = {
 export const windowedGaussian: DetectorFactory<WindowedGaussianParams> = {
   name: 'windowed-gaussian',
   version: 1,
+  afterglow: DEFAULT_AFTERGLOW,
   description: "Mean/sd of a sliding window of past values, two-sided normal tail (NAB's windowedGaussian).",
   params: WindowedGaussianParams,
   defaults: DEFAULTS,

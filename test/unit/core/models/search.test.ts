@@ -62,5 +62,10 @@ describe('candidates', () => {
     // A raw-scale family scales its own threshold instead of using the calibrated grid.
     const artime = variationsOf('artime', pipelines.named('artime'));
     expect(artime.map((d) => d.threshold).slice(0, 3)).toEqual([0.57, 0.712, 0.456]);
+    // A variation keeps its family's afterglow, the default one and one turned off alike.
+    expect(artime.every((d) => pipelines.resolve(d).afterglow?.level === 0.5)).toBe(true);
+    const off = pipelines.resolve({ detector: { name: 'ewma' }, afterglow: { level: 0 } });
+    const offs = variationsOf('ewma', off).map((d) => pipelines.resolve(d).afterglow);
+    expect(offs.every((g) => g?.level === 0)).toBe(true);
   });
 });

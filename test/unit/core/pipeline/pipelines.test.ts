@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { builtinDetectors } from '../../../../src/core/detectors/index.ts';
 import { isVigilError } from '../../../../src/core/errors.ts';
@@ -204,5 +205,92 @@ describe('a running pipeline', () => {
     expect(p.score(s.ts[500]!, s.values[500]!)).toMatchObject({ score: s0.score, expected: s0.expected });
     // Another detector's state is not restored: a fresh robust-z has no expected value yet.
     expect(Number.isNaN(q.score(s.ts[500]!, s.values[500]!).expected)).toBe(true);
+  });
+});
+
+describe('the afterglow', () => {
+  const s = generalStream(1500, 5);
+  const base = { detector: { name: 'ewma' }, calibration: { name: 'none' }, threshold: 0.8 } as const;
+
+  it("is the detector's default (level 0.5, tau 100), and resolving a resolved form gives it back", () => {
+    expect(pipelines.resolve({ detector: { name: 'ewma' } }).afterglow).toEqual({ level: 0.5, tau: 100 });
+    expect(pipelines.resolve({ ...base, afterglow: { level: 0.3 } }).afterglow).toEqual({
+      level: 0.3,
+      tau: 100,
+    });
+    // Off where the detector has a default: kept as level 0, or a stored config would turn it on.
+    const off = pipelines.resolve({ ...base, afterglow: { level: 0 } });
+    expect(off.afterglow).toEqual({ level: 0, tau: 100 });
+    for (const p of [
+      off,
+      pipelines.resolve(base),
+      pipelines.resolve({ ...base, afterglow: { level: 0.4, tau: 7 } }),
+    ]) {
+      const again = pipelines.resolve(JSON.parse(JSON.stringify(p)));
+      expect(again).toEqual(p);
+      expect(pipelines.hash(again)).toBe(pipelines.hash(p));
+    }
+    expect(pipelines.hash(pipelines.resolve(base))).not.toBe(pipelines.hash(off));
+  });
+
+  it('leaves pipelines of detectors without a default as they hashed before afterglows existed', () => {
+    // `ensemble` (the `fast` preset's detector) and `vigil`'s detector (which has its own) have none.
+    for (const p of [pipelines.named('fast'), pipelines.named('vigil'), pipelines.named('ensemble')]) {
+      expect('afterglow' in p).toBe(false);
+    }
+    const fast = pipelines.named('fast');
+    expect(pipelines.hash(pipelines.resolve({ ...fast, afterglow: { level: 0 } }))).toBe(
+      pipelines.hash(fast),
+    );
+    // The hash is the sha256 of the canonical JSON without the key (as before it existed).
+    expect(pipelines.hash(fast)).toBe(
+      createHash('sha256')
+        .update(canonicalJson(JSON.parse(JSON.stringify(fast))))
+        .digest('hex'),
+    );
+    expect(canonicalJson(fast)).not.toMatch(/afterglow/);
+  });
+
+  it.each([
+    [{ ...base, afterglow: { level: 1 } }, 'engine.pipeline.afterglow.level', /must be < 1/],
+    [{ ...base, afterglow: { level: -0.1 } }, 'engine.pipeline.afterglow.level', /must be >= 0/],
+    [{ ...base, afterglow: { level: 0.2, tau: 0 } }, 'engine.pipeline.afterglow.tau', /must be > 0/],
+    [{ ...base, afterglow: { level: 0.2, decay: 3 } }, 'engine.pipeline.afterglow.decay', /unknown key/],
+  ])('rejects %j naming the field', (input, field, message) => {
+    const e = errorOf(() => pipelines.resolve(input, 'engine.pipeline'));
+    expect(e.field).toBe(field);
+    expect(e.message).toMatch(message);
+  });
+
+  it('holds scores up to level × threshold × the decayed maximum, and flags nothing more', () => {
+    const plain = pipelines.create(pipelines.resolve({ ...base, afterglow: { level: 0 } }));
+    const glowing = pipelines.create(pipelines.resolve({ ...base, afterglow: { level: 0.5, tau: 20 } }));
+    const decay = Math.exp(-1 / 20);
+    let max = 0;
+    let lifted = 0;
+    for (let i = 0; i < s.values.length; i++) {
+      const p = plain.step(s.ts[i]!, s.values[i]!);
+      const g = glowing.step(s.ts[i]!, s.values[i]!);
+      expect(g.score).toBe(Math.max(p.score, 0.5 * 0.8 * max * decay));
+      expect(g.anomalous).toBe(p.anomalous);
+      if (g.score > p.score) lifted++;
+      max = Math.max(p.score, max * decay);
+    }
+    expect(lifted).toBeGreaterThan(100);
+  });
+
+  it('restores its glow with the rest of the state, bit for bit', () => {
+    const decl = pipelines.resolve({ ...base, afterglow: { level: 0.5, tau: 20 } });
+    const a = pipelines.create(decl);
+    let high = -1;
+    for (let i = 0; i < 1500 && high < 0; i++) if (a.step(s.ts[i]!, s.values[i]!).score > 0.5) high = i;
+    expect(high).toBeGreaterThanOrEqual(0);
+    const state = JSON.parse(JSON.stringify(a.snapshot()));
+    expect(state.glow).toBeGreaterThan(0.5);
+    const b = pipelines.create(decl, state);
+    for (let i = high + 1; i < Math.min(1500, high + 200); i++) {
+      expect(b.step(s.ts[i]!, s.values[i]!)).toEqual(a.step(s.ts[i]!, s.values[i]!));
+      expect(b.score(s.ts[i]!, s.values[i]!)).toEqual(a.score(s.ts[i]!, s.values[i]!));
+    }
   });
 });
