@@ -103,8 +103,18 @@ export class QueryService implements QueryBackend, ForTenant {
     return this.#d.anomalies.anomalies(q);
   }
 
-  getConfig(seriesId: number): Promise<SeriesConfig> {
-    return this.#d.configs.configOf(seriesId);
+  /**
+   * The series' config with its pipeline resolved by this version, as the engine runs it: a
+   * config stored by an earlier version lacks defaults added since (e.g. a detector's afterglow).
+   * One that no longer resolves is shown as stored (the engine reports it when it builds it).
+   */
+  async getConfig(seriesId: number): Promise<SeriesConfig> {
+    const c = await this.#d.configs.configOf(seriesId);
+    try {
+      return { ...c, pipeline: pipelinesOf(this.#d.registry).resolve(c.pipeline) };
+    } catch {
+      return c;
+    }
   }
 
   async learned(seriesId: number): Promise<StageState[] | undefined> {
