@@ -33,12 +33,12 @@ export const DEFAULT_THRESHOLD = 0.9995;
 
 /**
  * The afterglow of a selectable detector's default pipeline: scores held up to 0.5 × the threshold
- * × the decayed maximum of earlier scores (τ 100 points), so after an alarm the points of the
- * anomaly rank above ordinary ones; nothing more is flagged. A detector whose strict NAB optimum
+ * × the decayed maximum of earlier scores (τ: the declaration's default, 100 points), so after an
+ * alarm the points of the anomaly rank above ordinary ones; nothing more is flagged. A detector whose strict NAB optimum
  * lies under that ceiling declares a lower level, so the glow stays under the thresholds its
  * benchmark figures are measured at (bench/README.md, "Afterglow").
  */
-export const DEFAULT_AFTERGLOW = Object.freeze({ level: 0.5, tau: 100 });
+export const DEFAULT_AFTERGLOW = Object.freeze({ level: 0.5 });
 
 export interface DetectorFactory<P = Record<string, unknown>> {
   readonly name: string;

@@ -241,7 +241,7 @@ export const bocpd: DetectorFactory<BocpdParams> = {
   version: 1,
   // Under its strict NAB optimum (0.039 of its calibrated scale): the default level's ceiling (0.25)
   // would sit above it and change what the benchmark's best threshold flags.
-  afterglow: { level: 0.06, tau: 100 },
+  afterglow: { level: 0.06 },
   description: 'Bayesian online changepoint detection (Normal-Gamma, truncated run lengths); P(new segment).',
   params: BocpdParams,
   defaults: DEFAULTS,

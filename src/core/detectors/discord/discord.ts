@@ -288,7 +288,7 @@ export const discord: DetectorFactory<DiscordParams> = {
   name: 'discord',
   version: VERSION,
   // Under its strict NAB optimum (0.20 of its calibrated scale), as for robust-z and bocpd.
-  afterglow: { level: 0.3, tau: 100 },
+  afterglow: { level: 0.3 },
   description:
     'Streaming left discords: z-normalised distance of the subsequence ending at each point (one period long) to its nearest neighbour in a bounded history.',
   params: DiscordParams,

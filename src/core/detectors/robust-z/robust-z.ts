@@ -221,7 +221,7 @@ export const robustZ: DetectorFactory<RobustZParams> = {
   version: VERSION,
   // Under its strict NAB optimum (0.080 of its calibrated scale): the default level's ceiling (0.25)
   // would sit above it and change what the benchmark's best threshold flags.
-  afterglow: { level: 0.1, tau: 100 },
+  afterglow: { level: 0.1 },
   description:
     'Streaming median and tail quantile of |deviation| (constant space), robust z with a ±k·sd band.',
   params: RobustZParams,
